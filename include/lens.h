@@ -1,0 +1,79 @@
+/*
+ * lens.h: the logit lens over a GPT-2 run.
+ *
+ * Every residual row r and position t is decoded as
+ *     logits = ln_f(resid[r][t]) @ wte^T          (V)
+ * and reduced at once, from the full softmax, to the statistics of a cell:
+ * top-k, entropy, KL(P_final || P_row), ranks of the final row's top-1 and
+ * of the actual next token. The (rows x T x V) logits are never held at
+ * once. Ranks are 1-based: 1 + the number of tokens with a strictly larger
+ * logit. Knows nothing of text or terminals.
+ *
+ * Rows are named by their residual row (model.h): 0 "embed", 2i+1
+ * "h.i.attn", 2i+2 "h.i". Without sub-layers the lens shows rows 0, 2, 4...
+ */
+#ifndef LENS_H
+#define LENS_H
+
+#include <stdatomic.h>
+#include <stddef.h>
+
+#include "model.h"
+
+struct lens_top {
+	int	id;
+	float	prob;
+	float	logit;
+};
+
+struct lens_cell {
+	float	entropy;	/* nats */
+	float	kl;		/* KL(P_final || P_row), nats; 0 on the last row */
+	float	lse;		/* log-sum-exp of the row's logits */
+	int	final_top1;	/* the final row's top-1 at this position */
+	int	final_top1_rank;
+	float	final_top1_prob;
+	float	final_top1_logit;
+	int	next_id;	/* the next input token; -1 at the last position */
+	int	next_rank;	/* 0 when next_id is -1 */
+	float	next_prob;
+	float	next_logit;
+};
+
+struct lens;
+
+typedef void	 lens_progress_cb(void *arg, int done, int total);
+
+struct lens	*lens_new(const struct gpt2 *, int top_k);
+void		 lens_free(struct lens *);
+int		 lens_top_k(const struct lens *);
+
+/*
+ * Runs the model on ids[0..T) and computes the cells of every shown row
+ * (all 2L+1 rows with sublayers, else the L+1 block rows). Cells still valid
+ * from the last run are kept: an appended token costs one new column. The
+ * columns [prio_from, prio_to) are computed first (pass 0, 0 for none).
+ * Returns the first recomputed position, or -1 if *cancel became non-zero.
+ */
+int		 lens_run(struct lens *, struct gpt2_state *, const int *ids,
+		    int T, int sublayers, int prio_from, int prio_to,
+		    const atomic_int *cancel, lens_progress_cb *, void *arg);
+
+/* Positions computed by the last complete run. */
+int		 lens_len(const struct lens *);
+int		 lens_nrows(const struct lens *, int sublayers);
+/* The residual row shown as the i-th row (0 = embed, bottom). */
+int		 lens_row(const struct lens *, int i, int sublayers);
+/* "embed", "h.3.attn", "h.3" into buf. */
+const char	*lens_row_name(int resid_row, char *buf, size_t len);
+const struct lens_cell *lens_cell(const struct lens *, int resid_row, int pos);
+/* The top_k entries of a cell, most likely first. */
+const struct lens_top *lens_top(const struct lens *, int resid_row, int pos);
+
+/* Logit and probability of any token in a computed cell. */
+float		 lens_token_logit(const struct lens *,
+		    const struct gpt2_state *, int resid_row, int pos, int id);
+float		 lens_token_prob(const struct lens *,
+		    const struct gpt2_state *, int resid_row, int pos, int id);
+
+#endif

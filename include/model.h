@@ -1,0 +1,71 @@
+/*
+ * model.h: GPT-2 as Hugging Face publishes it, and its forward pass.
+ *
+ * A model directory holds config.json and model.safetensors. Weights are
+ * bound as const views into the mapped file (F16/BF16 are converted once
+ * into one allocation). The state keeps every residual the lens reads and
+ * the keys/values of earlier positions, so that an edit recomputes only the
+ * positions from the first changed token on. Knows nothing of tokens' text,
+ * of the lens's statistics or of terminals.
+ */
+#ifndef MODEL_H
+#define MODEL_H
+
+#include <stdatomic.h>
+
+struct gpt2_config {
+	int	n_layer;
+	int	n_head;
+	int	n_embd;
+	int	n_ctx;		/* n_positions */
+	int	n_vocab;
+	int	n_inner;	/* 4 * n_embd unless the config says */
+	float	eps;		/* layer_norm_epsilon */
+};
+
+struct gpt2;
+struct gpt2_state;
+
+/* NULL and *cause ("dir/file: problem") on error. */
+struct gpt2	*gpt2_load(const char *dir, char **cause);
+void		 gpt2_free(struct gpt2 *);
+const struct gpt2_config *gpt2_config(const struct gpt2 *);
+const char	*gpt2_dir(const struct gpt2 *);
+/* Number of non-finite weights found at load (0 normally). */
+long		 gpt2_nonfinite(const struct gpt2 *);
+
+/* Weights the lens decodes through (owned by the model). */
+const float	*gpt2_wte(const struct gpt2 *);		/* (V, C) */
+const float	*gpt2_lnf_g(const struct gpt2 *);	/* (C) */
+const float	*gpt2_lnf_b(const struct gpt2 *);	/* (C) */
+
+/*
+ * Residual rows: row 0 = embeddings (wte[id] + wpe[pos]); row 2i+1 = inside
+ * block i after its attention sub-block (the input of ln_2); row 2i+2 =
+ * after block i. GPT2_NROWS = 2 n_layer + 1.
+ */
+#define GPT2_NROWS(cfg) (2 * (cfg)->n_layer + 1)
+
+struct gpt2_state *gpt2_state_new(const struct gpt2 *);
+void		 gpt2_state_free(struct gpt2_state *);
+
+/* Progress: called after each block with (done, total) blocks. */
+typedef void	 gpt2_progress_cb(void *arg, int done, int total);
+
+/*
+ * Runs the model on ids[0..T) (1 <= T <= n_ctx). Positions whose ids and
+ * predecessors match the last run are reused; returns the first position
+ * that was recomputed (T if nothing changed), or -1 if *cancel became
+ * non-zero (the state is then invalid from that position on). cancel and
+ * progress may be NULL.
+ */
+int		 gpt2_forward(struct gpt2_state *, const int *ids, int T,
+		    const atomic_int *cancel, gpt2_progress_cb *, void *arg);
+/* Row r (T, C) of the last run; row stride n_embd. */
+const float	*gpt2_resid(const struct gpt2_state *, int row);
+int		 gpt2_state_len(const struct gpt2_state *);
+const int	*gpt2_state_ids(const struct gpt2_state *);
+/* Forgets cached positions (the next forward recomputes everything). */
+void		 gpt2_state_reset(struct gpt2_state *);
+
+#endif

@@ -1,0 +1,53 @@
+/*
+ * util.h: memory helpers that abort on exhaustion, error strings, files.
+ *
+ * Knows nothing of models or terminals. The x* allocators never return NULL:
+ * running out of memory is the one failure the rest of the program does not
+ * handle (tier 2 in STYLE.md).
+ */
+#ifndef UTIL_H
+#define UTIL_H
+
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define nitems(a) (sizeof (a) / sizeof (a)[0])
+
+void	*xmalloc(size_t);
+void	*xcalloc(size_t, size_t);
+void	*xreallocarray(void *, size_t, size_t);
+char	*xstrdup(const char *);
+char	*xstrndup(const char *, size_t);
+/* Allocated, formatted string; never NULL. */
+char	*xasprintf(const char *, ...) __attribute__((format(printf, 1, 2)));
+char	*xvasprintf(const char *, va_list) __attribute__((format(printf, 1, 0)));
+/* Large zeroed buffer from mmap, 64-byte aligned; pages are touched lazily. */
+void	*xbigalloc(size_t);
+void	 xbigfree(void *, size_t);
+
+/* Sets *cause (if cause is not NULL) to a formatted message; returns -1. */
+int	 util_fail(char **cause, const char *, ...)
+	    __attribute__((format(printf, 2, 3)));
+
+/*
+ * Reads a whole file into an allocated NUL-terminated buffer (the NUL is
+ * not counted in *len). At most max bytes; larger files are an error.
+ */
+int	 util_read_file(const char *path, size_t max, char **buf, size_t *len,
+	    char **cause);
+
+/* Joins a directory and a file name into an allocated path. */
+char	*util_path(const char *dir, const char *name);
+
+/* Monotonic seconds. */
+double	 util_now(void);
+
+/* IEEE half and bfloat16 to float. */
+float	 util_f16_to_f32(uint16_t);
+float	 util_bf16_to_f32(uint16_t);
+
+/* Valid UTF-8? Length of the sequence at s (1..4), or 0 if invalid. */
+int	 util_utf8_len(const unsigned char *s, size_t avail);
+
+#endif

@@ -1,0 +1,3 @@
+/* lens.c: in progress. */
+#include "config.h"
+#include "lens.h"

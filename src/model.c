@@ -1,0 +1,3 @@
+/* model.c: in progress. */
+#include "config.h"
+#include "model.h"

@@ -1,0 +1,3 @@
+/* ops.c: in progress. */
+#include "config.h"
+#include "ops.h"

@@ -1,0 +1,3 @@
+/* st.c: in progress. */
+#include "config.h"
+#include "st.h"

@@ -1,0 +1,3 @@
+/* tok.c: in progress. */
+#include "config.h"
+#include "tok.h"
