@@ -20,7 +20,7 @@ struct cfg_binding {
 };
 
 struct cfg {
-	char			*model;		/* NULL: search (main.c); never "" */
+	char			*model;		/* NULL: search (main.c) */
 	int			 top_k;		/* 10; 1..100 */
 	char			*metric;	/* "prob" */
 	char			*palette;	/* "viridis" */
@@ -36,6 +36,7 @@ struct cfg {
 };
 
 /*
+ * model is NULL or a non-empty string, kept as written (no ~ expansion).
  * Bindings: each action named under "keys:" gets exactly the keys listed
  * there (they replace what an earlier parse gave that action; the UI puts
  * them in place of its own defaults for that action). Actions the file does

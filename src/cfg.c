@@ -29,7 +29,8 @@
 #include "util.h"
 
 #define CFG_MAX_SIZE	(1024 * 1024)
-#define CFG_QUOTE_MAX	48	/* bytes of a value quoted in a message */
+/* At most this many bytes of a value are quoted in a message. */
+#define CFG_QUOTE_MAX	48
 
 const char *const cfg_metrics[] = {
 	"prob", "final-prob", "final-logit", "final-rank", "next-rank",
@@ -114,9 +115,9 @@ static const struct cfg_entry cfg_table[] = {
 #define CFG_INTP(c, e)	((int *)(void *)((char *)(c) + (e)->offset))
 #define CFG_STRP(c, e)	((char **)(void *)((char *)(c) + (e)->offset))
 /* The same fields, read from a const cfg. */
-#define CFG_INTV(c, e)	(*(const int *)(const void *)			\
+#define CFG_INTV(c, e)	(*(const int *)(const void *)		\
 	((const char *)(c) + (e)->offset))
-#define CFG_STRV(c, e)	(*(char *const *)(const void *)			\
+#define CFG_STRV(c, e)	(*(char *const *)(const void *)		\
 	((const char *)(c) + (e)->offset))
 
 struct cfg *
@@ -300,7 +301,8 @@ cfg_what(const yaml_node_t *node)
 }
 
 static int __attribute__((format(printf, 3, 4)))
-cfg_error(struct cfg_ctx *ctx, const yaml_node_t *node, const char *fmt, ...)
+cfg_error(struct cfg_ctx *ctx, const yaml_node_t *node, const char *fmt,
+    ...)
 {
 	va_list	 ap;
 	char	*msg;
@@ -408,7 +410,8 @@ cfg_set_string(struct cfg_ctx *ctx, const struct cfg_entry *e,
 }
 
 static int
-cfg_set_int(struct cfg_ctx *ctx, const struct cfg_entry *e, yaml_node_t *node)
+cfg_set_int(struct cfg_ctx *ctx, const struct cfg_entry *e,
+    yaml_node_t *node)
 {
 	const char	*s;
 	char		*end;
@@ -823,7 +826,8 @@ cfg_emit(struct cfg_out *out, yaml_event_t *ev, int ok)
 }
 
 static void
-cfg_emit_scalar(struct cfg_out *out, const char *s, yaml_scalar_style_t style)
+cfg_emit_scalar(struct cfg_out *out, const char *s,
+    yaml_scalar_style_t style)
 {
 	yaml_event_t	ev;
 	size_t		len = strlen(s);
@@ -873,7 +877,8 @@ cfg_emit_string(struct cfg_out *out, const char *s)
 	}
 	for (i = 0; i < nitems(nulls); i++) {
 		if (strcmp(s, nulls[i]) == 0) {
-			cfg_emit_scalar(out, s, YAML_DOUBLE_QUOTED_SCALAR_STYLE);
+			cfg_emit_scalar(out, s,
+			    YAML_DOUBLE_QUOTED_SCALAR_STYLE);
 			return;
 		}
 	}

@@ -285,16 +285,17 @@ static void
 test_key_valid(void)
 {
 	static const char *const good[] = {
-		"q", "G", "F", "?", "/", "$", "0", "~", "C-l", "C-L", "C-[", "C-\\",
-		"C-]", "C-^", "C-_", "C-@", "M-x", "M-?", "M-1", "F1", "F9",
-		"F10", "F11", "F12", "Up", "Down", "Left", "Right", "Home",
-		"End", "PgUp", "PgDn", "Tab", "Enter", "Esc", "Backspace",
+		"q", "G", "F", "?", "/", "$", "0", "~", "C-l", "C-L", "C-[",
+		"C-\\", "C-]", "C-^", "C-_", "C-@", "M-x", "M-?", "M-1", "F1",
+		"F9", "F10", "F11", "F12", "Up", "Down", "Left", "Right",
+		"Home", "End", "PgUp", "PgDn", "Tab", "Enter", "Esc", "Backspace",
 		"Space", "é", "€", "😀"
 	};
 	static const char *const bad[] = {
 		"", " ", "\t", "\x7f", "qq", "C-", "C-1", "C-ab", "M-", "M- ",
-		"M-ab", "F0", "F13", "F01", "FF", "up", "UP", "PageUp", "ctrl-l",
-		"^L", "\xc2\x85", "\xe9", "\xc3\xa9\xc3\xa9", "C-é", "S-Tab"
+		"M-ab", "F0", "F13", "F01", "FF", "up", "UP", "PageUp",
+		"ctrl-l", "^L", "\xc2\x85", "\xe9", "\xc3\xa9\xc3\xa9", "C-é",
+		"S-Tab"
 	};
 	size_t	i;
 
@@ -507,7 +508,8 @@ test_dump(void)
 	static const char *const models[] = {
 		"/opt/gpt2", "null", "~", "NULL", "yes", "123", "a: b",
 		"- x", "# c", "  lead", "trail ", "new\nline", "tab\there",
-		"'quote\"", "modèle/日本", "[x]", "{y}", "*z", "&a", "!t", "%p",
+		"'quote\"", "modèle/日本",
+		"[x]", "{y}", "*z", "&a", "!t", "%p",
 		"@", "`", "|", ">", "?"
 	};
 	struct cfg	*cfg;
