@@ -288,8 +288,8 @@ test_key_valid(void)
 		"q", "G", "F", "?", "/", "$", "0", "~", "C-l", "C-L", "C-[",
 		"C-\\", "C-]", "C-^", "C-_", "C-@", "M-x", "M-?", "M-1", "F1",
 		"F9", "F10", "F11", "F12", "Up", "Down", "Left", "Right",
-		"Home", "End", "PgUp", "PgDn", "Tab", "Enter", "Esc", "Backspace",
-		"Space", "é", "€", "😀"
+		"Home", "End", "PgUp", "PgDn", "Tab", "Enter", "Esc",
+		"Backspace", "Space", "é", "€", "😀"
 	};
 	static const char *const bad[] = {
 		"", " ", "\t", "\x7f", "qq", "C-", "C-1", "C-ab", "M-", "M- ",
