@@ -367,11 +367,12 @@ cfg_type_error(struct cfg_ctx *ctx, const struct cfg_entry *e,
 static int
 cfg_is_null(const yaml_node_t *node)
 {
-	const char	*s = (const char *)node->data.scalar.value;
+	const char	*s;
 
 	if (node->type != YAML_SCALAR_NODE ||
 	    node->data.scalar.style != YAML_PLAIN_SCALAR_STYLE)
 		return 0;
+	s = (const char *)node->data.scalar.value;
 	return *s == '\0' || strcmp(s, "~") == 0 || strcmp(s, "null") == 0 ||
 	    strcmp(s, "Null") == 0 || strcmp(s, "NULL") == 0;
 }
