@@ -31,8 +31,6 @@ struct gpt2	*gpt2_load(const char *dir, char **cause);
 void		 gpt2_free(struct gpt2 *);
 const struct gpt2_config *gpt2_config(const struct gpt2 *);
 const char	*gpt2_dir(const struct gpt2 *);
-/* Number of non-finite weights found at load (0 normally). */
-long		 gpt2_nonfinite(const struct gpt2 *);
 
 /* Weights the lens decodes through (owned by the model). */
 const float	*gpt2_wte(const struct gpt2 *);		/* (V, C) */
@@ -65,6 +63,8 @@ int		 gpt2_forward(struct gpt2_state *, const int *ids, int T,
 const float	*gpt2_resid(const struct gpt2_state *, int row);
 int		 gpt2_state_len(const struct gpt2_state *);
 const int	*gpt2_state_ids(const struct gpt2_state *);
+/* First residual row of the last run holding NaN or Inf, or -1. */
+int		 gpt2_state_nonfinite(const struct gpt2_state *);
 /* Forgets cached positions (the next forward recomputes everything). */
 void		 gpt2_state_reset(struct gpt2_state *);
 

@@ -25,12 +25,14 @@ void	ops_matmul(float *out, const float *inp, const float *w,
 void	ops_matmul_nt(float *out, const float *inp, const float *w, int T,
 	    int C, int V);
 /*
- * Causal self-attention for query positions [t0, T) over keys [0, T).
- * qkv (T, 3C) holds q, k, v per position; out (T, C) receives rows t0..T-1;
- * att is scratch of at least T floats per head.
+ * Causal self-attention of the queries at positions [t0, T) over the keys
+ * at [0, T). q (T - t0, C) has row stride ldq; k, v (T, C) have row stride
+ * ldkv; out (T - t0, C) is dense; att is scratch of (T - t0) * T floats.
+ * Scores are q.k * scale (1/sqrt(C/NH) for GPT-2).
  */
-void	ops_attention(float *out, const float *qkv, float *att, int t0, int T,
-	    int C, int NH);
+void	ops_attention(float *out, const float *q, int ldq, const float *k,
+	    const float *v, int ldkv, float *att, int t0, int T, int C, int NH,
+	    float scale);
 /* gelu_new, the tanh form, in place over n values. */
 void	ops_gelu(float *x, size_t n);
 /* out += inp over n values. */
@@ -38,6 +40,25 @@ void	ops_add(float *out, const float *inp, size_t n);
 /* Convert n F16/BF16 values to float. */
 void	ops_f16_to_f32(float *out, const void *in, size_t n);
 void	ops_bf16_to_f32(float *out, const void *in, size_t n);
+/*
+ * Softmax statistics of one row of logits x (V), in one pass after the max:
+ * lse = log sum exp x; ex = sum p x (so entropy = lse - ex); dotf = sum
+ * pf x when pf is not NULL (pf: another row's probabilities, for KL).
+ */
+struct ops_stats {
+	float	max;
+	double	lse;
+	double	ex;
+	double	dotf;
+};
+void	ops_row_stats(struct ops_stats *, const float *x, const float *pf,
+	    int V);
+/* p (V) = exp(x - lse). */
+void	ops_softmax(float *p, const float *x, int V, double lse);
+/* Number of x[i] > thr. */
+int	ops_count_gt(const float *x, int V, float thr);
+/* The k largest of x, largest first (ties: lower index first). */
+void	ops_topk(int *ids, float *vals, const float *x, int V, int k);
 /* Sets the number of BLAS threads (0: leave the library's default). */
 void	ops_set_threads(int);
 int	ops_get_threads(void);

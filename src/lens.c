@@ -1,3 +1,361 @@
-/* lens.c: in progress. */
+/*
+ * lens.c: decode residual rows through ln_f and wte^T, and reduce each
+ * (row, position) at once to its cell statistics.
+ *
+ * Work goes by blocks of positions. In each block the final row's cells are
+ * computed first: their probabilities pf (P, V) are what every other row's
+ * KL(P_final || P_row) and rank of the final top-1 are taken against:
+ *     KL = sum pf (log pf - log p) = -H_final - sum pf x + lse(x)
+ * The remaining cells of the block are batched into one sgemm of up to
+ * LENS_BATCH rows, so no more than LENS_BATCH x V logits exist at once.
+ */
 #include "config.h"
+
+#include <assert.h>
+#include <math.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
 #include "lens.h"
+#include "ops.h"
+#include "util.h"
+
+#define LENS_BLOCK	32	/* positions per block */
+#define LENS_BATCH	128	/* cells per sgemm */
+
+struct lens_job {
+	int	row;		/* residual row */
+	int	pos;
+};
+
+struct lens {
+	const struct gpt2		*m;
+	const struct gpt2_config	*c;
+	int				 k;
+	int				 nrows;		/* 2L+1 */
+	int				 len;
+	struct lens_cell		*cells;		/* (nrows, n_ctx) */
+	struct lens_top			*tops;		/* (nrows, n_ctx, k) */
+	unsigned char			*ok;		/* (nrows, n_ctx) */
+	size_t				 cellbytes, topbytes;
+	float				*x;	/* (LENS_BATCH, C) normed */
+	float				*logits;/* (LENS_BATCH, V) */
+	float				*pf;	/* (LENS_BLOCK, V) final probs */
+	double				*hf;	/* (LENS_BLOCK) -H_final - lse */
+	size_t				 logitbytes, pfbytes;
+	int				*topid;
+	float				*topval;
+	struct lens_job			*jobs;
+};
+
+struct lens *
+lens_new(const struct gpt2 *m, int top_k)
+{
+	const struct gpt2_config	*c = gpt2_config(m);
+	struct lens			*ln;
+	size_t				 cells;
+
+	assert(top_k >= 1);
+	ln = xcalloc(1, sizeof *ln);
+	ln->m = m;
+	ln->c = c;
+	ln->k = top_k < c->n_vocab ? top_k : c->n_vocab;
+	ln->nrows = GPT2_NROWS(c);
+	cells = (size_t)ln->nrows * c->n_ctx;
+	ln->cellbytes = cells * sizeof *ln->cells;
+	ln->topbytes = cells * ln->k * sizeof *ln->tops;
+	ln->cells = xbigalloc(ln->cellbytes);
+	ln->tops = xbigalloc(ln->topbytes);
+	ln->ok = xcalloc(cells, 1);
+	ln->x = xcalloc((size_t)LENS_BATCH * c->n_embd, sizeof *ln->x);
+	ln->logitbytes = (size_t)LENS_BATCH * c->n_vocab * sizeof (float);
+	ln->pfbytes = (size_t)LENS_BLOCK * c->n_vocab * sizeof (float);
+	ln->logits = xbigalloc(ln->logitbytes);
+	ln->pf = xbigalloc(ln->pfbytes);
+	ln->hf = xcalloc(LENS_BLOCK, sizeof *ln->hf);
+	ln->topid = xcalloc((size_t)ln->k, sizeof *ln->topid);
+	ln->topval = xcalloc((size_t)ln->k, sizeof *ln->topval);
+	ln->jobs = xcalloc((size_t)ln->nrows * LENS_BLOCK, sizeof *ln->jobs);
+	return ln;
+}
+
+void
+lens_free(struct lens *ln)
+{
+	if (ln == NULL)
+		return;
+	xbigfree(ln->cells, ln->cellbytes);
+	xbigfree(ln->tops, ln->topbytes);
+	xbigfree(ln->logits, ln->logitbytes);
+	xbigfree(ln->pf, ln->pfbytes);
+	free(ln->ok);
+	free(ln->x);
+	free(ln->hf);
+	free(ln->topid);
+	free(ln->topval);
+	free(ln->jobs);
+	free(ln);
+}
+
+int
+lens_top_k(const struct lens *ln)
+{
+	return ln->k;
+}
+
+int
+lens_len(const struct lens *ln)
+{
+	return ln->len;
+}
+
+int
+lens_nrows(const struct lens *ln, int sublayers)
+{
+	return sublayers ? ln->nrows : ln->c->n_layer + 1;
+}
+
+int
+lens_row(const struct lens *ln, int i, int sublayers)
+{
+	assert(i >= 0 && i < lens_nrows(ln, sublayers));
+	return sublayers ? i : 2 * i;
+}
+
+const char *
+lens_row_name(int row, char *buf, size_t len)
+{
+	if (row == 0)
+		snprintf(buf, len, "embed");
+	else if (row % 2 == 1)
+		snprintf(buf, len, "h.%d.attn", row / 2);
+	else
+		snprintf(buf, len, "h.%d", row / 2 - 1);
+	return buf;
+}
+
+static size_t
+lens_index(const struct lens *ln, int row, int pos)
+{
+	return (size_t)row * ln->c->n_ctx + pos;
+}
+
+const struct lens_cell *
+lens_cell(const struct lens *ln, int row, int pos)
+{
+	assert(row >= 0 && row < ln->nrows && pos >= 0 && pos < ln->c->n_ctx);
+	return &ln->cells[lens_index(ln, row, pos)];
+}
+
+const struct lens_top *
+lens_top(const struct lens *ln, int row, int pos)
+{
+	return &ln->tops[lens_index(ln, row, pos) * ln->k];
+}
+
+/* ln_f(resid[row][pos]) into out (C). */
+static void
+lens_norm(const struct lens *ln, const struct gpt2_state *s, float *out,
+    int row, int pos)
+{
+	const float	*r = gpt2_resid(s, row) + (size_t)pos * ln->c->n_embd;
+
+	ops_layernorm(out, r, gpt2_lnf_g(ln->m), gpt2_lnf_b(ln->m), 1,
+	    ln->c->n_embd, ln->c->eps);
+}
+
+float
+lens_token_logit(const struct lens *ln, const struct gpt2_state *s, int row,
+    int pos, int id)
+{
+	const float	*w = gpt2_wte(ln->m) + (size_t)id * ln->c->n_embd;
+	float		*x;
+	double		 dot = 0;
+	int		 i;
+
+	assert(id >= 0 && id < ln->c->n_vocab);
+	x = xmalloc((size_t)ln->c->n_embd * sizeof *x);
+	lens_norm(ln, s, x, row, pos);
+	for (i = 0; i < ln->c->n_embd; i++)
+		dot += (double)x[i] * (double)w[i];
+	free(x);
+	return (float)dot;
+}
+
+float
+lens_token_prob(const struct lens *ln, const struct gpt2_state *s, int row,
+    int pos, int id)
+{
+	const struct lens_cell	*cell = lens_cell(ln, row, pos);
+
+	return (float)exp((double)lens_token_logit(ln, s, row, pos, id) -
+	    (double)cell->lse);
+}
+
+/* Reduces logits x (V) of cell (row, pos) to its statistics. */
+static void
+lens_reduce(struct lens *ln, const float *x, int row, int pos, int bpos,
+    const int *ids, int T)
+{
+	struct lens_cell	*cell = &ln->cells[lens_index(ln, row, pos)];
+	struct lens_top		*top = &ln->tops[lens_index(ln, row, pos) *
+				    ln->k];
+	const int		 V = ln->c->n_vocab, last = ln->nrows - 1;
+	const float		*pf = row == last ? NULL :
+				    ln->pf + (size_t)bpos * V;
+	struct ops_stats	 st;
+	int			 i, ft1;
+
+	ops_row_stats(&st, x, pf, V);
+	ops_topk(ln->topid, ln->topval, x, V, ln->k);
+	for (i = 0; i < ln->k; i++) {
+		top[i].id = ln->topid[i];
+		top[i].logit = ln->topval[i];
+		top[i].prob = (float)exp((double)ln->topval[i] - st.lse);
+	}
+	cell->lse = (float)st.lse;
+	cell->entropy = (float)(st.lse - st.ex);
+	if (row == last) {
+		/* The final row: keep its probabilities for the block. */
+		ops_softmax(ln->pf + (size_t)bpos * V, x, V, st.lse);
+		ln->hf[bpos] = st.ex - st.lse;	/* sum pf log pf */
+		cell->kl = 0.0f;
+		ft1 = ln->topid[0];
+	} else {
+		cell->kl = (float)(ln->hf[bpos] - st.dotf + st.lse);
+		if (cell->kl < 0.0f)	/* rounding below the true 0 */
+			cell->kl = 0.0f;
+		ft1 = ln->cells[lens_index(ln, last, pos)].final_top1;
+	}
+	cell->final_top1 = ft1;
+	cell->final_top1_logit = x[ft1];
+	cell->final_top1_prob = (float)exp((double)x[ft1] - st.lse);
+	cell->final_top1_rank = 1 + ops_count_gt(x, V, x[ft1]);
+	cell->next_id = pos + 1 < T ? ids[pos + 1] : -1;
+	if (cell->next_id >= 0) {
+		cell->next_logit = x[cell->next_id];
+		cell->next_prob = (float)exp((double)cell->next_logit - st.lse);
+		cell->next_rank = 1 + ops_count_gt(x, V, cell->next_logit);
+	} else {
+		cell->next_logit = cell->next_prob = 0.0f;
+		cell->next_rank = 0;
+	}
+}
+
+/* Decodes and reduces jobs[0..n) in one matrix product. */
+static void
+lens_batch(struct lens *ln, const struct gpt2_state *s,
+    const struct lens_job *jobs, int n, int p0, const int *ids, int T)
+{
+	const int	C = ln->c->n_embd, V = ln->c->n_vocab;
+	int		i;
+
+	for (i = 0; i < n; i++)
+		lens_norm(ln, s, ln->x + (size_t)i * C, jobs[i].row,
+		    jobs[i].pos);
+	ops_matmul_nt(ln->logits, ln->x, gpt2_wte(ln->m), n, C, V);
+	for (i = 0; i < n; i++) {
+		lens_reduce(ln, ln->logits + (size_t)i * V, jobs[i].row,
+		    jobs[i].pos, jobs[i].pos - p0, ids, T);
+		ln->ok[lens_index(ln, jobs[i].row, jobs[i].pos)] = 1;
+	}
+}
+
+/* The cells of positions [p0, p1) still to compute: the final row first. */
+static int
+lens_jobs(struct lens *ln, int p0, int p1, int sublayers)
+{
+	int	i, p, row, n = 0, need = 0, last = ln->nrows - 1;
+
+	for (i = 0; i < lens_nrows(ln, sublayers) - 1; i++) {
+		row = lens_row(ln, i, sublayers);
+		for (p = p0; p < p1; p++) {
+			if (!ln->ok[lens_index(ln, row, p)])
+				need = 1;
+		}
+	}
+	for (p = p0; p < p1; p++) {
+		if (need || !ln->ok[lens_index(ln, last, p)])
+			ln->jobs[n++] = (struct lens_job){ last, p };
+	}
+	for (i = 0; i < lens_nrows(ln, sublayers) - 1; i++) {
+		row = lens_row(ln, i, sublayers);
+		for (p = p0; p < p1; p++) {
+			if (!ln->ok[lens_index(ln, row, p)])
+				ln->jobs[n++] = (struct lens_job){ row, p };
+		}
+	}
+	return n;
+}
+
+/* Forgets cells from position from on. */
+static void
+lens_invalidate(struct lens *ln, int from)
+{
+	int	row;
+
+	for (row = 0; row < ln->nrows; row++) {
+		memset(ln->ok + lens_index(ln, row, from), 0,
+		    (size_t)(ln->c->n_ctx - from));
+	}
+}
+
+/* Block starts in the order to compute them: the priority range first. */
+static int
+lens_order(int *order, int T, int prio_from, int prio_to)
+{
+	int	b, n = 0, nb = (T + LENS_BLOCK - 1) / LENS_BLOCK;
+
+	for (b = 0; b < nb; b++) {
+		if (b * LENS_BLOCK < prio_to &&
+		    (b + 1) * LENS_BLOCK > prio_from)
+			order[n++] = b * LENS_BLOCK;
+	}
+	for (b = 0; b < nb; b++) {
+		if (!(b * LENS_BLOCK < prio_to &&
+		    (b + 1) * LENS_BLOCK > prio_from))
+			order[n++] = b * LENS_BLOCK;
+	}
+	return n;
+}
+
+int
+lens_run(struct lens *ln, struct gpt2_state *s, const int *ids, int T,
+    int sublayers, int prio_from, int prio_to, const atomic_int *cancel,
+    lens_progress_cb *progress, void *arg)
+{
+	int	*order, nb, b, p0, p1, n, i, from, done = 0, total = 0;
+
+	from = gpt2_forward(s, ids, T, cancel, NULL, NULL);
+	if (from < 0)
+		return -1;
+	/* The column before an edit has a new next token. */
+	lens_invalidate(ln, from > 0 ? from - 1 : 0);
+	ln->len = 0;
+	order = xcalloc((size_t)T / LENS_BLOCK + 1, sizeof *order);
+	nb = lens_order(order, T, prio_from, prio_to);
+	for (b = 0; b < nb; b++)
+		total += lens_jobs(ln, order[b], order[b] + LENS_BLOCK > T ? T :
+		    order[b] + LENS_BLOCK, sublayers);
+	for (b = 0; b < nb; b++) {
+		p0 = order[b];
+		p1 = p0 + LENS_BLOCK > T ? T : p0 + LENS_BLOCK;
+		n = lens_jobs(ln, p0, p1, sublayers);
+		for (i = 0; i < n; i += LENS_BATCH) {
+			if (cancel != NULL && atomic_load(cancel)) {
+				free(order);
+				return -1;
+			}
+			lens_batch(ln, s, ln->jobs + i, n - i < LENS_BATCH ?
+			    n - i : LENS_BATCH, p0, ids, T);
+			done += n - i < LENS_BATCH ? n - i : LENS_BATCH;
+			if (progress != NULL)
+				progress(arg, done, total);
+		}
+	}
+	free(order);
+	ln->len = T;
+	return from;
+}

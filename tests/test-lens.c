@@ -1,3 +1,240 @@
+/*
+ * test-lens.c: the lens against Hugging Face's references.
+ *
+ * For each fixture model (tiny-gpt2 F32, tiny-gpt2-f16) and each prompt of
+ * its lens_ref.json (computed by transformers in float64 from the stored
+ * weights), every row (embeddings, each attention sub-block, each block)
+ * and position is compared: top-10 ids, log-probabilities and logits,
+ * entropy, KL(final || row), the final top-1 and its rank, the next token's
+ * log-probability and rank. Then invariants: the last row is the model's
+ * own output, probabilities sum to 1, incremental runs equal full runs.
+ */
 #include "config.h"
+
+#include <jansson.h>
+
 #include "harness.h"
-int main(void) { SKIP("not written yet"); }
+#include "lens.h"
+#include "model.h"
+#include "util.h"
+
+#define TOL_LOGIT	5e-5
+#define TOL_LOGP	5e-5
+#define TOL_KL		5e-5
+
+static int g_vocab;
+
+/* Tokens whose logit lies within tol of the target's: ranks may swap. */
+static int
+near_ties(const struct lens *ln, const struct gpt2_state *s, int row,
+    int pos, int id)
+{
+	float	x = lens_token_logit(ln, s, row, pos, id), y;
+	int	v, n = 0;
+
+	for (v = 0; v < g_vocab; v++) {
+		y = lens_token_logit(ln, s, row, pos, v);
+		if (v != id && fabsf(y - x) <= 1e-4f * (1.0f + fabsf(x)))
+			n++;
+	}
+	return n;
+}
+
+static void
+check_rank(const struct lens *ln, const struct gpt2_state *s, int row,
+    int pos, int id, int got, int ref0, const char *what, const char *where)
+{
+	int	slack;
+
+	if (got == ref0 + 1)
+		return;
+	slack = near_ties(ln, s, row, pos, id);
+	CHECK(abs(got - (ref0 + 1)) <= slack, "%s: %s rank %d, reference %d "
+	    "(%d near ties)", where, what, got, ref0 + 1, slack);
+}
+
+static void
+check_cell(const struct lens *ln, const struct gpt2_state *s, json_t *ref,
+    int row, int pos, const char *where)
+{
+	const struct lens_cell	*c = lens_cell(ln, row, pos);
+	const struct lens_top	*top = lens_top(ln, row, pos);
+	json_t			*ids = json_object_get(ref, "top_ids");
+	json_t			*lps = json_object_get(ref, "top_logprobs");
+	json_t			*lgs = json_object_get(ref, "top_logits");
+	double			 lg, lgn, kl;
+	size_t			 j;
+
+	for (j = 0; j < json_array_size(ids); j++) {
+		lg = json_real_value(json_array_get(lgs, j));
+		/* Equal ids unless the reference has a near tie here. */
+		lgn = j + 1 < json_array_size(lgs) ?
+		    json_real_value(json_array_get(lgs, j + 1)) : -1e30;
+		if (fabs(lg - lgn) > 1e-4 && (j == 0 || fabs(lg -
+		    json_real_value(json_array_get(lgs, j - 1))) > 1e-4))
+			CHECK(top[j].id == json_integer_value(json_array_get(
+			    ids, j)), "%s: top[%zu] id %d, reference %lld",
+			    where, j, top[j].id, json_integer_value(
+			    json_array_get(ids, j)));
+		CHECK_NEAR(top[j].logit, lg, TOL_LOGIT * (1 + fabs(lg)),
+		    "%s: top[%zu] logit", where, j);
+		CHECK_NEAR(log(top[j].prob), json_real_value(json_array_get(
+		    lps, j)), TOL_LOGP, "%s: top[%zu] logprob", where, j);
+	}
+	CHECK_NEAR(c->entropy, json_real_value(json_object_get(ref, "entropy")),
+	    TOL_LOGP, "%s: entropy", where);
+	kl = json_real_value(json_object_get(ref, "kl_final_to_layer"));
+	CHECK_NEAR(c->kl, kl, TOL_KL * (1 + kl), "%s: kl", where);
+	CHECK(c->final_top1 == json_integer_value(json_object_get(ref,
+	    "final_top1")), "%s: final_top1 %d", where, c->final_top1);
+	check_rank(ln, s, row, pos, c->final_top1, c->final_top1_rank,
+	    (int)json_integer_value(json_object_get(ref,
+	    "rank_of_final_top1")), "final top-1", where);
+	if (json_object_get(ref, "next_id") == NULL) {
+		CHECK(c->next_id == -1, "%s: next_id %d at the end", where,
+		    c->next_id);
+		return;
+	}
+	CHECK(c->next_id == json_integer_value(json_object_get(ref,
+	    "next_id")), "%s: next_id %d", where, c->next_id);
+	CHECK_NEAR(log(c->next_prob), json_real_value(json_object_get(ref,
+	    "logprob_next")), TOL_LOGP * 5, "%s: next logprob", where);
+	check_rank(ln, s, row, pos, c->next_id, c->next_rank,
+	    (int)json_integer_value(json_object_get(ref, "rank_of_next")),
+	    "next", where);
+}
+
+static void
+check_rows(const struct lens *ln, const struct gpt2_state *s, json_t *rows,
+    int odd, const char *model, size_t pi)
+{
+	json_t	*row;
+	char	 where[128];
+	size_t	 r, p;
+
+	json_array_foreach(rows, r, row) {
+		for (p = 0; p < json_array_size(row); p++) {
+			snprintf(where, sizeof where, "%s prompt %zu %s %zu "
+			    "pos %zu", model, pi, odd ? "attn row" : "row", r,
+			    p);
+			check_cell(ln, s, json_array_get(row, p),
+			    odd ? 2 * (int)r + 1 : 2 * (int)r, (int)p, where);
+		}
+	}
+}
+
+/* Probabilities sum to at most 1, top-k sorted, last row KL 0. */
+static void
+check_invariants(const struct lens *ln, int T, int nrows)
+{
+	const struct lens_top	*top;
+	double			 sum;
+	int			 r, p, j;
+
+	for (r = 0; r < nrows; r++) {
+		for (p = 0; p < T; p++) {
+			top = lens_top(ln, r, p);
+			sum = 0;
+			for (j = 0; j < lens_top_k(ln); j++) {
+				sum += top[j].prob;
+				if (j > 0)
+					CHECK(top[j].logit <= top[j - 1].logit,
+					    "row %d pos %d: top-k not sorted",
+					    r, p);
+			}
+			CHECK(sum <= 1.0 + 1e-5, "row %d pos %d: top-k sum %g",
+			    r, p, sum);
+			CHECK(lens_cell(ln, r, p)->entropy >= -1e-5f,
+			    "negative entropy");
+		}
+	}
+	for (p = 0; p < T; p++)
+		CHECK(lens_cell(ln, nrows - 1, p)->kl == 0.0f, "last row kl");
+}
+
+/* An incremental run (prefix, then the rest) equals a fresh full run. */
+static void
+check_incremental(struct gpt2 *m, const int *ids, int T, const struct lens *ref,
+    int nrows)
+{
+	struct gpt2_state	*s = gpt2_state_new(m);
+	struct lens		*ln = lens_new(m, 10);
+	int			 r, p, from, other[64];
+
+	if (T < 3 || T > 64)
+		goto out;
+	/* A different token at T/2 first, then the real prompt. */
+	memcpy(other, ids, (size_t)T * sizeof *ids);
+	other[T / 2] = (ids[T / 2] + 1) % g_vocab;
+	lens_run(ln, s, other, T, 1, 0, 0, NULL, NULL, NULL);
+	lens_run(ln, s, ids, T - 1, 1, 0, 0, NULL, NULL, NULL);
+	from = lens_run(ln, s, ids, T, 1, T - 1, T, NULL, NULL, NULL);
+	CHECK(from == T - 1, "append recomputed from %d, expected %d", from,
+	    T - 1);
+	for (r = 0; r < nrows; r++) {
+		for (p = 0; p < T; p++) {
+			CHECK(memcmp(lens_cell(ln, r, p), lens_cell(ref, r, p),
+			    sizeof (struct lens_cell)) == 0, "incremental cell "
+			    "row %d pos %d differs", r, p);
+			CHECK(lens_top(ln, r, p)[0].id ==
+			    lens_top(ref, r, p)[0].id, "incremental top");
+		}
+	}
+out:
+	lens_free(ln);
+	gpt2_state_free(s);
+}
+
+static void
+run_fixture(const char *name)
+{
+	struct gpt2		*m;
+	struct gpt2_state	*s;
+	struct lens		*ln;
+	json_t			*ref, *prompts, *pr, *jids;
+	json_error_t		 jerr;
+	char			*dir, *path, *cause;
+	int			 ids[256], T, nrows;
+	size_t			 pi, i;
+
+	if ((dir = harness_fixture(name)) == NULL)
+		SKIP("fixture %s not found (../shared/fixtures)", name);
+	if ((m = gpt2_load(dir, &cause)) == NULL)
+		HARD("%s", cause);
+	path = util_path(dir, "lens_ref.json");
+	if ((ref = json_load_file(path, 0, &jerr)) == NULL)
+		HARD("%s: %s", path, jerr.text);
+	nrows = GPT2_NROWS(gpt2_config(m));
+	g_vocab = gpt2_config(m)->n_vocab;
+	prompts = json_object_get(ref, "prompts");
+	json_array_foreach(prompts, pi, pr) {
+		jids = json_object_get(pr, "ids");
+		T = (int)json_array_size(jids);
+		for (i = 0; i < (size_t)T; i++)
+			ids[i] = (int)json_integer_value(json_array_get(jids, i));
+		s = gpt2_state_new(m);
+		ln = lens_new(m, 10);
+		CHECK(lens_run(ln, s, ids, T, 1, 0, 0, NULL, NULL, NULL) == 0,
+		    "first run starts at 0");
+		check_rows(ln, s, json_object_get(pr, "resid_rows"), 0, name,
+		    pi);
+		check_rows(ln, s, json_object_get(pr, "attn_out_rows"), 1,
+		    name, pi);
+		check_invariants(ln, T, nrows);
+		check_incremental(m, ids, T, ln, nrows);
+		lens_free(ln);
+		gpt2_state_free(s);
+	}
+	json_decref(ref);
+	free(path);
+	free(dir);
+	gpt2_free(m);
+}
+
+int
+main(void)
+{
+	run_fixture("tiny-gpt2");
+	run_fixture("tiny-gpt2-f16");
+	return harness_done();
+}
