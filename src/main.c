@@ -1,3 +1,491 @@
+/*
+ * main.c: options, loading, and the one place that prints and exits.
+ *
+ * logitlens [options] [PROMPT]: the explorer on a terminal, or with --print
+ * (or when stdout is not a terminal) the whole lens as text, JSON, TSV...
+ * Exit status: 0 ok, 1 usage, 2 bad input (model, prompt, configuration).
+ */
 #include "config.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <jansson.h>
 #include <stdio.h>
-int main(void) { puts(PACKAGE_STRING); return 0; }
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cfg.h"
+#include "lens.h"
+#include "model.h"
+#include "ops.h"
+#include "report.h"
+#include "tok.h"
+#include "util.h"
+
+#define EXIT_USAGE	1
+#define EXIT_INPUT	2
+#define MAX_PROMPT	(64 * 1024 * 1024)
+
+enum {
+	OPT_NO_MOUSE = 256, OPT_COLOR, OPT_ASCII, OPT_TRUNCATE, OPT_THREADS,
+	OPT_PRINT_CONFIG
+};
+
+struct args {
+	const char		*model;
+	const char		*config;
+	int			 print;
+	int			 tokenize;
+	int			 print_config;
+	enum report_format	 format;
+	int			 format_set;
+	int			 top_k;		/* 0: from the configuration */
+	int			 sublayers;
+	int			 truncate;
+	int			 threads;
+	int			 no_mouse;
+	const char		*color;
+	int			 ascii;
+	char			*prompt;	/* NULL: none given */
+	size_t			 prompt_len;
+};
+
+static const struct option longopts[] = {
+	{ "model",	  required_argument, NULL, 'm' },
+	{ "print",	  no_argument,	     NULL, 'p' },
+	{ "format",	  required_argument, NULL, 'f' },
+	{ "top-k",	  required_argument, NULL, 'k' },
+	{ "sublayers",	  no_argument,	     NULL, 's' },
+	{ "tokenize",	  no_argument,	     NULL, 't' },
+	{ "config",	  required_argument, NULL, 'c' },
+	{ "truncate",	  no_argument,	     NULL, OPT_TRUNCATE },
+	{ "threads",	  required_argument, NULL, OPT_THREADS },
+	{ "no-mouse",	  no_argument,	     NULL, OPT_NO_MOUSE },
+	{ "color",	  required_argument, NULL, OPT_COLOR },
+	{ "ascii",	  no_argument,	     NULL, OPT_ASCII },
+	{ "print-config", no_argument,	     NULL, OPT_PRINT_CONFIG },
+	{ "help",	  no_argument,	     NULL, 'h' },
+	{ "version",	  no_argument,	     NULL, 'V' },
+	{ NULL, 0, NULL, 0 }
+};
+
+static void
+usage(FILE *f)
+{
+	fprintf(f,
+"Usage: logitlens [OPTION]... [PROMPT]\n"
+"Watch GPT-2 form its prediction layer by layer: the logit lens.\n"
+"\n"
+"On a terminal, opens the interactive explorer on PROMPT. With --print, or\n"
+"when standard output is not a terminal, prints the whole lens instead;\n"
+"PROMPT is then read from standard input when absent.\n"
+"\n"
+"  -m, --model=DIR|NAME   model directory (config.json, model.safetensors,\n"
+"                         vocab.json, merges.txt) or a name in the Hugging\n"
+"                         Face cache (gpt2, gpt2-medium, ...)\n"
+"  -p, --print            print the lens instead of opening the explorer\n"
+"  -f, --format=FORMAT    text, json, tsv, yaml or svg (default text)\n"
+"  -k, --top-k=K          tokens kept per cell (default 10)\n"
+"  -s, --sublayers        also decode the residual after each attention\n"
+"                         sub-block (rows h.N.attn)\n"
+"  -t, --tokenize         print the prompt's token ids and exit\n"
+"      --truncate         keep the last n_ctx tokens of a longer prompt\n"
+"      --threads=N        BLAS threads (default: all cores)\n"
+"  -c, --config=FILE      configuration file (default\n"
+"                         $XDG_CONFIG_HOME/logitlens/config.yaml)\n"
+"      --print-config     print the effective configuration as YAML\n"
+"      --color=WHEN       always, never or auto (default; honours NO_COLOR)\n"
+"      --no-mouse         do not capture the mouse in the explorer\n"
+"      --ascii            draw with ASCII characters only\n"
+"  -h, --help             display this help and exit\n"
+"  -V, --version          output version information and exit\n"
+"\n"
+"Exit status: 0 if OK, 1 for a usage error, 2 for bad input (model,\n"
+"prompt or configuration).\n"
+"\n"
+"Report bugs to the project's issue tracker.\n");
+}
+
+static void __attribute__((noreturn))
+die(int status, const char *fmt, ...)
+{
+	va_list	ap;
+
+	fflush(stdout);
+	fputs("logitlens: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+	exit(status);
+}
+
+static void __attribute__((noreturn))
+die_cause(int status, char *cause)
+{
+	die(status, "%s", cause);
+}
+
+static int
+parse_int(const char *s, int lo, int hi, const char *what)
+{
+	char	*end;
+	long	 v;
+
+	errno = 0;
+	v = strtol(s, &end, 10);
+	if (errno != 0 || end == s || *end != '\0' || v < lo || v > hi)
+		die(EXIT_USAGE, "%s must be an integer from %d to %d, not '%s'",
+		    what, lo, hi, s);
+	return (int)v;
+}
+
+/* PROMPT words joined by single spaces. */
+static void
+args_prompt(struct args *a, int argc, char **argv)
+{
+	size_t	len = 0, n;
+	int	i;
+
+	if (argc == 0)
+		return;
+	for (i = 0; i < argc; i++)
+		len += strlen(argv[i]) + 1;
+	a->prompt = xmalloc(len);
+	len = 0;
+	for (i = 0; i < argc; i++) {
+		n = strlen(argv[i]);
+		memcpy(a->prompt + len, argv[i], n);
+		len += n;
+		if (i + 1 < argc)
+			a->prompt[len++] = ' ';
+	}
+	a->prompt_len = len;
+}
+
+static void
+args_parse(struct args *a, int argc, char **argv)
+{
+	int	ch, f;
+
+	memset(a, 0, sizeof *a);
+	while ((ch = getopt_long(argc, argv, "m:pf:k:stc:hV", longopts,
+	    NULL)) != -1) {
+		switch (ch) {
+		case 'm':
+			a->model = optarg;
+			break;
+		case 'p':
+			a->print = 1;
+			break;
+		case 'f':
+			if ((f = report_format_parse(optarg)) < 0)
+				die(EXIT_USAGE, "unknown format '%s' (text, "
+				    "json, tsv, yaml or svg)", optarg);
+			a->format = (enum report_format)f;
+			a->format_set = 1;
+			break;
+		case 'k':
+			a->top_k = parse_int(optarg, 1, 100, "--top-k");
+			break;
+		case 's':
+			a->sublayers = 1;
+			break;
+		case 't':
+			a->tokenize = 1;
+			break;
+		case 'c':
+			a->config = optarg;
+			break;
+		case OPT_TRUNCATE:
+			a->truncate = 1;
+			break;
+		case OPT_THREADS:
+			a->threads = parse_int(optarg, 1, 1024, "--threads");
+			break;
+		case OPT_NO_MOUSE:
+			a->no_mouse = 1;
+			break;
+		case OPT_COLOR:
+			if (strcmp(optarg, "always") != 0 &&
+			    strcmp(optarg, "never") != 0 &&
+			    strcmp(optarg, "auto") != 0)
+				die(EXIT_USAGE, "--color must be always, never "
+				    "or auto, not '%s'", optarg);
+			a->color = optarg;
+			break;
+		case OPT_ASCII:
+			a->ascii = 1;
+			break;
+		case OPT_PRINT_CONFIG:
+			a->print_config = 1;
+			break;
+		case 'h':
+			usage(stdout);
+			exit(0);
+		case 'V':
+			printf("%s\n", PACKAGE_STRING);
+			exit(0);
+		default:
+			fprintf(stderr, "Try 'logitlens --help' for more "
+			    "information.\n");
+			exit(EXIT_USAGE);
+		}
+	}
+	args_prompt(a, argc - optind, argv + optind);
+}
+
+/* Standard input, all of it, bytes as given. */
+static void
+read_stdin(struct args *a)
+{
+	size_t	cap = 4096, len = 0, n;
+	char	*buf = xmalloc(cap);
+
+	while ((n = fread(buf + len, 1, cap - len, stdin)) > 0) {
+		len += n;
+		if (len > MAX_PROMPT)
+			die(EXIT_INPUT, "standard input: the prompt is larger "
+			    "than %d MB", MAX_PROMPT >> 20);
+		if (len == cap)
+			buf = xreallocarray(buf, cap *= 2, 1);
+	}
+	if (ferror(stdin))
+		die(EXIT_INPUT, "standard input: %s", strerror(errno));
+	a->prompt = buf;
+	a->prompt_len = len;
+}
+
+/* The bundled demo model, installed or in the source tree. */
+static char *
+demo_model_dir(void)
+{
+	static const char *const dirs[] = { PKGDATADIR "/demo-gpt2",
+	    SRCDATADIR "/demo-gpt2" };
+	char	*path;
+	size_t	 i;
+
+	for (i = 0; i < nitems(dirs); i++) {
+		path = util_path(dirs[i], "config.json");
+		if (access(path, R_OK) == 0) {
+			free(path);
+			return xstrdup(dirs[i]);
+		}
+		free(path);
+	}
+	return NULL;
+}
+
+/*
+ * Which model: --model, $LOGITLENS_MODEL, the configuration, else the
+ * bundled demo. *note is set when the demo is used.
+ */
+static char *
+model_choose(const struct args *a, const struct cfg *cfg, const char **note)
+{
+	const char	*env = getenv("LOGITLENS_MODEL");
+	char		*dir;
+
+	*note = NULL;
+	if (a->model != NULL)
+		return xstrdup(a->model);
+	if (env != NULL && *env != '\0')
+		return xstrdup(env);
+	if (cfg->model != NULL)
+		return xstrdup(cfg->model);
+	if ((dir = demo_model_dir()) == NULL)
+		die(EXIT_INPUT, "no model given and the bundled demo model is "
+		    "not installed: use --model DIR");
+	*note = "demo model (tiny, trained on public-domain text): run "
+	    "'logitlens --download gpt2' for GPT-2";
+	return dir;
+}
+
+static struct tok *
+tok_open(const char *dir)
+{
+	struct tok	*tok;
+	char		*vocab, *merges, *cause;
+
+	vocab = util_path(dir, "vocab.json");
+	merges = util_path(dir, "merges.txt");
+	tok = tok_load(vocab, merges, &cause);
+	free(vocab);
+	free(merges);
+	if (tok == NULL)
+		die_cause(EXIT_INPUT, cause);
+	return tok;
+}
+
+static void
+print_tokens(const struct tok *tok, const int *ids, size_t n,
+    enum report_format fmt)
+{
+	json_t	*root, *a, *t;
+	size_t	 i;
+	char	*s;
+
+	if (fmt != REPORT_JSON) {
+		for (i = 0; i < n; i++)
+			printf("%s%d", i ? " " : "", ids[i]);
+		putchar('\n');
+		return;
+	}
+	a = json_array();
+	t = json_array();
+	for (i = 0; i < n; i++) {
+		json_array_append_new(a, json_integer(ids[i]));
+		s = tok_decode_text(tok, &ids[i], 1);
+		json_array_append_new(t, json_string(s));
+		free(s);
+	}
+	root = json_pack("{s:o,s:o}", "ids", a, "tokens", t);
+	json_dumpf(root, stdout, JSON_COMPACT);
+	putchar('\n');
+	json_decref(root);
+}
+
+/* Tokenizes the prompt and checks it against the model's limits. */
+static int *
+prompt_ids(const struct args *a, const struct tok *tok,
+    const struct gpt2_config *c, int *T)
+{
+	size_t	 n, i;
+	int	*ids;
+	char	*cause;
+
+	if (tok_encode(tok, a->prompt, a->prompt_len, &ids, &n, &cause) != 0)
+		die_cause(EXIT_INPUT, cause);
+	if (n == 0)
+		die(EXIT_INPUT, "the prompt is empty: give at least one token");
+	for (i = 0; i < n; i++) {
+		if (ids[i] >= c->n_vocab)
+			die(EXIT_INPUT, "token %d is outside the model's "
+			    "vocabulary (%d): vocab.json does not match the "
+			    "model", ids[i], c->n_vocab);
+	}
+	if (n > (size_t)c->n_ctx) {
+		if (!a->truncate)
+			die(EXIT_INPUT, "the prompt is %zu tokens, longer than "
+			    "the model's context of %d (--truncate keeps the "
+			    "last %d)", n, c->n_ctx, c->n_ctx);
+		memmove(ids, ids + n - c->n_ctx, (size_t)c->n_ctx *
+		    sizeof *ids);
+		n = (size_t)c->n_ctx;
+	}
+	*T = (int)n;
+	return ids;
+}
+
+static void
+load_config(const struct args *a, struct cfg *cfg)
+{
+	char	*path, *cause;
+
+	path = a->config != NULL ? xstrdup(a->config) : cfg_default_path();
+	if (cfg_load(cfg, path, a->config == NULL, &cause) != 0) {
+		/* Bad configuration: say so, carry on with the defaults. */
+		fprintf(stderr, "logitlens: %s\n", cause);
+		free(cause);
+		if (a->config != NULL && access(a->config, R_OK) != 0)
+			exit(EXIT_INPUT);
+	}
+	free(path);
+}
+
+static void
+run_print(const struct args *a, const struct cfg *cfg, struct gpt2 *m,
+    const struct tok *tok, const char *note)
+{
+	struct gpt2_state	*s;
+	struct lens		*ln;
+	struct report		 r;
+	char			*cause;
+	int			*ids, T;
+
+	ids = prompt_ids(a, tok, gpt2_config(m), &T);
+	s = gpt2_state_new(m);
+	ln = lens_new(m, a->top_k ? a->top_k : cfg->top_k);
+	if (lens_run(ln, s, ids, T, a->sublayers || cfg->sublayers, 0, 0,
+	    NULL, NULL, NULL) < 0)
+		die(EXIT_INPUT, "the lens was interrupted");
+	memset(&r, 0, sizeof r);
+	r.model = m;
+	r.tok = tok;
+	r.lens = ln;
+	r.state = s;
+	r.ids = ids;
+	r.T = T;
+	r.sublayers = a->sublayers || cfg->sublayers;
+	r.note = note;
+	r.metric = cfg->metric;
+	r.prompt = a->prompt;
+	if (gpt2_state_nonfinite(s) >= 0)
+		fprintf(stderr, "logitlens: warning: %s: the model produced "
+		    "NaN or Inf values (from row %d on); its weights may be "
+		    "corrupt\n", gpt2_dir(m), gpt2_state_nonfinite(s));
+	if (report_write(stdout, &r, a->format_set ? a->format : REPORT_TEXT,
+	    &cause) != 0)
+		die(EXIT_INPUT, "standard output: %s", cause);
+	lens_free(ln);
+	gpt2_state_free(s);
+	free(ids);
+}
+
+int
+main(int argc, char **argv)
+{
+	struct args	 a;
+	struct cfg	*cfg;
+	struct gpt2	*m;
+	struct tok	*tok;
+	const char	*note;
+	char		*dir, *cause, *yaml;
+	int		*ids, T;
+
+	args_parse(&a, argc, argv);
+	cfg = cfg_new();
+	load_config(&a, cfg);
+	if (a.print_config) {
+		yaml = cfg_dump(cfg);
+		fputs(yaml, stdout);
+		free(yaml);
+		cfg_free(cfg);
+		return 0;
+	}
+	ops_set_threads(a.threads);
+	dir = model_choose(&a, cfg, &note);
+	if (note != NULL)
+		fprintf(stderr, "logitlens: using the %s\n", note);
+	tok = tok_open(dir);
+	if (a.tokenize) {
+		if (a.prompt == NULL)
+			read_stdin(&a);
+		if (tok_encode(tok, a.prompt, a.prompt_len, &ids, (size_t *)&T,
+		    &cause) != 0)
+			die_cause(EXIT_INPUT, cause);
+		print_tokens(tok, ids, (size_t)T, a.format_set ? a.format :
+		    REPORT_TEXT);
+		free(ids);
+		goto out;
+	}
+	if ((m = gpt2_load(dir, &cause)) == NULL)
+		die_cause(EXIT_INPUT, cause);
+	if (tok_vocab_size(tok) > gpt2_config(m)->n_vocab)
+		die(EXIT_INPUT, "%s: vocab.json has %d tokens but the model only "
+		    "%d", dir, tok_vocab_size(tok), gpt2_config(m)->n_vocab);
+	if (!a.print && isatty(STDOUT_FILENO))
+		fprintf(stderr, "logitlens: the explorer is not built yet; "
+		    "printing the lens (use --print to silence this)\n");
+	if (a.prompt == NULL)
+		read_stdin(&a);
+	run_print(&a, cfg, m, tok, note);
+	gpt2_free(m);
+out:
+	tok_free(tok);
+	free(dir);
+	free(a.prompt);
+	cfg_free(cfg);
+	return 0;
+}
