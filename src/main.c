@@ -7,6 +7,8 @@
  */
 #include "config.h"
 
+#include <sys/stat.h>
+
 #include <errno.h>
 #include <getopt.h>
 #include <jansson.h>
@@ -437,6 +439,7 @@ int
 main(int argc, char **argv)
 {
 	struct args	 a;
+	struct stat	 sb;
 	struct cfg	*cfg;
 	struct gpt2	*m;
 	struct tok	*tok;
@@ -456,6 +459,10 @@ main(int argc, char **argv)
 	}
 	ops_set_threads(a.threads);
 	dir = model_choose(&a, cfg, &note);
+	errno = 0;
+	if (stat(dir, &sb) != 0 || !S_ISDIR(sb.st_mode))
+		die(EXIT_INPUT, "%s: %s", dir, errno == 0 ? "not a directory" :
+		    strerror(errno));
 	if (note != NULL)
 		fprintf(stderr, "logitlens: using the %s\n", note);
 	tok = tok_open(dir);

@@ -1,2 +1,113 @@
 #!/bin/sh
-exit 77
+# cli.sh: the command line end to end, against Hugging Face's references.
+#
+# Runs the real binary on the fixture models and compares its JSON output
+# (tokens, every row and cell) with lens_ref.json; then usage and input
+# errors, each with its exit status and message. Needs python3 (standard
+# library only) to read JSON.
+
+: "${top_srcdir:=.}" "${top_builddir:=.}"
+bin=$top_builddir/logitlens
+fix=${LOGITLENS_FIXTURES:-$top_srcdir/../shared/fixtures}
+tmp=$(mktemp -d) || exit 99
+trap 'rm -rf "$tmp"' EXIT
+fail=0
+pass=0
+
+ok() { pass=$((pass + 1)); }
+bad() { echo "FAIL: $*" >&2; fail=$((fail + 1)); }
+
+# expect STATUS REGEX CMD...: exit status and a line of stderr.
+expect() {
+	want=$1 re=$2
+	shift 2
+	"$@" >"$tmp/out" 2>"$tmp/err" </dev/null
+	got=$?
+	if [ "$got" != "$want" ]; then
+		bad "$*: exit $got, expected $want ($(head -c 300 "$tmp/err"))"
+	elif [ -n "$re" ] && ! grep -Eq -- "$re" "$tmp/err"; then
+		bad "$*: stderr '$(head -c 300 "$tmp/err")' does not match '$re'"
+	else
+		ok
+	fi
+}
+
+command -v python3 >/dev/null || { echo "SKIP: python3 not found"; exit 77; }
+
+# Usage.
+expect 0 '' "$bin" --help
+grep -q '^Usage: logitlens' "$tmp/out" || bad "--help has no Usage line"
+expect 0 '' "$bin" --version
+grep -q '^logitlens [0-9]' "$tmp/out" || bad "--version: $(cat "$tmp/out")"
+expect 1 'unrecognized option' "$bin" --bogus
+expect 1 "unknown format 'xml'" "$bin" --format xml
+expect 1 'top-k must be an integer from 1 to 100' "$bin" -k 0
+expect 1 'color must be always, never or auto' "$bin" --color=sometimes
+
+if [ ! -d "$fix/tiny-gpt2" ]; then
+	echo "SKIP: fixtures not found ($fix); usage checks only: $pass passed"
+	[ $fail -eq 0 ] && exit 77 || exit 1
+fi
+
+# Every fixture, every reference prompt: JSON against lens_ref.json.
+for m in tiny-gpt2 tiny-gpt2-f16; do
+	dir=$fix/$m
+	n=$(python3 -c 'import json,sys; print(len(json.load(open(sys.argv[1]))["prompts"]))' "$dir/lens_ref.json")
+	i=0
+	while [ $i -lt "$n" ]; do
+		python3 -c 'import json,sys
+p = json.load(open(sys.argv[1]))["prompts"][int(sys.argv[2])]
+open(sys.argv[3], "wb").write(p["text"].encode())' \
+		    "$dir/lens_ref.json" $i "$tmp/prompt"
+		if ! "$bin" -m "$dir" --print -f json --sublayers \
+		    <"$tmp/prompt" >"$tmp/lens.json" 2>"$tmp/err"; then
+			bad "$m prompt $i: $(cat "$tmp/err")"
+		elif python3 "$top_srcdir/tests/compare-lens.py" \
+		    "$dir/lens_ref.json" $i "$tmp/lens.json"; then
+			ok
+		else
+			bad "$m prompt $i: JSON differs from the reference"
+		fi
+		"$bin" -m "$dir" --tokenize -f json <"$tmp/prompt" \
+		    >"$tmp/tok.json" 2>"$tmp/err"
+		python3 -c 'import json,sys
+ref = json.load(open(sys.argv[1]))["prompts"][int(sys.argv[2])]["ids"]
+got = json.load(open(sys.argv[3]))["ids"]
+sys.exit(0 if got == ref else "tokenize: %r != %r" % (got, ref))' \
+		    "$dir/lens_ref.json" $i "$tmp/tok.json" && ok ||
+		    bad "$m prompt $i: --tokenize"
+		i=$((i + 1))
+	done
+done
+
+dir=$fix/tiny-gpt2
+# Text and TSV: one line per cell plus a header.
+expect 0 '' "$bin" -m "$dir" --print -f tsv "The quick brown fox"
+[ "$(wc -l <"$tmp/out")" -eq $((4 * 4 + 1)) ] && ok ||
+    bad "tsv has $(wc -l <"$tmp/out") lines, expected 17"
+expect 0 '' "$bin" -m "$dir" --print "The quick brown fox"
+grep -q '^h\.2 ' "$tmp/out" && grep -q '^embed ' "$tmp/out" && ok ||
+    bad "text output lacks its row labels"
+# Not a terminal: the lens is printed without --print.
+"$bin" -m "$dir" "The quick" >"$tmp/out" 2>"$tmp/err" </dev/null
+grep -q '^embed ' "$tmp/out" && ok || bad "non-tty stdout does not print"
+
+# Input errors: exit 2 and one line naming the file and the problem.
+expect 2 "$tmp/none: No such file or directory" "$bin" -m "$tmp/none" --print x
+mkdir -p "$tmp/empty"
+expect 2 "$tmp/empty/vocab.json: No such file" "$bin" -m "$tmp/empty" --print x
+expect 2 'the prompt is empty' "$bin" -m "$dir" --print ''
+long=$(python3 -c 'print(" ".join(["word"] * 100))')
+expect 2 "the prompt is 100 tokens, longer than the model's context of 64" \
+    "$bin" -m "$dir" --print "$long"
+expect 0 '' "$bin" -m "$dir" --print -f json --truncate "$long"
+python3 -c 'import json,sys; d = json.load(open(sys.argv[1]))
+sys.exit(0 if len(d["tokens"]) == 64 and len(d["rows"][0]["cells"]) == 64 else 1)' \
+    "$tmp/out" && ok || bad "--truncate does not keep 64 tokens"
+cp -r "$dir" "$tmp/garbage" && chmod -R u+w "$tmp/garbage"
+echo '{"n_layer": 3,' >"$tmp/garbage/config.json"
+expect 2 "$tmp/garbage/config.json:.*not valid JSON" \
+    "$bin" -m "$tmp/garbage" --print x
+
+echo "$pass passed, $fail failed"
+[ $fail -eq 0 ]
