@@ -12,8 +12,10 @@
  *	    refs/main			the commit hash, no newline
  *
  * Downloads use libcurl against $HF_ENDPOINT (default https://huggingface.co)
- * with $HF_TOKEN as a bearer token. Knows nothing of the model format beyond
- * the four file names it needs; never prints.
+ * with $HF_TOKEN as a bearer token; $HF_HUB_OFFLINE forbids them, and
+ * $HF_HUB_ETAG_TIMEOUT and $HF_HUB_DOWNLOAD_TIMEOUT (seconds, default 10)
+ * bound them. Knows nothing of the model format beyond the four file names
+ * it needs; never prints.
  */
 #ifndef HUB_H
 #define HUB_H

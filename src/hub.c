@@ -1138,6 +1138,21 @@ hub_timeout(const char *name)
 	return (long)t;
 }
 
+/* huggingface_hub's truth values for HF_HUB_OFFLINE. */
+static int
+hub_offline(void)
+{
+	static const char *const yes[] = { "1", "ON", "YES", "TRUE" };
+	const char	*v = getenv("HF_HUB_OFFLINE");
+	size_t		 i;
+
+	for (i = 0; v != NULL && i < nitems(yes); i++) {
+		if (strcasecmp(v, yes[i]) == 0)
+			return 1;
+	}
+	return 0;
+}
+
 int
 hub_download(const char *name, const struct hub_progress *cb, char **cause)
 {
@@ -1154,6 +1169,10 @@ hub_download(const char *name, const struct hub_progress *cb, char **cause)
 		    "repository id", name, list);
 		free(list);
 		return -1;
+	}
+	if (hub_offline()) {
+		return util_fail(cause, "cannot download %s: HF_HUB_OFFLINE is "
+		    "set", dl.repo);
 	}
 	dl.cb = cb;
 	if ((dl.endpoint = hub_getenv("HF_ENDPOINT")) == NULL)

@@ -49,7 +49,7 @@ print(hashlib.sha256(open(sys.argv[1], "rb").read()).hexdigest())' \
 size=$(wc -c <"$tmp/root/model.safetensors" | tr -d ' ')
 
 unset HF_TOKEN HF_HOME HF_HUB_ETAG_TIMEOUT HF_HUB_DOWNLOAD_TIMEOUT \
-    HUGGINGFACE_HUB_CACHE
+    HUGGINGFACE_HUB_CACHE HF_HUB_OFFLINE
 failed=0
 fail() {
 	echo "FAIL: $*"
@@ -287,6 +287,13 @@ export HF_HUB_CACHE="$tmp/c10"
 run gpt2
 expect_error "config.json" "cannot connect" "127.0.0.1:$port" \
     "Connection refused"
+
+what="offline"
+HF_HUB_OFFLINE=1
+export HF_HUB_OFFLINE
+run gpt2
+unset HF_HUB_OFFLINE
+expect_error "HF_HUB_OFFLINE"
 
 what="unknown name"
 run gpt7
