@@ -1,0 +1,133 @@
+/*
+ * ui-int.h: the explorer's state, shared by ui.c, ui-grid.c and
+ * ui-panel.c; not a public interface.
+ *
+ * Threads: the worker owns the lens and the model state and touches them
+ * only on its thread. After a complete run it copies every cell into a
+ * struct ui_snap and posts it under lock; the main thread takes the posted
+ * snapshot and draws only from its own snapshot, so results are never read
+ * while they are written. Only the main thread calls curses.
+ */
+#ifndef UI_INT_H
+#define UI_INT_H
+
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stddef.h>
+
+#include "lens.h"
+#include "ui-edit.h"
+#include "ui-layout.h"
+
+struct ui_opts;
+struct ui_keys;
+
+enum ui_focus { UI_FOCUS_GRID, UI_FOCUS_PROMPT, UI_FOCUS_SEARCH };
+enum ui_tier { UI_TIER_MONO, UI_TIER_8, UI_TIER_256 };
+
+/* Colour pairs: 1 + palette * 8 + ramp index, then the 8-colour buckets. */
+#define UI_PAIR_RAMP(p, i)	(1 + (p) * 8 + (i))
+#define UI_PAIR_BUCKET(b)	(40 + (b))
+
+/* A complete lens run, copied out of the lens for drawing. */
+struct ui_snap {
+	unsigned	 gen;		/* the request it answers */
+	int		 T;
+	int		 nrows;		/* shown rows, 0 = embed */
+	int		 top_k;
+	int		 sublayers;
+	int		*ids;		/* (T) */
+	int		*rows;		/* (nrows) residual row of each */
+	struct lens_cell *cells;	/* (nrows, T) */
+	struct lens_top	*tops;		/* (nrows, T, top_k) */
+	float		 logit_lo;	/* range of the final top-1's logit */
+	float		 logit_hi;
+};
+
+struct ui {
+	const struct ui_opts	*opts;
+	struct ui_keys		*keys;
+	int			 n_vocab;
+	int			 n_ctx;
+
+	/* Settings, changed by keys. */
+	int			 metric;
+	int			 palette;
+	int			 final_on_top;
+	int			 sublayers;
+	int			 ascii;
+	int			 tier;
+	int			 cell_w;
+	int			 mouse;
+
+	/* Screen state. */
+	struct ui_layout	 layout;
+	int			 focus;
+	int			 help;		/* help overlay shown */
+	int			 help_off;
+	int			 sel_row;	/* shown row index, 0 = embed */
+	int			 sel_pos;
+	int			 row_off;	/* first display line shown */
+	int			 col_off;	/* first position shown */
+	int			 paste;		/* inside a bracketed paste */
+	char			 lastkey[32];
+	char			*msg;		/* a message for the status line */
+
+	/* The prompt and its tokens. */
+	struct ui_edit		 edit;
+	struct ui_edit		 search;
+	char			*pattern;	/* the active search, or NULL */
+	int			*ids;
+	size_t			 nids;
+	char			*tok_err;	/* why the prompt cannot run */
+	double			 debounce_at;	/* 0: nothing pending */
+	unsigned		 submitted;	/* gen of the last request */
+
+	struct ui_snap		*snap;		/* main thread only */
+
+	/* Worker; the fields below lock are guarded by it. */
+	pthread_t		 thread;
+	int			 thread_started;
+	atomic_int		 cancel;
+	atomic_int		 progress;	/* percent of the run */
+	int			 pipe[2];	/* wakes the main loop */
+	struct lens		*lens;		/* worker thread only */
+	struct gpt2_state	*state;		/* worker thread only */
+	pthread_mutex_t		 lock;
+	pthread_cond_t		 cond;
+	unsigned		 req_gen;
+	unsigned		 taken_gen;
+	int			 quit;
+	int			 busy;
+	int			*req_ids;
+	int			 req_T;
+	int			 req_sub;
+	int			 req_from;
+	int			 req_to;
+	struct ui_snap		*posted;
+};
+
+/* ui.c */
+void	ui_snap_free(struct ui_snap *);
+const struct lens_cell *ui_cell(const struct ui *, int row, int pos);
+const struct lens_top *ui_top(const struct ui *, int row, int pos);
+/* The display text of a token (escaped, visible spaces), allocated. */
+char	*ui_token_text(const struct ui *, int id);
+/* Fitted into width columns, in out. */
+char	*ui_token_fit(const struct ui *, int id, int width, char *out,
+	    size_t len);
+int	ui_is_match(const struct ui *, int row, int pos);
+int	ui_rows(const struct ui *);
+
+/* ui-grid.c */
+int	ui_grid_label_w(const struct ui *);
+void	ui_grid_draw(struct ui *);
+void	ui_grid_legend(struct ui *);
+/* Colour attributes of a cell given its position on the scale. */
+int	ui_grid_attr(const struct ui *, float norm, int *pair);
+
+/* ui-panel.c */
+int	ui_panel_lines(const struct ui *);
+void	ui_panel_draw(struct ui *);
+
+#endif

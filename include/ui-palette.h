@@ -1,0 +1,73 @@
+/*
+ * ui-palette.h: from a cell's statistics to a colour, a bucket and a glyph.
+ *
+ * A metric turns a lens cell into a value (the number the panel shows) and
+ * a position on the scale, 0..1, where 1 means "confident" or "agrees with
+ * the final layer" (high probability, rank 1, low KL, low entropy). The
+ * scale then picks a colour of a palette (xterm-256 indices 16-255), one of
+ * the 8-colour buckets, a monochrome level and a glyph, so that colour is
+ * never the only carrier. Knows nothing of curses.
+ */
+#ifndef UI_PALETTE_H
+#define UI_PALETTE_H
+
+#include <stddef.h>
+
+struct lens_cell;
+struct lens_top;
+
+enum ui_metric {
+	UI_METRIC_PROB,		/* probability of the cell's own top-1 */
+	UI_METRIC_FINAL_PROB,	/* probability of the final top-1 */
+	UI_METRIC_FINAL_LOGIT,	/* logit of the final top-1 */
+	UI_METRIC_FINAL_RANK,	/* rank of the final top-1 */
+	UI_METRIC_NEXT_RANK,	/* rank of the actual next token */
+	UI_METRIC_NEXT_PROB,	/* probability of the actual next token */
+	UI_METRIC_KL,		/* KL(final || layer) */
+	UI_METRIC_ENTROPY,
+	UI_METRIC_COUNT
+};
+
+enum ui_palette { UI_PAL_VIRIDIS, UI_PAL_CIVIDIS, UI_PAL_MAGMA, UI_PAL_GREY,
+	UI_PAL_COUNT };
+
+#define UI_KL_LO	0.01f	/* the KL scale, log10, clipped at both ends */
+#define UI_KL_HI	10.0f
+#define UI_NBUCKETS	5	/* 8-colour and rank buckets */
+
+int		 ui_palette_metric(const char *name);	/* -1 if unknown */
+const char	*ui_palette_metric_name(int);
+const char	*ui_palette_metric_title(int);
+int		 ui_palette_find(const char *name);	/* -1 if unknown */
+const char	*ui_palette_name(int);
+
+/*
+ * The metric's value for a cell whose top-1 entry is top1; 0 if the cell
+ * has none (the next token at the last position).
+ */
+int		 ui_palette_value(int metric, const struct lens_cell *,
+		    const struct lens_top *top1, float *value);
+/* Position on the scale; lo and hi bound logits (the grid's range). */
+float		 ui_palette_norm(int metric, float value, float lo, float hi,
+		    int n_vocab);
+/* Rank bucket, 0 (rank 1) .. 4 (> 100). */
+int		 ui_palette_rank_bucket(int rank);
+
+int		 ui_palette_ramp_len(int palette);
+int		 ui_palette_ramp(int palette, int i);
+int		 ui_palette_xterm(int palette, float norm);
+/* Whether an xterm-256 colour is dark (white text reads best on it). */
+int		 ui_palette_dark(int xterm);
+/* 8-colour bucket 0..UI_NBUCKETS-1 and its ANSI colours (0-7). */
+int		 ui_palette_bucket(float norm);
+void		 ui_palette_ansi(int bucket, int *fg, int *bg);
+/* Glyph for the scale: a bar "▁".."█", or ASCII ".:-=+*#%@". */
+const char	*ui_palette_glyph(float norm, int ascii);
+/*
+ * Legend text for the low and high ends of a metric's scale: lo and hi
+ * bound logits; for entropy lo is ln V.
+ */
+void		 ui_palette_ends(int metric, float lo, float hi,
+		    char *low, char *high, size_t len);
+
+#endif

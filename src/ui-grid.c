@@ -1,0 +1,222 @@
+/*
+ * ui-grid.c: the grid of layers x positions, its headers and the legend.
+ *
+ * Owns how a cell looks: glyph, token, mark, colour by the chosen metric.
+ * Refuses to know how the cells were computed or which key moved the
+ * selection: it draws struct ui as it finds it, from the main thread.
+ */
+#include "config.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <curses.h>
+
+#include "model.h"
+#include "ui.h"
+#include "ui-int.h"
+#include "ui-palette.h"
+
+#define UI_MARK_NEXT	"\xe2\x9c\x93"	/* ✓: the top-1 is the next token */
+#define UI_MARK_MATCH	"\xe2\x97\x86"	/* ◆: a search match */
+
+int
+ui_grid_label_w(const struct ui *u)
+{
+	const struct gpt2_config *gc = gpt2_config(u->opts->model);
+	char			 buf[32];
+	int			 w;
+
+	snprintf(buf, sizeof buf, u->sublayers ? "h.%d.attn" : "h.%d",
+	    gc->n_layer - 1);
+	w = (int)strlen(buf);
+	return (w < 5 ? 5 : w);
+}
+
+int
+ui_grid_attr(const struct ui *u, float norm, int *pair)
+{
+	int	b = ui_palette_bucket(norm), n;
+
+	*pair = 0;
+	switch (u->tier) {
+	case UI_TIER_256:
+		n = ui_palette_ramp_len(u->palette);
+		*pair = UI_PAIR_RAMP(u->palette, (int)(norm * (float)(n - 1) +
+		    0.5f));
+		return (COLOR_PAIR(*pair));
+	case UI_TIER_8:
+		*pair = UI_PAIR_BUCKET(b);
+		return (COLOR_PAIR(*pair) | (b == UI_NBUCKETS - 1 ? A_BOLD : 0));
+	default:
+		return (b <= 1 ? A_DIM : b >= 3 ? A_BOLD : A_NORMAL);
+	}
+}
+
+/* Attributes and glyph of a cell by the current metric. */
+static int
+ui_grid_look(const struct ui *u, int row, int pos, const char **glyph)
+{
+	const struct lens_cell	*c = ui_cell(u, row, pos);
+	const struct lens_top	*t = ui_top(u, row, pos);
+	float			 v, norm;
+	int			 pair;
+
+	*glyph = " ";
+	if (c == NULL || !ui_palette_value(u->metric, c, t, &v))
+		return (A_NORMAL);
+	norm = ui_palette_norm(u->metric, v, u->snap->logit_lo,
+	    u->snap->logit_hi, u->n_vocab);
+	*glyph = ui_palette_glyph(norm, u->ascii);
+	return (ui_grid_attr(u, norm, &pair));
+}
+
+static void
+ui_grid_cell(struct ui *u, int row, int pos, int y, int x)
+{
+	const struct lens_cell	*c = ui_cell(u, row, pos);
+	const struct lens_top	*t = ui_top(u, row, pos);
+	const char		*glyph, *mark = " ";
+	char			 text[256];
+	int			 attr, match;
+
+	if (c == NULL)
+		return;
+	attr = ui_grid_look(u, row, pos, &glyph);
+	match = ui_is_match(u, row, pos);
+	if (t->id == c->next_id)
+		mark = u->ascii ? "=" : UI_MARK_NEXT;
+	else if (match)
+		mark = u->ascii ? "/" : UI_MARK_MATCH;
+	if (match)
+		attr |= A_UNDERLINE;
+	if (row == u->sel_row && pos == u->sel_pos)
+		attr |= A_REVERSE | A_BOLD;
+	ui_token_fit(u, t->id, u->cell_w - 2, text, sizeof text);
+	attron(attr);
+	mvaddstr(y, x, glyph);
+	addstr(text);
+	addstr(mark);
+	attroff(attr);
+}
+
+/* The two header lines: input tokens and next tokens. */
+static void
+ui_grid_header(struct ui *u, const int *ids, int T)
+{
+	struct ui_layout	*l = &u->layout;
+	char			 text[256];
+	int			 c, t, x, attr;
+
+	mvaddstr(l->head_y, 0, "input");
+	mvaddstr(l->head_y + 1, 0, "next");
+	for (c = 0; c < l->vis_cols && (t = u->col_off + c) < T; c++) {
+		x = l->grid_x + c * (l->cell_w + 1);
+		attr = t == u->sel_pos ? A_BOLD | A_UNDERLINE : A_BOLD;
+		attron(attr);
+		mvaddstr(l->head_y, x, ui_token_fit(u, ids[t], l->cell_w, text,
+		    sizeof text));
+		attroff(attr);
+		if (t + 1 < T)
+			mvaddstr(l->head_y + 1, x, ui_token_fit(u, ids[t + 1],
+			    l->cell_w, text, sizeof text));
+		else {
+			attron(A_DIM);
+			mvaddstr(l->head_y + 1, x, "(end)");
+			attroff(A_DIM);
+		}
+	}
+	if (u->col_off > 0)
+		mvaddstr(l->head_y, l->grid_x - 1, "<");
+	if (u->col_off + l->vis_cols < T)
+		mvaddstr(l->head_y, l->grid_x + l->vis_cols * (l->cell_w + 1) -
+		    1, ">");
+}
+
+void
+ui_grid_draw(struct ui *u)
+{
+	struct ui_layout	*l = &u->layout;
+	const struct ui_snap	*s = u->snap;
+	char			 name[32];
+	int			 line, dl, row, c, t, nrows;
+
+	if (s == NULL) {
+		ui_grid_header(u, u->ids, (int)u->nids);
+		attron(A_DIM);
+		mvaddstr(l->grid_y, 0, u->nids ? "computing..." :
+		    "type a prompt");
+		attroff(A_DIM);
+		return;
+	}
+	ui_grid_header(u, s->ids, s->T);
+	nrows = s->nrows;
+	for (line = 0; line < l->vis_rows; line++) {
+		if ((dl = u->row_off + line) >= nrows)
+			break;
+		row = ui_layout_row(dl, nrows, u->final_on_top);
+		lens_row_name(s->rows[row], name, sizeof name);
+		if (row == u->sel_row)
+			attron(A_BOLD);
+		mvaddnstr(l->grid_y + line, 0, name, l->label_w);
+		attroff(A_BOLD);
+		for (c = 0; c < l->vis_cols && (t = u->col_off + c) < s->T; c++)
+			ui_grid_cell(u, row, t, l->grid_y + line,
+			    l->grid_x + c * (l->cell_w + 1));
+	}
+	if (u->row_off > 0)
+		mvaddstr(l->grid_y, l->label_w, "^");
+	if (u->row_off + l->vis_rows < nrows)
+		mvaddstr(l->grid_y + l->vis_rows - 1, l->label_w, "v");
+}
+
+static void
+ui_grid_swatch(struct ui *u, float norm, const char *label)
+{
+	int	pair, attr = ui_grid_attr(u, norm, &pair);
+
+	attron(attr);
+	addstr(ui_palette_glyph(norm, u->ascii));
+	if (label != NULL)
+		addstr(label);
+	attroff(attr);
+}
+
+void
+ui_grid_legend(struct ui *u)
+{
+	static const char *const ranks[] = { ">100", "21-100", "6-20", "2-5",
+	    "1" };
+	char	lo[16], hi[16], buf[16];
+	int	i, n, m = u->metric;
+	float	a = 0, b = 0;
+
+	if (u->snap != NULL) {
+		a = u->snap->logit_lo;
+		b = u->snap->logit_hi;
+	}
+	if (m == UI_METRIC_ENTROPY)
+		a = logf((float)u->n_vocab);
+	ui_palette_ends(m, a, b, lo, hi, sizeof lo);
+	move(u->layout.legend_y, 0);
+	printw("%s: ", ui_palette_metric_title(m));
+	if (m == UI_METRIC_FINAL_RANK || m == UI_METRIC_NEXT_RANK) {
+		for (i = 0; i < UI_NBUCKETS; i++) {
+			snprintf(buf, sizeof buf, "%s", ranks[i]);
+			ui_grid_swatch(u, i / 4.0f, buf);
+			addstr(" ");
+		}
+	} else {
+		printw("%s ", lo);
+		n = u->tier == UI_TIER_256 ? ui_palette_ramp_len(u->palette) :
+		    u->tier == UI_TIER_8 ? UI_NBUCKETS : (u->ascii ? 9 : 8);
+		for (i = 0; i < n; i++)
+			ui_grid_swatch(u, (float)i / (float)(n - 1), NULL);
+		printw(" %s", hi);
+	}
+	printw("  %s next", u->ascii ? "=" : UI_MARK_NEXT);
+	if (u->pattern != NULL)
+		printw(" %s /%s", u->ascii ? "/" : UI_MARK_MATCH, u->pattern);
+}

@@ -1,0 +1,276 @@
+/*
+ * ui-palette.c: metrics, scales, palettes and glyphs, pure functions.
+ *
+ * Owns the mapping from a cell's statistics to what the grid paints. Refuses
+ * to know about curses: colours are xterm-256 indices and ANSI numbers.
+ */
+#include "config.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "lens.h"
+#include "ui-palette.h"
+#include "util.h"
+
+static const struct {
+	const char	*name;
+	const char	*title;
+} ui_palette_metrics[UI_METRIC_COUNT] = {
+	{ "prob", "P(top-1)" },
+	{ "final-prob", "P(final top-1)" },
+	{ "final-logit", "logit(final top-1)" },
+	{ "final-rank", "rank(final top-1)" },
+	{ "next-rank", "rank(next token)" },
+	{ "next-prob", "P(next token)" },
+	{ "kl", "KL(final||layer)" },
+	{ "entropy", "entropy" },
+};
+
+/* Ramps with strictly rising lightness, low -> high. */
+static const struct {
+	const char	*name;
+	int		 n;
+	int		 idx[8];
+} ui_palette_ramps[UI_PAL_COUNT] = {
+	{ "viridis", 6, { 53, 61, 31, 36, 113, 220 } },
+	{ "cividis", 6, { 24, 60, 243, 101, 143, 220 } },
+	{ "magma", 6, { 16, 17, 89, 204, 216, 229 } },
+	{ "grey", 8, { 232, 235, 238, 241, 244, 247, 250, 253 } },
+};
+
+int
+ui_palette_metric(const char *name)
+{
+	int	i;
+
+	for (i = 0; i < UI_METRIC_COUNT; i++) {
+		if (strcmp(name, ui_palette_metrics[i].name) == 0)
+			return (i);
+	}
+	return (-1);
+}
+
+const char *
+ui_palette_metric_name(int m)
+{
+	return (ui_palette_metrics[m].name);
+}
+
+const char *
+ui_palette_metric_title(int m)
+{
+	return (ui_palette_metrics[m].title);
+}
+
+int
+ui_palette_find(const char *name)
+{
+	int	i;
+
+	for (i = 0; i < UI_PAL_COUNT; i++) {
+		if (strcmp(name, ui_palette_ramps[i].name) == 0)
+			return (i);
+	}
+	return (-1);
+}
+
+const char *
+ui_palette_name(int p)
+{
+	return (ui_palette_ramps[p].name);
+}
+
+int
+ui_palette_value(int metric, const struct lens_cell *c,
+    const struct lens_top *top1, float *value)
+{
+	switch (metric) {
+	case UI_METRIC_PROB:
+		*value = top1->prob;
+		break;
+	case UI_METRIC_FINAL_PROB:
+		*value = c->final_top1_prob;
+		break;
+	case UI_METRIC_FINAL_LOGIT:
+		*value = c->final_top1_logit;
+		break;
+	case UI_METRIC_FINAL_RANK:
+		*value = (float)c->final_top1_rank;
+		break;
+	case UI_METRIC_NEXT_RANK:
+	case UI_METRIC_NEXT_PROB:
+		if (c->next_id < 0)
+			return (0);
+		*value = metric == UI_METRIC_NEXT_RANK ?
+		    (float)c->next_rank : c->next_prob;
+		break;
+	case UI_METRIC_KL:
+		*value = c->kl;
+		break;
+	default:
+		*value = c->entropy;
+		break;
+	}
+	return (1);
+}
+
+int
+ui_palette_rank_bucket(int rank)
+{
+	if (rank <= 1)
+		return (0);
+	if (rank <= 5)
+		return (1);
+	if (rank <= 20)
+		return (2);
+	if (rank <= 100)
+		return (3);
+	return (4);
+}
+
+static float
+ui_palette_clip(float v)
+{
+	if (!(v > 0.0f))	/* NaN too */
+		return (0.0f);
+	return (v > 1.0f ? 1.0f : v);
+}
+
+float
+ui_palette_norm(int metric, float v, float lo, float hi, int n_vocab)
+{
+	float	l;
+
+	switch (metric) {
+	case UI_METRIC_FINAL_LOGIT:
+		if (!(hi > lo))
+			return (1.0f);
+		return (ui_palette_clip((v - lo) / (hi - lo)));
+	case UI_METRIC_FINAL_RANK:
+	case UI_METRIC_NEXT_RANK:
+		return ((4 - ui_palette_rank_bucket((int)v)) / 4.0f);
+	case UI_METRIC_KL:
+		if (v <= UI_KL_LO)
+			return (1.0f);
+		l = (log10f(v) - log10f(UI_KL_LO)) /
+		    (log10f(UI_KL_HI) - log10f(UI_KL_LO));
+		return (1.0f - ui_palette_clip(l));
+	case UI_METRIC_ENTROPY:
+		l = logf((float)(n_vocab > 1 ? n_vocab : 2));
+		return (1.0f - ui_palette_clip(v / l));
+	default:
+		return (ui_palette_clip(v));
+	}
+}
+
+int
+ui_palette_ramp_len(int p)
+{
+	return (ui_palette_ramps[p].n);
+}
+
+int
+ui_palette_ramp(int p, int i)
+{
+	return (ui_palette_ramps[p].idx[i]);
+}
+
+int
+ui_palette_xterm(int p, float norm)
+{
+	int	n = ui_palette_ramps[p].n;
+
+	return (ui_palette_ramps[p].idx[(int)lrintf(ui_palette_clip(norm) *
+	    (float)(n - 1))]);
+}
+
+/* Relative luminance (0..1000) of an xterm-256 colour from 16 up. */
+static int
+ui_palette_luma(int x)
+{
+	static const int	 level[6] = { 0, 95, 135, 175, 215, 255 };
+	int			 r, g, b;
+
+	if (x >= 232) {
+		r = g = b = 8 + 10 * (x - 232);
+	} else {
+		x -= 16;
+		r = level[x / 36];
+		g = level[(x / 6) % 6];
+		b = level[x % 6];
+	}
+	return ((2126 * r + 7152 * g + 722 * b) / 2550);
+}
+
+int
+ui_palette_dark(int x)
+{
+	if (x < 16)
+		return (x == 0 || x == 1 || x == 4 || x == 5 || x == 8);
+	return (ui_palette_luma(x) < 450);
+}
+
+int
+ui_palette_bucket(float norm)
+{
+	int	b = (int)(ui_palette_clip(norm) * UI_NBUCKETS);
+
+	return (b >= UI_NBUCKETS ? UI_NBUCKETS - 1 : b);
+}
+
+void
+ui_palette_ansi(int bucket, int *fg, int *bg)
+{
+	/* Black, blue, magenta, cyan, yellow: dark to light on most themes. */
+	static const int	bgs[UI_NBUCKETS] = { 0, 4, 5, 6, 3 };
+	static const int	fgs[UI_NBUCKETS] = { 7, 7, 7, 0, 0 };
+
+	*bg = bgs[bucket];
+	*fg = fgs[bucket];
+}
+
+const char *
+ui_palette_glyph(float norm, int ascii)
+{
+	static const char *const bars[8] = { "\xe2\x96\x81", "\xe2\x96\x82",
+	    "\xe2\x96\x83", "\xe2\x96\x84", "\xe2\x96\x85", "\xe2\x96\x86",
+	    "\xe2\x96\x87", "\xe2\x96\x88" };
+	static const char *const chars[9] = { ".", ":", "-", "=", "+", "*",
+	    "#", "%", "@" };
+	float	n = ui_palette_clip(norm);
+
+	if (ascii)
+		return (chars[lrintf(n * 8.0f)]);
+	return (bars[lrintf(n * 7.0f)]);
+}
+
+void
+ui_palette_ends(int metric, float lo, float hi, char *low, char *high,
+    size_t len)
+{
+	switch (metric) {
+	case UI_METRIC_FINAL_LOGIT:
+		snprintf(low, len, "%.1f", (double)lo);
+		snprintf(high, len, "%.1f", (double)hi);
+		break;
+	case UI_METRIC_FINAL_RANK:
+	case UI_METRIC_NEXT_RANK:
+		snprintf(low, len, ">100");
+		snprintf(high, len, "1");
+		break;
+	case UI_METRIC_KL:
+		snprintf(low, len, ">=%g", (double)UI_KL_HI);
+		snprintf(high, len, "<=%g", (double)UI_KL_LO);
+		break;
+	case UI_METRIC_ENTROPY:
+		snprintf(low, len, "%.1f", (double)lo);	/* ln V */
+		snprintf(high, len, "0");
+		break;
+	default:
+		snprintf(low, len, "0");
+		snprintf(high, len, "1");
+		break;
+	}
+}

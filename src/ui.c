@@ -1,0 +1,1295 @@
+/*
+ * ui.c: the explorer's main loop, its worker thread, keys and signals.
+ *
+ * Owns the terminal while ui_run runs: curses setup and teardown, the
+ * poll() loop over stdin and a self-pipe, the worker that runs the lens,
+ * the prompt line, the status line and the help screen. The grid and the
+ * panel are drawn by ui-grid.c and ui-panel.c. Refuses to know how the lens
+ * computes: it only reads struct lens_cell and struct lens_top.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <langinfo.h>
+#include <limits.h>
+#include <locale.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <wchar.h>
+
+#include <curses.h>
+
+#include "cfg.h"
+#include "lens.h"
+#include "model.h"
+#include "tok.h"
+#include "ui.h"
+#include "ui-int.h"
+#include "ui-keys.h"
+#include "ui-palette.h"
+#include "ui-term.h"
+#include "util.h"
+
+#define UI_DEBOUNCE	0.15	/* seconds of quiet typing before a run */
+#define UI_WAKE_WORKER	'w'	/* pipe byte; signals write their number */
+#define UI_KEY_PASTE_ON	(KEY_MAX + 1)
+#define UI_KEY_PASTE_OFF (KEY_MAX + 2)
+
+static volatile sig_atomic_t	ui_sigfd = -1;
+
+/* Snapshots and reading them. */
+
+void
+ui_snap_free(struct ui_snap *s)
+{
+	if (s == NULL)
+		return;
+	free(s->ids);
+	free(s->rows);
+	free(s->cells);
+	free(s->tops);
+	free(s);
+}
+
+int
+ui_rows(const struct ui *u)
+{
+	return (u->snap != NULL ? u->snap->nrows : 0);
+}
+
+const struct lens_cell *
+ui_cell(const struct ui *u, int row, int pos)
+{
+	const struct ui_snap	*s = u->snap;
+
+	if (s == NULL || row < 0 || row >= s->nrows || pos < 0 || pos >= s->T)
+		return (NULL);
+	return (&s->cells[(size_t)row * s->T + pos]);
+}
+
+const struct lens_top *
+ui_top(const struct ui *u, int row, int pos)
+{
+	const struct ui_snap	*s = u->snap;
+
+	if (ui_cell(u, row, pos) == NULL)
+		return (NULL);
+	return (&s->tops[((size_t)row * s->T + pos) * s->top_k]);
+}
+
+char *
+ui_token_text(const struct ui *u, int id)
+{
+	const char	*b;
+	size_t		 len;
+
+	if ((b = tok_bytes(u->opts->tok, id, &len)) == NULL)
+		return (xasprintf("<%d>", id));
+	return (tok_display(b, len, u->ascii ? TOK_DISPLAY_ASCII : 0));
+}
+
+char *
+ui_token_fit(const struct ui *u, int id, int width, char *out, size_t len)
+{
+	char	*s = ui_token_text(u, id);
+
+	ui_layout_fit(s, strlen(s), width, u->ascii, out, len);
+	free(s);
+	return (out);
+}
+
+/* Does the search pattern occur in the cell's top-1 (ignoring case)? */
+int
+ui_is_match(const struct ui *u, int row, int pos)
+{
+	const struct lens_top	*t;
+	const char		*b;
+	size_t			 len, plen, i, j;
+
+	if (u->pattern == NULL || (t = ui_top(u, row, pos)) == NULL ||
+	    (b = tok_bytes(u->opts->tok, t->id, &len)) == NULL)
+		return (0);
+	plen = strlen(u->pattern);
+	for (i = 0; i + plen <= len; i++) {
+		for (j = 0; j < plen; j++) {
+			if ((b[i + j] | 0x20) != (u->pattern[j] | 0x20) &&
+			    b[i + j] != u->pattern[j])
+				break;
+		}
+		if (j == plen)
+			return (1);
+	}
+	return (0);
+}
+
+/* The worker thread. */
+
+static void
+ui_wake(int fd, char c)
+{
+	ssize_t	r;
+
+	r = write(fd, &c, 1);	/* a full pipe already wakes the loop */
+	(void)r;
+}
+
+static void
+ui_progress(void *arg, int done, int total)
+{
+	struct ui	*u = arg;
+	int		 pct = total > 0 ? 100 * done / total : 0;
+
+	if (atomic_exchange(&u->progress, pct) != pct)
+		ui_wake(u->pipe[1], UI_WAKE_WORKER);
+}
+
+/* Copies every shown cell of the lens. Worker thread. */
+static struct ui_snap *
+ui_snap_take(struct ui *u, const int *ids, int T, int sub)
+{
+	struct ui_snap		*s = xcalloc(1, sizeof *s);
+	const struct lens_cell	*c;
+	size_t			 k, n;
+	int			 i, t;
+
+	s->T = T;
+	s->sublayers = sub;
+	s->top_k = lens_top_k(u->lens);
+	s->nrows = lens_nrows(u->lens, sub);
+	s->ids = xreallocarray(NULL, T, sizeof *s->ids);
+	memcpy(s->ids, ids, T * sizeof *ids);
+	s->rows = xreallocarray(NULL, s->nrows, sizeof *s->rows);
+	n = (size_t)s->nrows * T;
+	k = s->top_k;
+	s->cells = xreallocarray(NULL, n, sizeof *s->cells);
+	s->tops = xreallocarray(NULL, n * k, sizeof *s->tops);
+	for (i = 0; i < s->nrows; i++) {
+		s->rows[i] = lens_row(u->lens, i, sub);
+		for (t = 0; t < T; t++) {
+			c = lens_cell(u->lens, s->rows[i], t);
+			s->cells[(size_t)i * T + t] = *c;
+			memcpy(&s->tops[((size_t)i * T + t) * k],
+			    lens_top(u->lens, s->rows[i], t), k *
+			    sizeof *s->tops);
+			if (i == 0 && t == 0)
+				s->logit_lo = s->logit_hi = c->final_top1_logit;
+			if (c->final_top1_logit < s->logit_lo)
+				s->logit_lo = c->final_top1_logit;
+			if (c->final_top1_logit > s->logit_hi)
+				s->logit_hi = c->final_top1_logit;
+		}
+	}
+	return (s);
+}
+
+/* Runs one request (lock held on entry and exit). */
+static void
+ui_worker_run(struct ui *u)
+{
+	struct ui_snap	*s = NULL;
+	unsigned	 gen = u->req_gen;
+	int		*ids, T = u->req_T, sub = u->req_sub, r;
+
+	ids = xreallocarray(NULL, T, sizeof *ids);
+	memcpy(ids, u->req_ids, T * sizeof *ids);
+	u->taken_gen = gen;
+	u->busy = 1;
+	atomic_store(&u->cancel, 0);
+	atomic_store(&u->progress, 0);
+	pthread_mutex_unlock(&u->lock);
+
+	r = lens_run(u->lens, u->state, ids, T, sub, u->req_from, u->req_to,
+	    &u->cancel, ui_progress, u);
+	if (r >= 0) {
+		s = ui_snap_take(u, ids, T, sub);
+		s->gen = gen;
+	}
+	free(ids);
+
+	pthread_mutex_lock(&u->lock);
+	u->busy = 0;
+	if (s != NULL) {
+		ui_snap_free(u->posted);
+		u->posted = s;
+	}
+	ui_wake(u->pipe[1], UI_WAKE_WORKER);
+}
+
+static void *
+ui_worker(void *arg)
+{
+	struct ui	*u = arg;
+
+	pthread_mutex_lock(&u->lock);
+	for (;;) {
+		while (!u->quit && u->req_gen == u->taken_gen)
+			pthread_cond_wait(&u->cond, &u->lock);
+		if (u->quit)
+			break;
+		ui_worker_run(u);
+	}
+	pthread_mutex_unlock(&u->lock);
+	return (NULL);
+}
+
+/* Tokenizes the prompt; 0, or -1 with u->tok_err set. */
+static int
+ui_tokenize(struct ui *u)
+{
+	char	*cause = NULL;
+	size_t	 n;
+
+	free(u->ids);
+	u->ids = NULL;
+	u->nids = 0;
+	free(u->tok_err);
+	u->tok_err = NULL;
+	if (tok_encode(u->opts->tok, u->edit.buf, u->edit.len, &u->ids, &n,
+	    &cause) != 0) {
+		u->tok_err = cause;
+		return (-1);
+	}
+	u->nids = n;
+	if (n > (size_t)u->n_ctx) {
+		u->tok_err = xasprintf("prompt too long: %zu tokens, the model "
+		    "takes %d", n, u->n_ctx);
+		return (-1);
+	}
+	return (0);
+}
+
+/* Hands the current prompt to the worker, cancelling its run. */
+static void
+ui_submit(struct ui *u)
+{
+	u->debounce_at = 0;
+	if (ui_tokenize(u) != 0 || u->nids == 0)
+		return;
+	pthread_mutex_lock(&u->lock);
+	free(u->req_ids);
+	u->req_ids = xreallocarray(NULL, u->nids, sizeof *u->req_ids);
+	memcpy(u->req_ids, u->ids, u->nids * sizeof *u->ids);
+	u->req_T = u->nids;
+	u->req_sub = u->sublayers;
+	u->req_from = u->col_off;
+	u->req_to = u->col_off + u->layout.vis_cols;
+	if (u->req_to > u->req_T)
+		u->req_to = u->req_T;
+	u->submitted = ++u->req_gen;
+	atomic_store(&u->cancel, 1);
+	pthread_cond_signal(&u->cond);
+	pthread_mutex_unlock(&u->lock);
+}
+
+/* Takes a posted snapshot, keeping the selection where it was. */
+static int
+ui_take(struct ui *u)
+{
+	struct ui_snap	*s;
+	int		 was_last;
+
+	pthread_mutex_lock(&u->lock);
+	s = u->posted;
+	u->posted = NULL;
+	pthread_mutex_unlock(&u->lock);
+	if (s == NULL)
+		return (0);
+	was_last = u->snap == NULL || u->sel_pos == u->snap->T - 1;
+	if (u->snap != NULL && u->snap->sublayers != s->sublayers)
+		u->sel_row = s->sublayers ? 2 * u->sel_row : u->sel_row / 2;
+	ui_snap_free(u->snap);
+	u->snap = s;
+	if (was_last || u->sel_pos >= s->T)
+		u->sel_pos = s->T - 1;
+	if (u->sel_row >= s->nrows)
+		u->sel_row = s->nrows - 1;
+	return (1);
+}
+
+static int
+ui_busy(struct ui *u)
+{
+	int	busy;
+
+	pthread_mutex_lock(&u->lock);
+	busy = u->busy || u->req_gen != u->taken_gen || u->posted != NULL;
+	pthread_mutex_unlock(&u->lock);
+	return (busy);
+}
+
+/* Drawing: the prompt, the status line and the help screen. */
+
+/* One character of the prompt as shown, and its width. */
+static const char *
+ui_prompt_char(const struct ui *u, const char *s, size_t avail, size_t *n,
+    char *buf, int *w)
+{
+	const unsigned char	*p = (const unsigned char *)s;
+	int			 l;
+
+	*n = 1;
+	*w = 1;
+	if (*p == '\n') {
+		*w = u->ascii ? 2 : 1;
+		return (u->ascii ? "\\n" : "\xe2\x86\xb5");
+	}
+	if (*p == '\t') {
+		*w = u->ascii ? 2 : 1;
+		return (u->ascii ? "\\t" : "\xe2\x86\x92");
+	}
+	if (*p < 0x20 || *p == 0x7f) {
+		snprintf(buf, 8, "^%c", *p ^ 0x40);
+		*w = 2;
+		return (buf);
+	}
+	if (*p < 0x80)
+		return (memcpy(buf, s, 1), buf[1] = '\0', buf);
+	l = util_utf8_len(p, avail);
+	if (l < 2 || u->ascii) {
+		snprintf(buf, 8, "\\x%02x", *p);
+		*w = 4;
+		return (buf);
+	}
+	memcpy(buf, s, l);
+	buf[l] = '\0';
+	*n = l;
+	*w = ui_layout_width(buf, l);
+	return (buf);
+}
+
+static void
+ui_draw_prompt(struct ui *u)
+{
+	const char	*shown;
+	char		 buf[8];
+	size_t		 off, n, start = 0;
+	int		 w, col = 0, cur_col = 0, avail, x;
+
+	/* Scroll so that the cursor is on screen. */
+	avail = u->layout.cols - 3;
+	for (off = 0; off < u->edit.cur; off += n) {
+		ui_prompt_char(u, u->edit.buf + off, u->edit.len - off, &n,
+		    buf, &w);
+		cur_col += w;
+	}
+	for (off = 0, col = cur_col; col >= avail; off += n) {
+		ui_prompt_char(u, u->edit.buf + off, u->edit.len - off, &n,
+		    buf, &w);
+		col -= w;
+		start = off + n;
+	}
+	attron(A_BOLD);
+	mvaddstr(u->layout.prompt_y, 0, u->focus == UI_FOCUS_PROMPT ? "> " :
+	    ": ");
+	attroff(A_BOLD);
+	x = 2;
+	for (off = start; off < u->edit.len; off += n) {
+		shown = ui_prompt_char(u, u->edit.buf + off, u->edit.len - off,
+		    &n, buf, &w);
+		if (x + w > u->layout.cols - 1)
+			break;
+		if ((unsigned char)u->edit.buf[off] < 0x20 ||
+		    shown[0] == '\\')
+			attron(A_DIM);
+		mvaddstr(u->layout.prompt_y, x, shown);
+		attroff(A_DIM);
+		x += w;
+	}
+	if (u->edit.len == 0 && u->focus != UI_FOCUS_PROMPT) {
+		attron(A_DIM);
+		mvaddstr(u->layout.prompt_y, 2, "(press e to type a prompt)");
+		attroff(A_DIM);
+	}
+	if (u->focus == UI_FOCUS_PROMPT)
+		move(0, 2 + col);
+}
+
+static void
+ui_draw_status(struct ui *u)
+{
+	char		 left[256], right[256], name[32], pctbuf[32];
+	const char	*state;
+	int		 y = u->layout.status_y, pct, busy = ui_busy(u);
+
+	if (u->focus == UI_FOCUS_SEARCH) {
+		mvprintw(y, 0, "/%.*s", (int)u->search.len, u->search.buf);
+		clrtoeol();
+		return;
+	}
+	pct = atomic_load(&u->progress);
+	if (u->tok_err != NULL)
+		state = "error";
+	else if (busy || u->debounce_at != 0) {
+		snprintf(pctbuf, sizeof pctbuf, "computing %d%%", pct);
+		state = pctbuf;
+	} else if (u->nids == 0)
+		state = "empty";
+	else
+		state = "ready";
+	name[0] = '\0';
+	if (u->snap != NULL)
+		lens_row_name(u->snap->rows[u->sel_row], name, sizeof name);
+	snprintf(left, sizeof left, " %s L%d/%d P%d/%d %s%s| %s ",
+	    name, u->sel_row, u->snap ? u->snap->nrows - 1 : 0,
+	    u->snap ? u->sel_pos + 1 : 0, u->snap ? u->snap->T : 0, state,
+	    (busy || u->debounce_at != 0) && u->snap != NULL ? " (stale) " :
+	    " ", u->msg ? u->msg : (u->tok_err ? u->tok_err : ""));
+	snprintf(right, sizeof right, " %s%s%s ? help  q quit ",
+	    u->lastkey[0] ? "key " : "", u->lastkey,
+	    u->lastkey[0] ? " |" : "");
+	attron(A_REVERSE);
+	move(y, 0);
+	hline(' ', u->layout.cols);
+	mvaddnstr(y, 0, left, u->layout.cols);
+	if ((int)(strlen(left) + strlen(right)) < u->layout.cols)
+		mvaddstr(y, u->layout.cols - (int)strlen(right), right);
+	attroff(A_REVERSE);
+}
+
+/* The model note goes on the legend line when there is room. */
+static void
+ui_draw_note(struct ui *u)
+{
+	const char	*note = u->opts->model_note;
+	int		 x, end = getcurx(stdscr);
+
+	if (note == NULL || *note == '\0')
+		return;
+	x = u->layout.cols - ui_layout_width(note, strlen(note)) - 1;
+	if (x > end + 2) {
+		attron(A_DIM);
+		mvaddstr(u->layout.legend_y, x, note);
+		attroff(A_DIM);
+	}
+}
+
+static void
+ui_draw_help(struct ui *u)
+{
+	char	keys[64];
+	size_t	i;
+	int	y = 2, a, line = 0, lines = u->layout.lines;
+
+	erase();
+	attron(A_BOLD);
+	mvaddstr(0, 0, "logitlens: keys (q, Esc or ? closes; j/k scroll)");
+	attroff(A_BOLD);
+	for (i = 0; (a = ui_keys_nth(i)) != -1; i++, line++) {
+		if (line < u->help_off || y >= lines - 3)
+			continue;
+		ui_keys_keys(u->keys, a, keys, sizeof keys);
+		mvprintw(y, 2, "%-14.14s %-19.19s %s", keys[0] ? keys : "-",
+		    ui_keys_name(a), ui_keys_help(a));
+		y++;
+	}
+	if (y < lines - 2 && line >= u->help_off)
+		y++;
+	mvaddstr(lines - 3 > y ? lines - 3 : y, 2, "Prompt line: readline "
+	    "keys (C-a C-e C-k C-u C-w, Up/Down history); Enter runs.");
+	mvaddstr(lines - 2, 2, u->mouse ? "Mouse: click selects a cell, "
+	    "the wheel scrolls; Shift+drag selects text." :
+	    "Mouse: off (--no-mouse).");
+}
+
+static void
+ui_draw_small(struct ui *u)
+{
+	char	buf[64];
+
+	erase();
+	snprintf(buf, sizeof buf, "terminal too small (need %dx%d)",
+	    UI_MIN_COLS, UI_MIN_LINES);
+	mvaddnstr(0, 0, buf, u->layout.cols);
+}
+
+static void
+ui_relayout(struct ui *u)
+{
+	ui_layout_compute(&u->layout, COLS, LINES, u->cell_w,
+	    ui_grid_label_w(u), ui_panel_lines(u));
+}
+
+static void
+ui_draw(struct ui *u)
+{
+	ui_relayout(u);
+	curs_set(0);
+	if (u->layout.too_small) {
+		ui_draw_small(u);
+		refresh();
+		return;
+	}
+	if (u->help) {
+		ui_draw_help(u);
+		refresh();
+		return;
+	}
+	erase();
+	ui_grid_draw(u);
+	ui_panel_draw(u);
+	ui_grid_legend(u);
+	ui_draw_note(u);
+	ui_draw_status(u);
+	ui_draw_prompt(u);
+	if (u->focus == UI_FOCUS_PROMPT)
+		curs_set(1);
+	else if (u->focus == UI_FOCUS_SEARCH) {
+		move(u->layout.status_y, 1 + ui_layout_width(u->search.buf,
+		    u->search.cur));
+		curs_set(1);
+	}
+	refresh();
+}
+
+/* Keys. */
+
+static void
+ui_clamp(struct ui *u)
+{
+	int	nrows = ui_rows(u), T = u->snap ? u->snap->T : 0, line;
+
+	if (u->sel_row >= nrows)
+		u->sel_row = nrows - 1;
+	if (u->sel_row < 0)
+		u->sel_row = 0;
+	if (u->sel_pos >= T)
+		u->sel_pos = T - 1;
+	if (u->sel_pos < 0)
+		u->sel_pos = 0;
+	line = ui_layout_row(u->sel_row, nrows, u->final_on_top);
+	u->row_off = ui_layout_scroll(line, u->row_off, u->layout.vis_rows,
+	    nrows);
+	u->col_off = ui_layout_scroll(u->sel_pos, u->col_off,
+	    u->layout.vis_cols, T);
+}
+
+/* Moves the selection by display lines (down is positive). */
+static void
+ui_move_lines(struct ui *u, int d)
+{
+	u->sel_row += u->final_on_top ? -d : d;
+}
+
+static void
+ui_search_step(struct ui *u, int dir)
+{
+	int	nrows = ui_rows(u), T, n, i, idx, line;
+
+	if (u->pattern == NULL || nrows == 0)
+		return;
+	T = u->snap->T;
+	n = nrows * T;
+	line = ui_layout_row(u->sel_row, nrows, u->final_on_top);
+	idx = line * T + u->sel_pos;
+	for (i = 1; i <= n; i++) {
+		int	j = ((idx + dir * i) % n + n) % n;
+		int	row = ui_layout_row(j / T, nrows, u->final_on_top);
+
+		if (ui_is_match(u, row, j % T)) {
+			u->sel_row = row;
+			u->sel_pos = j % T;
+			return;
+		}
+	}
+	free(u->msg);
+	u->msg = xasprintf("no match for '%s'", u->pattern);
+}
+
+static void
+ui_set_metric(struct ui *u, int m)
+{
+	u->metric = (m + UI_METRIC_COUNT) % UI_METRIC_COUNT;
+	free(u->msg);
+	u->msg = xasprintf("metric %s", ui_palette_metric_name(u->metric));
+}
+
+/* Actions that move around the grid; 1 if handled. */
+static int
+ui_action_move(struct ui *u, int a)
+{
+	int	page = u->layout.vis_rows > 1 ? u->layout.vis_rows - 1 : 1;
+
+	switch (a) {
+	case UI_A_LEFT:
+		u->sel_pos--;
+		break;
+	case UI_A_RIGHT:
+		u->sel_pos++;
+		break;
+	case UI_A_UP:
+		ui_move_lines(u, -1);
+		break;
+	case UI_A_DOWN:
+		ui_move_lines(u, 1);
+		break;
+	case UI_A_PAGE_UP:
+		ui_move_lines(u, -page);
+		break;
+	case UI_A_PAGE_DOWN:
+		ui_move_lines(u, page);
+		break;
+	case UI_A_HALF_UP:
+		ui_move_lines(u, -(page + 1) / 2);
+		break;
+	case UI_A_HALF_DOWN:
+		ui_move_lines(u, (page + 1) / 2);
+		break;
+	case UI_A_FIRST_LAYER:
+		u->sel_row = 0;
+		break;
+	case UI_A_LAST_LAYER:
+		u->sel_row = ui_rows(u) - 1;
+		break;
+	case UI_A_FIRST_POS:
+		u->sel_pos = 0;
+		break;
+	case UI_A_LAST_POS:
+		u->sel_pos = u->snap ? u->snap->T - 1 : 0;
+		break;
+	case UI_A_SEARCH_NEXT:
+	case UI_A_SEARCH_PREV:
+		ui_search_step(u, a == UI_A_SEARCH_NEXT ? 1 : -1);
+		break;
+	default:
+		return (0);
+	}
+	return (1);
+}
+
+/* Returns 1 to quit. */
+static int
+ui_action(struct ui *u, int a)
+{
+	if (ui_action_move(u, a))
+		return (0);
+	if (a >= UI_A_METRIC_0 && a <= UI_A_METRIC_LAST) {
+		ui_set_metric(u, a - UI_A_METRIC_0);
+		return (0);
+	}
+	switch (a) {
+	case UI_A_QUIT:
+		return (1);
+	case UI_A_HELP:
+		u->help = 1;
+		u->help_off = 0;
+		break;
+	case UI_A_CANCEL:
+		if (u->pattern != NULL) {
+			free(u->pattern);
+			u->pattern = NULL;
+		} else if (u->lastkey[0] == 'C')
+			return (1);	/* C-c with nothing to cancel quits */
+		break;
+	case UI_A_SEARCH:
+		u->focus = UI_FOCUS_SEARCH;
+		ui_edit_set(&u->search, "", 0);
+		break;
+	case UI_A_METRIC_NEXT:
+		ui_set_metric(u, u->metric + 1);
+		break;
+	case UI_A_METRIC_PREV:
+		ui_set_metric(u, u->metric - 1);
+		break;
+	case UI_A_PALETTE:
+		u->palette = (u->palette + 1) % UI_PAL_COUNT;
+		free(u->msg);
+		u->msg = xasprintf("palette %s", ui_palette_name(u->palette));
+		break;
+	case UI_A_FLIP:
+		u->final_on_top = !u->final_on_top;
+		break;
+	case UI_A_SUBLAYERS:
+		u->sublayers = !u->sublayers;
+		ui_submit(u);
+		break;
+	case UI_A_ASCII:
+		u->ascii = !u->ascii;
+		break;
+	case UI_A_FOCUS:
+	case UI_A_EDIT:
+		u->focus = UI_FOCUS_PROMPT;
+		break;
+	case UI_A_REDRAW:
+		clearok(curscr, TRUE);
+		break;
+	}
+	return (0);
+}
+
+/* Keys of the help screen; 1 if it stays open. */
+static void
+ui_key_help(struct ui *u, int key, int a)
+{
+	if (a == UI_A_DOWN || key == ' ')
+		u->help_off++;
+	else if (a == UI_A_UP && u->help_off > 0)
+		u->help_off--;
+	else if (a == UI_A_QUIT || a == UI_A_HELP || a == UI_A_CANCEL)
+		u->help = 0;
+}
+
+/* Text input of the prompt and the search line. */
+static int
+ui_key_edit(struct ui_edit *e, int key)
+{
+	switch (key) {
+	case KEY_LEFT | UI_KEY_FN:
+	case UI_KEY_CTRL('b'):
+		ui_edit_left(e);
+		break;
+	case KEY_RIGHT | UI_KEY_FN:
+	case UI_KEY_CTRL('f'):
+		ui_edit_right(e);
+		break;
+	case KEY_HOME | UI_KEY_FN:
+	case UI_KEY_CTRL('a'):
+		ui_edit_home(e);
+		break;
+	case KEY_END | UI_KEY_FN:
+	case UI_KEY_CTRL('e'):
+		ui_edit_end(e);
+		break;
+	case KEY_BACKSPACE | UI_KEY_FN:
+		ui_edit_backspace(e);
+		break;
+	case KEY_DC | UI_KEY_FN:
+	case UI_KEY_CTRL('d'):
+		ui_edit_delete(e);
+		break;
+	case UI_KEY_CTRL('k'):
+		ui_edit_kill_end(e);
+		break;
+	case UI_KEY_CTRL('u'):
+		ui_edit_kill_start(e);
+		break;
+	case UI_KEY_CTRL('w'):
+		ui_edit_kill_word(e);
+		break;
+	case UI_KEY_META | 'b':
+		ui_edit_word_left(e);
+		break;
+	case UI_KEY_META | 'f':
+		ui_edit_word_right(e);
+		break;
+	default:
+		return (0);
+	}
+	return (1);
+}
+
+static void
+ui_insert_key(struct ui_edit *e, int key)
+{
+	char		buf[MB_LEN_MAX];
+	mbstate_t	ps;
+	size_t		n;
+
+	if (key < 0x80) {
+		buf[0] = key;
+		n = 1;
+	} else {
+		memset(&ps, 0, sizeof ps);
+		if ((n = wcrtomb(buf, (wchar_t)key, &ps)) == (size_t)-1) {
+			buf[0] = key & 0xff;
+			n = 1;
+		}
+	}
+	ui_edit_insert(e, buf, n);
+}
+
+static void
+ui_key_prompt(struct ui *u, int key)
+{
+	size_t	 len = u->edit.len;
+	char	*old;
+
+	if (key == '\r' || key == '\n') {
+		ui_edit_hist_add(&u->edit, u->edit.buf, u->edit.len);
+		ui_submit(u);
+		u->focus = UI_FOCUS_GRID;
+		return;
+	}
+	if (key == 27 || key == UI_KEY_CTRL('c') || key == '\t') {
+		u->focus = UI_FOCUS_GRID;
+		return;
+	}
+	old = xmalloc(len + 1);
+	memcpy(old, u->edit.buf, len + 1);
+	if (key == (KEY_UP | UI_KEY_FN) || key == UI_KEY_CTRL('p'))
+		ui_edit_hist_prev(&u->edit);
+	else if (key == (KEY_DOWN | UI_KEY_FN) || key == UI_KEY_CTRL('n'))
+		ui_edit_hist_next(&u->edit);
+	else if (ui_key_edit(&u->edit, key))
+		;
+	else if (key >= ' ' && !(key & (UI_KEY_FN | UI_KEY_META)))
+		ui_insert_key(&u->edit, key);
+	if (u->edit.len != len || memcmp(u->edit.buf, old, len) != 0) {
+		/* A new edit cancels the run in flight. */
+		atomic_store(&u->cancel, 1);
+		u->debounce_at = util_now() + UI_DEBOUNCE;
+	}
+	free(old);
+}
+
+static void
+ui_key_search(struct ui *u, int key)
+{
+	if (key == '\r' || key == '\n') {
+		free(u->pattern);
+		u->pattern = u->search.len ? xstrdup(u->search.buf) : NULL;
+		u->focus = UI_FOCUS_GRID;
+		ui_search_step(u, 1);
+		return;
+	}
+	if (key == 27 || key == UI_KEY_CTRL('c')) {
+		u->focus = UI_FOCUS_GRID;
+		return;
+	}
+	if (!ui_key_edit(&u->search, key) && key >= ' ' &&
+	    !(key & (UI_KEY_FN | UI_KEY_META)))
+		ui_insert_key(&u->search, key);
+}
+
+static void
+ui_key_mouse(struct ui *u)
+{
+	MEVENT	ev;
+	int	line, col, nrows = ui_rows(u);
+
+	if (getmouse(&ev) != OK)
+		return;
+	if (ev.bstate & BUTTON4_PRESSED)
+		ui_move_lines(u, -1);
+#ifdef BUTTON5_PRESSED
+	else if (ev.bstate & BUTTON5_PRESSED)
+		ui_move_lines(u, 1);
+#endif
+	else if ((ev.bstate & (BUTTON1_PRESSED | BUTTON1_CLICKED)) &&
+	    ui_layout_hit(&u->layout, ev.x, ev.y, &line, &col) == 0 &&
+	    u->row_off + line < nrows) {
+		u->sel_row = ui_layout_row(u->row_off + line, nrows,
+		    u->final_on_top);
+		u->sel_pos = u->col_off + col;
+		u->focus = UI_FOCUS_GRID;
+	}
+}
+
+/* Returns 1 to quit. */
+static int
+ui_key(struct ui *u, int key)
+{
+	int	a;
+
+	if (key == (KEY_RESIZE | UI_KEY_FN))
+		return (0);
+	if (key == (UI_KEY_PASTE_ON | UI_KEY_FN)) {
+		u->paste = 1;
+		u->focus = UI_FOCUS_PROMPT;
+		return (0);
+	}
+	if (key == (UI_KEY_PASTE_OFF | UI_KEY_FN)) {
+		u->paste = 0;
+		return (0);
+	}
+	if (u->paste) {
+		ui_insert_key(&u->edit, key == '\r' ? '\n' : key);
+		u->debounce_at = util_now() + UI_DEBOUNCE;
+		atomic_store(&u->cancel, 1);
+		return (0);
+	}
+	if (key == (KEY_MOUSE | UI_KEY_FN)) {
+		ui_key_mouse(u);
+		return (0);
+	}
+	ui_keys_key_name(key, u->lastkey, sizeof u->lastkey);
+	if (u->focus == UI_FOCUS_PROMPT) {
+		ui_key_prompt(u, key);
+		return (0);
+	}
+	if (u->focus == UI_FOCUS_SEARCH) {
+		ui_key_search(u, key);
+		return (0);
+	}
+	a = ui_keys_action(u->keys, key);
+	if (u->help) {
+		ui_key_help(u, key, a);
+		return (0);
+	}
+	free(u->msg);
+	u->msg = NULL;
+	return (ui_action(u, a));
+}
+
+/* Reads one key as an int (see ui-keys.h); ERR when none is waiting. */
+static int
+ui_read_key(void)
+{
+	wint_t	wc, wc2;
+	int	r;
+
+	if ((r = wget_wch(stdscr, &wc)) == ERR)
+		return (ERR);
+	if (r == KEY_CODE_YES) {
+		if (wc == KEY_ENTER)
+			return ('\r');
+		return ((int)wc | UI_KEY_FN);
+	}
+	if (wc == 127 || wc == 8)
+		return (KEY_BACKSPACE | UI_KEY_FN);
+	if (wc == '\n')
+		return ('\r');
+	if (wc == 27) {
+		/* Esc then a character at once: Alt (meta). */
+		r = wget_wch(stdscr, &wc2);
+		if (r == OK && wc2 > ' ' && wc2 < 0x7f)
+			return (UI_KEY_META | (int)wc2);
+		if (r != ERR)
+			unget_wch(wc2);
+	}
+	return ((int)wc);
+}
+
+/* Setup and teardown. */
+
+static void
+ui_signal(int sig)
+{
+	char	c = (char)sig;
+	ssize_t	r;
+	int	saved = errno;
+
+	if (ui_sigfd != -1)
+		r = write(ui_sigfd, &c, 1);
+	(void)r;
+	errno = saved;
+}
+
+static void
+ui_signals(int on)
+{
+	struct sigaction	sa;
+	static const int	sigs[] = { SIGINT, SIGTERM, SIGHUP };
+	size_t			i;
+
+	memset(&sa, 0, sizeof sa);
+	sigemptyset(&sa.sa_mask);
+	sa.sa_handler = on ? ui_signal : SIG_DFL;
+	for (i = 0; i < nitems(sigs); i++)
+		sigaction(sigs[i], &sa, NULL);
+}
+
+static int
+ui_color_tier(const struct ui_opts *o)
+{
+	const char	*nc = getenv("NO_COLOR");
+
+	if (o->color == UI_COLOR_NEVER)
+		return (UI_TIER_MONO);
+	if (o->color == UI_COLOR_AUTO && nc != NULL && *nc != '\0')
+		return (UI_TIER_MONO);
+	if (!has_colors() || start_color() != OK)
+		return (UI_TIER_MONO);
+	use_default_colors();
+	if (COLORS >= 256 && COLOR_PAIRS >= 64)
+		return (UI_TIER_256);
+	if (COLORS >= 8 && COLOR_PAIRS >= 48)
+		return (UI_TIER_8);
+	return (UI_TIER_MONO);
+}
+
+static void
+ui_init_pairs(struct ui *u)
+{
+	int	p, i, c, fg, bg;
+
+	if (u->tier == UI_TIER_256) {
+		for (p = 0; p < UI_PAL_COUNT; p++) {
+			for (i = 0; i < ui_palette_ramp_len(p); i++) {
+				c = ui_palette_ramp(p, i);
+				init_pair(UI_PAIR_RAMP(p, i),
+				    ui_palette_dark(c) ? 231 : 16, c);
+			}
+		}
+	}
+	if (u->tier != UI_TIER_MONO) {
+		for (i = 0; i < UI_NBUCKETS; i++) {
+			ui_palette_ansi(i, &fg, &bg);
+			init_pair(UI_PAIR_BUCKET(i), fg, bg);
+		}
+	}
+}
+
+static int
+ui_utf8_locale(void)
+{
+	const char	*cs = nl_langinfo(CODESET);
+
+	return (cs != NULL && (strcmp(cs, "UTF-8") == 0 ||
+	    strcmp(cs, "utf8") == 0));
+}
+
+static void
+ui_curses_start(struct ui *u)
+{
+	initscr();
+	raw();
+	noecho();
+	nonl();
+	keypad(stdscr, TRUE);
+	nodelay(stdscr, TRUE);
+	set_escdelay(25);
+	u->tier = ui_color_tier(u->opts);
+	ui_init_pairs(u);
+	define_key("\033[200~", UI_KEY_PASTE_ON);
+	define_key("\033[201~", UI_KEY_PASTE_OFF);
+	ui_term_paste(1);
+	if (u->mouse) {
+		mousemask(BUTTON1_PRESSED | BUTTON1_CLICKED | BUTTON4_PRESSED
+#ifdef BUTTON5_PRESSED
+		    | BUTTON5_PRESSED
+#endif
+		    , NULL);
+		mouseinterval(0);
+	}
+}
+
+static void
+ui_curses_end(struct ui *u)
+{
+	if (u->mouse)
+		mousemask(0, NULL);
+	ui_term_paste(0);
+	curs_set(1);
+	endwin();
+}
+
+static int
+ui_apply_bindings(struct ui_keys *k, const struct cfg *cfg, char **cause)
+{
+	char	 seen[UI_A_COUNT];
+	char	*why = NULL;
+	size_t	 i;
+	int	 a;
+
+	memset(seen, 0, sizeof seen);
+	for (i = 0; cfg != NULL && i < cfg->nbindings; i++) {
+		a = ui_keys_find(cfg->bindings[i].action);
+		if (a != -1 && !seen[a]) {
+			ui_keys_clear(k, a);
+			seen[a] = 1;
+		}
+		if (ui_keys_bind(k, cfg->bindings[i].action,
+		    cfg->bindings[i].key, &why) != 0) {
+			util_fail(cause, "config: %s", why);
+			free(why);
+			return (-1);
+		}
+	}
+	return (0);
+}
+
+int
+ui_check_bindings(const struct cfg *cfg, char **cause)
+{
+	struct ui_keys	*k = ui_keys_new();
+	int		 r;
+
+	r = ui_apply_bindings(k, cfg, cause);
+	ui_keys_free(k);
+	return (r);
+}
+
+static int
+ui_init(struct ui *u, const struct ui_opts *o, char **cause)
+{
+	const struct cfg	*cfg = o->cfg;
+	const struct gpt2_config *gc = gpt2_config(o->model);
+	int			 m;
+
+	memset(u, 0, sizeof *u);
+	u->opts = o;
+	u->keys = ui_keys_new();
+	if (ui_apply_bindings(u->keys, cfg, cause) != 0) {
+		ui_keys_free(u->keys);
+		return (-1);
+	}
+	u->n_vocab = gc->n_vocab;
+	u->n_ctx = gc->n_ctx;
+	u->cell_w = cfg ? cfg->cell_width : 8;
+	if (u->cell_w < 3)
+		u->cell_w = 3;
+	u->metric = cfg && (m = ui_palette_metric(cfg->metric)) != -1 ? m : 0;
+	u->palette = cfg && (m = ui_palette_find(cfg->palette)) != -1 ? m : 0;
+	u->final_on_top = cfg ? cfg->final_on_top : 1;
+	u->sublayers = cfg ? cfg->sublayers : 0;
+	u->mouse = o->mouse && (cfg == NULL || cfg->mouse);
+	u->ascii = (cfg && cfg->ascii) || !ui_utf8_locale();
+	ui_edit_init(&u->edit, cfg ? (size_t)cfg->history_size : 500);
+	ui_edit_init(&u->search, 0);
+	if (o->prompt != NULL)
+		ui_edit_set(&u->edit, o->prompt, o->prompt_len);
+	u->focus = u->edit.len ? UI_FOCUS_GRID : UI_FOCUS_PROMPT;
+	return (0);
+}
+
+static int
+ui_start_worker(struct ui *u, char **cause)
+{
+	sigset_t	all, old;
+	int		i, r;
+
+	if (pipe(u->pipe) != 0)
+		return (util_fail(cause, "pipe: %s", strerror(errno)));
+	for (i = 0; i < 2; i++) {
+		fcntl(u->pipe[i], F_SETFL, O_NONBLOCK);
+		fcntl(u->pipe[i], F_SETFD, FD_CLOEXEC);
+	}
+	u->lens = lens_new(u->opts->model, u->opts->cfg ?
+	    u->opts->cfg->top_k : 10);
+	u->state = gpt2_state_new(u->opts->model);
+	pthread_mutex_init(&u->lock, NULL);
+	pthread_cond_init(&u->cond, NULL);
+	/* Signals go to the main thread, whose poll() they interrupt. */
+	sigfillset(&all);
+	pthread_sigmask(SIG_BLOCK, &all, &old);
+	r = pthread_create(&u->thread, NULL, ui_worker, u);
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	if (r != 0)
+		return (util_fail(cause, "pthread_create: %s", strerror(r)));
+	u->thread_started = 1;
+	return (0);
+}
+
+static void
+ui_stop_worker(struct ui *u)
+{
+	if (u->thread_started) {
+		pthread_mutex_lock(&u->lock);
+		u->quit = 1;
+		atomic_store(&u->cancel, 1);
+		pthread_cond_signal(&u->cond);
+		pthread_mutex_unlock(&u->lock);
+		pthread_join(u->thread, NULL);
+		pthread_mutex_destroy(&u->lock);
+		pthread_cond_destroy(&u->cond);
+	}
+	lens_free(u->lens);
+	gpt2_state_free(u->state);
+	if (u->pipe[0] > 0) {
+		close(u->pipe[0]);
+		close(u->pipe[1]);
+	}
+}
+
+static void
+ui_done(struct ui *u)
+{
+	ui_snap_free(u->snap);
+	ui_snap_free(u->posted);
+	free(u->req_ids);
+	free(u->ids);
+	free(u->tok_err);
+	free(u->pattern);
+	free(u->msg);
+	ui_edit_free(&u->edit);
+	ui_edit_free(&u->search);
+	ui_keys_free(u->keys);
+}
+
+/* Drains the self-pipe; returns a signal number or 0. */
+static int
+ui_drain(struct ui *u)
+{
+	char	buf[64];
+	ssize_t	n, i;
+	int	sig = 0;
+
+	while ((n = read(u->pipe[0], buf, sizeof buf)) > 0) {
+		for (i = 0; i < n; i++) {
+			if (buf[i] != UI_WAKE_WORKER)
+				sig = buf[i];
+		}
+	}
+	return (sig);
+}
+
+static int
+ui_loop(struct ui *u)
+{
+	struct pollfd	pfd[2];
+	double		now;
+	int		key, timeout, sig;
+
+	for (;;) {
+		ui_clamp(u);
+		ui_draw(u);
+		timeout = -1;
+		if (u->debounce_at != 0) {
+			now = util_now();
+			timeout = u->debounce_at > now ?
+			    (int)((u->debounce_at - now) * 1000) + 1 : 0;
+		}
+		pfd[0].fd = STDIN_FILENO;
+		pfd[0].events = POLLIN;
+		pfd[1].fd = u->pipe[0];
+		pfd[1].events = POLLIN;
+		if (poll(pfd, 2, timeout) == -1 && errno != EINTR)
+			return (-1);
+		if ((sig = ui_drain(u)) != 0)
+			return (sig);
+		ui_take(u);
+		while ((key = ui_read_key()) != ERR) {
+			if (ui_key(u, key))
+				return (0);
+		}
+		if (u->debounce_at != 0 && util_now() >= u->debounce_at)
+			ui_submit(u);
+	}
+}
+
+int
+ui_run(const struct ui_opts *o, char **cause)
+{
+	struct ui	 u;
+	char		*why = NULL;
+	int		 r;
+
+	setlocale(LC_ALL, "");
+	if (ui_term_check(cause) != 0)
+		return (-1);
+	if (ui_init(&u, o, cause) != 0)
+		return (-1);
+	if (o->history_path != NULL &&
+	    ui_edit_hist_load(&u.edit, o->history_path, &why) != 0) {
+		u.msg = why;	/* not fatal: shown in the status line */
+		why = NULL;
+	}
+	if (ui_start_worker(&u, cause) != 0) {
+		ui_stop_worker(&u);
+		ui_done(&u);
+		return (-1);
+	}
+	ui_sigfd = u.pipe[1];
+	ui_signals(1);
+	ui_curses_start(&u);
+	ui_relayout(&u);
+	ui_submit(&u);
+	r = ui_loop(&u);
+	ui_curses_end(&u);
+	ui_signals(0);
+	ui_sigfd = -1;
+	ui_stop_worker(&u);
+	if (o->history_path != NULL)
+		(void)ui_edit_hist_save(&u.edit, o->history_path, &why);
+	free(why);
+	ui_done(&u);
+	if (r > 0)
+		return (util_fail(cause, "terminated by %s", strsignal(r)));
+	if (r < 0)
+		return (util_fail(cause, "poll: %s", strerror(errno)));
+	return (0);
+}
