@@ -15,7 +15,13 @@
 
 struct tok;
 
-/* NULL and *cause ("file: problem") on error. */
+/*
+ * NULL and *cause ("file: problem", "file:line: problem") on error. The
+ * vocab may be smaller than GPT-2's, but its ids must be 0..n-1 without
+ * holes, it must hold the 256 byte tokens, and every merge's two tokens and
+ * result must be in it. The "#version" line of merges.txt is optional; a
+ * pair listed twice takes its later rank, as in Hugging Face's loaders.
+ */
 struct tok	*tok_load(const char *vocab_path, const char *merges_path,
 		    char **cause);
 void		 tok_free(struct tok *);
@@ -24,8 +30,13 @@ int		 tok_vocab_size(const struct tok *);
 int		 tok_eot(const struct tok *);
 
 /*
- * Encodes len bytes of text (any bytes; invalid UTF-8 is encoded byte by
- * byte as Hugging Face does). *ids is allocated; returns 0, or -1 and *cause.
+ * Encodes len bytes of text (any bytes, NULs included). *ids is allocated;
+ * returns 0, or -1 and *cause. Valid UTF-8 gives Hugging Face's ids. Its
+ * tokenizer takes only str, so for invalid UTF-8 this is the contract: the
+ * text is cut at "<|endoftext|>" and then at each maximal run of invalid
+ * bytes; the valid stretches are pre-tokenized on their own (as if the text
+ * ended and began there), each invalid run is one piece, byte-level merged
+ * like any other. The tokens' bytes always join back to the input.
  */
 int		 tok_encode(const struct tok *, const char *text, size_t len,
 		    int **ids, size_t *n, char **cause);
@@ -44,11 +55,15 @@ char		*tok_decode_text(const struct tok *, const int *ids, size_t n);
 
 /*
  * A token's bytes made safe and visible for display, allocated UTF-8:
- * leading/inner spaces as '·' (ASCII: '_'), newline as '↵' ("\n"), tab as
- * '→' ("\t"), other control bytes and bytes of invalid or incomplete UTF-8
- * as "\xNN"; never raw escape sequences.
+ * spaces as '·' (ASCII: '_'), newline as '↵' ("\n"), tab as '→' ("\t"),
+ * other C0 controls, DEL and bytes of invalid or incomplete UTF-8 as "\xNN"
+ * (upper-case hex); never raw escape sequences. The display is reversible:
+ * '\' is "\\"; code points that would be read as one of the stand-ins
+ * ('·' '↵' '→'; in ASCII mode '_' is "\_"), C1 controls (a C1 code point is
+ * two bytes, so "\xNN" would read as one invalid byte), line/paragraph
+ * separators, bidi controls and U+FEFF are "\u{XXXX}".
  */
-#define TOK_DISPLAY_ASCII 0x1	/* ASCII only: non-ASCII as \u{...}/\xNN */
+#define TOK_DISPLAY_ASCII 0x1	/* ASCII only: non-ASCII as \u{XXXX}/\xNN */
 char		*tok_display(const char *bytes, size_t len, int flags);
 
 #endif
