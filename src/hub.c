@@ -1200,10 +1200,16 @@ hub_download(const char *name, const struct hub_progress *cb, char **cause)
 		util_fail(cause, "cannot start libcurl");
 		goto out;
 	}
+	/* The ETag is of the bytes as stored: no compression. */
+	dl.headers = curl_slist_append(NULL, "Accept-Encoding: identity");
 	if ((token = getenv("HF_TOKEN")) != NULL && *token != '\0') {
 		auth = xasprintf("Authorization: Bearer %s", token);
-		dl.headers = curl_slist_append(NULL, auth);
+		dl.headers = curl_slist_append(dl.headers, auth);
 		free(auth);
+	}
+	if (dl.headers == NULL) {
+		util_fail(cause, "cannot start libcurl");
+		goto out;
 	}
 	for (i = 0; hub_files[i] != NULL; i++) {
 		if (cb != NULL && cb->cancel != NULL && *cb->cancel) {

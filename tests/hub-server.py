@@ -80,10 +80,11 @@ def make_handler(args, files, log):
         def note(self):
             if log is None:
                 return
-            line = "%s %s range=%s auth=%s\n" % (
+            line = "%s %s range=%s auth=%s enc=%s\n" % (
                 self.command, self.path,
                 self.headers.get("Range", "-"),
-                self.headers.get("Authorization", "-"))
+                self.headers.get("Authorization", "-"),
+                self.headers.get("Accept-Encoding", "-"))
             with lock:
                 log.write(line)
                 log.flush()

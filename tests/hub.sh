@@ -142,6 +142,8 @@ start_server --redirect
 expect_ok gpt2
 check_cache "$tmp/c1"
 grep -q "^GET /cdn/$sha" "$tmp/log" || fail "$what: CDN redirect not taken"
+grep -v -q " enc=identity\$" "$tmp/log" &&
+    fail "$what: requests without Accept-Encoding: identity"
 grep -q "^HEAD /$repo/resolve/main/model.safetensors " "$tmp/log" ||
     fail "$what: no HEAD for the weights"
 grep -q "^model.safetensors $size $size\$" "$tmp/out" ||
