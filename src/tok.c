@@ -656,9 +656,9 @@ static void
 tok_queue(struct tok_enc *e, int pos)
 {
 	const struct tok_merge	*m;
-	int			 next = e->sym[pos].next;
+	int			 next;
 
-	if (pos < 0 || next < 0)
+	if (pos < 0 || (next = e->sym[pos].next) < 0)
 		return;
 	m = tok_merge_get(e->t, e->sym[pos].id, e->sym[next].id);
 	if (m != NULL)
