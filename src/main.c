@@ -11,6 +11,7 @@
 
 #include <errno.h>
 #include <getopt.h>
+#include <signal.h>
 #include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -18,11 +19,13 @@
 #include <unistd.h>
 
 #include "cfg.h"
+#include "hub.h"
 #include "lens.h"
 #include "model.h"
 #include "ops.h"
 #include "report.h"
 #include "tok.h"
+#include "ui.h"
 #include "util.h"
 
 #define EXIT_USAGE	1
@@ -31,11 +34,12 @@
 
 enum {
 	OPT_NO_MOUSE = 256, OPT_COLOR, OPT_ASCII, OPT_TRUNCATE, OPT_THREADS,
-	OPT_PRINT_CONFIG
+	OPT_PRINT_CONFIG, OPT_DOWNLOAD
 };
 
 struct args {
 	const char		*model;
+	const char		*download;
 	const char		*config;
 	int			 print;
 	int			 tokenize;
@@ -67,6 +71,7 @@ static const struct option longopts[] = {
 	{ "color",	  required_argument, NULL, OPT_COLOR },
 	{ "ascii",	  no_argument,	     NULL, OPT_ASCII },
 	{ "print-config", no_argument,	     NULL, OPT_PRINT_CONFIG },
+	{ "download",	  required_argument, NULL, OPT_DOWNLOAD },
 	{ "help",	  no_argument,	     NULL, 'h' },
 	{ "version",	  no_argument,	     NULL, 'V' },
 	{ NULL, 0, NULL, 0 }
@@ -97,6 +102,8 @@ usage(FILE *f)
 "  -c, --config=FILE      configuration file (default\n"
 "                         $XDG_CONFIG_HOME/logitlens/config.yaml)\n"
 "      --print-config     print the effective configuration as YAML\n"
+"      --download=NAME    fetch a model (gpt2, gpt2-medium, gpt2-large,\n"
+"                         gpt2-xl, distilgpt2) into the Hugging Face cache\n"
 "      --color=WHEN       always, never or auto (default; honours NO_COLOR)\n"
 "      --no-mouse         do not capture the mouse in the explorer\n"
 "      --ascii            draw with ASCII characters only\n"
@@ -223,6 +230,9 @@ args_parse(struct args *a, int argc, char **argv)
 		case OPT_PRINT_CONFIG:
 			a->print_config = 1;
 			break;
+		case OPT_DOWNLOAD:
+			a->download = optarg;
+			break;
 		case 'h':
 			usage(stdout);
 			exit(0);
@@ -280,27 +290,29 @@ demo_model_dir(void)
 }
 
 /*
- * Which model: --model, $LOGITLENS_MODEL, the configuration, else the
- * bundled demo. *note is set when the demo is used.
+ * Which model: --model, $LOGITLENS_MODEL, the configuration, GPT-2 small in
+ * the Hugging Face cache, else the bundled demo. *note says which, for the
+ * status line and the output.
  */
 static char *
-model_choose(const struct args *a, const struct cfg *cfg, const char **note)
+model_choose(const struct args *a, const struct cfg *cfg, char **note)
 {
-	const char	*env = getenv("LOGITLENS_MODEL");
-	char		*dir;
+	enum hub_source	 source;
+	char		*bundled, *dir, *cause;
 
-	*note = NULL;
-	if (a->model != NULL)
-		return xstrdup(a->model);
-	if (env != NULL && *env != '\0')
-		return xstrdup(env);
-	if (cfg->model != NULL)
-		return xstrdup(cfg->model);
-	if ((dir = demo_model_dir()) == NULL)
-		die(EXIT_INPUT, "no model given and the bundled demo model is "
-		    "not installed: use --model DIR");
-	*note = "demo model (tiny, trained on public-domain text): run "
-	    "'logitlens --download gpt2' for GPT-2";
+	bundled = demo_model_dir();
+	dir = hub_pick(a->model, cfg->model, bundled, &source, &cause);
+	if (dir == NULL)
+		die_cause(EXIT_INPUT, cause);
+	if (source == HUB_SOURCE_BUNDLED)
+		*note = xstrdup("demo model (tiny, trained on public-domain "
+		    "text): run 'logitlens --download gpt2' for GPT-2");
+	else if (source != HUB_SOURCE_FLAG)
+		*note = xasprintf("model %s (from %s)", dir,
+		    hub_source_name(source));
+	else
+		*note = NULL;
+	free(bundled);
 	return dir;
 }
 
@@ -435,21 +447,139 @@ run_print(const struct args *a, const struct cfg *cfg, struct gpt2 *m,
 	free(ids);
 }
 
+static volatile sig_atomic_t download_cancel;
+
+static void
+download_signal(int sig)
+{
+	download_cancel = 1;
+}
+
+/* A progress bar on stderr: "model.safetensors  45% [=====     ] 248 MB". */
+static void
+download_progress(void *arg, const char *file, int64_t done, int64_t total)
+{
+	char	bar[31];
+	int	pct, n;
+
+	if (!isatty(STDERR_FILENO)) {
+		if (total >= 0 && done == total)
+			fprintf(stderr, "logitlens: %s: %lld bytes\n", file,
+			    (long long)total);
+		return;
+	}
+	if (total > 0) {
+		pct = (int)(done * 100 / total);
+		n = pct * 30 / 100;
+		memset(bar, '=', (size_t)n);
+		memset(bar + n, ' ', (size_t)(30 - n));
+		bar[30] = '\0';
+		fprintf(stderr, "\r%-20s %3d%% [%s] %lld MB", file, pct, bar,
+		    (long long)(done >> 20));
+	} else
+		fprintf(stderr, "\r%-20s %lld MB", file, (long long)(done >> 20));
+	if (total >= 0 && done == total)
+		fputc('\n', stderr);
+}
+
+static void
+run_download(const char *name)
+{
+	struct hub_progress	 cb = { download_progress, NULL,
+				    &download_cancel };
+	struct sigaction	 sa;
+	char			*cause, *dir;
+
+	memset(&sa, 0, sizeof sa);
+	sa.sa_handler = download_signal;
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	if (hub_download(name, &cb, &cause) != 0) {
+		if (isatty(STDERR_FILENO))
+			fputc('\n', stderr);
+		die_cause(EXIT_INPUT, cause);
+	}
+	if ((dir = hub_resolve(name, &cause)) == NULL)
+		die_cause(EXIT_INPUT, cause);
+	printf("%s\n", dir);
+	free(dir);
+}
+
+/* $XDG_STATE_HOME/logitlens/history, else ~/.local/state/...; or NULL. */
+static char *
+history_path(void)
+{
+	const char	*state = getenv("XDG_STATE_HOME");
+	const char	*home = getenv("HOME");
+
+	if (state != NULL && *state == '/')
+		return xasprintf("%s/logitlens/history", state);
+	if (home != NULL && *home != '\0')
+		return xasprintf("%s/.local/state/logitlens/history", home);
+	return NULL;
+}
+
+static void
+run_explorer(const struct args *a, const struct cfg *cfg, struct gpt2 *m,
+    struct tok *tok, const char *note)
+{
+	struct ui_opts	 o;
+	char		*cause, *hist;
+	int		 rc;
+
+	memset(&o, 0, sizeof o);
+	o.model = m;
+	o.tok = tok;
+	o.cfg = cfg;
+	o.prompt = a->prompt;
+	o.prompt_len = a->prompt_len;
+	o.mouse = cfg->mouse && !a->no_mouse;
+	o.color = cfg->color == CFG_COLOR_ALWAYS ? UI_COLOR_ALWAYS :
+	    cfg->color == CFG_COLOR_NEVER ? UI_COLOR_NEVER : UI_COLOR_AUTO;
+	o.history_path = hist = history_path();
+	o.model_note = note;
+	rc = ui_run(&o, &cause);
+	free(hist);
+	if (rc != 0)
+		die_cause(EXIT_INPUT, cause);
+}
+
+/* Options given on the command line win over the configuration file. */
+static void
+apply_args(const struct args *a, struct cfg *cfg)
+{
+	if (a->top_k != 0)
+		cfg->top_k = a->top_k;
+	if (a->sublayers)
+		cfg->sublayers = 1;
+	if (a->ascii)
+		cfg->ascii = 1;
+	if (a->no_mouse)
+		cfg->mouse = 0;
+	if (a->color != NULL)
+		cfg->color = strcmp(a->color, "always") == 0 ?
+		    CFG_COLOR_ALWAYS : strcmp(a->color, "never") == 0 ?
+		    CFG_COLOR_NEVER : CFG_COLOR_AUTO;
+	if (a->model != NULL) {
+		free(cfg->model);
+		cfg->model = xstrdup(a->model);
+	}
+}
+
 int
 main(int argc, char **argv)
 {
 	struct args	 a;
-	struct stat	 sb;
 	struct cfg	*cfg;
 	struct gpt2	*m;
 	struct tok	*tok;
-	const char	*note;
-	char		*dir, *cause, *yaml;
-	int		*ids, T;
+	char		*dir, *cause, *yaml, *note;
+	int		*ids, T, interactive;
 
 	args_parse(&a, argc, argv);
 	cfg = cfg_new();
 	load_config(&a, cfg);
+	apply_args(&a, cfg);
 	if (a.print_config) {
 		yaml = cfg_dump(cfg);
 		fputs(yaml, stdout);
@@ -457,13 +587,20 @@ main(int argc, char **argv)
 		cfg_free(cfg);
 		return 0;
 	}
+	if (a.download != NULL) {
+		run_download(a.download);
+		cfg_free(cfg);
+		return 0;
+	}
+	if (ui_check_bindings(cfg, &cause) != 0) {
+		fprintf(stderr, "logitlens: %s\n", cause);
+		free(cause);
+	}
 	ops_set_threads(a.threads);
 	dir = model_choose(&a, cfg, &note);
-	errno = 0;
-	if (stat(dir, &sb) != 0 || !S_ISDIR(sb.st_mode))
-		die(EXIT_INPUT, "%s: %s", dir, errno == 0 ? "not a directory" :
-		    strerror(errno));
-	if (note != NULL)
+	interactive = !a.print && !a.tokenize && isatty(STDOUT_FILENO) &&
+	    isatty(STDIN_FILENO);
+	if (note != NULL && !interactive)
 		fprintf(stderr, "logitlens: using the %s\n", note);
 	tok = tok_open(dir);
 	if (a.tokenize) {
@@ -482,16 +619,25 @@ main(int argc, char **argv)
 	if (tok_vocab_size(tok) > gpt2_config(m)->n_vocab)
 		die(EXIT_INPUT, "%s: vocab.json has %d tokens but the model only "
 		    "%d", dir, tok_vocab_size(tok), gpt2_config(m)->n_vocab);
-	if (!a.print && isatty(STDOUT_FILENO))
-		fprintf(stderr, "logitlens: the explorer is not built yet; "
-		    "printing the lens (use --print to silence this)\n");
-	if (a.prompt == NULL)
-		read_stdin(&a);
-	run_print(&a, cfg, m, tok, note);
+	if (interactive)
+		run_explorer(&a, cfg, m, tok, note);
+	else {
+		if (!a.print && a.prompt == NULL && isatty(STDIN_FILENO))
+			die(EXIT_USAGE, "standard input is a terminal but "
+			    "standard output is not: give the PROMPT as an "
+			    "argument, or use --print");
+		if (!a.print)
+			fprintf(stderr, "logitlens: standard output is not a "
+			    "terminal: printing the lens (as --print)\n");
+		if (a.prompt == NULL)
+			read_stdin(&a);
+		run_print(&a, cfg, m, tok, note);
+	}
 	gpt2_free(m);
 out:
 	tok_free(tok);
 	free(dir);
+	free(note);
 	free(a.prompt);
 	cfg_free(cfg);
 	return 0;

@@ -93,7 +93,7 @@ grep -q '^h\.2 ' "$tmp/out" && grep -q '^embed ' "$tmp/out" && ok ||
 grep -q '^embed ' "$tmp/out" && ok || bad "non-tty stdout does not print"
 
 # Input errors: exit 2 and one line naming the file and the problem.
-expect 2 "$tmp/none: No such file or directory" "$bin" -m "$tmp/none" --print x
+expect 2 "'$tmp/none': no such directory" "$bin" -m "$tmp/none" --print x
 mkdir -p "$tmp/empty"
 expect 2 "$tmp/empty/vocab.json: No such file" "$bin" -m "$tmp/empty" --print x
 expect 2 'the prompt is empty' "$bin" -m "$dir" --print ''
