@@ -136,7 +136,7 @@ check_invariants(const struct lens *ln, int T, int nrows)
 			top = lens_top(ln, r, p);
 			sum = 0;
 			for (j = 0; j < lens_top_k(ln); j++) {
-				sum += top[j].prob;
+				sum += (double)top[j].prob;
 				if (j > 0)
 					CHECK(top[j].logit <= top[j - 1].logit,
 					    "row %d pos %d: top-k not sorted",
