@@ -185,21 +185,27 @@ st_cmp_name(const void *a, const void *b)
 	return strcmp(ta->name, tb->name);
 }
 
-/* No two tensors may share bytes. */
+/*
+ * No two tensors may share bytes: in order of their start, each non-empty
+ * tensor begins at or after the end of the previous non-empty one (an empty
+ * tensor in between must not hide an overlap).
+ */
 static int
 st_check_overlap(struct st_file *sf, char **cause)
 {
-	const struct st_tensor	*a, *b;
+	const struct st_tensor	*a = NULL, *b;
 	size_t			 i;
 
 	qsort(sf->tensors, sf->ntensors, sizeof *sf->tensors, st_cmp_data);
-	for (i = 1; i < sf->ntensors; i++) {
-		a = &sf->tensors[i - 1];
+	for (i = 0; i < sf->ntensors; i++) {
 		b = &sf->tensors[i];
-		if (a->nbytes != 0 && b->nbytes != 0 &&
+		if (b->nbytes == 0)
+			continue;
+		if (a != NULL &&
 		    (const char *)a->data + a->nbytes > (const char *)b->data)
 			return util_fail(cause, "%s: tensors '%s' and '%s' "
 			    "overlap", sf->path, a->name, b->name);
+		a = b;
 	}
 	qsort(sf->tensors, sf->ntensors, sizeof *sf->tensors, st_cmp_name);
 	return 0;
