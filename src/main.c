@@ -398,6 +398,8 @@ load_config(const struct args *a, struct cfg *cfg)
 	char	*path, *cause;
 
 	path = a->config != NULL ? xstrdup(a->config) : cfg_default_path();
+	if (path == NULL)	/* no $HOME: no default configuration */
+		return;
 	if (cfg_load(cfg, path, a->config == NULL, &cause) != 0) {
 		/* Bad configuration: say so, carry on with the defaults. */
 		fprintf(stderr, "logitlens: %s\n", cause);
@@ -581,7 +583,9 @@ main(int argc, char **argv)
 	load_config(&a, cfg);
 	apply_args(&a, cfg);
 	if (a.print_config) {
-		yaml = cfg_dump(cfg);
+		if ((yaml = cfg_dump(cfg)) == NULL)
+			die(EXIT_INPUT, "the configuration cannot be written as "
+			    "YAML (a value is not valid UTF-8)");
 		fputs(yaml, stdout);
 		free(yaml);
 		cfg_free(cfg);
