@@ -25,6 +25,7 @@ struct ui_opts {
 	const char		*prompt;	/* initial prompt, may be NULL */
 	size_t			 prompt_len;
 	int			 mouse;		/* 0: --no-mouse */
+	int			 ascii;		/* --ascii (or cfg's ascii) */
 	/*
 	 * After --color and the config. UI_COLOR_AUTO also honours NO_COLOR
 	 * (set and non-empty: no colour) and the terminal's capabilities.
@@ -35,15 +36,16 @@ struct ui_opts {
 };
 
 /*
- * Checks the config's key bindings (unknown action or key names):
- * 0, or -1 and *cause. ui_run checks them too.
+ * Checks the config's key bindings (unknown action or key names): 0, or -1
+ * and *cause naming the first bad one. ui_run skips bad bindings and names
+ * the first in its status line.
  */
 int	ui_check_bindings(const struct cfg *, char **cause);
 
 /*
  * Runs the explorer on the terminal (stdin/stdout). Returns 0 when the user
  * quits, or -1 and *cause: a terminal that cannot address the cursor
- * (TERM=dumb, unknown TERM), bad key bindings, a terminating signal
+ * (TERM=dumb, unknown TERM), a terminating signal
  * (SIGINT, SIGTERM, SIGHUP; the terminal is restored first). Never prints:
  * the caller prints *cause (curses is already ended then).
  */

@@ -299,6 +299,8 @@ ui_take(struct ui *u)
 	if (s == NULL)
 		return (0);
 	was_last = u->snap == NULL || u->sel_pos == u->snap->T - 1;
+	if (u->snap == NULL)
+		u->sel_row = s->nrows - 1;	/* start on the final layer */
 	if (u->snap != NULL && u->snap->sublayers != s->sublayers)
 		u->sel_row = s->sublayers ? 2 * u->sel_row : u->sel_row / 2;
 	ui_snap_free(u->snap);
@@ -467,32 +469,51 @@ ui_draw_note(struct ui *u)
 	}
 }
 
+/* One entry of the help screen: keys, what they do, the action's name. */
+static void
+ui_draw_help_entry(struct ui *u, int a, int y, int x, int w)
+{
+	char	keys[64], buf[256];
+
+	ui_keys_keys(u->keys, a, keys, sizeof keys);
+	snprintf(buf, sizeof buf, "%-9.9s %-18.18s %s", keys[0] ? keys : "-",
+	    ui_keys_name(a), ui_keys_help(a));
+	mvaddnstr(y, x, buf, w - 1);
+}
+
+/* The help screen, generated from the key table, in as many columns fit. */
 static void
 ui_draw_help(struct ui *u)
 {
-	char	keys[64];
 	size_t	i;
-	int	y = 2, a, line = 0, lines = u->layout.lines;
+	int	a, ncol, per, n = 0, w, lines = u->layout.lines;
 
+	while (ui_keys_nth(n) != -1)
+		n++;
+	ncol = u->layout.cols / 50 > 0 ? u->layout.cols / 50 : 1;
+	per = lines - 5 > 1 ? lines - 5 : 1;
+	if (ncol > (n + per - 1) / per)
+		ncol = (n + per - 1) / per;
+	w = u->layout.cols / ncol;
+	if (u->help_off > n - per * ncol)
+		u->help_off = n - per * ncol > 0 ? n - per * ncol : 0;
 	erase();
 	attron(A_BOLD);
-	mvaddstr(0, 0, "logitlens: keys (q, Esc or ? closes; j/k scroll)");
+	mvaddnstr(0, 0, "logitlens keys (q, Esc or ? closes; j/k scroll)",
+	    u->layout.cols);
 	attroff(A_BOLD);
-	for (i = 0; (a = ui_keys_nth(i)) != -1; i++, line++) {
-		if (line < u->help_off || y >= lines - 3)
-			continue;
-		ui_keys_keys(u->keys, a, keys, sizeof keys);
-		mvprintw(y, 2, "%-14.14s %-19.19s %s", keys[0] ? keys : "-",
-		    ui_keys_name(a), ui_keys_help(a));
-		y++;
+	for (i = u->help_off; (a = ui_keys_nth(i)) != -1; i++) {
+		int	k = (int)i - u->help_off;
+
+		if (k >= per * ncol)
+			break;
+		ui_draw_help_entry(u, a, 2 + k % per, (k / per) * w, w);
 	}
-	if (y < lines - 2 && line >= u->help_off)
-		y++;
-	mvaddstr(lines - 3 > y ? lines - 3 : y, 2, "Prompt line: readline "
-	    "keys (C-a C-e C-k C-u C-w, Up/Down history); Enter runs.");
-	mvaddstr(lines - 2, 2, u->mouse ? "Mouse: click selects a cell, "
-	    "the wheel scrolls; Shift+drag selects text." :
-	    "Mouse: off (--no-mouse).");
+	mvaddnstr(lines - 2, 0, "Prompt: readline keys (C-a C-e C-k C-u C-w, "
+	    "Up/Down history), Enter runs, Esc leaves.", u->layout.cols);
+	mvaddnstr(lines - 1, 0, u->mouse ? "Mouse: click selects a cell, the "
+	    "wheel scrolls; Shift+drag selects text." : "Mouse: off.",
+	    u->layout.cols);
 }
 
 static void
@@ -501,9 +522,10 @@ ui_draw_small(struct ui *u)
 	char	buf[64];
 
 	erase();
-	snprintf(buf, sizeof buf, "terminal too small (need %dx%d)",
-	    UI_MIN_COLS, UI_MIN_LINES);
-	mvaddnstr(0, 0, buf, u->layout.cols);
+	mvaddnstr(0, 0, "terminal too small", u->layout.cols);
+	snprintf(buf, sizeof buf, "need %dx%d", UI_MIN_COLS, UI_MIN_LINES);
+	if (u->layout.lines > 1)
+		mvaddnstr(1, 0, buf, u->layout.cols);
 }
 
 static void
@@ -905,6 +927,13 @@ ui_key(struct ui *u, int key)
 		ui_key_mouse(u);
 		return (0);
 	}
+	/* Esc then a key nothing binds as M-x: a quick Esc, then that key. */
+	if ((key & UI_KEY_META) && u->focus != UI_FOCUS_PROMPT &&
+	    ui_keys_action(u->keys, key) == UI_A_NONE) {
+		if (ui_key(u, 27))
+			return (1);
+		key &= ~UI_KEY_META;
+	}
 	ui_keys_key_name(key, u->lastkey, sizeof u->lastkey);
 	if (u->focus == UI_FOCUS_PROMPT) {
 		ui_key_prompt(u, key);
@@ -1032,6 +1061,27 @@ ui_utf8_locale(void)
 	    strcmp(cs, "utf8") == 0));
 }
 
+/* Home and End as terminals other than the one terminfo describes send them. */
+static void
+ui_define_keys(void)
+{
+	static const struct {
+		const char	*seq;
+		int		 key;
+	} seqs[] = {
+		{ "\033[1~", KEY_HOME }, { "\033[7~", KEY_HOME },
+		{ "\033[H", KEY_HOME }, { "\033OH", KEY_HOME },
+		{ "\033[4~", KEY_END }, { "\033[8~", KEY_END },
+		{ "\033[F", KEY_END }, { "\033OF", KEY_END },
+	};
+	size_t	i;
+
+	for (i = 0; i < nitems(seqs); i++) {
+		if (key_defined(seqs[i].seq) <= 0)
+			define_key(seqs[i].seq, seqs[i].key);
+	}
+}
+
 static void
 ui_curses_start(struct ui *u)
 {
@@ -1044,6 +1094,7 @@ ui_curses_start(struct ui *u)
 	set_escdelay(25);
 	u->tier = ui_color_tier(u->opts);
 	ui_init_pairs(u);
+	ui_define_keys();
 	define_key("\033[200~", UI_KEY_PASTE_ON);
 	define_key("\033[201~", UI_KEY_PASTE_OFF);
 	ui_term_paste(1);
@@ -1067,13 +1118,17 @@ ui_curses_end(struct ui *u)
 	endwin();
 }
 
+/*
+ * Applies the config's bindings: the keys listed for an action replace its
+ * defaults. Bad ones are skipped; the first is reported (-1 and *cause).
+ */
 static int
 ui_apply_bindings(struct ui_keys *k, const struct cfg *cfg, char **cause)
 {
 	char	 seen[UI_A_COUNT];
 	char	*why = NULL;
 	size_t	 i;
-	int	 a;
+	int	 a, r = 0;
 
 	memset(seen, 0, sizeof seen);
 	for (i = 0; cfg != NULL && i < cfg->nbindings; i++) {
@@ -1084,12 +1139,14 @@ ui_apply_bindings(struct ui_keys *k, const struct cfg *cfg, char **cause)
 		}
 		if (ui_keys_bind(k, cfg->bindings[i].action,
 		    cfg->bindings[i].key, &why) != 0) {
-			util_fail(cause, "config: %s", why);
+			if (r == 0)
+				util_fail(cause, "config: %s", why);
 			free(why);
-			return (-1);
+			why = NULL;
+			r = -1;
 		}
 	}
-	return (0);
+	return (r);
 }
 
 int
@@ -1111,12 +1168,11 @@ ui_init(struct ui *u, const struct ui_opts *o, char **cause)
 	int			 m;
 
 	memset(u, 0, sizeof *u);
+	(void)cause;
 	u->opts = o;
 	u->keys = ui_keys_new();
-	if (ui_apply_bindings(u->keys, cfg, cause) != 0) {
-		ui_keys_free(u->keys);
-		return (-1);
-	}
+	/* Bad bindings are skipped and named in the status line. */
+	(void)ui_apply_bindings(u->keys, cfg, &u->msg);
 	u->n_vocab = gc->n_vocab;
 	u->n_ctx = gc->n_ctx;
 	u->cell_w = cfg ? cfg->cell_width : 8;
@@ -1127,7 +1183,7 @@ ui_init(struct ui *u, const struct ui_opts *o, char **cause)
 	u->final_on_top = cfg ? cfg->final_on_top : 1;
 	u->sublayers = cfg ? cfg->sublayers : 0;
 	u->mouse = o->mouse && (cfg == NULL || cfg->mouse);
-	u->ascii = (cfg && cfg->ascii) || !ui_utf8_locale();
+	u->ascii = o->ascii || (cfg && cfg->ascii) || !ui_utf8_locale();
 	ui_edit_init(&u->edit, cfg ? (size_t)cfg->history_size : 500);
 	ui_edit_init(&u->search, 0);
 	if (o->prompt != NULL)
@@ -1265,6 +1321,7 @@ ui_run(const struct ui_opts *o, char **cause)
 		return (-1);
 	if (o->history_path != NULL &&
 	    ui_edit_hist_load(&u.edit, o->history_path, &why) != 0) {
+		free(u.msg);
 		u.msg = why;	/* not fatal: shown in the status line */
 		why = NULL;
 	}

@@ -1,0 +1,453 @@
+#!/bin/sh
+# tui.sh: end-to-end tests of the explorer, driven inside a private tmux
+# server (see TUI.md): what the screen shows is checked against the lens
+# that `logitlens --print --format json` computes for the same prompt.
+# Needs tmux, python3 and the fixture models; skips (77) without them.
+
+top_srcdir=${top_srcdir:-.}
+top_builddir=${top_builddir:-.}
+bin=$top_builddir/logitlens
+wrapper=$top_srcdir/tests/tui-wrapper
+fix=${LOGITLENS_FIXTURES:-$top_srcdir/../shared/fixtures}/tiny-gpt2
+tmux=${TMUX_PROG:-$(command -v tmux)}
+python=${PYTHON:-$(command -v python3)}
+
+skip() { echo "SKIP: $*"; exit 77; }
+[ -n "$tmux" ] && [ -x "$tmux" ] || skip "tmux not found"
+[ -n "$python" ] || skip "python3 not found"
+[ -f "$fix/model.safetensors" ] || skip "fixture $fix absent"
+[ -x "$bin" ] || skip "$bin not built"
+grep -q ui_run "$top_srcdir/src/main.c" ||
+	skip "main.c does not open the explorer yet"
+
+tmp=$(mktemp -d /tmp/tui.XXXXXX) || exit 99
+sock=$tmp/s
+fails=0
+trap '"$tmux" -S "$sock" kill-server 2>/dev/null; rm -rf "$tmp"' EXIT
+mkdir -p "$tmp/home" "$tmp/config/logitlens" "$tmp/state"
+
+fail() { echo "FAIL: $*"; fails=$((fails + 1)); }
+ok() { echo "ok: $*"; }
+
+# q ARG: ARG quoted for sh.
+q() { printf "'%s' " "$(printf %s "$1" | sed "s/'/'\\\\''/g")"; }
+
+# start WIDTH HEIGHT TERM LC_ALL [VAR=VALUE]... -- [ARG]...: runs the
+# explorer on the fixture in a fresh tmux server.
+start() {
+	w=$1 h=$2 term=$3 lc=$4
+	shift 4
+	envs=
+	while [ $# -gt 0 ] && [ "$1" != -- ]; do
+		envs="$envs$(q "$1")"
+		shift
+	done
+	[ "$1" = -- ] && shift
+	args=
+	for a; do args="$args$(q "$a")"; done
+	"$tmux" -S "$sock" kill-server 2>/dev/null
+	rm -f "$tmp/rc" "$tmp/pid"
+	# The shell stays after the program so that tmux keeps what it wrote.
+	cat >"$tmp/run.sh" <<EOT
+env -u LINES -u COLUMNS -u NO_COLOR -u TMUX -u TMUX_PANE \
+    TERM=$(q "$term") LC_ALL=$(q "$lc") HOME=$(q "$tmp/home") \
+    XDG_CONFIG_HOME=$(q "$tmp/config") XDG_STATE_HOME=$(q "$tmp/state") \
+    XDG_CACHE_HOME=$(q "$tmp/cache") ESCDELAY=25 OPENBLAS_NUM_THREADS=1 \
+    $envs sh $(q "$wrapper") $(q "$tmp") $(q "$bin") --model $(q "$fix") $args
+exec sleep 600
+EOT
+	env -u TMUX -u TMUX_PANE -u NO_COLOR "$tmux" -S "$sock" -f /dev/null \
+	    new-session -d -x "$w" -y "$h" -s t "sh $tmp/run.sh" \; \
+	    set-option -t t remain-on-exit on \; \
+	    set-option -t t status off \; \
+	    set-option -g window-size manual
+}
+
+keys() { "$tmux" -S "$sock" send-keys -t t "$@"; }
+text() { "$tmux" -S "$sock" send-keys -t t -l "$@"; }
+screen() { "$tmux" -S "$sock" capture-pane -t t -p "$@"; }
+
+# wait_for REGEX [WHAT]: polls the screen until REGEX shows, 20 s at most.
+wait_for() {
+	[ "$1" = -- ] && shift
+	end=$(($(date +%s) + 20))
+	while [ "$(date +%s)" -le "$end" ]; do
+		screen >"$tmp/screen" 2>/dev/null
+		grep -Eq -- "$1" "$tmp/screen" && return 0
+		sleep 0.02
+	done
+	echo "timed out waiting for /$1/ (${2:-}); the screen:"
+	cat "$tmp/screen"
+	return 1
+}
+
+# wait_gone REGEX: polls until REGEX no longer shows.
+wait_gone() {
+	end=$(($(date +%s) + 20))
+	while [ "$(date +%s)" -le "$end" ]; do
+		screen >"$tmp/screen" 2>/dev/null
+		grep -Eq -- "$1" "$tmp/screen" || return 0
+		sleep 0.02
+	done
+	return 1
+}
+
+wait_rc() {
+	end=$(($(date +%s) + 20))
+	while [ "$(date +%s)" -le "$end" ]; do
+		[ -f "$tmp/rc" ] && return 0
+		sleep 0.02
+	done
+	return 1
+}
+
+ready() { wait_for ' ready \|' "$1"; }
+
+json() {
+	"$bin" --model "$fix" --print --format json "$1" >"$tmp/$2.json" ||
+		{ echo "ERROR: --print --format json failed"; exit 99; }
+}
+
+check() { "$python" "$tmp/check.py" "$@"; }
+
+cat >"$tmp/check.py" <<'EOT'
+# check.py MODE SCREEN JSON [ARGS]: compares the screen with the lens.
+import json, re, sys
+
+mode, screen_path, json_path = sys.argv[1:4]
+screen = open(screen_path, encoding="utf-8").read().split("\n")
+lens = json.load(open(json_path, encoding="utf-8"))
+CW = 8
+errors = []
+
+def shown(text):
+    """tok_display for printable ASCII tokens; None when not comparable."""
+    if any(ord(c) < 0x20 or ord(c) > 0x7e for c in text):
+        return None
+    return text.replace(" ", "\u00b7")
+
+def fit(s, w):
+    return s.ljust(w) if len(s) <= w else s[:w - 1] + "\u2026"
+
+def grid_x():
+    n = lens["model"]["n_layer"]
+    return max(5, len("h.%d" % (n - 1))) + 1
+
+def cells_line(name):
+    for line in screen:
+        if line.startswith(name + " ") and len(line) > len(name):
+            return line
+    errors.append("no grid line for %s" % name)
+    return None
+
+def check_grid(ncols):
+    toks = lens["tokens"]
+    gx = grid_x()
+    head = [l for l in screen if l.startswith("input")]
+    if not head:
+        errors.append("no token header")
+        return
+    for t in range(ncols):
+        want = shown(toks[t]["text"])
+        x = gx + t * (CW + 1)
+        got = head[0][x:x + CW]
+        if want is not None and got != fit(want, CW):
+            errors.append("header %d: got %r, expected %r" %
+                          (t, got, fit(want, CW)))
+    for row in lens["rows"]:
+        line = cells_line(row["name"])
+        if line is None:
+            continue
+        for t in range(ncols):
+            cell = row["cells"][t]
+            top = cell["top"][0]
+            want = shown(top["text"])
+            x = gx + t * (CW + 1)
+            got = line[x + 1:x + CW - 1]
+            if want is not None and got != fit(want, CW - 2):
+                errors.append("%s pos %d: got %r, expected %r" %
+                              (row["name"], t, got, fit(want, CW - 2)))
+            mark = line[x + CW - 1:x + CW]
+            nxt = cell.get("next_id")
+            if nxt is not None and nxt >= 0 and top["id"] == nxt and \
+               mark not in ("\u2713", "="):
+                errors.append("%s pos %d: top-1 is the next token but "
+                              "not marked (%r)" % (row["name"], t, mark))
+
+def panel():
+    out = []
+    for line in screen:
+        i = line.find("\u2502")
+        if i > 0:
+            out.append(line[i + 1:].strip())
+    return out
+
+def num(s):
+    return float(s)
+
+def close(a, b, rel=2e-3, abs_=2e-3):
+    return abs(a - b) <= max(abs_, rel * abs(b))
+
+def check_panel(name, pos):
+    row = [r for r in lens["rows"] if r["name"] == name][0]
+    cell = row["cells"][pos]
+    p = panel()
+    title = [l for l in p if l.startswith("%s @ %d " % (name, pos + 1))]
+    if not title:
+        errors.append("panel title for %s @ %d missing: %r" %
+                      (name, pos + 1, p[:1]))
+    entries = {}
+    for l in p:
+        m = re.match(r"^\s*(\d+) (.{12}) +(\S+) +(\S+)", l)
+        if m:
+            entries[int(m.group(1))] = m.groups()
+    for k, top in enumerate(cell["top"], 1):
+        if k not in entries:
+            errors.append("top-%d missing from the panel" % k)
+            continue
+        _, tok, prob, logit = entries[k]
+        want = shown(top["text"])
+        if want is not None and tok != fit(want, 12):
+            errors.append("top-%d token %r, expected %r" % (k, tok, want))
+        if not close(num(prob), top["prob"], 0.06, 6e-5):
+            errors.append("top-%d prob %s, expected %g" %
+                          (k, prob, top["prob"]))
+        if not close(num(logit), top["logit"]):
+            errors.append("top-%d logit %s, expected %g" %
+                          (k, logit, top["logit"]))
+    stats = "\n".join(p)
+    m = re.search(r"KL\(final\|\|here\) (\S+)", stats)
+    if not m or not close(num(m.group(1)), cell["kl"], 1e-3, 2e-4):
+        errors.append("KL %s, expected %g" % (m and m.group(1), cell["kl"]))
+    m = re.search(r"entropy +(\S+)", stats)
+    if not m or not close(num(m.group(1)), cell["entropy"], 1e-3, 2e-4):
+        errors.append("entropy %s, expected %g" %
+                      (m and m.group(1), cell["entropy"]))
+    ranks = re.findall(r"rank (\d+)", stats)
+    if not ranks or int(ranks[0]) != cell["final_top1_rank"]:
+        errors.append("final top-1 rank %s, expected %d" %
+                      (ranks[:1], cell["final_top1_rank"]))
+    if cell.get("next_id", -1) >= 0 and \
+       (len(ranks) < 2 or int(ranks[1]) != cell["next_rank"]):
+        errors.append("next token rank %s, expected %d" %
+                      (ranks[1:2], cell["next_rank"]))
+
+if mode == "grid":
+    check_grid(int(sys.argv[4]))
+elif mode == "panel":
+    check_panel(sys.argv[4], int(sys.argv[5]))
+for e in errors:
+    print("  " + e)
+sys.exit(1 if errors else 0)
+EOT
+
+prompt="Happy birthday to You, happy"
+json "$prompt" happy
+
+# 1. The first frame: tokens and the core's top-1 of every layer.
+start 100 30 xterm-256color C.UTF-8 -- "$prompt"
+if ready "first frame"; then
+	if check grid "$tmp/screen" "$tmp/happy.json" 6; then
+		ok "first frame shows the prompt's tokens and every top-1"
+	else
+		fail "first frame differs from --print --format json"
+	fi
+	grep -q "^ h.2 L3/3 P6/6 ready" "$tmp/screen" ||
+		fail "status line: $(tail -1 "$tmp/screen")"
+	if check panel "$tmp/screen" "$tmp/happy.json" h.2 5; then
+		ok "panel of the initial selection (h.2, last position)"
+	else
+		fail "panel of h.2 @ 6"
+	fi
+else
+	fail "no first frame"
+fi
+
+# 2. Navigation: g (embed), 0 (first position), l, k; the panel follows.
+keys g 0 l k
+if wait_for '^ h.0 L1/3 P2/6' navigation &&
+    wait_for '│ h.0 @ 2 ' panel; then
+	if check panel "$tmp/screen" "$tmp/happy.json" h.0 1; then
+		ok "navigation: the panel shows h.0 @ 2 as the core computes it"
+	else
+		fail "panel of h.0 @ 2"
+	fi
+else
+	fail "navigation"
+fi
+keys G '$' h j
+wait_for '^ h.1 L2/3 P5/6' "G \$ h j" &&
+	check panel "$tmp/screen" "$tmp/happy.json" h.1 4 ||
+	fail "G \$ h j: panel of h.1 @ 5"
+
+# 3. Metrics change the colours, the legend and the panel's value.
+screen -e >"$tmp/prob.ansi"
+grep -q '48;5;' "$tmp/prob.ansi" || fail "256 colours: no 48;5 backgrounds"
+keys 7
+if wait_for 'KL\(final\|\|layer\): >=10 .* <=0.01' "kl legend"; then
+	screen -e >"$tmp/kl.ansi"
+	if cmp -s "$tmp/prob.ansi" "$tmp/kl.ansi"; then
+		fail "metric kl: the screen did not change"
+	else
+		sed -n '4,6p' "$tmp/prob.ansi" >"$tmp/a"
+		sed -n '4,6p' "$tmp/kl.ansi" >"$tmp/b"
+		cmp -s "$tmp/a" "$tmp/b" && fail "metric kl: same cell colours"
+		ok "metric kl recolours the grid and shows its legend"
+	fi
+	grep -q 'KL(final||layer) = ' "$tmp/screen" ||
+		fail "panel does not show the KL value"
+else
+	fail "metric kl"
+fi
+keys 5
+wait_for 'rank\(next token\): .*>100.*21-100.*6-20.*2-5.*1' "rank legend" ||
+	fail "metric next-rank: rank buckets in the legend"
+keys m
+wait_for 'P\(next token\): 0 ' "m cycles" || fail "m: next metric"
+
+# 4. Help, generated from the key table; q closes it, not the program.
+keys '?'
+if wait_for 'logitlens keys' help; then
+	grep -q 'metric-kl' "$tmp/screen" && grep -q 'quit' "$tmp/screen" ||
+		fail "help lacks actions"
+	keys q
+	wait_for ' ready \|' "help closed" && ok "help opens and q closes it" ||
+		fail "q did not close the help"
+else
+	fail "no help screen"
+fi
+
+# 5. Typing a new prompt recomputes.
+prompt2="The quick brown fox"
+json "$prompt2" fox
+keys e C-u
+text "$prompt2"
+keys Enter
+if wait_for '^input The +·quick' "new prompt" && ready "new prompt" &&
+    wait_for 'P4/4 ready' "new prompt computed"; then
+	if check grid "$tmp/screen" "$tmp/fox.json" 4; then
+		ok "a typed prompt is recomputed and shown"
+	else
+		fail "new prompt differs from the core"
+	fi
+else
+	fail "typing a new prompt"
+fi
+
+# 6. Mouse: a click selects a cell (SGR report, 1-based coordinates).
+text "$(printf '\033[<0;17;5M\033[<0;17;5m')"
+wait_for '│ h.1 @ 2 ' "click" && ok "a click selects a cell" ||
+	fail "mouse click"
+
+# 7. Resize, including to sizes too small to draw.
+"$tmux" -S "$sock" resize-window -t t -x 60 -y 15
+wait_for '^h.2 ' "60x15" || fail "60x15: no grid"
+"$tmux" -S "$sock" resize-window -t t -x 30 -y 8
+wait_for 'terminal too small' "30x8" || fail "30x8: no 'too small'"
+"$tmux" -S "$sock" resize-window -t t -x 12 -y 2
+wait_for 'terminal' "12x2" || fail "12x2"
+"$tmux" -S "$sock" resize-window -t t -x 100 -y 30
+wait_for ' ready \|' "100x30 again" && ok "resize down to 12x2 and back" ||
+	fail "resize back"
+
+# 8. q quits with status 0 and the terminal restored.
+keys q
+if wait_rc; then
+	[ "$(cat "$tmp/rc")" = 0 ] || fail "exit status $(cat "$tmp/rc")"
+	alt=$("$tmux" -S "$sock" display-message -p -t t '#{alternate_on}')
+	[ "$alt" = 0 ] && ok "q quits, status 0, alternate screen left" ||
+		fail "alternate screen still on"
+	hist=$tmp/state/logitlens/history
+	grep -q "^$prompt2\$" "$hist" 2>/dev/null &&
+		ok "history saved" || fail "history: $(cat "$hist" 2>&1)"
+else
+	fail "q did not quit"
+fi
+
+# 9. Colour tiers: 8 colours, monochrome, NO_COLOR; and the C locale.
+start 100 30 xterm C.UTF-8 -- "$prompt"
+if ready "TERM=xterm"; then
+	screen -e >"$tmp/8.ansi"
+	grep -q '48;5;' "$tmp/8.ansi" && fail "TERM=xterm: 256-colour codes"
+	grep -Eq '\[([0-9;]*;)?4[0-7][;m]' "$tmp/8.ansi" &&
+		ok "TERM=xterm: 8-colour buckets" ||
+		fail "TERM=xterm: no 8-colour backgrounds"
+fi
+start 100 30 vt100 C.UTF-8 -- "$prompt"
+if ready "TERM=vt100"; then
+	screen -e >"$tmp/mono.ansi"
+	grep -Eq '\[([0-9;]*;)?[34][0-7][;m]|[34]8;5;' "$tmp/mono.ansi" &&
+		fail "TERM=vt100: colour codes" ||
+		ok "TERM=vt100: monochrome"
+	grep -q '▁\|▂\|▃\|▄\|▅\|▆\|▇\|█' "$tmp/screen" ||
+		fail "TERM=vt100: no glyphs"
+fi
+start 100 30 xterm-256color C.UTF-8 NO_COLOR=1 -- "$prompt"
+if ready "NO_COLOR"; then
+	screen -e >"$tmp/nc.ansi"
+	grep -Eq '\[([0-9;]*;)?[34][0-7][;m]|[34]8;5;' "$tmp/nc.ansi" &&
+		fail "NO_COLOR: colour codes" || ok "NO_COLOR: no colour"
+fi
+start 100 30 xterm-256color C -- "$prompt"
+if ready "LC_ALL=C"; then
+	grep -q '^input Happy    _birthd~' "$tmp/screen" &&
+		ok "C locale: ASCII fallback" ||
+		fail "C locale: $(sed -n 2p "$tmp/screen")"
+	LC_ALL=C grep -q "$(printf '[\200-\377]')" "$tmp/screen" &&
+		fail "C locale: non-ASCII bytes on the screen"
+fi
+
+# 10. Signals restore the terminal.
+start 100 30 xterm-256color C.UTF-8 -- "$prompt"
+if ready "SIGTERM"; then
+	kill -TERM "$(cat "$tmp/pid")"
+	if wait_rc; then
+		alt=$("$tmux" -S "$sock" display-message -p -t t \
+		    '#{alternate_on}')
+		[ "$alt" = 0 ] && ok "SIGTERM restores the terminal" ||
+			fail "SIGTERM: alternate screen still on"
+	else
+		fail "SIGTERM did not end the program"
+	fi
+fi
+
+# 11. TERM=dumb: refused with a pointer to --print, the terminal intact.
+start 100 30 dumb C.UTF-8 -- "$prompt"
+if wait_rc; then
+	[ "$(cat "$tmp/rc")" != 0 ] || fail "TERM=dumb: status 0"
+	wait_for -- '--print' "TERM=dumb message" &&
+		ok "TERM=dumb refused, pointing to --print" ||
+		fail "TERM=dumb: no message"
+else
+	fail "TERM=dumb: still running"
+fi
+
+# 12. Config: metric and key bindings from config.yaml.
+cat >"$tmp/config/logitlens/config.yaml" <<EOT
+metric: entropy
+keys:
+  quit: x
+EOT
+start 100 30 xterm-256color C.UTF-8 -- "$prompt"
+if ready "config"; then
+	grep -q '^entropy: ' "$tmp/screen" || fail "config: metric not applied"
+	keys q
+	sleep 0.2
+	[ -f "$tmp/rc" ] && fail "config: q still quits"
+	keys x
+	wait_rc && ok "config: metric and key bindings applied" ||
+		fail "config: x does not quit"
+fi
+printf 'keys:\n  explode: z\n' >"$tmp/config/logitlens/config.yaml"
+start 100 30 xterm-256color C.UTF-8 -- "$prompt"
+if wait_for "unknown action 'explode'" "unknown action"; then
+	ok "config: unknown actions are reported"
+else
+	fail "config: unknown action not named"
+fi
+keys q
+wait_rc || fail "q after a bad binding"
+rm -f "$tmp/config/logitlens/config.yaml"
+
+[ $fails -eq 0 ] || { echo "$fails failed"; exit 1; }
+exit 0
