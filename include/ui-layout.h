@@ -13,7 +13,7 @@
 
 #define UI_MIN_COLS	40
 #define UI_MIN_LINES	10
-#define UI_PANEL_W	36	/* panel width when it sits on the right */
+#define UI_PANEL_W	38	/* panel width when it sits on the right */
 #define UI_HEAD_LINES	2	/* input tokens, then the next tokens */
 
 struct ui_layout {

@@ -51,19 +51,30 @@ ui_panel_line(struct ui *u, int *y, int attr, const char *fmt, ...)
 	(*y)++;
 }
 
+/* A probability in 7 columns: fixed while it reads, else exponent. */
+static char *
+ui_panel_prob(char *buf, size_t len, float p)
+{
+	if (p >= 0.001f || p == 0.0f)
+		snprintf(buf, len, "%7.4f", (double)p);
+	else
+		snprintf(buf, len, "%7.1e", (double)p);
+	return (buf);
+}
+
 static void
 ui_panel_top(struct ui *u, int *y, const struct lens_cell *c,
     const struct lens_top *t, int k)
 {
-	char	tok[128];
+	char	tok[128], p[32];
 	int	i;
 
-	ui_panel_line(u, y, A_DIM, "  # token          prob    logit");
+	ui_panel_line(u, y, A_DIM, "  # token           prob    logit");
 	for (i = 0; i < k; i++) {
 		ui_token_fit(u, t[i].id, 12, tok, sizeof tok);
 		ui_panel_line(u, y, i == 0 ? A_BOLD : A_NORMAL,
-		    "%3d %s %8.4f %8.3f%s", i + 1, tok, (double)t[i].prob,
-		    (double)t[i].logit, t[i].id == c->next_id ?
+		    "%3d %s %s %8.3f%s", i + 1, tok, ui_panel_prob(p, sizeof p,
+		    t[i].prob), (double)t[i].logit, t[i].id == c->next_id ?
 		    (u->ascii ? " =" : " \xe2\x9c\x93") : "");
 	}
 }
@@ -79,7 +90,7 @@ ui_panel_stats(struct ui *u, int *y, const struct lens_cell *c)
 	    (double)c->entropy);
 	ui_token_fit(u, c->final_top1, 16, tok, sizeof tok);
 	ui_panel_line(u, y, 0, "final top-1 %s", tok);
-	ui_panel_line(u, y, 0, "  rank %d  p %.4f  logit %.3f",
+	ui_panel_line(u, y, 0, "  rank %d  p %.4g  logit %.3f",
 	    c->final_top1_rank, (double)c->final_top1_prob,
 	    (double)c->final_top1_logit);
 	if (c->next_id >= 0) {
@@ -101,6 +112,20 @@ ui_panel_stats(struct ui *u, int *y, const struct lens_cell *c)
 		    ui_palette_metric_title(u->metric));
 }
 
+/* The panel's border: a line of box-drawing characters, or ASCII. */
+static void
+ui_panel_rule(struct ui *u)
+{
+	struct ui_layout	*l = &u->layout;
+	int			 i;
+
+	for (i = 0; l->panel_x > 0 && i < l->panel_h; i++)
+		mvaddstr(l->panel_y + i, l->panel_x, u->ascii ? "|" :
+		    "\xe2\x94\x82");
+	for (i = 0; l->panel_x == 0 && i < l->panel_w; i++)
+		mvaddstr(l->panel_y, i, u->ascii ? "-" : "\xe2\x94\x80");
+}
+
 void
 ui_panel_draw(struct ui *u)
 {
@@ -112,10 +137,7 @@ ui_panel_draw(struct ui *u)
 
 	if (l->panel_w == 0)
 		return;
-	if (l->panel_x > 0)
-		mvvline(l->panel_y, l->panel_x, ACS_VLINE, l->panel_h);
-	else
-		mvhline(l->panel_y, 0, ACS_HLINE, l->panel_w);
+	ui_panel_rule(u);
 	y += l->panel_x > 0 ? 0 : 1;
 	if ((c = ui_cell(u, u->sel_row, u->sel_pos)) == NULL)
 		return;
