@@ -116,7 +116,7 @@ usage(FILE *f)
 "Report bugs to the project's issue tracker.\n");
 }
 
-static void __attribute__((noreturn))
+static void __attribute__((noreturn, format(printf, 2, 3)))
 die(int status, const char *fmt, ...)
 {
 	va_list	ap;
