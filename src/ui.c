@@ -193,6 +193,7 @@ ui_worker_run(struct ui *u)
 	struct ui_snap	*s = NULL;
 	unsigned	 gen = u->req_gen;
 	int		*ids, T = u->req_T, sub = u->req_sub, r;
+	int		 from = u->req_from, to = u->req_to;
 
 	ids = xreallocarray(NULL, T, sizeof *ids);
 	memcpy(ids, u->req_ids, T * sizeof *ids);
@@ -202,8 +203,8 @@ ui_worker_run(struct ui *u)
 	atomic_store(&u->progress, 0);
 	pthread_mutex_unlock(&u->lock);
 
-	r = lens_run(u->lens, u->state, ids, T, sub, u->req_from, u->req_to,
-	    &u->cancel, ui_progress, u);
+	r = lens_run(u->lens, u->state, ids, T, sub, from, to, &u->cancel,
+	    ui_progress, u);
 	if (r >= 0) {
 		s = ui_snap_take(u, ids, T, sub);
 		s->gen = gen;

@@ -305,6 +305,27 @@ wait_for 'rank\(next token\): .*>100.*21-100.*6-20.*2-5.*1' "rank legend" ||
 keys m
 wait_for 'P\(next token\): 0 ' "m cycles" || fail "m: next metric"
 
+# Search, sub-layer rows, orientation.
+keys /
+text "You"
+keys Enter
+wait_for '◆ /You' "search legend" && wait_for '│ h\.[0-9] @ 4 ·You' "match" &&
+	ok "search selects a cell whose top-1 matches" || fail "search"
+keys Escape
+wait_gone '◆ /You' || fail "Esc clears the search"
+keys a
+wait_for '^h\.1\.attn ' "sub-layer rows" && ready "sub-layers" &&
+	ok "a shows the attention sub-block rows" || fail "sublayers"
+keys a
+wait_gone '^h\.1\.attn ' || fail "a hides the sub-block rows"
+keys f
+if wait_for '^embed ' flip; then
+	awk '/^(embed|h\.[0-9]) /{print $1}' "$tmp/screen" | tr '\n' ' ' |
+	    grep -q '^embed h.0 h.1 h.2 $' && ok "f puts the final layer below" ||
+		fail "flip: $(awk '/^(embed|h\.[0-9]) /{print $1}' "$tmp/screen")"
+	keys f
+fi
+
 # 4. Help, generated from the key table; q closes it, not the program.
 keys '?'
 if wait_for 'logitlens keys' help; then
@@ -333,6 +354,20 @@ if wait_for '^input The +·quick' "new prompt" && ready "new prompt" &&
 else
 	fail "typing a new prompt"
 fi
+
+# Bracketed paste goes into the prompt literally, newlines included.
+"$tmux" -S "$sock" set-buffer -b p "$(printf ' jumps\nover')"
+keys e End
+"$tmux" -S "$sock" paste-buffer -p -d -b p -t t
+keys Enter
+wait_for '^: The quick brown fox jumps↵over' "paste" &&
+	wait_for 'P7/7 ready' "pasted prompt computed" &&
+	ok "bracketed paste inserts text and newlines literally" ||
+	fail "bracketed paste"
+keys e C-u
+text "$prompt2"
+keys Enter
+wait_for 'P4/4 ready' "prompt back" || fail "prompt back"
 
 # 6. Mouse: a click selects a cell (SGR report, 1-based coordinates).
 text "$(printf '\033[<0;17;5M\033[<0;17;5m')"
