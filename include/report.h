@@ -2,9 +2,11 @@
  * report.h: the lens written out for people and programs.
  *
  * Formats: text (a readable grid), json (the documented contract), tsv (one
- * line per cell), yaml (libyaml's emitter), svg (the grid as a picture).
+ * line per cell), yaml (the JSON tree through libyaml's emitter), svg (the
+ * grid as a picture, as transformer-utils' plot_logit_lens draws it).
  * Writes to a stream the caller opened (main.c's stdout, or a file the
  * explorer exports to); returns 0, or -1 and *cause on a write error.
+ * Uses jansson and libyaml (emitter only); knows nothing of terminals.
  */
 #ifndef REPORT_H
 #define REPORT_H
@@ -28,12 +30,28 @@ struct report {
 	int			 T;
 	int			 sublayers;
 	const char		*prompt;	/* for titles; may be NULL */
-	const char		*metric;	/* svg colouring; NULL: "prob" */
+	const char		*metric;	/* svg colour; NULL: "prob" */
 	const char		*note;		/* e.g. the demo-model notice */
+	/*
+	 * The title is prompt_len bytes of prompt (any bytes, need not be
+	 * NUL-terminated); with prompt_len 0 it is the tokens' text.
+	 */
+	size_t			 prompt_len;
+	/*
+	 * svg only: a window of the grid, shown rows [row_from, row_to)
+	 * (0 = embed, as lens_row) and positions [pos_from, pos_to); a "to"
+	 * of 0 means to the end. The other formats write everything.
+	 */
+	int			 row_from, row_to;
+	int			 pos_from, pos_to;
 };
 
 /* "json" -> REPORT_JSON; -1 if unknown. */
 int	report_format_parse(const char *);
+/*
+ * Writes and flushes. -1 and *cause on a write error, an unknown metric
+ * (svg: cfg_metrics' names) or an empty window.
+ */
 int	report_write(FILE *, const struct report *, enum report_format,
 	    char **cause);
 

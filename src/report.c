@@ -1,15 +1,20 @@
 /*
- * report.c: writes the lens as text, JSON, TSV (and later YAML and SVG).
+ * report.c: writes the lens as text, JSON, TSV, YAML and SVG.
  *
  * JSON is built with jansson; its shape is a contract other tools rely on
- * (documented in logitlens(1)): keys may be added, never renamed.
+ * (documented in logitlens(1)): keys may be added, never renamed. YAML is
+ * the same tree through libyaml's emitter, so the two cannot drift apart.
+ * SVG draws the grid as transformer-utils' plot_logit_lens does; it knows
+ * its own colours (viridis as RGB) and nothing of the explorer's palettes.
  */
 #include "config.h"
 
 #include <errno.h>
 #include <jansson.h>
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <yaml.h>
 
 #include "report.h"
 #include "util.h"
@@ -44,6 +49,37 @@ report_json_str(char *s)
 	return v;
 }
 
+/* NaN and Inf (a corrupt model) have no JSON form: null. */
+static json_t *
+report_json_real(float v)
+{
+	return isfinite(v) ? json_real((double)v) : json_null();
+}
+
+/* s with every invalid UTF-8 byte as U+FFFD (paths are any bytes). */
+static char *
+report_utf8(const char *s)
+{
+	const unsigned char	*p = (const unsigned char *)s;
+	size_t			 len = strlen(s), i = 0, o = 0;
+	char			*out = xmalloc(3 * len + 1);
+	int			 n;
+
+	while (i < len) {
+		if ((n = util_utf8_len(p + i, len - i)) == 0) {
+			memcpy(out + o, "\xef\xbf\xbd", 3);
+			o += 3;
+			i++;
+			continue;
+		}
+		memcpy(out + o, p + i, (size_t)n);
+		o += (size_t)n;
+		i += (size_t)n;
+	}
+	out[o] = '\0';
+	return out;
+}
+
 static json_t *
 report_json_cell(const struct report *r, int row, int pos)
 {
@@ -58,21 +94,23 @@ report_json_cell(const struct report *r, int row, int pos)
 		json_object_set_new(t, "id", json_integer(top[i].id));
 		json_object_set_new(t, "text", report_json_str(
 		    report_token_text(r, top[i].id)));
-		json_object_set_new(t, "prob", json_real(top[i].prob));
-		json_object_set_new(t, "logit", json_real(top[i].logit));
+		json_object_set_new(t, "prob", report_json_real(top[i].prob));
+		json_object_set_new(t, "logit", report_json_real(top[i].logit));
 		json_array_append_new(a, t);
 	}
 	o = json_object();
 	json_object_set_new(o, "top", a);
-	json_object_set_new(o, "entropy", json_real(c->entropy));
-	json_object_set_new(o, "kl", json_real(c->kl));
+	json_object_set_new(o, "entropy", report_json_real(c->entropy));
+	json_object_set_new(o, "kl", report_json_real(c->kl));
 	json_object_set_new(o, "final_top1", json_integer(c->final_top1));
 	json_object_set_new(o, "final_top1_rank",
 	    json_integer(c->final_top1_rank));
-	json_object_set_new(o, "final_top1_prob", json_real(c->final_top1_prob));
+	json_object_set_new(o, "final_top1_prob",
+	    report_json_real(c->final_top1_prob));
 	if (c->next_id >= 0) {
 		json_object_set_new(o, "next_id", json_integer(c->next_id));
-		json_object_set_new(o, "next_prob", json_real(c->next_prob));
+		json_object_set_new(o, "next_prob",
+		    report_json_real(c->next_prob));
 		json_object_set_new(o, "next_rank", json_integer(c->next_rank));
 	}
 	return o;
@@ -87,7 +125,8 @@ report_json(const struct report *r)
 	int				 i, p, rr;
 
 	m = json_object();
-	json_object_set_new(m, "dir", json_string(gpt2_dir(r->model)));
+	json_object_set_new(m, "dir", report_json_str(report_utf8(
+	    gpt2_dir(r->model))));
 	json_object_set_new(m, "n_layer", json_integer(c->n_layer));
 	json_object_set_new(m, "n_head", json_integer(c->n_head));
 	json_object_set_new(m, "n_embd", json_integer(c->n_embd));
@@ -104,7 +143,8 @@ report_json(const struct report *r)
 		rr = lens_row(r->lens, i, r->sublayers);
 		cells = json_array();
 		for (p = 0; p < r->T; p++)
-			json_array_append_new(cells, report_json_cell(r, rr, p));
+			json_array_append_new(cells,
+			    report_json_cell(r, rr, p));
 		row = json_object();
 		json_object_set_new(row, "name", json_string(lens_row_name(rr,
 		    name, sizeof name)));
@@ -114,7 +154,8 @@ report_json(const struct report *r)
 	root = json_object();
 	json_object_set_new(root, "model", m);
 	if (r->note != NULL)
-		json_object_set_new(root, "note", json_string(r->note));
+		json_object_set_new(root, "note", report_json_str(
+		    report_utf8(r->note)));
 	json_object_set_new(root, "tokens", toks);
 	json_object_set_new(root, "rows", rows);
 	return root;
@@ -242,6 +283,613 @@ report_write_text(FILE *f, const struct report *r)
 	return 0;
 }
 
+/* YAML: the JSON tree, event by event. */
+
+/* A float YAML 1.1 and 1.2 both read as one: "1.0e-05", not "1e-05". */
+static void
+report_yaml_real(double v, char *buf, size_t len)
+{
+	char	*e;
+
+	if (isnan(v)) {
+		snprintf(buf, len, ".nan");
+		return;
+	}
+	if (isinf(v)) {
+		snprintf(buf, len, "%s.inf", v < 0 ? "-" : "");
+		return;
+	}
+	snprintf(buf, len, "%.9g", v);
+	if (strchr(buf, '.') != NULL)
+		return;
+	if ((e = strchr(buf, 'e')) != NULL) {
+		memmove(e + 2, e, strlen(e) + 1);
+		memcpy(e, ".0", 2);
+	} else
+		snprintf(buf + strlen(buf), len - strlen(buf), ".0");
+}
+
+static int
+report_yaml_scalar(yaml_emitter_t *e, const char *s, int quoted)
+{
+	yaml_event_t	ev;
+
+	/* Strings never plain: "true", "123" or "~" stay strings. */
+	if (!yaml_scalar_event_initialize(&ev, NULL, NULL,
+	    (const yaml_char_t *)s, (int)strlen(s), !quoted, quoted,
+	    YAML_ANY_SCALAR_STYLE))
+		return -1;
+	return yaml_emitter_emit(e, &ev) ? 0 : -1;
+}
+
+/* Objects and arrays of scalars only are written on one line. */
+static int
+report_yaml_flat(json_t *v)
+{
+	const char	*k;
+	json_t		*x;
+	size_t		 i;
+
+	if (json_is_object(v)) {
+		json_object_foreach(v, k, x) {
+			if (json_is_object(x) || json_is_array(x))
+				return 0;
+		}
+	} else {
+		json_array_foreach(v, i, x) {
+			if (json_is_object(x) || json_is_array(x))
+				return 0;
+		}
+	}
+	return 1;
+}
+
+static int
+report_yaml_node(yaml_emitter_t *e, json_t *v)
+{
+	yaml_event_t	 ev;
+	const char	*k;
+	json_t		*x;
+	size_t		 i;
+	char		 buf[64];
+	int		 flow;
+
+	switch (json_typeof(v)) {
+	case JSON_OBJECT:
+		flow = report_yaml_flat(v);
+		yaml_mapping_start_event_initialize(&ev, NULL, NULL, 1, flow ?
+		    YAML_FLOW_MAPPING_STYLE : YAML_BLOCK_MAPPING_STYLE);
+		if (!yaml_emitter_emit(e, &ev))
+			return -1;
+		json_object_foreach(v, k, x) {
+			if (report_yaml_scalar(e, k, 0) != 0 ||
+			    report_yaml_node(e, x) != 0)
+				return -1;
+		}
+		yaml_mapping_end_event_initialize(&ev);
+		break;
+	case JSON_ARRAY:
+		flow = report_yaml_flat(v);
+		yaml_sequence_start_event_initialize(&ev, NULL, NULL, 1, flow ?
+		    YAML_FLOW_SEQUENCE_STYLE : YAML_BLOCK_SEQUENCE_STYLE);
+		if (!yaml_emitter_emit(e, &ev))
+			return -1;
+		json_array_foreach(v, i, x) {
+			if (report_yaml_node(e, x) != 0)
+				return -1;
+		}
+		yaml_sequence_end_event_initialize(&ev);
+		break;
+	case JSON_STRING:
+		return report_yaml_scalar(e, json_string_value(v), 1);
+	case JSON_INTEGER:
+		snprintf(buf, sizeof buf, "%" JSON_INTEGER_FORMAT,
+		    json_integer_value(v));
+		return report_yaml_scalar(e, buf, 0);
+	case JSON_REAL:
+		report_yaml_real(json_real_value(v), buf, sizeof buf);
+		return report_yaml_scalar(e, buf, 0);
+	case JSON_TRUE:
+	case JSON_FALSE:
+		return report_yaml_scalar(e, json_is_true(v) ? "true" :
+		    "false", 0);
+	default:
+		return report_yaml_scalar(e, "null", 0);
+	}
+	return yaml_emitter_emit(e, &ev) ? 0 : -1;
+}
+
+static int
+report_write_yaml(FILE *f, const struct report *r, char **cause)
+{
+	yaml_emitter_t	 e;
+	yaml_event_t	 ev;
+	json_t		*root = report_json(r);
+	int		 rc = -1;
+
+	yaml_emitter_initialize(&e);
+	yaml_emitter_set_output_file(&e, f);
+	yaml_emitter_set_unicode(&e, 1);
+	yaml_emitter_set_width(&e, -1);
+	yaml_stream_start_event_initialize(&ev, YAML_UTF8_ENCODING);
+	if (!yaml_emitter_emit(&e, &ev))
+		goto out;
+	yaml_document_start_event_initialize(&ev, NULL, NULL, NULL, 0);
+	if (!yaml_emitter_emit(&e, &ev) || report_yaml_node(&e, root) != 0)
+		goto out;
+	yaml_document_end_event_initialize(&ev, 1);
+	if (!yaml_emitter_emit(&e, &ev))
+		goto out;
+	yaml_stream_end_event_initialize(&ev);
+	if (!yaml_emitter_emit(&e, &ev))
+		goto out;
+	rc = 0;
+out:
+	if (rc != 0)
+		util_fail(cause, "YAML: %s", e.problem != NULL ? e.problem :
+		    strerror(errno));
+	yaml_emitter_delete(&e);
+	json_decref(root);
+	return rc;
+}
+
+/* SVG: the grid as plot_logit_lens draws it. */
+
+#define SVG_CW		64	/* cell width */
+#define SVG_CH		22	/* cell height */
+#define SVG_COLS	8	/* a cell's text, in columns (wide: 2) */
+#define SVG_LEFT	84	/* row names */
+#define SVG_TOP		92	/* title, subtitle, note, next tokens */
+#define SVG_BAR_W	16
+#define SVG_BAR_MIN	176
+#define SVG_KL_LO	0.01
+#define SVG_KL_HI	10.0
+
+enum report_metric {
+	METRIC_PROB, METRIC_FINAL_PROB, METRIC_FINAL_LOGIT, METRIC_FINAL_RANK,
+	METRIC_NEXT_RANK, METRIC_NEXT_PROB, METRIC_KL, METRIC_ENTROPY
+};
+
+/* The names of cfg_metrics, in this order. */
+static const struct {
+	const char	*name;
+	const char	*title;
+} report_metrics[] = {
+	{ "prob", "P(top-1)" },
+	{ "final-prob", "P(final top-1)" },
+	{ "final-logit", "logit(final top-1)" },
+	{ "final-rank", "rank(final top-1)" },
+	{ "next-rank", "rank(next token)" },
+	{ "next-prob", "P(next token)" },
+	{ "kl", "KL(final \xe2\x80\x96 layer), nats" },
+	{ "entropy", "entropy, nats" },
+};
+
+/* matplotlib's viridis at 0, 0.1, ..., 1. */
+static const unsigned char report_viridis[11][3] = {
+	{ 0x44, 0x01, 0x54 }, { 0x48, 0x24, 0x75 }, { 0x41, 0x44, 0x87 },
+	{ 0x35, 0x5f, 0x8d }, { 0x2a, 0x78, 0x8e }, { 0x21, 0x91, 0x8c },
+	{ 0x22, 0xa8, 0x84 }, { 0x44, 0xbf, 0x70 }, { 0x7a, 0xd1, 0x51 },
+	{ 0xbd, 0xdf, 0x26 }, { 0xfd, 0xe7, 0x25 },
+};
+
+struct report_svg {
+	const struct report	*r;
+	int			 metric;
+	int			 row_from, row_to;	/* shown rows */
+	int			 pos_from, pos_to;
+	double			 lo, hi;		/* final-logit range */
+	double			 ln_v;			/* ln n_vocab */
+	int			 x0, y0;		/* the grid's corner */
+	int			 gw, gh, bar_h;
+	int			 width, height;
+};
+
+struct report_tick {
+	double	norm;
+	char	label[32];
+};
+
+static double
+report_clip(double v)
+{
+	if (!(v > 0.0))		/* NaN too */
+		return 0.0;
+	return v > 1.0 ? 1.0 : v;
+}
+
+/* The cell's value for the metric; 0 if it has none (last position). */
+static int
+report_svg_value(const struct report_svg *s, int rr, int pos, double *v)
+{
+	const struct lens_cell	*c = lens_cell(s->r->lens, rr, pos);
+
+	switch (s->metric) {
+	case METRIC_PROB:
+		*v = (double)lens_top(s->r->lens, rr, pos)[0].prob;
+		break;
+	case METRIC_FINAL_PROB:
+		*v = (double)c->final_top1_prob;
+		break;
+	case METRIC_FINAL_LOGIT:
+		*v = (double)c->final_top1_logit;
+		break;
+	case METRIC_FINAL_RANK:
+		*v = c->final_top1_rank;
+		break;
+	case METRIC_NEXT_RANK:
+	case METRIC_NEXT_PROB:
+		if (c->next_id < 0)
+			return 0;
+		*v = s->metric == METRIC_NEXT_RANK ? c->next_rank :
+		    (double)c->next_prob;
+		break;
+	case METRIC_KL:
+		*v = (double)c->kl;
+		break;
+	default:
+		*v = (double)c->entropy;
+		break;
+	}
+	return isfinite(*v);
+}
+
+/* Position on the colour scale: 1 is confident / agrees with the output. */
+static double
+report_svg_norm(const struct report_svg *s, double v)
+{
+	switch (s->metric) {
+	case METRIC_FINAL_LOGIT:
+		if (!(s->hi > s->lo))
+			return 1.0;
+		return report_clip((v - s->lo) / (s->hi - s->lo));
+	case METRIC_FINAL_RANK:
+	case METRIC_NEXT_RANK:
+		return 1.0 - report_clip(log(v) / s->ln_v);
+	case METRIC_KL:
+		if (v <= SVG_KL_LO)
+			return 1.0;
+		return 1.0 - report_clip(log10(v / SVG_KL_LO) /
+		    log10(SVG_KL_HI / SVG_KL_LO));
+	case METRIC_ENTROPY:
+		return 1.0 - report_clip(v / s->ln_v);
+	default:
+		return report_clip(v);
+	}
+}
+
+static void
+report_svg_rgb(double t, unsigned char rgb[3])
+{
+	double	x = report_clip(t) * 10.0, f;
+	int	i = (int)x, k;
+
+	if (i >= 10)
+		i = 9;
+	f = x - i;
+	for (k = 0; k < 3; k++)
+		rgb[k] = (unsigned char)lrint(report_viridis[i][k] * (1.0 - f) +
+		    report_viridis[i + 1][k] * f);
+}
+
+/* Black text on light fills, white on dark (relative luminance). */
+static const char *
+report_svg_ink(const unsigned char rgb[3])
+{
+	return 0.2126 * rgb[0] + 0.7152 * rgb[1] + 0.0722 * rgb[2] > 110.0 ?
+	    "#000000" : "#ffffff";
+}
+
+/*
+ * Writes len bytes of s as XML character data, at most cols columns (then
+ * "…"; 0: no limit). Invalid UTF-8, controls and what XML 1.0 forbids
+ * become U+FFFD, newline '↵' and tab '→', so nothing is lost silently.
+ */
+static void
+report_xml(FILE *f, const char *s, size_t len, int cols)
+{
+	const unsigned char	*p = (const unsigned char *)s;
+	size_t			 i, j;
+	uint32_t		 cp;
+	int			 n, w, used = 0;
+
+	for (i = 0; i < len; i += (size_t)n) {
+		if ((n = util_utf8_len(p + i, len - i)) == 0) {
+			n = 1;
+			cp = 0xfffd;
+		} else {
+			cp = n == 1 ? p[i] : p[i] & (0xff >> (n + 1));
+			for (j = 1; j < (size_t)n; j++)
+				cp = (cp << 6) | (p[i + j] & 0x3f);
+		}
+		w = cp >= 0x2e80 && cp != 0xfffd ? 2 : 1;
+		if (cols > 0 && used + w > cols - 1 && i + (size_t)n < len) {
+			fputs("\xe2\x80\xa6", f);
+			return;
+		}
+		used += w;
+		switch (cp) {
+		case '&': fputs("&amp;", f); continue;
+		case '<': fputs("&lt;", f); continue;
+		case '>': fputs("&gt;", f); continue;
+		case '"': fputs("&quot;", f); continue;
+		case '\n': fputs("\xe2\x86\xb5", f); continue;
+		case '\t': fputs("\xe2\x86\x92", f); continue;
+		}
+		if (cp < 0x20 || (cp >= 0x7f && cp <= 0x9f) || cp == 0xfffe ||
+		    cp == 0xffff || cp == 0xfffd)
+			fputs("\xef\xbf\xbd", f);
+		else
+			fwrite(p + i, 1, (size_t)n, f);
+	}
+}
+
+/* A token made visible (tok_display) and written as XML. */
+static void
+report_svg_token(FILE *f, const struct report *r, int id, int cols)
+{
+	char	*s = report_display(r, id);
+
+	report_xml(f, s, strlen(s), cols);
+	free(s);
+}
+
+/* What the colour bar's ticks say, top (1) to bottom (0). */
+static int
+report_svg_ticks(const struct report_svg *s, struct report_tick *t, int max)
+{
+	static const double	 kl[] = { 0.01, 0.1, 1.0, 10.0 };
+	double			 v, step;
+	int			 n = 0, i;
+
+	switch (s->metric) {
+	case METRIC_FINAL_LOGIT:
+		for (i = 0; i <= 4; i++) {
+			v = s->lo + (s->hi - s->lo) * i / 4.0;
+			t[n].norm = report_svg_norm(s, v);
+			snprintf(t[n++].label, sizeof t->label, "%.3g", v);
+		}
+		break;
+	case METRIC_FINAL_RANK:
+	case METRIC_NEXT_RANK:
+		for (v = 1.0; v < exp(s->ln_v) / 3.0 && n < max - 1; v *= 10) {
+			t[n].norm = report_svg_norm(s, v);
+			snprintf(t[n++].label, sizeof t->label, "%.0f", v);
+		}
+		t[n].norm = 0.0;
+		snprintf(t[n++].label, sizeof t->label, "%.0f", exp(s->ln_v));
+		break;
+	case METRIC_KL:
+		for (i = 0; i < (int)nitems(kl); i++) {
+			t[n].norm = report_svg_norm(s, kl[i]);
+			snprintf(t[n++].label, sizeof t->label, "%s%g", i == 0 ?
+			    "\xe2\x89\xa4" : i == (int)nitems(kl) - 1 ?
+			    "\xe2\x89\xa5" : "", kl[i]);
+		}
+		break;
+	case METRIC_ENTROPY:
+		step = s->ln_v > 6.0 ? 2.0 : 1.0;
+		for (v = 0.0; v < s->ln_v - step / 2 && n < max - 1;
+		    v += step) {
+			t[n].norm = report_svg_norm(s, v);
+			snprintf(t[n++].label, sizeof t->label, "%g", v);
+		}
+		t[n].norm = 0.0;
+		snprintf(t[n++].label, sizeof t->label, "%.1f (ln V)", s->ln_v);
+		break;
+	default:
+		for (i = 0; i <= 5; i++) {
+			t[n].norm = i / 5.0;
+			snprintf(t[n++].label, sizeof t->label, "%.1f",
+			    i / 5.0);
+		}
+		break;
+	}
+	return n;
+}
+
+/* The window, the logit range and the picture's size. */
+static int
+report_svg_init(struct report_svg *s, const struct report *r, char **cause)
+{
+	const char	*m = r->metric != NULL ? r->metric : "prob";
+	double		 v;
+	int		 i, p, nrows = lens_nrows(r->lens, r->sublayers);
+
+	memset(s, 0, sizeof *s);
+	s->r = r;
+	for (s->metric = 0; s->metric < (int)nitems(report_metrics);
+	    s->metric++) {
+		if (strcmp(m, report_metrics[s->metric].name) == 0)
+			break;
+	}
+	if (s->metric == (int)nitems(report_metrics))
+		return util_fail(cause, "unknown metric '%s'", m);
+	s->row_from = r->row_from;
+	s->row_to = r->row_to > 0 && r->row_to <= nrows ? r->row_to : nrows;
+	s->pos_from = r->pos_from;
+	s->pos_to = r->pos_to > 0 && r->pos_to <= r->T ? r->pos_to : r->T;
+	if (s->row_from < 0 || s->row_from >= s->row_to || s->pos_from < 0 ||
+	    s->pos_from >= s->pos_to)
+		return util_fail(cause, "empty window: rows %d-%d, positions "
+		    "%d-%d", r->row_from, r->row_to, r->pos_from, r->pos_to);
+	s->ln_v = log((double)gpt2_config(r->model)->n_vocab);
+	s->lo = INFINITY;
+	s->hi = -INFINITY;
+	for (i = s->row_from; i < s->row_to; i++) {
+		for (p = s->pos_from; p < s->pos_to; p++) {
+			v = (double)lens_cell(r->lens, lens_row(r->lens, i,
+			    r->sublayers), p)->final_top1_logit;
+			if (isfinite(v) && v < s->lo)
+				s->lo = v;
+			if (isfinite(v) && v > s->hi)
+				s->hi = v;
+		}
+	}
+	s->x0 = SVG_LEFT;
+	s->y0 = SVG_TOP;
+	s->gw = (s->pos_to - s->pos_from) * SVG_CW;
+	s->gh = (s->row_to - s->row_from) * SVG_CH;
+	s->bar_h = s->gh > SVG_BAR_MIN ? s->gh : SVG_BAR_MIN;
+	s->width = s->x0 + s->gw + 24 + SVG_BAR_W + 112;
+	if (s->width < 640)
+		s->width = 640;
+	s->height = s->y0 + (s->bar_h > s->gh + 40 ? s->bar_h : s->gh + 40) +
+	    28;
+	return 0;
+}
+
+static void
+report_svg_head(FILE *f, const struct report_svg *s)
+{
+	const struct report	*r = s->r;
+	char			*text;
+	int			 i, cols = (s->width - 24) / 8;
+
+	fprintf(f, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
+	    "<svg xmlns=\"http://www.w3.org/2000/svg\" version=\"1.1\" "
+	    "width=\"%d\" height=\"%d\" viewBox=\"0 0 %d %d\" "
+	    "font-family=\"DejaVu Sans, Verdana, sans-serif\" "
+	    "font-size=\"11\">\n<defs>\n<linearGradient id=\"bar\" x1=\"0\" "
+	    "y1=\"1\" x2=\"0\" y2=\"0\">\n", s->width, s->height, s->width,
+	    s->height);
+	for (i = 0; i < (int)nitems(report_viridis); i++)
+		fprintf(f, "<stop offset=\"%.1f\" "
+		    "stop-color=\"#%02x%02x%02x\"/>\n", i / 10.0,
+		    report_viridis[i][0], report_viridis[i][1],
+		    report_viridis[i][2]);
+	fprintf(f, "</linearGradient>\n</defs>\n<rect width=\"%d\" "
+	    "height=\"%d\" fill=\"#ffffff\"/>\n<text x=\"12\" y=\"24\" "
+	    "font-size=\"15\" font-weight=\"bold\">Logit lens: \xe2\x80\x9c",
+	    s->width, s->height);
+	if (r->prompt != NULL && r->prompt_len > 0)
+		report_xml(f, r->prompt, r->prompt_len, cols - 16);
+	else {
+		text = tok_decode_text(r->tok, r->ids, (size_t)r->T);
+		report_xml(f, text, strlen(text), cols - 16);
+		free(text);
+	}
+	fprintf(f, "\xe2\x80\x9d</text>\n<text x=\"12\" y=\"43\" "
+	    "fill=\"#444444\">");
+	text = report_utf8(gpt2_dir(r->model));
+	report_xml(f, text, strlen(text), cols - 64);
+	free(text);
+	fprintf(f, " \xc2\xb7 %d layers \xc2\xb7 top-1 token per cell, "
+	    "coloured by %s \xc2\xb7 * the next token</text>\n",
+	    gpt2_config(r->model)->n_layer, report_metrics[s->metric].title);
+	if (r->note != NULL) {
+		fprintf(f, "<text x=\"12\" y=\"60\" fill=\"#a0302a\">");
+		report_xml(f, r->note, strlen(r->note), cols);
+		fprintf(f, "</text>\n");
+	}
+}
+
+static void
+report_svg_cell(FILE *f, const struct report_svg *s, int rr, int pos, int x,
+    int y)
+{
+	const struct lens_cell	*c = lens_cell(s->r->lens, rr, pos);
+	const struct lens_top	*top = lens_top(s->r->lens, rr, pos);
+	unsigned char		 rgb[3] = { 0xe0, 0xe0, 0xe0 };
+	char			 name[32];
+	double			 v;
+	int			 has;
+
+	if ((has = report_svg_value(s, rr, pos, &v)))
+		report_svg_rgb(report_svg_norm(s, v), rgb);
+	fprintf(f, "<rect x=\"%d\" y=\"%d\" width=\"%d\" height=\"%d\" "
+	    "fill=\"#%02x%02x%02x\"><title>%s, position %d: ", x, y, SVG_CW,
+	    SVG_CH, rgb[0], rgb[1], rgb[2], lens_row_name(rr, name,
+	    sizeof name), pos);
+	report_svg_token(f, s->r, top[0].id, 0);
+	fprintf(f, " (p %.3g)", (double)top[0].prob);
+	if (has)
+		fprintf(f, ", %s %.4g", report_metrics[s->metric].name, v);
+	fprintf(f, "</title></rect>\n<text x=\"%d\" y=\"%d\" "
+	    "text-anchor=\"middle\" fill=\"%s\">", x + SVG_CW / 2, y + 15,
+	    report_svg_ink(rgb));
+	report_svg_token(f, s->r, top[0].id, SVG_COLS);
+	if (c->next_id >= 0 && top[0].id == c->next_id)
+		fprintf(f, "<tspan class=\"hit\" font-weight=\"bold\">*"
+		    "</tspan>");
+	fprintf(f, "</text>\n");
+}
+
+static void
+report_svg_grid(FILE *f, const struct report_svg *s)
+{
+	const struct report	*r = s->r;
+	char			 name[32];
+	int			 i, p, rr, x, y;
+
+	for (i = s->row_to - 1; i >= s->row_from; i--) {
+		rr = lens_row(r->lens, i, r->sublayers);
+		y = s->y0 + (s->row_to - 1 - i) * SVG_CH;
+		fprintf(f, "<text x=\"%d\" y=\"%d\" text-anchor=\"end\">%s"
+		    "</text>\n", s->x0 - 8, y + 15, lens_row_name(rr, name,
+		    sizeof name));
+		for (p = s->pos_from; p < s->pos_to; p++)
+			report_svg_cell(f, s, rr, p, s->x0 + (p - s->pos_from) *
+			    SVG_CW, y);
+	}
+	fprintf(f, "<rect x=\"%d\" y=\"%d\" width=\"%d\" height=\"%d\" "
+	    "fill=\"none\" stroke=\"#555555\"/>\n", s->x0, s->y0, s->gw, s->gh);
+	/* Input tokens below, the tokens they should predict above. */
+	fprintf(f, "<g fill=\"#222222\" text-anchor=\"middle\">\n");
+	for (p = s->pos_from; p < s->pos_to; p++) {
+		x = s->x0 + (p - s->pos_from) * SVG_CW + SVG_CW / 2;
+		fprintf(f, "<text x=\"%d\" y=\"%d\">", x, s->y0 + s->gh + 16);
+		report_svg_token(f, r, r->ids[p], SVG_COLS);
+		fprintf(f, "</text>\n");
+		if (p + 1 >= r->T)
+			continue;
+		fprintf(f, "<text x=\"%d\" y=\"%d\">", x, s->y0 - 7);
+		report_svg_token(f, r, r->ids[p + 1], SVG_COLS);
+		fprintf(f, "</text>\n");
+	}
+	fprintf(f, "</g>\n<g fill=\"#666666\" font-style=\"italic\" "
+	    "text-anchor=\"end\">\n<text x=\"%d\" y=\"%d\">next</text>\n"
+	    "<text x=\"%d\" y=\"%d\">input</text>\n</g>\n", s->x0 - 8,
+	    s->y0 - 7, s->x0 - 8, s->y0 + s->gh + 16);
+}
+
+static void
+report_svg_bar(FILE *f, const struct report_svg *s)
+{
+	struct report_tick	 t[16];
+	int			 n, i, x = s->x0 + s->gw + 24, y;
+
+	fprintf(f, "<rect x=\"%d\" y=\"%d\" width=\"%d\" height=\"%d\" "
+	    "fill=\"url(#bar)\" stroke=\"#555555\"/>\n<g font-size=\"10\">\n",
+	    x, s->y0, SVG_BAR_W, s->bar_h);
+	n = report_svg_ticks(s, t, (int)nitems(t));
+	for (i = 0; i < n; i++) {
+		y = s->y0 + (int)lrint((1.0 - t[i].norm) * s->bar_h);
+		fprintf(f, "<line x1=\"%d\" y1=\"%d\" x2=\"%d\" y2=\"%d\" "
+		    "stroke=\"#333333\"/>\n<text x=\"%d\" y=\"%d\">%s</text>\n",
+		    x + SVG_BAR_W, y, x + SVG_BAR_W + 4, y, x + SVG_BAR_W + 7,
+		    y + 4, t[i].label);
+	}
+	y = s->y0 + s->bar_h / 2;
+	fprintf(f, "</g>\n<text transform=\"translate(%d %d) rotate(90)\" "
+	    "text-anchor=\"middle\" fill=\"#444444\">%s</text>\n",
+	    x + SVG_BAR_W + 60, y, report_metrics[s->metric].title);
+}
+
+static int
+report_write_svg(FILE *f, const struct report *r, char **cause)
+{
+	struct report_svg	s;
+
+	if (report_svg_init(&s, r, cause) != 0)
+		return -1;
+	report_svg_head(f, &s);
+	report_svg_grid(f, &s);
+	report_svg_bar(f, &s);
+	fprintf(f, "</svg>\n");
+	return 0;
+}
+
 int
 report_write(FILE *f, const struct report *r, enum report_format fmt,
     char **cause)
@@ -258,9 +906,18 @@ report_write(FILE *f, const struct report *r, enum report_format fmt,
 	case REPORT_TEXT:
 		rc = report_write_text(f, r);
 		break;
+	case REPORT_YAML:
+		if (report_write_yaml(f, r, cause) != 0)
+			return -1;
+		rc = 0;
+		break;
+	case REPORT_SVG:
+		if (report_write_svg(f, r, cause) != 0)
+			return -1;
+		rc = 0;
+		break;
 	default:
-		return util_fail(cause, "this output format is not available "
-		    "yet");
+		return util_fail(cause, "unknown output format %d", (int)fmt);
 	}
 	if (rc != 0 || fflush(f) != 0 || ferror(f))
 		return util_fail(cause, "write error: %s", strerror(errno));
