@@ -374,6 +374,25 @@ text "$(printf '\033[<0;17;5M\033[<0;17;5m')"
 wait_for '│ h.1 @ 2 ' "click" && ok "a click selects a cell" ||
 	fail "mouse click"
 
+# A long prompt scrolls sideways, with overflow markers; the wheel scrolls.
+keys e C-u
+text "In the beginning God created the heaven and the earth. And the earth was without form, and void; and darkness was upon the face of the deep."
+keys Enter '$'
+if wait_for 'P31/31 ready' "long prompt"; then
+	grep -q '^input<' "$tmp/screen" || fail "no '<' marker at the end"
+	keys 0
+	wait_for '^input In .*>' "'>' marker at the start" &&
+		wait_for 'P1/31' "0" && ok "long prompts scroll with markers" ||
+		fail "scrolling back"
+	keys G
+	wait_for '^ h.2 L3/3 P1/31' "G" || fail "G"
+	text "$(printf '\033[<65;17;5M')"
+	wait_for '^ h.1 L2/3 P1/31' "wheel" && ok "the wheel moves down" ||
+		fail "wheel"
+else
+	fail "long prompt"
+fi
+
 # 7. Resize, including to sizes too small to draw.
 "$tmux" -S "$sock" resize-window -t t -x 60 -y 15
 wait_for '^h.2 ' "60x15" || fail "60x15: no grid"
