@@ -685,7 +685,7 @@ ui_action_move(struct ui *u, int a)
 
 /* Returns 1 to quit. */
 static int
-ui_action(struct ui *u, int a)
+ui_action(struct ui *u, int a, int key)
 {
 	if (ui_action_move(u, a))
 		return (0);
@@ -704,7 +704,7 @@ ui_action(struct ui *u, int a)
 		if (u->pattern != NULL) {
 			free(u->pattern);
 			u->pattern = NULL;
-		} else if (u->lastkey[0] == 'C')
+		} else if (key == UI_KEY_CTRL('c'))
 			return (1);	/* C-c with nothing to cancel quits */
 		break;
 	case UI_A_SEARCH:
@@ -951,7 +951,7 @@ ui_key(struct ui *u, int key)
 	}
 	free(u->msg);
 	u->msg = NULL;
-	return (ui_action(u, a));
+	return (ui_action(u, a, key));
 }
 
 /* Reads one key as an int (see ui-keys.h); ERR when none is waiting. */
