@@ -80,4 +80,10 @@ const char	*ui_keys_key_name(int key, char *buf, size_t len);
 const char	*ui_keys_keys(const struct ui_keys *, int action, char *buf,
 		    size_t len);
 
+/*
+ * The default key table as text for people ("j Down  layer below") or as
+ * mdoc list items for the man page (mdoc non-zero). Allocated.
+ */
+char		*ui_keys_doc(int mdoc);
+
 #endif

@@ -13,6 +13,7 @@
 #include <getopt.h>
 #include <signal.h>
 #include <jansson.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -26,6 +27,7 @@
 #include "report.h"
 #include "tok.h"
 #include "ui.h"
+#include "ui-keys.h"
 #include "util.h"
 
 #define EXIT_USAGE	1
@@ -34,12 +36,13 @@
 
 enum {
 	OPT_NO_MOUSE = 256, OPT_COLOR, OPT_ASCII, OPT_TRUNCATE, OPT_THREADS,
-	OPT_PRINT_CONFIG, OPT_DOWNLOAD
+	OPT_PRINT_CONFIG, OPT_DOWNLOAD, OPT_LIST_KEYS
 };
 
 struct args {
 	const char		*model;
 	const char		*download;
+	int			 list_keys;	/* 1 text, 2 mdoc */
 	const char		*config;
 	int			 print;
 	int			 tokenize;
@@ -72,6 +75,7 @@ static const struct option longopts[] = {
 	{ "ascii",	  no_argument,	     NULL, OPT_ASCII },
 	{ "print-config", no_argument,	     NULL, OPT_PRINT_CONFIG },
 	{ "download",	  required_argument, NULL, OPT_DOWNLOAD },
+	{ "list-keys",	  optional_argument, NULL, OPT_LIST_KEYS },
 	{ "help",	  no_argument,	     NULL, 'h' },
 	{ "version",	  no_argument,	     NULL, 'V' },
 	{ NULL, 0, NULL, 0 }
@@ -106,6 +110,7 @@ usage(FILE *f)
 "                         gpt2-xl, distilgpt2) into the Hugging Face cache\n"
 "      --color=WHEN       always, never or auto (default; honours NO_COLOR)\n"
 "      --no-mouse         do not capture the mouse in the explorer\n"
+"      --list-keys        print the explorer's default key bindings\n"
 "      --ascii            draw with ASCII characters only\n"
 "  -h, --help             display this help and exit\n"
 "  -V, --version          output version information and exit\n"
@@ -116,17 +121,42 @@ usage(FILE *f)
 "Report bugs to the project's issue tracker.\n");
 }
 
+/*
+ * One line on stderr. Messages quote names from hostile files (tensor names,
+ * YAML keys, merges lines): C0 controls, DEL and C1 controls (U+0080..U+009F)
+ * are written as \xNN, so they can neither drive the terminal nor break the
+ * line.
+ */
+static void
+msg(const char *s)
+{
+	const unsigned char	*u = (const unsigned char *)s;
+
+	fputs("logitlens: ", stderr);
+	for (; *u != '\0'; u++) {
+		if (*u == 0xc2 && u[1] >= 0x80 && u[1] <= 0x9f) {
+			fprintf(stderr, "\\x%02X\\x%02X", u[0], u[1]);
+			u++;
+		} else if (*u < 0x20 || *u == 0x7f)
+			fprintf(stderr, "\\x%02X", *u);
+		else
+			fputc(*u, stderr);
+	}
+	fputc('\n', stderr);
+}
+
 static void __attribute__((noreturn, format(printf, 2, 3)))
 die(int status, const char *fmt, ...)
 {
-	va_list	ap;
+	va_list	 ap;
+	char	*s;
 
 	fflush(stdout);
-	fputs("logitlens: ", stderr);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	s = xvasprintf(fmt, ap);
 	va_end(ap);
-	fputc('\n', stderr);
+	msg(s);
+	free(s);
 	exit(status);
 }
 
@@ -232,6 +262,12 @@ args_parse(struct args *a, int argc, char **argv)
 			break;
 		case OPT_DOWNLOAD:
 			a->download = optarg;
+			break;
+		case OPT_LIST_KEYS:
+			if (optarg != NULL && strcmp(optarg, "mdoc") != 0)
+				die(EXIT_USAGE, "--list-keys takes no value or "
+				    "'mdoc', not '%s'", optarg);
+			a->list_keys = optarg != NULL ? 2 : 1;
 			break;
 		case 'h':
 			usage(stdout);
@@ -402,12 +438,28 @@ load_config(const struct args *a, struct cfg *cfg)
 		return;
 	if (cfg_load(cfg, path, a->config == NULL, &cause) != 0) {
 		/* Bad configuration: say so, carry on with the defaults. */
-		fprintf(stderr, "logitlens: %s\n", cause);
+		msg(cause);
 		free(cause);
 		if (a->config != NULL && access(a->config, R_OK) != 0)
 			exit(EXIT_INPUT);
 	}
 	free(path);
+}
+
+/* Finite residuals can still decode to NaN through a corrupt ln_f or wte. */
+static int
+lens_nonfinite(const struct lens *ln, int T, int sublayers)
+{
+	int	i, t;
+
+	for (i = 0; i < lens_nrows(ln, sublayers); i++) {
+		for (t = 0; t < T; t++) {
+			if (!isfinite(lens_cell(ln, lens_row(ln, i, sublayers),
+			    t)->lse))
+				return 1;
+		}
+	}
+	return 0;
 }
 
 static void
@@ -441,6 +493,10 @@ run_print(const struct args *a, const struct cfg *cfg, struct gpt2 *m,
 		fprintf(stderr, "logitlens: warning: %s: the model produced "
 		    "NaN or Inf values (from row %d on); its weights may be "
 		    "corrupt\n", gpt2_dir(m), gpt2_state_nonfinite(s));
+	else if (lens_nonfinite(ln, T, r.sublayers))
+		fprintf(stderr, "logitlens: warning: %s: the final layer norm "
+		    "or the unembedding gives NaN or Inf values; its weights "
+		    "may be corrupt\n", gpt2_dir(m));
 	if (report_write(stdout, &r, a->format_set ? a->format : REPORT_TEXT,
 	    &cause) != 0)
 		die(EXIT_INPUT, "standard output: %s", cause);
@@ -591,13 +647,20 @@ main(int argc, char **argv)
 		cfg_free(cfg);
 		return 0;
 	}
+	if (a.list_keys) {
+		yaml = ui_keys_doc(a.list_keys == 2);
+		fputs(yaml, stdout);
+		free(yaml);
+		cfg_free(cfg);
+		return 0;
+	}
 	if (a.download != NULL) {
 		run_download(a.download);
 		cfg_free(cfg);
 		return 0;
 	}
 	if (ui_check_bindings(cfg, &cause) != 0) {
-		fprintf(stderr, "logitlens: %s\n", cause);
+		msg(cause);
 		free(cause);
 	}
 	ops_set_threads(a.threads);
@@ -621,8 +684,9 @@ main(int argc, char **argv)
 	if ((m = gpt2_load(dir, &cause)) == NULL)
 		die_cause(EXIT_INPUT, cause);
 	if (tok_vocab_size(tok) > gpt2_config(m)->n_vocab)
-		die(EXIT_INPUT, "%s: vocab.json has %d tokens but the model only "
-		    "%d", dir, tok_vocab_size(tok), gpt2_config(m)->n_vocab);
+		die(EXIT_INPUT, "%s/vocab.json: %d tokens, more than the "
+		    "model's vocabulary of %d", dir, tok_vocab_size(tok),
+		    gpt2_config(m)->n_vocab);
 	if (interactive)
 		run_explorer(&a, cfg, m, tok, note);
 	else {

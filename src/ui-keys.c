@@ -313,3 +313,48 @@ ui_keys_keys(const struct ui_keys *k, int action, char *buf, size_t len)
 	}
 	return (buf);
 }
+
+/* Escapes a key name for mdoc: a backslash, and a leading dot or quote. */
+static void
+ui_keys_mdoc_key(FILE *f, const char *key)
+{
+	if (*key == '.' || *key == '\'')
+		fputs("\\&", f);
+	for (; *key != '\0'; key++) {
+		if (*key == '\\')
+			fputs("\\e", f);
+		else
+			fputc(*key, f);
+	}
+}
+
+char *
+ui_keys_doc(int mdoc)
+{
+	struct ui_keys	*k = ui_keys_new();
+	char		 keys[256], *buf = NULL, *p, *save;
+	size_t		 len = 0, i;
+	FILE		*f;
+	int		 a;
+
+	if ((f = open_memstream(&buf, &len)) == NULL)
+		abort();	/* only out of memory */
+	for (i = 0; (a = ui_keys_nth(i)) != -1; i++) {
+		ui_keys_keys(k, a, keys, sizeof keys);
+		if (!mdoc) {
+			fprintf(f, "%-14s %-20s %s\n", keys, ui_keys_name(a),
+			    ui_keys_help(a));
+			continue;
+		}
+		fputs(".It", f);
+		for (p = strtok_r(keys, " ", &save); p != NULL;
+		    p = strtok_r(NULL, " ", &save)) {
+			fputs(" Ic ", f);
+			ui_keys_mdoc_key(f, p);
+		}
+		fprintf(f, "\n(%s) %s.\n", ui_keys_name(a), ui_keys_help(a));
+	}
+	fclose(f);
+	ui_keys_free(k);
+	return buf;
+}
