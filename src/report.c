@@ -772,10 +772,10 @@ report_svg_head(FILE *f, const struct report_svg *s)
 	fprintf(f, "\xe2\x80\x9d</text>\n<text x=\"12\" y=\"43\" "
 	    "fill=\"#444444\">");
 	text = report_utf8(gpt2_dir(r->model));
-	report_xml(f, text, strlen(text), cols - 64);
+	report_xml(f, text, strlen(text), cols > 100 ? cols - 50 : 50);
 	free(text);
-	fprintf(f, " \xc2\xb7 %d layers \xc2\xb7 top-1 token per cell, "
-	    "coloured by %s \xc2\xb7 * the next token</text>\n",
+	fprintf(f, " \xc2\xb7 %d layers \xc2\xb7 top-1 token, colour: %s "
+	    "\xc2\xb7 * = the next token</text>\n",
 	    gpt2_config(r->model)->n_layer, report_metrics[s->metric].title);
 	if (r->note != NULL) {
 		fprintf(f, "<text x=\"12\" y=\"60\" fill=\"#a0302a\">");
