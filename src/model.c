@@ -593,6 +593,20 @@ model_finite(const float *x, size_t n)
 	return 1;
 }
 
+/* The first residual row holding NaN or Inf over positions [0, T). */
+static int
+model_nonfinite(struct gpt2_state *s, int T)
+{
+	const struct gpt2_config	*c = &s->m->cfg;
+	int				 r;
+
+	for (r = 0; r < GPT2_NROWS(c); r++) {
+		if (!model_finite(state_row(s, r, 0), (size_t)T * c->n_embd))
+			return r;
+	}
+	return -1;
+}
+
 int
 gpt2_forward(struct gpt2_state *s, const int *ids, int T,
     const atomic_int *cancel, gpt2_progress_cb *progress, void *arg)
@@ -606,6 +620,9 @@ gpt2_forward(struct gpt2_state *s, const int *ids, int T,
 	for (t0 = 0; t0 < T && t0 < s->len && ids[t0] == s->ids[t0]; t0++)
 		/* nothing */;
 	if (t0 == T) {
+		/* Shrinking may have dropped the positions that were bad. */
+		if (s->nonfinite != -1)
+			s->nonfinite = model_nonfinite(s, T);
 		s->len = T;
 		return T;
 	}
@@ -626,10 +643,6 @@ gpt2_forward(struct gpt2_state *s, const int *ids, int T,
 			progress(arg, l + 1, c->n_layer);
 	}
 	s->len = T;
-	s->nonfinite = -1;
-	for (l = 0; l < GPT2_NROWS(c) && s->nonfinite == -1; l++) {
-		if (!model_finite(state_row(s, l, 0), (size_t)T * C))
-			s->nonfinite = l;
-	}
+	s->nonfinite = model_nonfinite(s, T);
 	return t0;
 }

@@ -369,6 +369,32 @@ check_attention(struct cmp *c, int T, int C, int NH, int layout)
 		else
 			free(out);
 	}
+	/*
+	 * Causal: no query reads a later key or value, so NaN and Inf there
+	 * must not leak into earlier positions (0 * NaN is NaN).
+	 */
+	for (t0 = 0; t0 < T - 1; t0 += T / 3 + 1) {
+		nq = T - t0;
+		for (d = 0; d < C; d++) {
+			((float *)(uintptr_t)k)[(T - 1) * ldkv + d] = NAN;
+			((float *)(uintptr_t)v)[(T - 1) * ldkv + d] = d % 2 ?
+			    NAN : INFINITY;
+		}
+		out = nan_array((size_t)nq * C);
+		att = nan_array((size_t)nq * T);
+		ops_attention(out, q + (size_t)t0 * ldq, ldq, k, v, ldkv, att,
+		    t0, T, C, NH, (float)scale);
+		for (t = 0; t < nq - 1; t++) {
+			for (d = 0; d < C; d++)
+				cmp_one(c, out[t * C + d], ref[(t0 + t) * C +
+				    d], 2e-5 * (1 + fabs(ref[(t0 + t) * C +
+				    d])), "T=%d C=%d NH=%d layout %d t0=%d "
+				    "NaN at %d leaked into [%d,%d]", T, C, NH,
+				    layout, t0, T - 1, t0 + t, d);
+		}
+		free(att);
+		free(out);
+	}
 	free(full);
 	free(ref);
 	free(qb);
