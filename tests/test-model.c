@@ -722,6 +722,69 @@ test_refused_config(const struct st_file *sf, json_t *config)
 		    0), "config.json", cases[i].problem);
 		v_free(&v);
 	}
+
+	/* Switches of GPT-2 variants that are not implemented. */
+	memset(&v, 0, sizeof v);
+	v.config = json_deep_copy(config);
+	json_object_set_new(v.config, "add_cross_attention", json_true());
+	expect_refused("add_cross_attention", write_variant("cross", &v, 0),
+	    "config.json", ": add_cross_attention is not supported");
+	json_object_set_new(v.config, "add_cross_attention", json_false());
+	json_object_set_new(v.config, "scale_attn_weights", json_false());
+	expect_refused("scale_attn_weights", write_variant("noscale", &v, 0),
+	    "config.json", ": scale_attn_weights false is not supported");
+	json_object_set_new(v.config, "scale_attn_weights", json_true());
+	json_object_set_new(v.config, "layer_norm_epsilon", json_real(0));
+	expect_refused("layer_norm_epsilon 0", write_variant("eps0", &v, 0),
+	    "config.json", ": layer_norm_epsilon is not a small positive "
+	    "number");
+	json_object_set_new(v.config, "layer_norm_epsilon", json_string("x"));
+	expect_refused("layer_norm_epsilon string", write_variant("eps_str",
+	    &v, 0), "config.json", ": layer_norm_epsilon is not a small "
+	    "positive number");
+	v_free(&v);
+}
+
+/* Keys that change the numbers: accepted, and they do change them. */
+static void
+test_config_effects(const struct st_file *sf, json_t *config,
+    const struct ref *ref)
+{
+	static const struct {
+		const char	*name, *key;
+		double		 value;		/* < 0: true */
+	} cases[] = {
+		{ "inverse layer scale", "scale_attn_by_inverse_layer_idx",
+		    -1 },
+		{ "eps 0.1", "layer_norm_epsilon", 0.1 },
+	};
+	struct variant	 v;
+	struct gpt2	*m;
+	char		*cause = NULL;
+	float		*rows;
+	size_t		 i;
+
+	for (i = 0; i < nitems(cases); i++) {
+		v_from(&v, sf, config, NULL);
+		json_object_set_new(v.config, cases[i].key, cases[i].value < 0 ?
+		    json_true() : json_real(cases[i].value));
+		m = gpt2_load(write_variant(cases[i].name, &v, 0), &cause);
+		v_free(&v);
+		CHECK(m != NULL, "%s: refused: %s", cases[i].name,
+		    cause ? cause : "");
+		free(cause);
+		cause = NULL;
+		if (m == NULL)
+			continue;
+		rows = run_model(m, g_ids, NIDS);
+		/* Row 0 (the embeddings) is the same; later ones are not. */
+		CHECK(memcmp(rows, ref->rows, rows_size(&ref->cfg, 1) /
+		    GPT2_NROWS(&ref->cfg) * NIDS) == 0 && memcmp(rows,
+		    ref->rows, rows_size(&ref->cfg, NIDS)) != 0,
+		    "%s: residuals not changed as expected", cases[i].name);
+		free(rows);
+		gpt2_free(m);
+	}
 }
 
 static void
@@ -1066,6 +1129,7 @@ main(void)
 	test_accepted(sf, config, &ref);
 	test_refused_config(sf, config);
 	test_refused_weights(sf, config);
+	test_config_effects(sf, config, &ref);
 	test_incremental(m, &ref);
 	test_nonfinite(sf, config);
 
