@@ -714,8 +714,8 @@ report_svg_init(struct report_svg *s, const struct report *r, char **cause)
 		return util_fail(cause, "empty window: rows %d-%d, positions "
 		    "%d-%d", r->row_from, r->row_to, r->pos_from, r->pos_to);
 	s->ln_v = log((double)gpt2_config(r->model)->n_vocab);
-	s->lo = INFINITY;
-	s->hi = -INFINITY;
+	s->lo = HUGE_VAL;
+	s->hi = -HUGE_VAL;
 	for (i = s->row_from; i < s->row_to; i++) {
 		for (p = s->pos_from; p < s->pos_to; p++) {
 			v = (double)lens_cell(r->lens, lens_row(r->lens, i,
