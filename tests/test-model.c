@@ -1105,6 +1105,7 @@ main(void)
 	free(path);
 	if ((g_tmp = mkdtemp(tmpl)) == NULL)
 		HARD("mkdtemp: %s", strerror(errno));
+	atexit(cleanup);		/* also after HARD() */
 
 	/* The references: the fixture as gpt2_load reads it. */
 	memset(&ref, 0, sizeof ref);
@@ -1133,7 +1134,6 @@ main(void)
 	test_incremental(m, &ref);
 	test_nonfinite(sf, config);
 
-	cleanup();
 	free(ref.rows);
 	free(ref.rows_long);
 	json_decref(config);
