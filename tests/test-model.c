@@ -1086,7 +1086,7 @@ main(void)
 	struct ref	 ref;
 	json_error_t	 jerr;
 	json_t		*config;
-	char		 tmpl[] = "/tmp/test-model.XXXXXX";
+	static char	 tmpl[] = "/tmp/test-model.XXXXXX";
 	char		*fix, *path, *cause = NULL;
 	int		 i;
 
