@@ -53,14 +53,35 @@ struct ops_stats {
 };
 void	ops_row_stats(struct ops_stats *, const float *x, const float *pf,
 	    int V);
+/*
+ * The same statistics given max = the largest x (from ops_topk), with the
+ * counts of x > thr0 and x > thr1 (ranks) taken in the same pass.
+ */
+void	ops_row_stats_count(struct ops_stats *, const float *x,
+	    const float *pf, int V, float max, float thr0, float thr1,
+	    int *n0, int *n1);
 /* p (V) = exp(x - lse). */
 void	ops_softmax(float *p, const float *x, int V, double lse);
 /* Number of x[i] > thr. */
 int	ops_count_gt(const float *x, int V, float thr);
 /* The k largest of x, largest first (ties: lower index first). */
 void	ops_topk(int *ids, float *vals, const float *x, int V, int k);
-/* Sets the number of BLAS threads (0: leave the library's default). */
+/*
+ * Threads: the kernels above run on a pool of ops_get_threads() threads
+ * (the caller's included); OpenBLAS itself is kept to one. The default is
+ * what OpenBLAS would have used (OPENBLAS_NUM_THREADS or the cores).
+ * ops_set_threads(n) resizes the pool (0: leave it); not while a kernel
+ * runs.
+ */
 void	ops_set_threads(int);
 int	ops_get_threads(void);
+/*
+ * Runs fn(arg, i, n) for i in [0, n) on the pool, n = ops_get_threads(),
+ * and returns when all are done. Called from inside a task or while another
+ * thread holds the pool, it runs fn(arg, 0, 1) on the caller.
+ */
+#define OPS_MAXTHREADS	8
+typedef void	 ops_task_fn(void *arg, int i, int n);
+void	ops_parallel(ops_task_fn *, void *arg);
 
 #endif

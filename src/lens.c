@@ -8,6 +8,9 @@
  *     KL = sum pf (log pf - log p) = -H_final - sum pf x + lse(x)
  * The remaining cells of the block are batched into one sgemm of up to
  * LENS_BATCH rows, so no more than LENS_BATCH x V logits exist at once.
+ *
+ * Threads: the sgemm and then the reductions of a batch (one top-k pass
+ * and one fused pass per cell, cells taken in turn) run on ops's pool.
  */
 #include "config.h"
 
@@ -17,17 +20,33 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 
 #include "lens.h"
 #include "ops.h"
 #include "util.h"
 
-#define LENS_BLOCK	32	/* positions per block */
-#define LENS_BATCH	128	/* cells per sgemm */
+#define LENS_BLOCK	64	/* positions per block */
+#define LENS_BATCH	256	/* cells per sgemm at most */
 
 struct lens_job {
 	int	row;		/* residual row */
 	int	pos;
+};
+
+/* A batch's cells [next, n) still to reduce, shared by the threads. */
+struct lens_work {
+	const struct lens_job	*jobs;
+	const float		*logits;
+	const int		*ids;
+	int			 p0, T, n;
+	atomic_int		 next;
+};
+
+/* A reduction thread's top-k scratch. */
+struct lens_thread {
+	int	*topid;
+	float	*topval;
 };
 
 struct lens {
@@ -45,9 +64,10 @@ struct lens {
 	float				*pf;	/* (LENS_BLOCK, V) final probs */
 	double				*hf;	/* (LENS_BLOCK) -H_final - lse */
 	size_t				 logitbytes, pfbytes;
-	int				*topid;
-	float				*topval;
 	struct lens_job			*jobs;
+
+	struct lens_thread		 th[OPS_MAXTHREADS];
+	struct lens_work		 work;
 };
 
 struct lens *
@@ -56,6 +76,7 @@ lens_new(const struct gpt2 *m, int top_k)
 	const struct gpt2_config	*c = gpt2_config(m);
 	struct lens			*ln;
 	size_t				 cells;
+	int				 i;
 
 	assert(top_k >= 1);
 	ln = xcalloc(1, sizeof *ln);
@@ -74,18 +95,31 @@ lens_new(const struct gpt2 *m, int top_k)
 	ln->pfbytes = (size_t)LENS_BLOCK * c->n_vocab * sizeof (float);
 	ln->logits = xbigalloc(ln->logitbytes);
 	ln->pf = xbigalloc(ln->pfbytes);
+#ifdef MADV_HUGEPAGE
+	/* Page faults are slow here: 2 MiB pages fault 512 times fewer. */
+	madvise(ln->logits, ln->logitbytes, MADV_HUGEPAGE);
+	madvise(ln->pf, ln->pfbytes, MADV_HUGEPAGE);
+#endif
 	ln->hf = xcalloc(LENS_BLOCK, sizeof *ln->hf);
-	ln->topid = xcalloc((size_t)ln->k, sizeof *ln->topid);
-	ln->topval = xcalloc((size_t)ln->k, sizeof *ln->topval);
 	ln->jobs = xcalloc((size_t)ln->nrows * LENS_BLOCK, sizeof *ln->jobs);
+	for (i = 0; i < OPS_MAXTHREADS; i++) {
+		ln->th[i].topid = xcalloc((size_t)ln->k, sizeof (int));
+		ln->th[i].topval = xcalloc((size_t)ln->k, sizeof (float));
+	}
 	return ln;
 }
 
 void
 lens_free(struct lens *ln)
 {
+	int	i;
+
 	if (ln == NULL)
 		return;
+	for (i = 0; i < OPS_MAXTHREADS; i++) {
+		free(ln->th[i].topid);
+		free(ln->th[i].topval);
+	}
 	xbigfree(ln->cells, ln->cellbytes);
 	xbigfree(ln->tops, ln->topbytes);
 	xbigfree(ln->logits, ln->logitbytes);
@@ -93,8 +127,6 @@ lens_free(struct lens *ln)
 	free(ln->ok);
 	free(ln->x);
 	free(ln->hf);
-	free(ln->topid);
-	free(ln->topval);
 	free(ln->jobs);
 	free(ln);
 }
@@ -196,8 +228,8 @@ lens_token_prob(const struct lens *ln, const struct gpt2_state *s, int row,
 
 /* Reduces logits x (V) of cell (row, pos) to its statistics. */
 static void
-lens_reduce(struct lens *ln, const float *x, int row, int pos, int bpos,
-    const int *ids, int T)
+lens_reduce(struct lens *ln, struct lens_thread *th, const float *x,
+    int row, int pos, int bpos, const int *ids, int T)
 {
 	struct lens_cell	*cell = &ln->cells[lens_index(ln, row, pos)];
 	struct lens_top		*top = &ln->tops[lens_index(ln, row, pos) *
@@ -206,14 +238,21 @@ lens_reduce(struct lens *ln, const float *x, int row, int pos, int bpos,
 	const float		*pf = row == last ? NULL :
 				    ln->pf + (size_t)bpos * V;
 	struct ops_stats	 st;
-	int			 i, ft1;
+	float			 next;
+	int			 i, ft1, nft1, nnext;
 
-	ops_row_stats(&st, x, pf, V);
-	ops_topk(ln->topid, ln->topval, x, V, ln->k);
+	/* Top-k (and so the max) first, then one pass for the rest. */
+	ops_topk(th->topid, th->topval, x, V, ln->k);
+	ft1 = row == last ? th->topid[0] :
+	    ln->cells[lens_index(ln, last, pos)].final_top1;
+	cell->next_id = pos + 1 < T ? ids[pos + 1] : -1;
+	next = cell->next_id >= 0 ? x[cell->next_id] : INFINITY;
+	ops_row_stats_count(&st, x, pf, V, th->topval[0], x[ft1], next,
+	    &nft1, &nnext);
 	for (i = 0; i < ln->k; i++) {
-		top[i].id = ln->topid[i];
-		top[i].logit = ln->topval[i];
-		top[i].prob = (float)exp((double)ln->topval[i] - st.lse);
+		top[i].id = th->topid[i];
+		top[i].logit = th->topval[i];
+		top[i].prob = (float)exp((double)th->topval[i] - st.lse);
 	}
 	cell->lse = (float)st.lse;
 	cell->entropy = (float)(st.lse - st.ex);
@@ -222,26 +261,57 @@ lens_reduce(struct lens *ln, const float *x, int row, int pos, int bpos,
 		ops_softmax(ln->pf + (size_t)bpos * V, x, V, st.lse);
 		ln->hf[bpos] = st.ex - st.lse;	/* sum pf log pf */
 		cell->kl = 0.0f;
-		ft1 = ln->topid[0];
 	} else {
 		cell->kl = (float)(ln->hf[bpos] - st.dotf + st.lse);
 		if (cell->kl < 0.0f)	/* rounding below the true 0 */
 			cell->kl = 0.0f;
-		ft1 = ln->cells[lens_index(ln, last, pos)].final_top1;
 	}
 	cell->final_top1 = ft1;
 	cell->final_top1_logit = x[ft1];
 	cell->final_top1_prob = (float)exp((double)x[ft1] - st.lse);
-	cell->final_top1_rank = 1 + ops_count_gt(x, V, x[ft1]);
-	cell->next_id = pos + 1 < T ? ids[pos + 1] : -1;
+	cell->final_top1_rank = 1 + nft1;
 	if (cell->next_id >= 0) {
-		cell->next_logit = x[cell->next_id];
-		cell->next_prob = (float)exp((double)cell->next_logit - st.lse);
-		cell->next_rank = 1 + ops_count_gt(x, V, cell->next_logit);
+		cell->next_logit = next;
+		cell->next_prob = (float)exp((double)next - st.lse);
+		cell->next_rank = 1 + nnext;
 	} else {
 		cell->next_logit = cell->next_prob = 0.0f;
 		cell->next_rank = 0;
 	}
+}
+
+/* Part i: takes cells of the current work until none is left. */
+static void
+lens_work_part(void *arg, int i, int n)
+{
+	struct lens		*ln = arg;
+	struct lens_work	*w = &ln->work;
+	const size_t		 V = (size_t)ln->c->n_vocab;
+	int			 j;
+
+	while ((j = atomic_fetch_add(&w->next, 1)) < w->n) {
+		lens_reduce(ln, &ln->th[i], w->logits + (size_t)j * V,
+		    w->jobs[j].row, w->jobs[j].pos, w->jobs[j].pos - w->p0,
+		    w->ids, w->T);
+	}
+}
+
+/* Reduces jobs[0..n) from logits (n, V) on every thread. */
+static void
+lens_reduce_all(struct lens *ln, const struct lens_job *jobs, int n,
+    const float *logits, int p0, const int *ids, int T)
+{
+	struct lens_work	*w = &ln->work;
+
+	w->jobs = jobs;
+	w->logits = logits;
+	w->ids = ids;
+	w->p0 = p0;
+	w->T = T;
+	w->n = n;
+	atomic_store(&w->next, 0);
+	if (n > 0)
+		ops_parallel(lens_work_part, ln);
 }
 
 /* Decodes and reduces jobs[0..n) in one matrix product. */
@@ -250,34 +320,37 @@ lens_batch(struct lens *ln, const struct gpt2_state *s,
     const struct lens_job *jobs, int n, int p0, const int *ids, int T)
 {
 	const int	C = ln->c->n_embd, V = ln->c->n_vocab;
-	int		i;
+	const int	last = ln->nrows - 1;
+	int		i, nf;
 
 	for (i = 0; i < n; i++)
 		lens_norm(ln, s, ln->x + (size_t)i * C, jobs[i].row,
 		    jobs[i].pos);
 	ops_matmul_nt(ln->logits, ln->x, gpt2_wte(ln->m), n, C, V);
-	for (i = 0; i < n; i++) {
-		lens_reduce(ln, ln->logits + (size_t)i * V, jobs[i].row,
-		    jobs[i].pos, jobs[i].pos - p0, ids, T);
+	/* The final row's cells lead: the others need their pf. */
+	for (nf = 0; nf < n && jobs[nf].row == last; nf++)
+		/* nothing */;
+	lens_reduce_all(ln, jobs, nf, ln->logits, p0, ids, T);
+	lens_reduce_all(ln, jobs + nf, n - nf, ln->logits + (size_t)nf * V,
+	    p0, ids, T);
+	for (i = 0; i < n; i++)
 		ln->ok[lens_index(ln, jobs[i].row, jobs[i].pos)] = 1;
-	}
 }
 
 /* The cells of positions [p0, p1) still to compute: the final row first. */
 static int
 lens_jobs(struct lens *ln, int p0, int p1, int sublayers)
 {
-	int	i, p, row, n = 0, need = 0, last = ln->nrows - 1;
+	int	i, p, row, n = 0, need, last = ln->nrows - 1;
 
-	for (i = 0; i < lens_nrows(ln, sublayers) - 1; i++) {
-		row = lens_row(ln, i, sublayers);
-		for (p = p0; p < p1; p++) {
-			if (!ln->ok[lens_index(ln, row, p)])
-				need = 1;
-		}
-	}
+	/* A position's final cell is redone when any of its others is. */
 	for (p = p0; p < p1; p++) {
-		if (need || !ln->ok[lens_index(ln, last, p)])
+		need = !ln->ok[lens_index(ln, last, p)];
+		for (i = 0; i < lens_nrows(ln, sublayers) - 1 && !need; i++) {
+			row = lens_row(ln, i, sublayers);
+			need = !ln->ok[lens_index(ln, row, p)];
+		}
+		if (need)
 			ln->jobs[n++] = (struct lens_job){ last, p };
 	}
 	for (i = 0; i < lens_nrows(ln, sublayers) - 1; i++) {
@@ -326,7 +399,7 @@ lens_run(struct lens *ln, struct gpt2_state *s, const int *ids, int T,
     int sublayers, int prio_from, int prio_to, const atomic_int *cancel,
     lens_progress_cb *progress, void *arg)
 {
-	int	*order, nb, b, p0, p1, n, i, from, done = 0, total = 0;
+	int	*order, nb, b, p0, p1, n, i, bs, from, done = 0, total = 0;
 
 	from = gpt2_forward(s, ids, T, cancel, NULL, NULL);
 	if (from < 0)
@@ -343,14 +416,17 @@ lens_run(struct lens *ln, struct gpt2_state *s, const int *ids, int T,
 		p0 = order[b];
 		p1 = p0 + LENS_BLOCK > T ? T : p0 + LENS_BLOCK;
 		n = lens_jobs(ln, p0, p1, sublayers);
-		for (i = 0; i < n; i += LENS_BATCH) {
+		/* Equal batches: a short last one would waste its sgemm. */
+		bs = (n + LENS_BATCH - 1) / LENS_BATCH;
+		bs = bs > 0 ? (n + bs - 1) / bs : 0;
+		for (i = 0; i < n; i += bs) {
 			if (cancel != NULL && atomic_load(cancel)) {
 				free(order);
 				return -1;
 			}
-			lens_batch(ln, s, ln->jobs + i, n - i < LENS_BATCH ?
-			    n - i : LENS_BATCH, p0, ids, T);
-			done += n - i < LENS_BATCH ? n - i : LENS_BATCH;
+			lens_batch(ln, s, ln->jobs + i, n - i < bs ? n - i : bs,
+			    p0, ids, T);
+			done += n - i < bs ? n - i : bs;
 			if (progress != NULL)
 				progress(arg, done, total);
 		}

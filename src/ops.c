@@ -4,16 +4,254 @@
  * Reductions (layer-norm moments) accumulate in double so that the results
  * track Hugging Face's float32 numbers closely; matrix products go to
  * OpenBLAS's sgemm.
+ *
+ * The lens's per-cell passes over V logits (top-k, softmax sums, counts)
+ * and gelu are written with GCC vector types, eight floats at a time, and
+ * built twice where the compiler can: for AVX2/FMA and for the baseline,
+ * the choice made at load time (target_clones). exp is a Cody-Waite range
+ * reduction and a degree-6 polynomial (about 1 ulp); it only feeds
+ * probabilities, entropies and KL: top-k and ranks compare the logits.
+ *
+ * Threads: OpenBLAS is kept to one thread, and the matrix products are
+ * split by output columns over a small pool owned here (ops_parallel), which
+ * the lens also uses for its reductions. One pool for everything: a second
+ * one (OpenBLAS's, whose idle threads spin in sched_yield) competing for
+ * the same cores costs more than it brings.
  */
 #include "config.h"
 
 #include <cblas.h>
 #include <math.h>
+#include <pthread.h>
+#include <stdlib.h>
 #include <stdint.h>
 #include <string.h>
 
 #include "ops.h"
 #include "util.h"
+
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
+#define OPS_CLONES \
+	__attribute__((target_clones("arch=x86-64-v3", "default")))
+#else
+#define OPS_CLONES
+#endif
+#define OPS_INLINE static inline __attribute__((always_inline))
+
+
+typedef float	v8f __attribute__((vector_size(32)));
+typedef int	v8i __attribute__((vector_size(32)));
+typedef double	v4d __attribute__((vector_size(32)));
+typedef long long v4l __attribute__((vector_size(32)));
+typedef float	v4f __attribute__((vector_size(16)));
+
+/* exp of eight floats in place; arguments are clamped to [-87.3, 88.3]. */
+OPS_INLINE void
+ops_exp8(v8f *xp)
+{
+	const float	magic = 12582912.0f;	/* 1.5 * 2^23: rounds */
+	v8f		t, n, r, p, x = *xp;
+	v8i		m;
+
+	m = x < -87.3f;
+	x = (v8f)(((v8i)x & ~m) | ((v8i)((v8f){ 0 } - 87.3f) & m));
+	m = x > 88.3f;
+	x = (v8f)(((v8i)x & ~m) | ((v8i)((v8f){ 0 } + 88.3f) & m));
+	t = x * 1.44269504088896341f + magic;
+	n = t - magic;
+	r = x - n * 0.693359375f;
+	r = r - n * -2.12194440e-4f;
+	p = 1.9875691500e-4f * r + 1.3981999507e-3f;
+	p = p * r + 8.3334519073e-3f;
+	p = p * r + 4.1665795894e-2f;
+	p = p * r + 1.6666665459e-1f;
+	p = p * r + 5.0000001201e-1f;
+	p = p * r * r + r + 1.0f;
+	*xp = (v8f)((v8i)p + (((v8i)t - 0x4B400000) << 23));
+}
+
+/* exp of four doubles in place, to float precision (1e-7 relative). */
+OPS_INLINE void
+ops_exp4d(v4d *xp)
+{
+	const double	magic = 6755399441055744.0;	/* 1.5 * 2^52 */
+	v4d		t, n, r, p, x = *xp;
+	v4l		m;
+
+	m = x < -700.0;
+	x = (v4d)(((v4l)x & ~m) | ((v4l)((v4d){ 0 } - 700.0) & m));
+	m = x > 88.8;
+	x = (v4d)(((v4l)x & ~m) | ((v4l)((v4d){ 0 } + 88.8) & m));
+	t = x * 1.4426950408889634 + magic;
+	n = t - magic;
+	r = x - n * 0.6931471805599453;
+	p = 1.9875691500e-4 * r + 1.3981999507e-3;
+	p = p * r + 8.3334519073e-3;
+	p = p * r + 4.1665795894e-2;
+	p = p * r + 1.6666665459e-1;
+	p = p * r + 5.0000001201e-1;
+	p = p * r * r + r + 1.0;
+	*xp = (v4d)((v4l)p + (((v4l)t - (v4l)((v4d){ 0 } + magic)) << 52));
+}
+
+OPS_INLINE double
+ops_hsum4d(const v4d *v)
+{
+	return ((*v)[0] + (*v)[2]) + ((*v)[1] + (*v)[3]);
+}
+
+/* The two halves of v in double. */
+OPS_INLINE void
+ops_cvt4d(v4d *lo, v4d *hi, const v8f *v)
+{
+	*lo = __builtin_convertvector(((v4f){ (*v)[0], (*v)[1], (*v)[2],
+	    (*v)[3] }), v4d);
+	*hi = __builtin_convertvector(((v4f){ (*v)[4], (*v)[5], (*v)[6],
+	    (*v)[7] }), v4d);
+}
+
+/* The pool: threads 1..n-1 wait for a generation to run fn(arg, i, n). */
+static struct {
+	pthread_mutex_t	 region;	/* one parallel region at a time */
+	pthread_mutex_t	 lock;
+	pthread_cond_t	 go, done;
+	int		 started, n, gen, busy, quit;
+	ops_task_fn	*fn;
+	void		*arg;
+	pthread_t	 th[OPS_MAXTHREADS];
+	float		*scratch[OPS_MAXTHREADS];
+	size_t		 scratchlen[OPS_MAXTHREADS];
+} ops_pool = {
+	PTHREAD_MUTEX_INITIALIZER, PTHREAD_MUTEX_INITIALIZER,
+	PTHREAD_COND_INITIALIZER, PTHREAD_COND_INITIALIZER,
+	0, 1, 0, 0, 0, NULL, NULL, { 0 }, { NULL }, { 0 }
+};
+static pthread_once_t	ops_once = PTHREAD_ONCE_INIT;
+static _Thread_local int ops_inside;
+
+static void *
+ops_worker(void *arg)
+{
+	int	i = (int)(intptr_t)arg, gen = 0;
+
+	ops_inside = 1;
+	pthread_mutex_lock(&ops_pool.lock);
+	for (;;) {
+		while (!ops_pool.quit && ops_pool.gen == gen)
+			pthread_cond_wait(&ops_pool.go, &ops_pool.lock);
+		if (ops_pool.quit)
+			break;
+		gen = ops_pool.gen;
+		pthread_mutex_unlock(&ops_pool.lock);
+		ops_pool.fn(ops_pool.arg, i, ops_pool.n);
+		pthread_mutex_lock(&ops_pool.lock);
+		if (--ops_pool.busy == 0)
+			pthread_cond_signal(&ops_pool.done);
+	}
+	pthread_mutex_unlock(&ops_pool.lock);
+	return NULL;
+}
+
+static void
+ops_pool_start(int n)
+{
+	int	i;
+
+	ops_pool.n = n < 1 ? 1 : n > OPS_MAXTHREADS ? OPS_MAXTHREADS : n;
+	ops_pool.quit = 0;
+	for (i = 1; i < ops_pool.n; i++) {
+		if (pthread_create(&ops_pool.th[i], NULL, ops_worker,
+		    (void *)(intptr_t)i) != 0) {
+			ops_pool.n = i;	/* fewer threads: slower, not wrong */
+			break;
+		}
+	}
+	ops_pool.started = 1;
+}
+
+static void
+ops_pool_stop(void)
+{
+	int	i;
+
+	pthread_mutex_lock(&ops_pool.lock);
+	ops_pool.quit = 1;
+	pthread_cond_broadcast(&ops_pool.go);
+	pthread_mutex_unlock(&ops_pool.lock);
+	for (i = 1; i < ops_pool.n; i++)
+		pthread_join(ops_pool.th[i], NULL);
+	ops_pool.started = 0;
+}
+
+/* By default as many threads as OpenBLAS would have used. */
+static void
+ops_pool_init(void)
+{
+	int	n = openblas_get_num_threads();
+
+	openblas_set_num_threads(1);
+	if (!ops_pool.started)
+		ops_pool_start(n);
+}
+
+void
+ops_parallel(ops_task_fn *fn, void *arg)
+{
+	pthread_once(&ops_once, ops_pool_init);
+	/* Nested, concurrent or single: run here, as one part. */
+	if (ops_pool.n == 1 || ops_inside ||
+	    pthread_mutex_trylock(&ops_pool.region) != 0) {
+		fn(arg, 0, 1);
+		return;
+	}
+	pthread_mutex_lock(&ops_pool.lock);
+	ops_pool.fn = fn;
+	ops_pool.arg = arg;
+	ops_pool.busy = ops_pool.n - 1;
+	ops_pool.gen++;
+	pthread_cond_broadcast(&ops_pool.go);
+	pthread_mutex_unlock(&ops_pool.lock);
+	ops_inside = 1;
+	fn(arg, 0, ops_pool.n);
+	ops_inside = 0;
+	pthread_mutex_lock(&ops_pool.lock);
+	while (ops_pool.busy > 0)
+		pthread_cond_wait(&ops_pool.done, &ops_pool.lock);
+	pthread_mutex_unlock(&ops_pool.lock);
+	pthread_mutex_unlock(&ops_pool.region);
+}
+
+/* Thread i's scratch of at least n floats, kept for the next call. */
+static float *
+ops_scratch(int i, size_t n)
+{
+	if (ops_pool.scratchlen[i] < n) {
+		free(ops_pool.scratch[i]);
+		ops_pool.scratch[i] = xcalloc(n, sizeof (float));
+		ops_pool.scratchlen[i] = n;
+	}
+	return ops_pool.scratch[i];
+}
+
+/* Part i of n of [0, len), in multiples of align. */
+static void
+ops_part(int i, int n, int len, int align, int *lo, int *hi)
+{
+	int	chunk = ((len + n - 1) / n + align - 1) / align * align;
+
+	*lo = i * chunk < len ? i * chunk : len;
+	*hi = *lo + chunk < len ? *lo + chunk : len;
+}
+
+/* acc += both halves of v. */
+OPS_INLINE void
+ops_acc4d(v4d *acc, const v8f *v)
+{
+	v4d	lo, hi;
+
+	ops_cvt4d(&lo, &hi, v);
+	*acc += lo + hi;
+}
 
 void
 ops_layernorm_stats(float *mean, float *rstd, const float *inp, int T, int C,
@@ -57,29 +295,52 @@ ops_layernorm(float *out, const float *inp, const float *g, const float *b,
 	}
 }
 
+/* A matrix product split by output columns. */
+struct ops_mm {
+	float		*out;
+	const float	*inp, *w, *bias;
+	int		 T, C, OC, trans;
+};
+
+static void
+ops_mm_part(void *arg, int i, int n)
+{
+	const struct ops_mm	*a = arg;
+	int			 o0, o1, t;
+
+	ops_part(i, n, a->OC, 16, &o0, &o1);
+	if (o0 == o1)
+		return;
+	if (a->trans) {
+		cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, a->T,
+		    o1 - o0, a->C, 1.0f, a->inp, a->C, a->w + (size_t)o0 * a->C,
+		    a->C, 0.0f, a->out + o0, a->OC);
+		return;
+	}
+	for (t = 0; a->bias != NULL && t < a->T; t++)
+		memcpy(a->out + (size_t)t * a->OC + o0, a->bias + o0,
+		    (size_t)(o1 - o0) * sizeof *a->out);
+	cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, a->T, o1 - o0,
+	    a->C, 1.0f, a->inp, a->C, a->w + o0, a->OC, a->bias != NULL ?
+	    1.0f : 0.0f, a->out + o0, a->OC);
+}
+
 void
 ops_matmul(float *out, const float *inp, const float *w, const float *bias,
     int T, int C, int OC)
 {
-	float	beta = 0.0f;
-	int	t;
+	struct ops_mm	a = { out, inp, w, bias, T, C, OC, 0 };
 
-	if (bias != NULL) {
-		for (t = 0; t < T; t++)
-			memcpy(out + (size_t)t * OC, bias, (size_t)OC *
-			    sizeof *out);
-		beta = 1.0f;
-	}
-	cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, T, OC, C, 1.0f,
-	    inp, C, w, OC, beta, out, OC);
+	ops_parallel(ops_mm_part, &a);
 }
 
 void
 ops_matmul_nt(float *out, const float *inp, const float *w, int T, int C,
     int V)
 {
-	cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, T, V, C, 1.0f,
-	    inp, C, w, C, 0.0f, out, V);
+	struct ops_mm	a = { out, inp, w, NULL, T, C, V, 1 };
+
+	ops_parallel(ops_mm_part, &a);
 }
 
 /* Softmax in place over the first n of a row, the rest set to zero. */
@@ -101,34 +362,105 @@ ops_softmax_causal(float *row, int n, int len)
 		row[i] = 0.0f;
 }
 
+struct ops_att {
+	float		*out, *att;
+	const float	*q, *k, *v;
+	int		 ldq, ldkv, t0, T, C, NH;
+	float		 scale;
+};
+
+/*
+ * out (nq, hs) of head h = att (nq, T) @ v (T, hs), each query over its own
+ * keys only (a NaN in a later position's value must not leak). Queries go
+ * by blocks of absolute positions [32b, 32b + 32): one sgemm over the keys
+ * [0, 32b] that all of them see, then each adds its keys past those. A
+ * position's sums do not depend on t0, so incremental runs equal full ones.
+ */
+static void
+ops_att_v(const struct ops_att *a, const float *att, int h)
+{
+	const int	 hs = a->C / a->NH, B = 32;
+	const float	*v = a->v + h * hs, *ar, *vj;
+	float		*o;
+	int		 p0, p1, p, j, c, K0;
+
+	for (p0 = a->t0; p0 < a->T; p0 = p1) {
+		p1 = (p0 / B + 1) * B < a->T ? (p0 / B + 1) * B : a->T;
+		K0 = p0 / B * B + 1;
+		cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, p1 - p0,
+		    hs, K0, 1.0f, att + (size_t)(p0 - a->t0) * a->T, a->T, v,
+		    a->ldkv, 0.0f, a->out + (size_t)(p0 - a->t0) * a->C +
+		    h * hs, a->C);
+		for (p = p0; p < p1; p++) {
+			ar = att + (size_t)(p - a->t0) * a->T;
+			o = a->out + (size_t)(p - a->t0) * a->C + h * hs;
+			for (j = K0; j <= p; j++) {
+				vj = v + (size_t)j * a->ldkv;
+				for (c = 0; c < hs; c++)
+					o[c] += ar[j] * vj[c];
+			}
+		}
+	}
+}
+
+/* The heads of part i: att (nq, T) = scores, then probabilities. */
+static void
+ops_att_part(void *arg, int i, int n)
+{
+	const struct ops_att	*a = arg;
+	int			 hs = a->C / a->NH, nq = a->T - a->t0, h0, h1;
+	int			 h, t;
+	float			*att;
+
+	ops_part(i, n, a->NH, 1, &h0, &h1);
+	att = n == 1 ? a->att : ops_scratch(i, (size_t)nq * a->T);
+	for (h = h0; h < h1; h++) {
+		cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, nq, a->T,
+		    hs, a->scale, a->q + h * hs, a->ldq, a->k + h * hs,
+		    a->ldkv, 0.0f, att, a->T);
+		for (t = 0; t < nq; t++)
+			ops_softmax_causal(att + (size_t)t * a->T,
+			    a->t0 + t + 1, a->T);
+		ops_att_v(a, att, h);
+	}
+}
+
 void
 ops_attention(float *out, const float *q, int ldq, const float *k,
     const float *v, int ldkv, float *att, int t0, int T, int C, int NH,
     float scale)
 {
-	int	hs = C / NH, h, t, nq = T - t0;
+	struct ops_att	a = { out, att, q, k, v, ldq, ldkv, t0, T, C, NH,
+			    scale };
 
-	/* Per head: att (nq, T) = scores, then probabilities; out = att @ v. */
-	for (h = 0; h < NH; h++) {
-		cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, nq, T, hs,
-		    scale, q + h * hs, ldq, k + h * hs, ldkv, 0.0f, att, T);
-		for (t = 0; t < nq; t++)
-			ops_softmax_causal(att + (size_t)t * T, t0 + t + 1, T);
-		cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, nq, hs, T,
-		    1.0f, att, T, v + h * hs, ldkv, 0.0f, out + h * hs, C);
-	}
+	ops_parallel(ops_att_part, &a);
 }
 
-void
+OPS_CLONES void
 ops_gelu(float *x, size_t n)
 {
 	const float	s = 0.7978845608028654f;	/* sqrt(2/pi) */
+	v8f		u, z, t, th;
+	v8i		neg;
 	size_t		i;
-	float		u;
+	float		w;
 
-	for (i = 0; i < n; i++) {
-		u = x[i];
-		x[i] = 0.5f * u * (1.0f + tanhf(s * (u + 0.044715f * u * u * u)));
+	/* tanh |z| = (1 - e) / (1 + e), e = exp(-2|z|): no cancellation. */
+	for (i = 0; i + 8 <= n; i += 8) {
+		memcpy(&u, x + i, sizeof u);
+		z = s * (u + 0.044715f * u * u * u);
+		neg = z < 0.0f;
+		t = -2.0f * (v8f)((v8i)z & 0x7fffffff);
+		ops_exp8(&t);
+		th = (1.0f - t) / (1.0f + t);
+		th = (v8f)((v8i)th ^ (neg & (int)0x80000000));
+		u = 0.5f * u * (1.0f + th);
+		memcpy(x + i, &u, sizeof u);
+	}
+	for (; i < n; i++) {
+		w = x[i];
+		x[i] = 0.5f * w * (1.0f + tanhf(s * (w + 0.044715f * w * w *
+		    w)));
 	}
 }
 
@@ -170,77 +502,167 @@ ops_bf16_to_f32(float *out, const void *in, size_t n)
 void
 ops_set_threads(int n)
 {
-	if (n > 0)
-		openblas_set_num_threads(n);
+	pthread_once(&ops_once, ops_pool_init);
+	if (n <= 0 || n == ops_pool.n)
+		return;
+	pthread_mutex_lock(&ops_pool.region);
+	ops_pool_stop();
+	ops_pool_start(n);
+	pthread_mutex_unlock(&ops_pool.region);
 }
 
 int
 ops_get_threads(void)
 {
-	return openblas_get_num_threads();
+	pthread_once(&ops_once, ops_pool_init);
+	return ops_pool.n;
 }
 
-static float
+OPS_CLONES static float
 ops_max(const float *x, int V)
 {
+	v8f	mv, v;
 	float	m = x[0];
-	int	i;
+	int	i, j;
 
-	for (i = 1; i < V; i++)
+	i = 0;
+	if (V >= 8) {
+		memcpy(&mv, x, sizeof mv);
+		for (i = 8; i + 8 <= V; i += 8) {
+			memcpy(&v, x + i, sizeof v);
+			mv = (v8f)(((v8i)mv & ~(v > mv)) | ((v8i)v & (v > mv)));
+		}
+		for (j = 0; j < 8; j++)
+			m = mv[j] > m ? mv[j] : m;
+	}
+	for (; i < V; i++)
 		m = x[i] > m ? x[i] : m;
 	return m;
 }
 
-void
-ops_row_stats(struct ops_stats *st, const float *x, const float *pf, int V)
+/*
+ * The fused pass: sums of e = exp(x - max), e x and pf x, and the counts of
+ * x > thr[0] and x > thr[1]. Products accumulate in float over 64 values,
+ * then in double.
+ */
+OPS_CLONES static void
+ops_row_pass(struct ops_stats *st, const float *x, const float *pf, int V,
+    float max, float thr0, float thr1, int *n0, int *n1)
 {
-	double	sum = 0, ex = 0, dot = 0, e;
-	float	max = ops_max(x, V);
-	int	i;
+	v4d	ds = { 0 }, dx = { 0 }, dd = { 0 };
+	v8f	v, e, p, s, sx, sd;
+	v8i	c0 = { 0 }, c1 = { 0 };
+	double	sum, ex, dot, ev;
+	int	i, j, k0 = 0, k1 = 0;
 
-	for (i = 0; i < V; i++) {
-		e = (double)expf(x[i] - max);
-		sum += e;
-		ex += e * (double)x[i];
+	for (i = 0; i + 64 <= V; i += 64) {
+		s = sx = sd = (v8f){ 0 };
+		for (j = i; j < i + 64; j += 8) {
+			memcpy(&v, x + j, sizeof v);
+			e = v - max;
+			ops_exp8(&e);
+			s += e;
+			sx += e * v;
+			if (pf != NULL) {
+				memcpy(&p, pf + j, sizeof p);
+				sd += p * v;
+			}
+			c0 -= v > thr0;
+			c1 -= v > thr1;
+		}
+		ops_acc4d(&ds, &s);
+		ops_acc4d(&dx, &sx);
+		ops_acc4d(&dd, &sd);
 	}
-	if (pf != NULL) {
-		for (i = 0; i < V; i++)
+	sum = ops_hsum4d(&ds);
+	ex = ops_hsum4d(&dx);
+	dot = ops_hsum4d(&dd);
+	for (j = 0; j < 8; j++) {
+		k0 += c0[j];
+		k1 += c1[j];
+	}
+	for (; i < V; i++) {
+		ev = (double)expf(x[i] - max);
+		sum += ev;
+		ex += ev * (double)x[i];
+		if (pf != NULL)
 			dot += (double)pf[i] * (double)x[i];
+		k0 += x[i] > thr0;
+		k1 += x[i] > thr1;
 	}
 	st->max = max;
 	st->lse = (double)max + log(sum);
 	st->ex = ex / sum;
 	st->dotf = dot;
+	if (n0 != NULL)
+		*n0 = k0;
+	if (n1 != NULL)
+		*n1 = k1;
 }
 
 void
+ops_row_stats(struct ops_stats *st, const float *x, const float *pf, int V)
+{
+	ops_row_pass(st, x, pf, V, ops_max(x, V), INFINITY, INFINITY, NULL,
+	    NULL);
+}
+
+void
+ops_row_stats_count(struct ops_stats *st, const float *x, const float *pf,
+    int V, float max, float thr0, float thr1, int *n0, int *n1)
+{
+	ops_row_pass(st, x, pf, V, max, thr0, thr1, n0, n1);
+}
+
+OPS_CLONES void
 ops_softmax(float *p, const float *x, int V, double lse)
 {
+	v8f	v;
+	v4d	a, b;
 	int	i;
 
-	for (i = 0; i < V; i++)
+	/* x - lse in double: its rounding would be a relative error of p. */
+	for (i = 0; i + 8 <= V; i += 8) {
+		memcpy(&v, x + i, sizeof v);
+		ops_cvt4d(&a, &b, &v);
+		a -= lse;
+		b -= lse;
+		ops_exp4d(&a);
+		ops_exp4d(&b);
+		v = (v8f){ (float)a[0], (float)a[1], (float)a[2], (float)a[3],
+		    (float)b[0], (float)b[1], (float)b[2], (float)b[3] };
+		memcpy(p + i, &v, sizeof v);
+	}
+	for (; i < V; i++)
 		p[i] = (float)exp((double)x[i] - lse);
 }
 
-int
+OPS_CLONES int
 ops_count_gt(const float *x, int V, float thr)
 {
-	int	i, n = 0;
+	v8f	v;
+	v8i	c = { 0 };
+	int	i, j, n = 0;
 
-	for (i = 0; i < V; i++)
+	for (i = 0; i + 8 <= V; i += 8) {
+		memcpy(&v, x + i, sizeof v);
+		c -= v > thr;
+	}
+	for (j = 0; j < 8; j++)
+		n += c[j];
+	for (; i < V; i++)
 		n += x[i] > thr;
 	return n;
 }
 
-void
-ops_topk(int *ids, float *vals, const float *x, int V, int k)
+/* Inserts x[i0..i1) into the sorted list of n (<= k) entries. */
+static int
+ops_topk_insert(int *ids, float *vals, const float *x, int i0, int i1,
+    int n, int k)
 {
-	int	i, j, n = 0;
+	int	i, j;
 
-	if (k > V)
-		k = V;
-	/* Insertion into a sorted list of k; most values fail the first test. */
-	for (i = 0; i < V; i++) {
+	for (i = i0; i < i1; i++) {
 		if (n == k && !(x[i] > vals[k - 1]))
 			continue;
 		j = n < k ? n++ : k - 1;
@@ -251,4 +673,37 @@ ops_topk(int *ids, float *vals, const float *x, int V, int k)
 		vals[j] = x[i];
 		ids[j] = i;
 	}
+	return n;
+}
+
+OPS_CLONES void
+ops_topk(int *ids, float *vals, const float *x, int V, int k)
+{
+	v8f	v, mv;
+	v8i	gt;
+	int	i, j, n = 0, any;
+
+	if (k > V)
+		k = V;
+	/*
+	 * Blocks of 64 whose largest value does not beat the k-th are
+	 * skipped whole; the others go through the scalar insertion.
+	 */
+	for (i = 0; i + 64 <= V; i += 64) {
+		if (n == k) {
+			memcpy(&mv, x + i, sizeof mv);
+			for (j = i + 8; j < i + 64; j += 8) {
+				memcpy(&v, x + j, sizeof v);
+				gt = v > mv;
+				mv = (v8f)(((v8i)mv & ~gt) | ((v8i)v & gt));
+			}
+			gt = mv > vals[k - 1];
+			for (j = any = 0; j < 8; j++)
+				any |= gt[j];
+			if (!any)
+				continue;
+		}
+		n = ops_topk_insert(ids, vals, x, i, i + 64, n, k);
+	}
+	ops_topk_insert(ids, vals, x, i, V, n, k);
 }

@@ -1,0 +1,332 @@
+/*
+ * bench.c: logitlens-bench, the timings of the lens on a model directory.
+ *
+ * Measures, medians over runs: the machine's sgemm rate at the lens's own
+ * shape (rows x n_embd x n_vocab), the full lens (forward + every cell of
+ * the L+1 block rows) at several T, appending one token and editing the
+ * first token at T = 64, start-up (load to the first computed prompt) and
+ * peak RSS (after a run at T = n_ctx unless -R). Prints a table, and JSON
+ * with -j. Knows nothing of the peer: bench/run.sh puts the two side by side.
+ */
+#include "config.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <unistd.h>
+
+#include "lens.h"
+#include "model.h"
+#include "ops.h"
+#include "util.h"
+
+#define BENCH_MAXT	16
+
+struct bench_full {
+	int	T;
+	double	med, min, fwd;
+};
+
+static int	bench_runs = 7;
+
+static int
+bench_cmp(const void *a, const void *b)
+{
+	double	x = *(const double *)a, y = *(const double *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+static double
+bench_median(double *v, int n)
+{
+	qsort(v, (size_t)n, sizeof *v, bench_cmp);
+	return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
+}
+
+static double
+bench_min(const double *v, int n)
+{
+	double	m = v[0];
+	int	i;
+
+	for (i = 1; i < n; i++)
+		m = v[i] < m ? v[i] : m;
+	return m;
+}
+
+/* Random ids, the same for every T (a prefix of one sequence). */
+static void
+bench_ids(int *ids, int n, int V)
+{
+	unsigned int	x = 12345;
+	int		i;
+
+	for (i = 0; i < n; i++) {
+		x = x * 1103515245u + 12345u;
+		ids[i] = (int)((x >> 8) % (unsigned int)V);
+	}
+}
+
+/* sgemm GFLOP/s at the lens's shape: rows x C times (V x C)^T. */
+static double
+bench_sgemm(const struct gpt2 *m, int rows)
+{
+	const struct gpt2_config	*c = gpt2_config(m);
+	float				*x, *out;
+	double				 t[5], t0;
+	size_t				 outbytes;
+	int				 i;
+
+	outbytes = (size_t)rows * c->n_vocab * sizeof *out;
+	x = xcalloc((size_t)rows * c->n_embd, sizeof *x);
+	for (i = 0; i < rows * c->n_embd; i++)
+		x[i] = (float)((i * 7919) % 1000) / 1000.0f - 0.5f;
+	out = xbigalloc(outbytes);
+	ops_matmul_nt(out, x, gpt2_wte(m), rows, c->n_embd, c->n_vocab);
+	for (i = 0; i < 5; i++) {
+		t0 = util_now();
+		ops_matmul_nt(out, x, gpt2_wte(m), rows, c->n_embd,
+		    c->n_vocab);
+		t[i] = util_now() - t0;
+	}
+	xbigfree(out, outbytes);
+	free(x);
+	return 2.0 * rows * c->n_embd * c->n_vocab / bench_median(t, 5) / 1e9;
+}
+
+/* Forward + lens of every block row from scratch, runs times. */
+static void
+bench_full(struct lens *ln, struct gpt2_state *s, const int *ids, int T,
+    struct bench_full *r)
+{
+	double	t[64], f[64], t0;
+	int	i;
+
+	r->T = T;
+	for (i = -1; i < bench_runs; i++) {
+		gpt2_state_reset(s);
+		t0 = util_now();
+		gpt2_forward(s, ids, T, NULL, NULL, NULL);
+		if (i >= 0)
+			f[i] = util_now() - t0;
+		gpt2_state_reset(s);
+		t0 = util_now();
+		lens_run(ln, s, ids, T, 0, 0, 0, NULL, NULL, NULL);
+		if (i >= 0)
+			t[i] = util_now() - t0;
+	}
+	r->min = bench_min(t, bench_runs);
+	r->med = bench_median(t, bench_runs);
+	r->fwd = bench_median(f, bench_runs);
+}
+
+/* Appending token T-1 to a prompt of T-1 tokens. */
+static double
+bench_append(struct lens *ln, struct gpt2_state *s, const int *ids, int T)
+{
+	double	t[64], t0;
+	int	i;
+
+	gpt2_state_reset(s);
+	lens_run(ln, s, ids, T, 0, 0, 0, NULL, NULL, NULL);
+	for (i = -1; i < bench_runs; i++) {
+		lens_run(ln, s, ids, T - 1, 0, 0, 0, NULL, NULL, NULL);
+		t0 = util_now();
+		lens_run(ln, s, ids, T, 0, T - 1, T, NULL, NULL, NULL);
+		if (i >= 0)
+			t[i] = util_now() - t0;
+	}
+	return bench_median(t, bench_runs);
+}
+
+/* Editing the first token of a prompt of T tokens. */
+static double
+bench_edit(struct lens *ln, struct gpt2_state *s, const int *ids, int T,
+    int V)
+{
+	double	 t[64], t0;
+	int	*e, i;
+
+	e = xcalloc((size_t)T, sizeof *e);
+	memcpy(e, ids, (size_t)T * sizeof *e);
+	gpt2_state_reset(s);
+	lens_run(ln, s, e, T, 0, 0, 0, NULL, NULL, NULL);
+	for (i = -1; i < bench_runs; i++) {
+		e[0] = (e[0] + 1) % V;
+		t0 = util_now();
+		lens_run(ln, s, e, T, 0, 0, T, NULL, NULL, NULL);
+		if (i >= 0)
+			t[i] = util_now() - t0;
+	}
+	free(e);
+	return bench_median(t, bench_runs);
+}
+
+static double
+bench_rss_mb(void)
+{
+	struct rusage	ru;
+
+	getrusage(RUSAGE_SELF, &ru);
+	return ru.ru_maxrss / 1024.0;
+}
+
+static __attribute__((noreturn)) void
+usage(void)
+{
+	fprintf(stderr, "usage: logitlens-bench [-R] [-j json] [-n runs] "
+	    "[-t threads] [-T T,...] model-dir\n");
+	exit(1);
+}
+
+int
+main(int argc, char **argv)
+{
+	const struct gpt2_config	*c;
+	struct gpt2			*m;
+	struct gpt2_state		*s;
+	struct lens			*ln;
+	struct bench_full		 full[BENCH_MAXT];
+	FILE				*f;
+	const char			*json = NULL;
+	char				*cause, *p, *ep;
+	double				 t0, startup, load, gflops, fl, ffl;
+	double				 append, edit, rss, big = 0, wbytes;
+	int				*ids, Ts[BENCH_MAXT] = { 16, 64, 256 };
+	int				 nT = 3, ch, i, doR = 1, threads = 0;
+
+	while ((ch = getopt(argc, argv, "Rj:n:t:T:")) != -1) {
+		switch (ch) {
+		case 'R':
+			doR = 0;
+			break;
+		case 'j':
+			json = optarg;
+			break;
+		case 'n':
+			bench_runs = atoi(optarg);
+			if (bench_runs < 1 || bench_runs > 64)
+				usage();
+			break;
+		case 't':
+			threads = atoi(optarg);
+			break;
+		case 'T':
+			nT = 0;
+			for (p = optarg; *p != '\0' && nT < BENCH_MAXT; p = ep) {
+				Ts[nT++] = (int)strtol(p, &ep, 10);
+				if (ep == p)
+					usage();
+				if (*ep == ',')
+					ep++;
+			}
+			break;
+		default:
+			usage();
+		}
+	}
+	argc -= optind;
+	argv += optind;
+	if (argc != 1)
+		usage();
+	ops_set_threads(threads);
+
+	/* Start-up: load to the lens of a 16-token prompt. */
+	t0 = util_now();
+	if ((m = gpt2_load(argv[0], &cause)) == NULL) {
+		fprintf(stderr, "logitlens-bench: %s\n", cause);
+		return 1;
+	}
+	load = util_now() - t0;
+	c = gpt2_config(m);
+	ids = xcalloc((size_t)c->n_ctx, sizeof *ids);
+	bench_ids(ids, c->n_ctx, c->n_vocab);
+	s = gpt2_state_new(m);
+	ln = lens_new(m, 10);
+	lens_run(ln, s, ids, 16 < c->n_ctx ? 16 : c->n_ctx, 0, 0, 16, NULL,
+	    NULL, NULL);
+	startup = util_now() - t0;
+
+	gflops = bench_sgemm(m, 256);
+	for (i = 0; i < nT; i++) {
+		if (Ts[i] < 1 || Ts[i] > c->n_ctx)
+			usage();
+		bench_full(ln, s, ids, Ts[i], &full[i]);
+	}
+	append = bench_append(ln, s, ids, 64 < c->n_ctx ? 64 : c->n_ctx);
+	edit = bench_edit(ln, s, ids, 64 < c->n_ctx ? 64 : c->n_ctx,
+	    c->n_vocab);
+	if (doR) {
+		gpt2_state_reset(s);
+		t0 = util_now();
+		lens_run(ln, s, ids, c->n_ctx, 0, 0, 0, NULL, NULL, NULL);
+		big = util_now() - t0;
+	}
+	rss = bench_rss_mb();
+	wbytes = 4.0 * c->n_embd * ((double)c->n_vocab + c->n_ctx +
+	    c->n_layer * (4.0 * c->n_embd + 2.0 * c->n_inner));
+
+	printf("model %s: L=%d C=%d V=%d, BLAS threads %d, sgemm %.1f "
+	    "GFLOP/s (256 x %d x %d)\n", argv[0], c->n_layer, c->n_embd,
+	    c->n_vocab, ops_get_threads(), gflops, c->n_embd, c->n_vocab);
+	printf("%6s %10s %10s %10s %10s %10s %8s\n", "T", "GFLOP", "fwd_ms",
+	    "lens_med", "lens_min", "floor_ms", "x_floor");
+	for (i = 0; i < nT; i++) {
+		fl = 2.0 * (c->n_layer + 1) * full[i].T * c->n_embd *
+		    c->n_vocab;
+		ffl = 2.0 * full[i].T * c->n_layer * (12.0 * c->n_embd *
+		    c->n_embd + 2.0 * full[i].T * c->n_embd);
+		printf("%6d %10.1f %10.1f %10.1f %10.1f %10.1f %8.2f\n",
+		    full[i].T, (fl + ffl) / 1e9, full[i].fwd * 1e3,
+		    full[i].med * 1e3, full[i].min * 1e3,
+		    (fl + ffl) / gflops / 1e6, full[i].med * gflops * 1e9 /
+		    (fl + ffl));
+	}
+	printf("append one token at T=64: %.2f ms; edit the first token at "
+	    "T=64: %.1f ms\n", append * 1e3, edit * 1e3);
+	printf("start-up to the first lens (T=16): %.0f ms (load %.0f ms)\n",
+	    startup * 1e3, load * 1e3);
+	if (doR)
+		printf("full lens at T=%d: %.0f ms\n", c->n_ctx, big * 1e3);
+	printf("peak RSS %.0f MB; weights %.0f MB (+%.0f MB)\n", rss,
+	    wbytes / 1048576, rss - wbytes / 1048576);
+
+	if (json != NULL) {
+		if ((f = fopen(json, "w")) == NULL) {
+			perror(json);
+			return 1;
+		}
+		fprintf(f, "{\"model\": \"%s\", \"n_layer\": %d, \"n_embd\": %d, "
+		    "\"n_vocab\": %d, \"blas_threads\": %d, \"runs\": %d,\n"
+		    " \"sgemm_gflops\": %.2f,\n \"results\": [", argv[0],
+		    c->n_layer, c->n_embd, c->n_vocab, ops_get_threads(),
+		    bench_runs, gflops);
+		for (i = 0; i < nT; i++) {
+			fl = 2.0 * (c->n_layer + 1) * full[i].T * c->n_embd *
+			    c->n_vocab;
+			ffl = 2.0 * full[i].T * c->n_layer * (12.0 *
+			    c->n_embd * c->n_embd + 2.0 * full[i].T *
+			    c->n_embd);
+			fprintf(f, "%s\n  {\"T\": %d, \"gflop\": %.3f, "
+			    "\"forward_median_s\": %.6f, "
+			    "\"fwd_lens_median_s\": %.6f, "
+			    "\"fwd_lens_min_s\": %.6f, \"floor_s\": %.6f}",
+			    i ? "," : "", full[i].T, (fl + ffl) / 1e9,
+			    full[i].fwd, full[i].med, full[i].min,
+			    (fl + ffl) / gflops / 1e9);
+		}
+		fprintf(f, "],\n \"append_T64_s\": %.6f, \"edit_first_T64_s\": "
+		    "%.6f,\n \"startup_s\": %.6f, \"load_s\": %.6f, "
+		    "\"full_nctx_s\": %.6f,\n \"peak_rss_mb\": %.1f, "
+		    "\"weights_mb\": %.1f}\n", append, edit, startup, load,
+		    big, rss, wbytes / 1048576);
+		fclose(f);
+	}
+	lens_free(ln);
+	gpt2_state_free(s);
+	gpt2_free(m);
+	free(ids);
+	return 0;
+}
