@@ -22,12 +22,22 @@
 struct ui_opts;
 struct ui_keys;
 
-enum ui_focus { UI_FOCUS_GRID, UI_FOCUS_PROMPT, UI_FOCUS_SEARCH };
+/* UI_FOCUS_ASK: the status line reads a search, a token, a path... */
+enum ui_focus { UI_FOCUS_GRID, UI_FOCUS_PANEL, UI_FOCUS_PROMPT, UI_FOCUS_ASK };
+enum ui_ask { UI_ASK_SEARCH, UI_ASK_TRACK, UI_ASK_SAVE, UI_ASK_OPEN,
+	UI_ASK_EXPORT };
+/* The panel's views, cycled by a key. */
+enum ui_view { UI_VIEW_TOP, UI_VIEW_CANDS, UI_VIEW_ATTRIB, UI_VIEW_TRACK,
+	UI_VIEW_COUNT };
 enum ui_tier { UI_TIER_MONO, UI_TIER_8, UI_TIER_256 };
 
 /* Colour pairs: 1 + palette * 8 + ramp index, then the 8-colour buckets. */
 #define UI_PAIR_RAMP(p, i)	(1 + (p) * 8 + (i))
 #define UI_PAIR_BUCKET(b)	(40 + (b))
+#define UI_PAIR_DIV(i)		(48 + (i))	/* the delta view's ramp */
+#define UI_PAIR_DIV_BUCKET(b)	(56 + (b))
+
+#define UI_TRACK_MAX	8	/* tracked tokens at once */
 
 /* A complete lens run, copied out of the lens for drawing. */
 struct ui_snap {
@@ -42,6 +52,10 @@ struct ui_snap {
 	struct lens_top	*tops;		/* (nrows, T, top_k) */
 	float		 logit_lo;	/* range of the final top-1's logit */
 	float		 logit_hi;
+	int		 ntrack;
+	int		*track;		/* (ntrack) tracked token ids */
+	float		*track_logit;	/* (ntrack, nrows, T) */
+	float		*track_prob;	/* (ntrack, nrows, T) */
 };
 
 struct ui {
@@ -59,6 +73,14 @@ struct ui {
 	int			 tier;
 	int			 cell_w;
 	int			 mouse;
+	int			 delta;		/* metric minus the row below */
+	int			 mask;		/* hide copies of input tokens */
+	int			 view;		/* enum ui_view */
+
+	/* Tracked tokens (the snapshot has their values). */
+	int			 track[UI_TRACK_MAX];
+	int			 ntrack;
+	int			 track_cur;	/* the one the grid shows */
 
 	/* Screen state. */
 	struct ui_layout	 layout;
@@ -70,12 +92,17 @@ struct ui {
 	int			 row_off;	/* first display line shown */
 	int			 col_off;	/* first position shown */
 	int			 paste;		/* inside a bracketed paste */
+	int			 panel_sel;	/* entry of the panel's list */
+	float			 delta_range;	/* max |delta| of the grid */
+	int			 ask;		/* enum ui_ask */
+	int			 want_row;	/* residual row to select, or -1 */
+	int			 want_pos;
 	char			 lastkey[32];
 	char			*msg;		/* a message for the status line */
 
 	/* The prompt and its tokens. */
 	struct ui_edit		 edit;
-	struct ui_edit		 search;
+	struct ui_edit		 search;	/* the status line's input */
 	char			*pattern;	/* the active search, or NULL */
 	int			*ids;
 	size_t			 nids;
@@ -93,6 +120,7 @@ struct ui {
 	int			 pipe[2];	/* wakes the main loop */
 	struct lens		*lens;		/* worker thread only */
 	struct gpt2_state	*state;		/* worker thread only */
+	int			 run_sub;	/* worker: the last run's */
 	pthread_mutex_t		 lock;
 	pthread_cond_t		 cond;
 	unsigned		 req_gen;
@@ -105,10 +133,29 @@ struct ui {
 	int			 req_from;
 	int			 req_to;
 	struct ui_snap		*posted;
+	char			*req_export;	/* an SVG to write, or NULL */
+	int			 req_row_from, req_row_to;
+	int			 req_pos_from, req_pos_to;
+	int			 req_metric;
+	int			 req_track[UI_TRACK_MAX];
+	int			 req_ntrack;
+	char			*done_msg;	/* what the export did */
 };
 
 /* ui.c */
 void	ui_snap_free(struct ui_snap *);
+/*
+ * The value the grid shows for a cell (the metric, of a tracked token, of
+ * the masked top-k entry; not the delta): 0 if there is none.
+ */
+int	ui_value(const struct ui *, int row, int pos, float *);
+/* The value of the delta view: the cell's minus the row below's. */
+int	ui_delta(const struct ui *, int row, int pos, float *);
+/* The top-k entry the grid shows (masking), or NULL. */
+const struct lens_top *ui_shown_top(const struct ui *, int row, int pos);
+/* Tracked token i's probability and logit in a cell; 0 if unknown. */
+int	ui_track_value(const struct ui *, int i, int row, int pos, float *prob,
+	    float *logit);
 const struct lens_cell *ui_cell(const struct ui *, int row, int pos);
 const struct lens_top *ui_top(const struct ui *, int row, int pos);
 /* The display text of a token (escaped, visible spaces), allocated. */
@@ -129,5 +176,10 @@ int	ui_grid_attr(const struct ui *, float norm, int *pair);
 /* ui-panel.c */
 int	ui_panel_lines(const struct ui *);
 void	ui_panel_draw(struct ui *);
+const char *ui_panel_view_name(int view);
+int	ui_panel_view_find(const char *name);	/* -1 if unknown */
+/* Token id of entry i of the panel's list (top-k, candidates...), or -1. */
+int	ui_panel_entry(const struct ui *, int i);
+int	ui_panel_count(const struct ui *);
 
 #endif

@@ -25,7 +25,10 @@ enum ui_metric {
 	UI_METRIC_NEXT_PROB,	/* probability of the actual next token */
 	UI_METRIC_KL,		/* KL(final || layer) */
 	UI_METRIC_ENTROPY,
-	UI_METRIC_COUNT
+	UI_METRIC_COUNT,	/* the config file's metrics end here */
+	UI_METRIC_TRACK = UI_METRIC_COUNT, /* probability of a tracked token */
+	UI_METRIC_TUNED_KL,	/* KL between the logit and the tuned lens */
+	UI_METRIC_ALL
 };
 
 enum ui_palette { UI_PAL_VIRIDIS, UI_PAL_CIVIDIS, UI_PAL_MAGMA, UI_PAL_GREY,
@@ -34,6 +37,7 @@ enum ui_palette { UI_PAL_VIRIDIS, UI_PAL_CIVIDIS, UI_PAL_MAGMA, UI_PAL_GREY,
 #define UI_KL_LO	0.01f	/* the KL scale, log10, clipped at both ends */
 #define UI_KL_HI	10.0f
 #define UI_NBUCKETS	5	/* 8-colour and rank buckets */
+#define UI_DIV_LEN	7	/* the diverging ramp of the delta view */
 
 int		 ui_palette_metric(const char *name);	/* -1 if unknown */
 const char	*ui_palette_metric_name(int);
@@ -58,6 +62,12 @@ int		 ui_palette_ramp(int palette, int i);
 int		 ui_palette_xterm(int palette, float norm);
 /* Whether an xterm-256 colour is dark (white text reads best on it). */
 int		 ui_palette_dark(int xterm);
+/*
+ * The delta view's diverging ramp, blue (fell) through grey (no change) to
+ * red (rose), xterm-256 indices; and its 8-colour buckets' ANSI colours.
+ */
+int		 ui_palette_div(int i);
+void		 ui_palette_div_ansi(int bucket, int *fg, int *bg);
 /* 8-colour bucket 0..UI_NBUCKETS-1 and its ANSI colours (0-7). */
 int		 ui_palette_bucket(float norm);
 void		 ui_palette_ansi(int bucket, int *fg, int *bg);

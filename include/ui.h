@@ -33,6 +33,8 @@ struct ui_opts {
 	enum ui_color		 color;
 	const char		*history_path;	/* NULL: no history file */
 	const char		*model_note;	/* shown in the status line */
+	const char		*session_path;	/* --session: opened at start */
+	const char		*tuned_path;	/* --tuned: a tuned lens */
 };
 
 /*

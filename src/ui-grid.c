@@ -18,6 +18,7 @@
 #include "ui.h"
 #include "ui-int.h"
 #include "ui-palette.h"
+#include "ui-view.h"
 
 #define UI_MARK_NEXT	"\xe2\x9c\x93"	/* ✓: the top-1 is the next token */
 #define UI_MARK_MATCH	"\xe2\x97\x86"	/* ◆: a search match */
@@ -55,38 +56,101 @@ ui_grid_attr(const struct ui *u, float norm, int *pair)
 	}
 }
 
-/* Attributes and glyph of a cell by the current metric. */
+/*
+ * The delta view's colours: a diverging ramp, 0.5 for no change; without
+ * colour, falls are dim and rises bold.
+ */
 static int
-ui_grid_look(const struct ui *u, int row, int pos, const char **glyph)
+ui_grid_div_attr(const struct ui *u, float norm)
 {
-	const struct lens_cell	*c = ui_cell(u, row, pos);
-	const struct lens_top	*t = ui_top(u, row, pos);
-	float			 v, norm;
-	int			 pair;
+	int	b = ui_palette_bucket(norm);
+
+	switch (u->tier) {
+	case UI_TIER_256:
+		return (COLOR_PAIR(UI_PAIR_DIV((int)(norm *
+		    (float)(UI_DIV_LEN - 1) + 0.5f))));
+	case UI_TIER_8:
+		return (COLOR_PAIR(UI_PAIR_DIV_BUCKET(b)));
+	default:
+		return (b <= 1 ? A_DIM : b >= 3 ? A_BOLD : A_NORMAL);
+	}
+}
+
+/*
+ * Attributes and glyph of a cell by the current metric (or its delta);
+ * *has says whether it has a value, *v is it.
+ */
+static int
+ui_grid_look(const struct ui *u, int row, int pos, const char **glyph,
+    float *v, int *has)
+{
+	float	norm;
+	int	pair;
 
 	*glyph = " ";
-	if (c == NULL || !ui_palette_value(u->metric, c, t, &v))
+	if (u->delta) {
+		if (!(*has = ui_delta(u, row, pos, v)))
+			return (A_NORMAL);
+		norm = ui_view_diverge(*v, u->delta_range);
+		*glyph = ui_palette_glyph(norm, u->ascii);
+		return (ui_grid_div_attr(u, norm));
+	}
+	if (!(*has = ui_value(u, row, pos, v)))
 		return (A_NORMAL);
-	norm = ui_palette_norm(u->metric, v, u->snap->logit_lo,
+	norm = ui_palette_norm(u->metric, *v, u->snap->logit_lo,
 	    u->snap->logit_hi, u->n_vocab);
 	*glyph = ui_palette_glyph(norm, u->ascii);
 	return (ui_grid_attr(u, norm, &pair));
+}
+
+/* The largest change between a row and the row below, for the scale. */
+static float
+ui_grid_delta_range(const struct ui *u)
+{
+	const struct ui_snap	*s = u->snap;
+	float			 d, m = 0.0f;
+	int			 r, t;
+
+	for (r = 1; r < s->nrows; r++) {
+		for (t = 0; t < s->T; t++) {
+			if (ui_delta(u, r, t, &d) && fabsf(d) > m)
+				m = fabsf(d);
+		}
+	}
+	return (m);
+}
+
+/* Whether cells show numbers (a delta, a tracked token) or tokens. */
+static int
+ui_grid_numbers(const struct ui *u)
+{
+	return (u->delta || u->metric == UI_METRIC_TRACK);
 }
 
 static void
 ui_grid_cell(struct ui *u, int row, int pos, int y, int x)
 {
 	const struct lens_cell	*c = ui_cell(u, row, pos);
-	const struct lens_top	*t = ui_top(u, row, pos);
+	const struct lens_top	*t = ui_shown_top(u, row, pos);
 	const char		*glyph, *mark = " ";
-	char			 text[256];
-	int			 attr, match;
+	char			 text[256], num[32];
+	float			 v;
+	int			 attr, match, has;
 
 	if (c == NULL)
 		return;
-	attr = ui_grid_look(u, row, pos, &glyph);
+	attr = ui_grid_look(u, row, pos, &glyph, &v, &has);
 	match = ui_is_match(u, row, pos);
-	if (t->id == c->next_id)
+	if (ui_grid_numbers(u)) {
+		ui_view_num(v, u->delta, u->cell_w - 2, num, sizeof num);
+		ui_layout_fit(has ? num : "", has ? strlen(num) : 0,
+		    u->cell_w - 2, u->ascii, text, sizeof text);
+	} else if (t == NULL)
+		ui_layout_fit("-", 1, u->cell_w - 2, u->ascii, text,
+		    sizeof text);	/* the whole top-k copies the input */
+	else
+		ui_token_fit(u, t->id, u->cell_w - 2, text, sizeof text);
+	if (t != NULL && t->id == c->next_id && !ui_grid_numbers(u))
 		mark = u->ascii ? "=" : UI_MARK_NEXT;
 	else if (match)
 		mark = u->ascii ? "/" : UI_MARK_MATCH;
@@ -94,7 +158,6 @@ ui_grid_cell(struct ui *u, int row, int pos, int y, int x)
 		attr |= A_UNDERLINE;
 	if (row == u->sel_row && pos == u->sel_pos)
 		attr |= A_REVERSE | A_BOLD;
-	ui_token_fit(u, t->id, u->cell_w - 2, text, sizeof text);
 	attron(attr);
 	mvaddstr(y, x, glyph);
 	addstr(text);
@@ -153,6 +216,7 @@ ui_grid_draw(struct ui *u)
 	}
 	ui_grid_header(u, s->ids, s->T);
 	nrows = s->nrows;
+	u->delta_range = u->delta ? ui_grid_delta_range(u) : 0.0f;
 	for (line = 0; line < l->vis_rows; line++) {
 		if ((dl = u->row_off + line) >= nrows)
 			break;
@@ -184,6 +248,44 @@ ui_grid_swatch(struct ui *u, float norm, const char *label)
 	attroff(attr);
 }
 
+/* The delta view's legend: the signed range around 0. */
+static void
+ui_grid_legend_delta(struct ui *u)
+{
+	char	num[32];
+	int	i;
+
+	printw("delta %s: ", ui_palette_metric_title(u->metric));
+	ui_view_num(-u->delta_range, 1, 7, num, sizeof num);
+	printw("%s ", num);
+	for (i = 0; i < UI_DIV_LEN; i++) {
+		int	attr = ui_grid_div_attr(u, (float)i /
+		    (float)(UI_DIV_LEN - 1));
+
+		attron(attr);
+		addstr(ui_palette_glyph((float)i / (float)(UI_DIV_LEN - 1),
+		    u->ascii));
+		attroff(attr);
+	}
+	ui_view_num(u->delta_range, 1, 7, num, sizeof num);
+	printw(" %s", num);
+}
+
+/* What changes what the grid shows: masking, the tracked token. */
+static void
+ui_grid_legend_flags(struct ui *u)
+{
+	char	*text;
+
+	if (u->mask)
+		printw("  mask");
+	if (u->metric == UI_METRIC_TRACK && u->ntrack > 0) {
+		text = ui_token_text(u, u->track[u->track_cur]);
+		printw("  tracking %s", text);
+		free(text);
+	}
+}
+
 void
 ui_grid_legend(struct ui *u)
 {
@@ -201,6 +303,11 @@ ui_grid_legend(struct ui *u)
 		a = logf((float)u->n_vocab);
 	ui_palette_ends(m, a, b, lo, hi, sizeof lo);
 	move(u->layout.legend_y, 0);
+	if (u->delta) {
+		ui_grid_legend_delta(u);
+		ui_grid_legend_flags(u);
+		return;
+	}
 	printw("%s: ", ui_palette_metric_title(m));
 	if (m == UI_METRIC_FINAL_RANK || m == UI_METRIC_NEXT_RANK) {
 		for (i = 0; i < UI_NBUCKETS; i++) {
@@ -216,7 +323,9 @@ ui_grid_legend(struct ui *u)
 			ui_grid_swatch(u, (float)i / (float)(n - 1), NULL);
 		printw(" %s", hi);
 	}
-	printw("  %s next", u->ascii ? "=" : UI_MARK_NEXT);
+	if (!ui_grid_numbers(u))
+		printw("  %s next", u->ascii ? "=" : UI_MARK_NEXT);
 	if (u->pattern != NULL)
 		printw(" %s /%s", u->ascii ? "/" : UI_MARK_MATCH, u->pattern);
+	ui_grid_legend_flags(u);
 }

@@ -17,7 +17,7 @@
 static const struct {
 	const char	*name;
 	const char	*title;
-} ui_palette_metrics[UI_METRIC_COUNT] = {
+} ui_palette_metrics[UI_METRIC_ALL] = {
 	{ "prob", "P(top-1)" },
 	{ "final-prob", "P(final top-1)" },
 	{ "final-logit", "logit(final top-1)" },
@@ -26,6 +26,8 @@ static const struct {
 	{ "next-prob", "P(next token)" },
 	{ "kl", "KL(final||layer)" },
 	{ "entropy", "entropy" },
+	{ "track-prob", "P(tracked)" },
+	{ "tuned-kl", "KL(logit||tuned)" },
 };
 
 /* Ramps with strictly rising lightness, low -> high. */
@@ -45,7 +47,7 @@ ui_palette_metric(const char *name)
 {
 	int	i;
 
-	for (i = 0; i < UI_METRIC_COUNT; i++) {
+	for (i = 0; i < UI_METRIC_ALL; i++) {
 		if (strcmp(name, ui_palette_metrics[i].name) == 0)
 			return (i);
 	}
@@ -109,6 +111,9 @@ ui_palette_value(int metric, const struct lens_cell *c,
 	case UI_METRIC_KL:
 		*value = c->kl;
 		break;
+	case UI_METRIC_TRACK:
+	case UI_METRIC_TUNED_KL:
+		return (0);	/* not in the cell: the explorer has them */
 	default:
 		*value = c->entropy;
 		break;
@@ -152,6 +157,7 @@ ui_palette_norm(int metric, float v, float lo, float hi, int n_vocab)
 	case UI_METRIC_NEXT_RANK:
 		return ((4 - ui_palette_rank_bucket((int)v)) / 4.0f);
 	case UI_METRIC_KL:
+	case UI_METRIC_TUNED_KL:
 		if (v <= UI_KL_LO)
 			return (1.0f);
 		l = (log10f(v) - log10f(UI_KL_LO)) /
@@ -231,6 +237,27 @@ ui_palette_ansi(int bucket, int *fg, int *bg)
 	*fg = fgs[bucket];
 }
 
+int
+ui_palette_div(int i)
+{
+	/* Light at the middle, darker towards both ends, like RdBu. */
+	static const int	idx[UI_DIV_LEN] = { 25, 68, 153, 254, 217,
+	    167, 124 };
+
+	return (idx[i]);
+}
+
+void
+ui_palette_div_ansi(int bucket, int *fg, int *bg)
+{
+	/* Blue, cyan, white, yellow, red. */
+	static const int	bgs[UI_NBUCKETS] = { 4, 6, 7, 3, 1 };
+	static const int	fgs[UI_NBUCKETS] = { 7, 0, 0, 0, 7 };
+
+	*bg = bgs[bucket];
+	*fg = fgs[bucket];
+}
+
 const char *
 ui_palette_glyph(float norm, int ascii)
 {
@@ -261,6 +288,7 @@ ui_palette_ends(int metric, float lo, float hi, char *low, char *high,
 		snprintf(high, len, "1");
 		break;
 	case UI_METRIC_KL:
+	case UI_METRIC_TUNED_KL:
 		snprintf(low, len, ">=%g", (double)UI_KL_HI);
 		snprintf(high, len, "<=%g", (double)UI_KL_LO);
 		break;

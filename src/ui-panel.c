@@ -5,11 +5,17 @@
  * probability, logit and rank, KL to the final layer, entropy, where the
  * final layer's top-1 and the actual next token stand here. Refuses to know
  * about scrolling or keys.
+ *
+ * Views, cycled by a key: the cell's top-k; the candidates across layers
+ * (each token of some row's top-k at this position, by its highest
+ * probability over the rows); the attribution of a logit; the tracked
+ * tokens' trajectories over the rows as sparklines.
  */
 #include "config.h"
 
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <curses.h>
@@ -17,8 +23,93 @@
 #include "ui.h"
 #include "ui-int.h"
 #include "ui-palette.h"
+#include "ui-view.h"
+#include "util.h"
 
-#define UI_PANEL_FIXED	10	/* lines besides the top-k */
+#define UI_PANEL_FIXED	11	/* lines besides the top-k */
+#define UI_MARK_MASKED	"\xc3\x97"	/* ×: an input token, masked */
+
+static const char *const ui_panel_views[UI_VIEW_COUNT] = { "top-k",
+    "candidates", "attribution", "tracked" };
+
+const char *
+ui_panel_view_name(int v)
+{
+	return (ui_panel_views[v]);
+}
+
+int
+ui_panel_view_find(const char *name)
+{
+	int	i;
+
+	for (i = 0; i < UI_VIEW_COUNT; i++) {
+		if (strcmp(name, ui_panel_views[i]) == 0)
+			return (i);
+	}
+	return (-1);
+}
+
+/* The candidates at the selected position; allocated, *n of them. */
+static struct ui_cand *
+ui_panel_cands(const struct ui *u, int *n)
+{
+	const struct ui_snap	*s = u->snap;
+	struct ui_cand		*c;
+
+	*n = 0;
+	if (s == NULL)
+		return (NULL);
+	c = xreallocarray(NULL, s->top_k, sizeof *c);
+	*n = ui_view_cands(s->tops, s->nrows, s->T, s->top_k, u->sel_pos, c,
+	    s->top_k);
+	return (c);
+}
+
+int
+ui_panel_count(const struct ui *u)
+{
+	int	n;
+
+	if (u->snap == NULL)
+		return (0);
+	switch (u->view) {
+	case UI_VIEW_TOP:
+		return (u->snap->top_k);
+	case UI_VIEW_CANDS:
+		free(ui_panel_cands(u, &n));
+		return (n);
+	case UI_VIEW_TRACK:
+		return (u->ntrack);
+	}
+	return (0);
+}
+
+int
+ui_panel_entry(const struct ui *u, int i)
+{
+	const struct lens_top	*t;
+	struct ui_cand		*c;
+	int			 n, id = -1;
+
+	if (i < 0 || i >= ui_panel_count(u))
+		return (-1);
+	switch (u->view) {
+	case UI_VIEW_TOP:
+		if ((t = ui_top(u, u->sel_row, u->sel_pos)) != NULL)
+			id = t[i].id;
+		break;
+	case UI_VIEW_CANDS:
+		c = ui_panel_cands(u, &n);
+		id = c[i].id;
+		free(c);
+		break;
+	case UI_VIEW_TRACK:
+		id = u->track[i];
+		break;
+	}
+	return (id);
+}
 
 int
 ui_panel_lines(const struct ui *u)
@@ -69,21 +160,95 @@ ui_panel_top(struct ui *u, int *y, const struct lens_cell *c,
 	char	tok[128], p[32];
 	int	i;
 
-	ui_panel_line(u, y, A_DIM, "  # token           prob    logit");
+	const char	*mark;
+	int		 attr;
+
+	ui_panel_line(u, y, A_DIM, "  # token           prob    logit%s",
+	    u->mask ? (u->ascii ? " x=input" : " \xc3\x97=input") : "");
 	for (i = 0; i < k; i++) {
 		ui_token_fit(u, t[i].id, 12, tok, sizeof tok);
-		ui_panel_line(u, y, i == 0 ? A_BOLD : A_NORMAL,
-		    "%3d %s %s %8.3f%s", i + 1, tok, ui_panel_prob(p, sizeof p,
-		    t[i].prob), (double)t[i].logit, t[i].id == c->next_id ?
-		    (u->ascii ? " =" : " \xe2\x9c\x93") : "");
+		mark = "";
+		if (t[i].id == c->next_id)
+			mark = u->ascii ? " =" : " \xe2\x9c\x93";
+		if (u->mask && ui_view_in(t[i].id, u->snap->ids, u->sel_pos +
+		    1))
+			mark = u->ascii ? " x" : " " UI_MARK_MASKED;
+		attr = i == 0 ? A_BOLD : A_NORMAL;
+		if (u->focus == UI_FOCUS_PANEL && i == u->panel_sel)
+			attr |= A_REVERSE;
+		ui_panel_line(u, y, attr, "%3d %s %s %8.3f%s", i + 1, tok,
+		    ui_panel_prob(p, sizeof p, t[i].prob), (double)t[i].logit,
+		    mark);
 	}
+}
+
+/* The candidates across layers at this position, k lines. */
+static void
+ui_panel_cands_draw(struct ui *u, int *y, int k)
+{
+	struct ui_cand	*c;
+	char		 tok[128], p[32], name[32];
+	int		 i, n, attr;
+
+	ui_panel_line(u, y, A_DIM, "  # token        max prob row");
+	c = ui_panel_cands(u, &n);
+	for (i = 0; i < k; i++) {
+		if (i >= n) {
+			(*y)++;
+			continue;
+		}
+		ui_token_fit(u, c[i].id, 12, tok, sizeof tok);
+		lens_row_name(u->snap->rows[c[i].row], name, sizeof name);
+		attr = u->focus == UI_FOCUS_PANEL && i == u->panel_sel ?
+		    A_REVERSE : A_NORMAL;
+		ui_panel_line(u, y, attr, "%3d %s %s %s", i + 1, tok,
+		    ui_panel_prob(p, sizeof p, c[i].prob), name);
+	}
+	free(c);
+}
+
+/* Each tracked token: its numbers here, its trajectory over the rows. */
+static void
+ui_panel_track_draw(struct ui *u, int *y, int k)
+{
+	const struct ui_snap	*s = u->snap;
+	char			 tok[128], p[32], spark[256];
+	float			 v[256], prob, logit;
+	int			 i, r, n, attr, lines = 0;
+
+	ui_panel_line(u, y, A_DIM, "tracked: here; rows embed->final");
+	for (i = 0; i < u->ntrack && lines + 2 <= k; i++, lines += 2) {
+		ui_token_fit(u, u->track[i], 12, tok, sizeof tok);
+		attr = u->focus == UI_FOCUS_PANEL && i == u->panel_sel ?
+		    A_REVERSE : A_NORMAL;
+		if (!ui_track_value(u, u->track[i], u->sel_row, u->sel_pos,
+		    &prob, &logit)) {
+			ui_panel_line(u, y, attr, "%c%s (computing)",
+			    i == u->track_cur ? '*' : ' ', tok);
+			(*y)++;
+			continue;
+		}
+		ui_panel_line(u, y, attr, "%c%s %s %8.3f",
+		    i == u->track_cur ? '*' : ' ', tok, ui_panel_prob(p,
+		    sizeof p, prob), (double)logit);
+		n = s->nrows < (int)(sizeof v / sizeof v[0]) ? s->nrows : 256;
+		for (r = 0; r < n; r++)
+			ui_track_value(u, u->track[i], r, u->sel_pos, &v[r],
+			    &logit);
+		ui_view_spark(v, n, u->ascii, spark, sizeof spark);
+		ui_panel_line(u, y, A_NORMAL, "  %s", spark);
+	}
+	if (u->ntrack == 0)
+		ui_panel_line(u, y, A_DIM, "none: Enter tracks, T types");
+	for (; lines < k - (u->ntrack == 0); lines++)
+		(*y)++;
 }
 
 static void
 ui_panel_stats(struct ui *u, int *y, const struct lens_cell *c)
 {
 	char	tok[128];
-	float	v;
+	float	v, d, below;
 
 	ui_panel_line(u, y, 0, "KL(final||here) %.4f nats", (double)c->kl);
 	ui_panel_line(u, y, 0, "entropy         %.4f nats",
@@ -103,13 +268,18 @@ ui_panel_stats(struct ui *u, int *y, const struct lens_cell *c)
 		ui_panel_line(u, y, A_DIM, "next token  (end of prompt)");
 		(*y)++;
 	}
-	if (ui_palette_value(u->metric, c, ui_top(u, u->sel_row,
-	    u->sel_pos), &v))
+	if (ui_value(u, u->sel_row, u->sel_pos, &v))
 		ui_panel_line(u, y, A_BOLD, "%s = %.4g",
 		    ui_palette_metric_title(u->metric), (double)v);
 	else
 		ui_panel_line(u, y, A_BOLD, "%s: none",
 		    ui_palette_metric_title(u->metric));
+	if (u->delta && ui_delta(u, u->sel_row, u->sel_pos, &d) &&
+	    ui_value(u, u->sel_row - 1, u->sel_pos, &below))
+		ui_panel_line(u, y, A_BOLD, "delta = %+.4g (below %.4g)",
+		    (double)d, (double)below);
+	else if (u->delta)
+		ui_panel_line(u, y, A_BOLD, "delta: none");
 }
 
 /* The panel's border: a line of box-drawing characters, or ASCII. */
@@ -150,6 +320,20 @@ ui_panel_draw(struct ui *u)
 		k = l->panel_h - UI_PANEL_FIXED + (l->panel_x > 0 ? 0 : -1);
 	if (k < 1)
 		k = 1;
-	ui_panel_top(u, &y, c, t, k);
+	switch (u->view) {
+	case UI_VIEW_CANDS:
+		ui_panel_cands_draw(u, &y, k);
+		break;
+	case UI_VIEW_ATTRIB:
+		ui_panel_line(u, &y, A_DIM, "attribution: not in this build");
+		y += k;
+		break;
+	case UI_VIEW_TRACK:
+		ui_panel_track_draw(u, &y, k);
+		break;
+	default:
+		ui_panel_top(u, &y, c, t, k);
+		break;
+	}
 	ui_panel_stats(u, &y, c);
 }

@@ -14,8 +14,10 @@
 #include <langinfo.h>
 #include <limits.h>
 #include <locale.h>
+#include <math.h>
 #include <poll.h>
 #include <signal.h>
+#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -26,12 +28,15 @@
 #include "cfg.h"
 #include "lens.h"
 #include "model.h"
+#include "report.h"
+#include "session.h"
 #include "tok.h"
 #include "ui.h"
 #include "ui-int.h"
 #include "ui-keys.h"
 #include "ui-palette.h"
 #include "ui-term.h"
+#include "ui-view.h"
 #include "util.h"
 
 #define UI_DEBOUNCE	0.15	/* seconds of quiet typing before a run */
@@ -52,6 +57,9 @@ ui_snap_free(struct ui_snap *s)
 	free(s->rows);
 	free(s->cells);
 	free(s->tops);
+	free(s->track);
+	free(s->track_logit);
+	free(s->track_prob);
 	free(s);
 }
 
@@ -79,6 +87,77 @@ ui_top(const struct ui *u, int row, int pos)
 	if (ui_cell(u, row, pos) == NULL)
 		return (NULL);
 	return (&s->tops[((size_t)row * s->T + pos) * s->top_k]);
+}
+
+const struct lens_top *
+ui_shown_top(const struct ui *u, int row, int pos)
+{
+	const struct lens_top	*t = ui_top(u, row, pos);
+	int			 i;
+
+	if (t == NULL || !u->mask)
+		return (t);
+	i = ui_view_mask(t, u->snap->top_k, u->snap->ids, pos + 1);
+	return (i == -1 ? NULL : &t[i]);
+}
+
+int
+ui_track_value(const struct ui *u, int id, int row, int pos, float *prob,
+    float *logit)
+{
+	const struct ui_snap	*s = u->snap;
+	size_t			 at;
+	int			 i;
+
+	if (ui_cell(u, row, pos) == NULL)
+		return (0);
+	for (i = 0; i < s->ntrack; i++) {
+		if (s->track[i] != id)
+			continue;
+		at = ((size_t)i * s->nrows + row) * s->T + pos;
+		*prob = s->track_prob[at];
+		*logit = s->track_logit[at];
+		return (1);
+	}
+	return (0);
+}
+
+int
+ui_value(const struct ui *u, int row, int pos, float *v)
+{
+	const struct lens_cell	*c = ui_cell(u, row, pos);
+	const struct lens_top	*t;
+	float			 logit;
+
+	if (c == NULL)
+		return (0);
+	switch (u->metric) {
+	case UI_METRIC_TRACK:
+		if (u->ntrack == 0)
+			return (0);
+		return (ui_track_value(u, u->track[u->track_cur], row, pos, v,
+		    &logit));
+	case UI_METRIC_TUNED_KL:
+		return (0);	/* no tuned lens in this build */
+	case UI_METRIC_PROB:
+		if ((t = ui_shown_top(u, row, pos)) == NULL)
+			return (0);
+		*v = t->prob;
+		return (1);
+	}
+	return (ui_palette_value(u->metric, c, ui_top(u, row, pos), v));
+}
+
+int
+ui_delta(const struct ui *u, int row, int pos, float *d)
+{
+	float	a, b;
+
+	if (row < 1 || !ui_value(u, row, pos, &a) ||
+	    !ui_value(u, row - 1, pos, &b))
+		return (0);
+	*d = a - b;
+	return (1);
 }
 
 char *
@@ -147,6 +226,34 @@ ui_progress(void *arg, int done, int total)
 		ui_wake(u->pipe[1], UI_WAKE_WORKER);
 }
 
+/* Logits and probabilities of the tracked tokens in every cell. Worker. */
+static void
+ui_snap_track(struct ui *u, struct ui_snap *s, const int *track, int ntrack)
+{
+	const struct lens_cell	*c;
+	size_t			 at, n = (size_t)ntrack * s->nrows * s->T;
+	int			 i, r, t;
+	float			 l;
+
+	s->ntrack = ntrack;
+	s->track = xreallocarray(NULL, ntrack + 1, sizeof *s->track);
+	memcpy(s->track, track, ntrack * sizeof *track);
+	s->track_logit = xreallocarray(NULL, n + 1, sizeof *s->track_logit);
+	s->track_prob = xreallocarray(NULL, n + 1, sizeof *s->track_prob);
+	for (i = 0; i < ntrack; i++) {
+		for (r = 0; r < s->nrows; r++) {
+			for (t = 0; t < s->T; t++) {
+				at = ((size_t)i * s->nrows + r) * s->T + t;
+				c = &s->cells[(size_t)r * s->T + t];
+				l = lens_token_logit(u->lens, u->state,
+				    s->rows[r], t, track[i]);
+				s->track_logit[at] = l;
+				s->track_prob[at] = expf(l - c->lse);
+			}
+		}
+	}
+}
+
 /* Copies every shown cell of the lens. Worker thread. */
 static struct ui_snap *
 ui_snap_take(struct ui *u, const int *ids, int T, int sub)
@@ -194,9 +301,11 @@ ui_worker_run(struct ui *u)
 	unsigned	 gen = u->req_gen;
 	int		*ids, T = u->req_T, sub = u->req_sub, r;
 	int		 from = u->req_from, to = u->req_to;
+	int		 track[UI_TRACK_MAX], ntrack = u->req_ntrack;
 
 	ids = xreallocarray(NULL, T, sizeof *ids);
 	memcpy(ids, u->req_ids, T * sizeof *ids);
+	memcpy(track, u->req_track, sizeof track);
 	u->taken_gen = gen;
 	u->busy = 1;
 	atomic_store(&u->cancel, 0);
@@ -207,7 +316,9 @@ ui_worker_run(struct ui *u)
 	    ui_progress, u);
 	if (r >= 0) {
 		s = ui_snap_take(u, ids, T, sub);
+		ui_snap_track(u, s, track, ntrack);
 		s->gen = gen;
+		u->run_sub = sub;
 	}
 	free(ids);
 
@@ -220,6 +331,62 @@ ui_worker_run(struct ui *u)
 	ui_wake(u->pipe[1], UI_WAKE_WORKER);
 }
 
+/*
+ * Writes the SVG the main thread asked for, from the lens of the last run
+ * (lock held on entry and exit; the lens is the worker's own).
+ */
+static void
+ui_worker_export(struct ui *u)
+{
+	struct report	 r;
+	const char	*metric = "prob";
+	char		*path = u->req_export, *cause = NULL, *msg;
+	FILE		*f;
+	int		 rv;
+
+	memset(&r, 0, sizeof r);
+	r.row_from = u->req_row_from;
+	r.row_to = u->req_row_to;
+	r.pos_from = u->req_pos_from;
+	r.pos_to = u->req_pos_to;
+	if (u->req_metric < UI_METRIC_COUNT)
+		metric = ui_palette_metric_name(u->req_metric);
+	u->req_export = NULL;
+	u->busy = 1;
+	pthread_mutex_unlock(&u->lock);
+
+	r.model = u->opts->model;
+	r.tok = u->opts->tok;
+	r.lens = u->lens;
+	r.state = u->state;
+	r.ids = gpt2_state_ids(u->state);
+	r.T = lens_len(u->lens);
+	r.sublayers = u->run_sub;
+	r.metric = metric;
+	r.note = u->opts->model_note;
+	if (r.T == 0)
+		rv = util_fail(&cause, "nothing computed yet");
+	else if ((f = fopen(path, "w")) == NULL)
+		rv = util_fail(&cause, "%s: %s", path, strerror(errno));
+	else {
+		rv = report_write(f, &r, REPORT_SVG, &cause);
+		if (fclose(f) != 0 && rv == 0)
+			rv = util_fail(&cause, "%s: %s", path, strerror(errno));
+	}
+	if (rv == 0)
+		msg = xasprintf("wrote %s (%s)", path, metric);
+	else
+		msg = xasprintf("export: %s", cause);
+	free(cause);
+	free(path);
+
+	pthread_mutex_lock(&u->lock);
+	u->busy = 0;
+	free(u->done_msg);
+	u->done_msg = msg;
+	ui_wake(u->pipe[1], UI_WAKE_WORKER);
+}
+
 static void *
 ui_worker(void *arg)
 {
@@ -227,11 +394,16 @@ ui_worker(void *arg)
 
 	pthread_mutex_lock(&u->lock);
 	for (;;) {
-		while (!u->quit && u->req_gen == u->taken_gen)
+		while (!u->quit && u->req_gen == u->taken_gen &&
+		    u->req_export == NULL)
 			pthread_cond_wait(&u->cond, &u->lock);
 		if (u->quit)
 			break;
-		ui_worker_run(u);
+		/* A pending run first: the export shows the latest prompt. */
+		if (u->req_gen != u->taken_gen)
+			ui_worker_run(u);
+		else
+			ui_worker_export(u);
 	}
 	pthread_mutex_unlock(&u->lock);
 	return (NULL);
@@ -276,6 +448,8 @@ ui_submit(struct ui *u)
 	memcpy(u->req_ids, u->ids, u->nids * sizeof *u->ids);
 	u->req_T = u->nids;
 	u->req_sub = u->sublayers;
+	memcpy(u->req_track, u->track, sizeof u->req_track);
+	u->req_ntrack = u->ntrack;
 	u->req_from = u->col_off;
 	u->req_to = u->col_off + u->layout.vis_cols;
 	if (u->req_to > u->req_T)
@@ -284,6 +458,24 @@ ui_submit(struct ui *u)
 	atomic_store(&u->cancel, 1);
 	pthread_cond_signal(&u->cond);
 	pthread_mutex_unlock(&u->lock);
+}
+
+/* Selects the cell a session named, once a snapshot has its row. */
+static void
+ui_take_want(struct ui *u)
+{
+	const struct ui_snap	*s = u->snap;
+	int			 i;
+
+	if (u->want_row == -1 || s->sublayers != u->sublayers)
+		return;
+	for (i = 0; i < s->nrows; i++) {
+		if (s->rows[i] == u->want_row)
+			u->sel_row = i;
+	}
+	if (u->want_pos >= 0 && u->want_pos < s->T)
+		u->sel_pos = u->want_pos;
+	u->want_row = -1;
 }
 
 /* Takes a posted snapshot, keeping the selection where it was. */
@@ -296,6 +488,11 @@ ui_take(struct ui *u)
 	pthread_mutex_lock(&u->lock);
 	s = u->posted;
 	u->posted = NULL;
+	if (u->done_msg != NULL) {
+		free(u->msg);
+		u->msg = u->done_msg;
+		u->done_msg = NULL;
+	}
 	pthread_mutex_unlock(&u->lock);
 	if (s == NULL)
 		return (0);
@@ -310,6 +507,7 @@ ui_take(struct ui *u)
 		u->sel_pos = s->T - 1;
 	if (u->sel_row >= s->nrows)
 		u->sel_row = s->nrows - 1;
+	ui_take_want(u);
 	return (1);
 }
 
@@ -319,7 +517,8 @@ ui_busy(struct ui *u)
 	int	busy;
 
 	pthread_mutex_lock(&u->lock);
-	busy = u->busy || u->req_gen != u->taken_gen || u->posted != NULL;
+	busy = u->busy || u->req_gen != u->taken_gen || u->posted != NULL ||
+	    u->req_export != NULL;
 	pthread_mutex_unlock(&u->lock);
 	return (busy);
 }
@@ -411,6 +610,15 @@ ui_draw_prompt(struct ui *u)
 		move(0, 2 + col);
 }
 
+static const char *
+ui_ask_label(int ask)
+{
+	static const char *const labels[] = { "/", "track token: ",
+	    "save session: ", "open session: ", "export SVG: " };
+
+	return (labels[ask]);
+}
+
 static void
 ui_draw_status(struct ui *u)
 {
@@ -418,8 +626,9 @@ ui_draw_status(struct ui *u)
 	const char	*state;
 	int		 y = u->layout.status_y, pct, busy = ui_busy(u);
 
-	if (u->focus == UI_FOCUS_SEARCH) {
-		mvprintw(y, 0, "/%.*s", (int)u->search.len, u->search.buf);
+	if (u->focus == UI_FOCUS_ASK) {
+		mvprintw(y, 0, "%s%.*s", ui_ask_label(u->ask),
+		    (int)u->search.len, u->search.buf);
 		clrtoeol();
 		return;
 	}
@@ -560,9 +769,9 @@ ui_draw(struct ui *u)
 	ui_draw_prompt(u);
 	if (u->focus == UI_FOCUS_PROMPT)
 		curs_set(1);
-	else if (u->focus == UI_FOCUS_SEARCH) {
-		move(u->layout.status_y, 1 + ui_layout_width(u->search.buf,
-		    u->search.cur));
+	else if (u->focus == UI_FOCUS_ASK) {
+		move(u->layout.status_y, (int)strlen(ui_ask_label(u->ask)) +
+		    ui_layout_width(u->search.buf, u->search.cur));
 		curs_set(1);
 	}
 	refresh();
@@ -623,11 +832,396 @@ ui_search_step(struct ui *u, int dir)
 }
 
 static void
+ui_say(struct ui *u, const char *fmt, ...) __attribute__((format(printf, 2,
+    3)));
+
+static void
+ui_say(struct ui *u, const char *fmt, ...)
+{
+	va_list	ap;
+
+	free(u->msg);
+	va_start(ap, fmt);
+	u->msg = xvasprintf(fmt, ap);
+	va_end(ap);
+}
+
+/* Whether metric m can be shown now (tracked tokens, a tuned lens). */
+static int
+ui_metric_ok(const struct ui *u, int m)
+{
+	if (m == UI_METRIC_TRACK)
+		return (u->ntrack > 0);
+	if (m == UI_METRIC_TUNED_KL)
+		return (0);
+	return (1);
+}
+
+static void
 ui_set_metric(struct ui *u, int m)
 {
-	u->metric = (m + UI_METRIC_COUNT) % UI_METRIC_COUNT;
-	free(u->msg);
-	u->msg = xasprintf("metric %s", ui_palette_metric_name(u->metric));
+	if (!ui_metric_ok(u, m)) {
+		ui_say(u, "%s: %s", ui_palette_metric_name(m),
+		    m == UI_METRIC_TRACK ? "no tracked tokens (T types one, "
+		    "Enter tracks the selected)" : "no tuned lens loaded");
+		return;
+	}
+	u->metric = m;
+	ui_say(u, "metric %s", ui_palette_metric_name(u->metric));
+}
+
+/* m or M: the next (dir 1) or previous metric that can be shown. */
+static void
+ui_cycle_metric(struct ui *u, int dir)
+{
+	int	m = u->metric;
+
+	do
+		m = (m + dir + UI_METRIC_ALL) % UI_METRIC_ALL;
+	while (!ui_metric_ok(u, m));
+	ui_set_metric(u, m);
+}
+
+/* Tracked tokens. */
+
+static void
+ui_track_id(struct ui *u, int id)
+{
+	char	*text;
+	int	 i;
+
+	if (id < 0 || id >= u->n_vocab) {
+		ui_say(u, "no token %d", id);
+		return;
+	}
+	for (i = 0; i < u->ntrack && u->track[i] != id; i++)
+		;
+	if (i == UI_TRACK_MAX) {
+		ui_say(u, "%d tokens tracked already (u untracks)",
+		    UI_TRACK_MAX);
+		return;
+	}
+	if (i == u->ntrack)
+		u->track[u->ntrack++] = id;
+	u->track_cur = i;
+	u->metric = UI_METRIC_TRACK;
+	text = ui_token_text(u, id);
+	ui_say(u, "tracking %s (%d)", text, id);
+	free(text);
+	ui_submit(u);
+}
+
+/* Tracks typed text: "#id", or the text's token (its first, if several). */
+static void
+ui_track_text(struct ui *u, const char *s, size_t len)
+{
+	char	*cause = NULL, *end, *text;
+	int	*ids = NULL;
+	size_t	 n;
+	long	 id;
+
+	if (len > 1 && s[0] == '#') {
+		id = strtol(s + 1, &end, 10);
+		if (*end == '\0' && end == s + len && id >= 0 && id < INT_MAX)
+			ui_track_id(u, (int)id);
+		else
+			ui_say(u, "not a token id: %s", s);
+		return;
+	}
+	if (tok_encode(u->opts->tok, s, len, &ids, &n, &cause) != 0) {
+		ui_say(u, "%s", cause);
+		free(cause);
+		return;
+	}
+	if (n == 0)
+		ui_say(u, "nothing to track");
+	else {
+		ui_track_id(u, ids[0]);
+		if (n > 1) {
+			text = ui_token_text(u, ids[0]);
+			ui_say(u, "'%s' is %zu tokens: tracking the first, %s",
+			    s, n, text);
+			free(text);
+		}
+	}
+	free(ids);
+}
+
+static void
+ui_untrack(struct ui *u)
+{
+	if (u->ntrack == 0) {
+		ui_say(u, "no tracked tokens");
+		return;
+	}
+	memmove(&u->track[u->track_cur], &u->track[u->track_cur + 1],
+	    (u->ntrack - u->track_cur - 1) * sizeof *u->track);
+	u->ntrack--;
+	if (u->track_cur >= u->ntrack)
+		u->track_cur = 0;
+	if (u->ntrack == 0 && u->metric == UI_METRIC_TRACK)
+		u->metric = UI_METRIC_PROB;
+	ui_say(u, "%d tracked", u->ntrack);
+}
+
+/* Whether the snapshot answers the prompt as it is now. */
+static int
+ui_ready(struct ui *u)
+{
+	return (u->snap != NULL && u->snap->gen == u->submitted &&
+	    u->debounce_at == 0 && !ui_busy(u) && u->tok_err == NULL);
+}
+
+/* Appends the final layer's top-1 at the last position (greedy). */
+static void
+ui_step(struct ui *u)
+{
+	const struct lens_top	*t;
+	const char		*b;
+	char			*text;
+	size_t			 len;
+
+	if (!ui_ready(u)) {
+		ui_say(u, "step: wait until ready");
+		return;
+	}
+	t = ui_top(u, u->snap->nrows - 1, u->snap->T - 1);
+	if ((b = tok_bytes(u->opts->tok, t->id, &len)) == NULL)
+		return;
+	ui_edit_end(&u->edit);
+	ui_edit_insert(&u->edit, b, len);
+	text = ui_token_text(u, t->id);
+	ui_say(u, "step: appended %s", text);
+	free(text);
+	ui_submit(u);
+}
+
+/* Sessions and export. */
+
+static const char *
+ui_session_default(const struct ui *u)
+{
+	return (u->opts->session_path != NULL ? u->opts->session_path :
+	    "logitlens-session.yaml");
+}
+
+/* "embed", "h.3", "h.3.attn" to a residual row; -1 if none. */
+static int
+ui_row_parse(const struct ui *u, const char *name)
+{
+	char	buf[32];
+	int	r;
+
+	for (r = 0; r <= 2 * gpt2_config(u->opts->model)->n_layer; r++) {
+		if (strcmp(lens_row_name(r, buf, sizeof buf), name) == 0)
+			return (r);
+	}
+	return (-1);
+}
+
+static void
+ui_session_fill(const struct ui *u, struct session *s)
+{
+	char	name[32];
+
+	session_init(s);
+	s->prompt = xmalloc(u->edit.len + 1);
+	memcpy(s->prompt, u->edit.buf, u->edit.len);
+	s->prompt[u->edit.len] = '\0';
+	s->prompt_len = u->edit.len;
+	if (u->snap != NULL) {
+		s->row = xstrdup(lens_row_name(u->snap->rows[u->sel_row], name,
+		    sizeof name));
+		s->pos = u->sel_pos;
+	}
+	s->tracked = xreallocarray(NULL, u->ntrack + 1, sizeof *s->tracked);
+	memcpy(s->tracked, u->track, u->ntrack * sizeof *u->track);
+	s->ntracked = u->ntrack;
+	s->metric = xstrdup(ui_palette_metric_name(u->metric));
+	s->palette = xstrdup(ui_palette_name(u->palette));
+	s->panel = xstrdup(ui_panel_view_name(u->view));
+	s->final_on_top = u->final_on_top;
+	s->sublayers = u->sublayers;
+	s->delta = u->delta;
+	s->mask = u->mask;
+	s->tuned = 0;
+}
+
+/*
+ * Applies a session (the caller submits the prompt). Checks every name
+ * first: 0, or -1 and *cause naming the first bad one, nothing changed.
+ */
+static int
+ui_session_apply(struct ui *u, const struct session *s, const char *path,
+    char **cause)
+{
+	int	m = u->metric, p = u->palette, v = u->view, row = -1;
+	size_t	i;
+
+	if (s->metric != NULL && (m = ui_palette_metric(s->metric)) == -1)
+		return (util_fail(cause, "%s: unknown metric '%s'", path,
+		    s->metric));
+	if (s->palette != NULL && (p = ui_palette_find(s->palette)) == -1)
+		return (util_fail(cause, "%s: unknown palette '%s'", path,
+		    s->palette));
+	if (s->panel != NULL && (v = ui_panel_view_find(s->panel)) == -1)
+		return (util_fail(cause, "%s: unknown panel view '%s'", path,
+		    s->panel));
+	if (s->row != NULL && (row = ui_row_parse(u, s->row)) == -1)
+		return (util_fail(cause, "%s: no row '%s' in this model", path,
+		    s->row));
+	for (i = 0; i < s->ntracked; i++) {
+		if (s->tracked[i] < 0 || s->tracked[i] >= u->n_vocab)
+			return (util_fail(cause, "%s: no token %d in this "
+			    "vocabulary", path, s->tracked[i]));
+	}
+	if (s->ntracked > UI_TRACK_MAX)
+		return (util_fail(cause, "%s: %zu tracked tokens, at most %d",
+		    path, s->ntracked, UI_TRACK_MAX));
+	if (s->prompt != NULL)
+		ui_edit_set(&u->edit, s->prompt, s->prompt_len);
+	u->ntrack = (int)s->ntracked;
+	memcpy(u->track, s->tracked, s->ntracked * sizeof *u->track);
+	u->track_cur = 0;
+	if (!ui_metric_ok(u, m))
+		m = UI_METRIC_PROB;
+	u->metric = m;
+	u->palette = p;
+	u->view = v;
+	if (s->final_on_top != -1)
+		u->final_on_top = s->final_on_top;
+	if (s->sublayers != -1)
+		u->sublayers = s->sublayers;
+	if (s->delta != -1)
+		u->delta = s->delta;
+	if (s->mask != -1)
+		u->mask = s->mask;
+	u->want_row = row;
+	u->want_pos = s->pos;
+	if (row == -1 && s->pos >= 0)
+		u->want_row = u->snap != NULL ? u->snap->rows[u->sel_row] : -1;
+	return (0);
+}
+
+static int
+ui_session_open(struct ui *u, const char *path, char **cause)
+{
+	struct session	s;
+	int		r;
+
+	session_init(&s);
+	if ((r = session_load(&s, path, cause)) == 0)
+		r = ui_session_apply(u, &s, path, cause);
+	session_clear(&s);
+	return (r);
+}
+
+static void
+ui_session_save(struct ui *u, const char *path)
+{
+	struct session	 s;
+	char		*cause = NULL;
+
+	ui_session_fill(u, &s);
+	if (session_save(&s, path, &cause) != 0) {
+		ui_say(u, "%s", cause);
+		free(cause);
+	} else
+		ui_say(u, "saved %s", path);
+	session_clear(&s);
+}
+
+/* Asks the worker to write the view as SVG (rows and positions shown). */
+static void
+ui_export(struct ui *u, const char *path)
+{
+	int	nrows = ui_rows(u), a, b;
+
+	if (nrows == 0) {
+		ui_say(u, "export: nothing computed yet");
+		return;
+	}
+	a = u->row_off;
+	b = u->row_off + u->layout.vis_rows;
+	if (b > nrows)
+		b = nrows;
+	pthread_mutex_lock(&u->lock);
+	free(u->req_export);
+	u->req_export = xstrdup(path);
+	u->req_row_from = u->final_on_top ? nrows - b : a;
+	u->req_row_to = u->final_on_top ? nrows - a : b;
+	u->req_pos_from = u->col_off;
+	u->req_pos_to = u->col_off + u->layout.vis_cols;
+	if (u->req_pos_to > u->snap->T)
+		u->req_pos_to = u->snap->T;
+	u->req_metric = u->metric;
+	pthread_cond_signal(&u->cond);
+	pthread_mutex_unlock(&u->lock);
+	ui_say(u, "exporting %s", path);
+}
+
+static void
+ui_ask_start(struct ui *u, int kind, const char *text)
+{
+	u->focus = UI_FOCUS_ASK;
+	u->ask = kind;
+	ui_edit_set(&u->search, text, strlen(text));
+}
+
+/* Enter on the status line's input. */
+static void
+ui_ask_done(struct ui *u)
+{
+	const char	*s = u->search.buf;
+	char		*cause = NULL;
+	size_t		 len = u->search.len;
+
+	u->focus = UI_FOCUS_GRID;
+	switch (u->ask) {
+	case UI_ASK_SEARCH:
+		free(u->pattern);
+		u->pattern = len ? xstrdup(s) : NULL;
+		ui_search_step(u, 1);
+		break;
+	case UI_ASK_TRACK:
+		ui_track_text(u, s, len);
+		break;
+	case UI_ASK_SAVE:
+		if (len != 0)
+			ui_session_save(u, s);
+		break;
+	case UI_ASK_OPEN:
+		if (len == 0)
+			break;
+		if (ui_session_open(u, s, &cause) != 0) {
+			ui_say(u, "%s", cause);
+			free(cause);
+		} else {
+			ui_say(u, "opened %s", s);
+			ui_submit(u);
+		}
+		break;
+	case UI_ASK_EXPORT:
+		if (len != 0)
+			ui_export(u, s);
+		break;
+	}
+}
+
+/* Enter or t: tracks the panel's entry, or the selected cell's token. */
+static void
+ui_track_selected(struct ui *u)
+{
+	const struct lens_top	*t;
+	int			 id;
+
+	if (u->focus == UI_FOCUS_PANEL) {
+		if ((id = ui_panel_entry(u, u->panel_sel)) >= 0)
+			ui_track_id(u, id);
+		return;
+	}
+	if ((t = ui_shown_top(u, u->sel_row, u->sel_pos)) != NULL)
+		ui_track_id(u, t->id);
 }
 
 /* Actions that move around the grid; 1 if handled. */
@@ -683,6 +1277,61 @@ ui_action_move(struct ui *u, int a)
 	return (1);
 }
 
+/* The views and tools of the explorer; returns 0. */
+static int
+ui_action_tool(struct ui *u, int a)
+{
+	switch (a) {
+	case UI_A_DELTA:
+		u->delta = !u->delta;
+		ui_say(u, "delta %s", u->delta ? "on: the row minus the row "
+		    "below" : "off");
+		break;
+	case UI_A_MASK:
+		u->mask = !u->mask;
+		ui_say(u, "mask %s", u->mask ? "on: input tokens hidden" :
+		    "off");
+		break;
+	case UI_A_VIEW:
+		u->view = (u->view + 1) % UI_VIEW_COUNT;
+		u->panel_sel = 0;
+		ui_say(u, "panel: %s", ui_panel_view_name(u->view));
+		break;
+	case UI_A_TRACK:
+		ui_track_selected(u);
+		break;
+	case UI_A_TRACK_TYPE:
+		ui_ask_start(u, UI_ASK_TRACK, "");
+		break;
+	case UI_A_UNTRACK:
+		ui_untrack(u);
+		break;
+	case UI_A_TRACK_NEXT:
+		if (u->ntrack > 0) {
+			u->track_cur = (u->track_cur + 1) % u->ntrack;
+			ui_set_metric(u, UI_METRIC_TRACK);
+		} else
+			ui_say(u, "no tracked tokens");
+		break;
+	case UI_A_STEP:
+		ui_step(u);
+		break;
+	case UI_A_TUNED:
+		ui_say(u, "no tuned lens in this build");
+		break;
+	case UI_A_SAVE:
+		ui_ask_start(u, UI_ASK_SAVE, ui_session_default(u));
+		break;
+	case UI_A_OPEN:
+		ui_ask_start(u, UI_ASK_OPEN, ui_session_default(u));
+		break;
+	case UI_A_EXPORT:
+		ui_ask_start(u, UI_ASK_EXPORT, "logitlens.svg");
+		break;
+	}
+	return (0);
+}
+
 /* Returns 1 to quit. */
 static int
 ui_action(struct ui *u, int a, int key)
@@ -701,21 +1350,22 @@ ui_action(struct ui *u, int a, int key)
 		u->help_off = 0;
 		break;
 	case UI_A_CANCEL:
-		if (u->pattern != NULL) {
+		if (u->focus == UI_FOCUS_PANEL)
+			u->focus = UI_FOCUS_GRID;
+		else if (u->pattern != NULL) {
 			free(u->pattern);
 			u->pattern = NULL;
 		} else if (key == UI_KEY_CTRL('c'))
 			return (1);	/* C-c with nothing to cancel quits */
 		break;
 	case UI_A_SEARCH:
-		u->focus = UI_FOCUS_SEARCH;
-		ui_edit_set(&u->search, "", 0);
+		ui_ask_start(u, UI_ASK_SEARCH, "");
 		break;
 	case UI_A_METRIC_NEXT:
-		ui_set_metric(u, u->metric + 1);
+		ui_cycle_metric(u, 1);
 		break;
 	case UI_A_METRIC_PREV:
-		ui_set_metric(u, u->metric - 1);
+		ui_cycle_metric(u, -1);
 		break;
 	case UI_A_PALETTE:
 		u->palette = (u->palette + 1) % UI_PAL_COUNT;
@@ -733,12 +1383,17 @@ ui_action(struct ui *u, int a, int key)
 		u->ascii = !u->ascii;
 		break;
 	case UI_A_FOCUS:
+		u->focus = u->focus == UI_FOCUS_GRID ? UI_FOCUS_PANEL :
+		    UI_FOCUS_PROMPT;
+		break;
 	case UI_A_EDIT:
 		u->focus = UI_FOCUS_PROMPT;
 		break;
 	case UI_A_REDRAW:
 		clearok(curscr, TRUE);
 		break;
+	default:
+		return (ui_action_tool(u, a));
 	}
 	return (0);
 }
@@ -859,13 +1514,10 @@ ui_key_prompt(struct ui *u, int key)
 }
 
 static void
-ui_key_search(struct ui *u, int key)
+ui_key_ask(struct ui *u, int key)
 {
 	if (key == '\r' || key == '\n') {
-		free(u->pattern);
-		u->pattern = u->search.len ? xstrdup(u->search.buf) : NULL;
-		u->focus = UI_FOCUS_GRID;
-		ui_search_step(u, 1);
+		ui_ask_done(u);
 		return;
 	}
 	if (key == 27 || key == UI_KEY_CTRL('c')) {
@@ -940,13 +1592,21 @@ ui_key(struct ui *u, int key)
 		ui_key_prompt(u, key);
 		return (0);
 	}
-	if (u->focus == UI_FOCUS_SEARCH) {
-		ui_key_search(u, key);
+	if (u->focus == UI_FOCUS_ASK) {
+		ui_key_ask(u, key);
 		return (0);
 	}
 	a = ui_keys_action(u->keys, key);
 	if (u->help) {
 		ui_key_help(u, key, a);
+		return (0);
+	}
+	if (u->focus == UI_FOCUS_PANEL && (a == UI_A_UP || a == UI_A_DOWN)) {
+		u->panel_sel += a == UI_A_UP ? -1 : 1;
+		if (u->panel_sel >= ui_panel_count(u))
+			u->panel_sel = ui_panel_count(u) - 1;
+		if (u->panel_sel < 0)
+			u->panel_sel = 0;
 		return (0);
 	}
 	free(u->msg);
@@ -1045,10 +1705,19 @@ ui_init_pairs(struct ui *u)
 			}
 		}
 	}
+	if (u->tier == UI_TIER_256) {
+		for (i = 0; i < UI_DIV_LEN; i++) {
+			c = ui_palette_div(i);
+			init_pair(UI_PAIR_DIV(i), ui_palette_dark(c) ? 231 : 16,
+			    c);
+		}
+	}
 	if (u->tier != UI_TIER_MONO) {
 		for (i = 0; i < UI_NBUCKETS; i++) {
 			ui_palette_ansi(i, &fg, &bg);
 			init_pair(UI_PAIR_BUCKET(i), fg, bg);
+			ui_palette_div_ansi(i, &fg, &bg);
+			init_pair(UI_PAIR_DIV_BUCKET(i), fg, bg);
 		}
 	}
 }
@@ -1187,6 +1856,7 @@ ui_init(struct ui *u, const struct ui_opts *o, char **cause)
 	u->ascii = o->ascii || (cfg && cfg->ascii) || !ui_utf8_locale();
 	ui_edit_init(&u->edit, cfg ? (size_t)cfg->history_size : 500);
 	ui_edit_init(&u->search, 0);
+	u->want_row = -1;
 	if (o->prompt != NULL)
 		ui_edit_set(&u->edit, o->prompt, o->prompt_len);
 	u->focus = u->edit.len ? UI_FOCUS_GRID : UI_FOCUS_PROMPT;
@@ -1252,6 +1922,8 @@ ui_done(struct ui *u)
 	free(u->tok_err);
 	free(u->pattern);
 	free(u->msg);
+	free(u->req_export);
+	free(u->done_msg);
 	ui_edit_free(&u->edit);
 	ui_edit_free(&u->search);
 	ui_keys_free(u->keys);
@@ -1320,6 +1992,11 @@ ui_run(const struct ui_opts *o, char **cause)
 		return (-1);
 	if (ui_init(&u, o, cause) != 0)
 		return (-1);
+	if (o->session_path != NULL &&
+	    ui_session_open(&u, o->session_path, cause) != 0) {
+		ui_done(&u);
+		return (-1);
+	}
 	if (o->history_path != NULL &&
 	    ui_edit_hist_load(&u.edit, o->history_path, &why) != 0) {
 		free(u.msg);

@@ -1,0 +1,507 @@
+/*
+ * session.c: explorer sessions as YAML files (see session.h).
+ *
+ * Writes through libyaml's emitter, reads through its document API, with
+ * a {key, type, field} table as cfg.c does. Owns the encoding of a prompt
+ * that is not UTF-8; refuses to know what a row, metric or view means.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <yaml.h>
+
+#include "session.h"
+#include "util.h"
+
+#define SESSION_MAX	(16 << 20)	/* bytes of a session file */
+
+enum session_type { S_PROMPT, S_BYTES, S_STRING, S_POS, S_BOOL, S_IDS };
+
+static const struct session_key {
+	const char		*name;
+	enum session_type	 type;
+	size_t			 off;
+} session_keys[] = {
+	{ "prompt", S_PROMPT, 0 },
+	{ "prompt_bytes", S_BYTES, 0 },
+	{ "row", S_STRING, offsetof(struct session, row) },
+	{ "position", S_POS, offsetof(struct session, pos) },
+	{ "tracked", S_IDS, 0 },
+	{ "metric", S_STRING, offsetof(struct session, metric) },
+	{ "palette", S_STRING, offsetof(struct session, palette) },
+	{ "final_on_top", S_BOOL, offsetof(struct session, final_on_top) },
+	{ "sublayers", S_BOOL, offsetof(struct session, sublayers) },
+	{ "delta", S_BOOL, offsetof(struct session, delta) },
+	{ "mask", S_BOOL, offsetof(struct session, mask) },
+	{ "panel", S_STRING, offsetof(struct session, panel) },
+	{ "tuned", S_BOOL, offsetof(struct session, tuned) },
+};
+
+void
+session_init(struct session *s)
+{
+	memset(s, 0, sizeof *s);
+	s->pos = -1;
+	s->final_on_top = s->sublayers = s->delta = s->mask = s->tuned = -1;
+}
+
+void
+session_clear(struct session *s)
+{
+	free(s->prompt);
+	free(s->row);
+	free(s->tracked);
+	free(s->metric);
+	free(s->palette);
+	free(s->panel);
+	session_init(s);
+}
+
+/* Writing. */
+
+struct session_out {
+	yaml_emitter_t	 e;
+	int		 failed;
+	char		*buf;
+	size_t		 len, size;
+};
+
+static int
+session_write(void *data, unsigned char *bytes, size_t n)
+{
+	struct session_out	*o = data;
+
+	while (o->len + n + 1 > o->size) {
+		o->size = o->size == 0 ? 512 : o->size * 2;
+		o->buf = xreallocarray(o->buf, o->size, 1);
+	}
+	memcpy(o->buf + o->len, bytes, n);
+	o->len += n;
+	o->buf[o->len] = '\0';
+	return (1);
+}
+
+static void
+session_emit(struct session_out *o, yaml_event_t *ev, int ok)
+{
+	if (!ok)
+		o->failed = 1;
+	else if (o->failed)
+		yaml_event_delete(ev);
+	else if (!yaml_emitter_emit(&o->e, ev))
+		o->failed = 1;
+}
+
+static void
+session_scalar(struct session_out *o, const char *s, size_t len, int quoted)
+{
+	yaml_event_t	ev;
+
+	session_emit(o, &ev, yaml_scalar_event_initialize(&ev, NULL, NULL,
+	    (const yaml_char_t *)s, (int)len, !quoted, quoted, quoted ?
+	    YAML_DOUBLE_QUOTED_SCALAR_STYLE : YAML_PLAIN_SCALAR_STYLE));
+}
+
+static void
+session_pair(struct session_out *o, const char *key, const char *value,
+    int quoted)
+{
+	session_scalar(o, key, strlen(key), 0);
+	session_scalar(o, value, strlen(value), quoted);
+}
+
+static int
+session_utf8(const char *s, size_t len)
+{
+	size_t	i;
+	int	n;
+
+	for (i = 0; i < len; i += n) {
+		if ((n = util_utf8_len((const unsigned char *)s + i,
+		    len - i)) == 0)
+			return (0);
+	}
+	return (1);
+}
+
+/* Each byte as the character of the same number (U+0000..U+00FF). */
+static char *
+session_latin1(const char *s, size_t len, size_t *out)
+{
+	const unsigned char	*p = (const unsigned char *)s;
+	char			*b = xmalloc(2 * len + 1);
+	size_t			 i, o = 0;
+
+	for (i = 0; i < len; i++) {
+		if (p[i] < 0x80)
+			b[o++] = p[i];
+		else {
+			b[o++] = (char)(0xc0 | (p[i] >> 6));
+			b[o++] = (char)(0x80 | (p[i] & 0x3f));
+		}
+	}
+	b[o] = '\0';
+	*out = o;
+	return (b);
+}
+
+static void
+session_body(struct session_out *o, const struct session *s, int utf8)
+{
+	static const char *const bools[] = { "false", "true" };
+	const struct session_key *k;
+	yaml_event_t		 ev;
+	char			 buf[32], *b, *str;
+	size_t			 i, n;
+	int			 v;
+
+	if (s->prompt != NULL && utf8) {
+		session_scalar(o, "prompt", 6, 0);
+		session_scalar(o, s->prompt, s->prompt_len, 1);
+	} else if (s->prompt != NULL) {
+		b = session_latin1(s->prompt, s->prompt_len, &n);
+		session_scalar(o, "prompt_bytes", 12, 0);
+		session_scalar(o, b, n, 1);
+		free(b);
+	}
+	for (i = 0; i < nitems(session_keys); i++) {
+		k = &session_keys[i];
+		switch (k->type) {
+		case S_STRING:
+			str = *(char *const *)((const char *)s + k->off);
+			if (str != NULL)
+				session_pair(o, k->name, str, 1);
+			break;
+		case S_POS:
+		case S_BOOL:
+			v = *(const int *)((const char *)s + k->off);
+			if (v == -1)
+				break;
+			snprintf(buf, sizeof buf, "%d", v);
+			session_pair(o, k->name, k->type == S_BOOL ?
+			    bools[v != 0] : buf, 0);
+			break;
+		case S_IDS:
+			session_scalar(o, k->name, strlen(k->name), 0);
+			session_emit(o, &ev,
+			    yaml_sequence_start_event_initialize(&ev, NULL,
+			    NULL, 1, YAML_FLOW_SEQUENCE_STYLE));
+			for (n = 0; n < s->ntracked; n++) {
+				snprintf(buf, sizeof buf, "%d", s->tracked[n]);
+				session_scalar(o, buf, strlen(buf), 0);
+			}
+			session_emit(o, &ev,
+			    yaml_sequence_end_event_initialize(&ev));
+			break;
+		default:
+			break;
+		}
+	}
+}
+
+char *
+session_dump(const struct session *s, size_t *len)
+{
+	struct session_out	 o;
+	yaml_event_t		 ev;
+	int			 utf8;
+
+	memset(&o, 0, sizeof o);
+	if (!yaml_emitter_initialize(&o.e))
+		abort();	/* only out of memory */
+	utf8 = s->prompt == NULL || session_utf8(s->prompt, s->prompt_len);
+	/* Not UTF-8: every character past ASCII as an escape, \xNN. */
+	yaml_emitter_set_unicode(&o.e, utf8);
+	yaml_emitter_set_width(&o.e, -1);
+	yaml_emitter_set_output(&o.e, session_write, &o);
+	session_emit(&o, &ev, yaml_stream_start_event_initialize(&ev,
+	    YAML_UTF8_ENCODING));
+	session_emit(&o, &ev, yaml_document_start_event_initialize(&ev, NULL,
+	    NULL, NULL, 1));
+	session_emit(&o, &ev, yaml_mapping_start_event_initialize(&ev, NULL,
+	    NULL, 1, YAML_BLOCK_MAPPING_STYLE));
+	session_body(&o, s, utf8);
+	session_emit(&o, &ev, yaml_mapping_end_event_initialize(&ev));
+	session_emit(&o, &ev, yaml_document_end_event_initialize(&ev, 1));
+	session_emit(&o, &ev, yaml_stream_end_event_initialize(&ev));
+	yaml_emitter_delete(&o.e);
+	if (o.failed)
+		abort();	/* every value was checked: impossible */
+	*len = o.len;
+	return (o.buf);
+}
+
+int
+session_save(const struct session *s, const char *path, char **cause)
+{
+	char	*tmp, *text;
+	size_t	 len;
+	FILE	*f;
+	int	 fd, bad;
+
+	tmp = xasprintf("%s.XXXXXX", path);
+	if ((fd = mkstemp(tmp)) == -1 || (f = fdopen(fd, "w")) == NULL) {
+		util_fail(cause, "%s: %s", path, strerror(errno));
+		if (fd != -1) {
+			close(fd);
+			unlink(tmp);
+		}
+		free(tmp);
+		return (-1);
+	}
+	text = session_dump(s, &len);
+	bad = fwrite(text, 1, len, f) != len;
+	free(text);
+	bad |= fflush(f) != 0 || fsync(fd) != 0;
+	bad |= fclose(f) != 0;
+	if (bad || rename(tmp, path) != 0) {
+		util_fail(cause, "%s: %s", path, strerror(errno));
+		unlink(tmp);
+		free(tmp);
+		return (-1);
+	}
+	free(tmp);
+	return (0);
+}
+
+/* Reading. */
+
+struct session_ctx {
+	struct session	*s;
+	const char	*label;
+	char		**cause;
+	yaml_document_t	*doc;
+};
+
+static int __attribute__((format(printf, 3, 4)))
+session_error(struct session_ctx *c, const yaml_node_t *n, const char *fmt,
+    ...)
+{
+	va_list	 ap;
+	char	*msg;
+
+	va_start(ap, fmt);
+	msg = xvasprintf(fmt, ap);
+	va_end(ap);
+	util_fail(c->cause, "%s:%zu:%zu: %s", c->label, n->start_mark.line + 1,
+	    n->start_mark.column + 1, msg);
+	free(msg);
+	return (-1);
+}
+
+static int
+session_is_scalar(struct session_ctx *c, const yaml_node_t *n,
+    const char *key)
+{
+	if (n->type != YAML_SCALAR_NODE)
+		return (session_error(c, n, "%s: expected a scalar", key));
+	return (0);
+}
+
+/* A plain scalar as a non-negative int. */
+static int
+session_int(struct session_ctx *c, const yaml_node_t *n, const char *key,
+    int *v)
+{
+	const char	*s = (const char *)n->data.scalar.value;
+	char		*end;
+	long		 l;
+
+	if (session_is_scalar(c, n, key) != 0)
+		return (-1);
+	errno = 0;
+	l = strtol(s, &end, 10);
+	if (*s < '0' || *s > '9' || *end != '\0' || errno != 0 ||
+	    l > 0x7fffffff || (size_t)(end - s) != n->data.scalar.length)
+		return (session_error(c, n, "%s: expected a non-negative "
+		    "integer, got '%s'", key, s));
+	*v = (int)l;
+	return (0);
+}
+
+/* prompt_bytes: each character, U+0000..U+00FF, is one byte. */
+static int
+session_bytes(struct session_ctx *c, const yaml_node_t *n)
+{
+	const unsigned char	*p = n->data.scalar.value;
+	size_t			 len = n->data.scalar.length, i, o = 0;
+	char			*b = xmalloc(len + 1);
+
+	for (i = 0; i < len; i++) {
+		if (p[i] < 0x80)
+			b[o++] = (char)p[i];
+		else if ((p[i] == 0xc2 || p[i] == 0xc3) && i + 1 < len) {
+			b[o++] = (char)(((p[i] & 0x03) << 6) |
+			    (p[i + 1] & 0x3f));
+			i++;
+		} else {
+			free(b);
+			return (session_error(c, n, "prompt_bytes: a "
+			    "character past U+00FF is not a byte"));
+		}
+	}
+	b[o] = '\0';
+	free(c->s->prompt);
+	c->s->prompt = b;
+	c->s->prompt_len = o;
+	return (0);
+}
+
+static int
+session_ids(struct session_ctx *c, yaml_node_t *n, const char *key)
+{
+	yaml_node_item_t	*it;
+	size_t			 i = 0, max;
+	int			 v;
+
+	if (n->type != YAML_SEQUENCE_NODE)
+		return (session_error(c, n, "%s: expected a list of token "
+		    "ids", key));
+	max = n->data.sequence.items.top - n->data.sequence.items.start;
+	free(c->s->tracked);
+	c->s->tracked = xreallocarray(NULL, max + 1, sizeof *c->s->tracked);
+	c->s->ntracked = 0;
+	for (it = n->data.sequence.items.start; it < n->data.sequence.items.top;
+	    it++) {
+		if (session_int(c, yaml_document_get_node(c->doc, *it), key,
+		    &v) != 0)
+			return (-1);
+		c->s->tracked[i++] = v;
+		c->s->ntracked = i;
+	}
+	return (0);
+}
+
+static int
+session_value(struct session_ctx *c, const struct session_key *k,
+    yaml_node_t *n)
+{
+	const char	*v = (const char *)n->data.scalar.value;
+	char		**str;
+
+	if (k->type == S_IDS)
+		return (session_ids(c, n, k->name));
+	if (session_is_scalar(c, n, k->name) != 0)
+		return (-1);
+	switch (k->type) {
+	case S_PROMPT:
+		free(c->s->prompt);
+		c->s->prompt = xmalloc(n->data.scalar.length + 1);
+		memcpy(c->s->prompt, v, n->data.scalar.length + 1);
+		c->s->prompt_len = n->data.scalar.length;
+		return (0);
+	case S_BYTES:
+		return (session_bytes(c, n));
+	case S_STRING:
+		str = (char **)((char *)c->s + k->off);
+		free(*str);
+		*str = xstrndup(v, n->data.scalar.length);
+		return (0);
+	case S_POS:
+		return (session_int(c, n, k->name,
+		    (int *)((char *)c->s + k->off)));
+	case S_BOOL:
+		if (strcmp(v, "true") != 0 && strcmp(v, "false") != 0)
+			return (session_error(c, n, "%s: expected true or "
+			    "false, got '%s'", k->name, v));
+		*(int *)((char *)c->s + k->off) = v[0] == 't';
+		return (0);
+	default:
+		return (-1);
+	}
+}
+
+static int
+session_apply(struct session_ctx *c)
+{
+	yaml_node_t		*root, *key;
+	yaml_node_pair_t	*p;
+	const char		*name;
+	size_t			 i;
+
+	if ((root = yaml_document_get_root_node(c->doc)) == NULL)
+		return (0);	/* an empty file */
+	if (root->type != YAML_MAPPING_NODE)
+		return (session_error(c, root, "expected a mapping of session "
+		    "keys"));
+	for (p = root->data.mapping.pairs.start; p < root->data.mapping.pairs.top;
+	    p++) {
+		key = yaml_document_get_node(c->doc, p->key);
+		if (key->type != YAML_SCALAR_NODE)
+			return (session_error(c, key, "expected a key"));
+		name = (const char *)key->data.scalar.value;
+		for (i = 0; i < nitems(session_keys); i++) {
+			if (strcmp(name, session_keys[i].name) == 0)
+				break;
+		}
+		if (i == nitems(session_keys))
+			return (session_error(c, key, "unknown key '%s'",
+			    name));
+		if (session_value(c, &session_keys[i],
+		    yaml_document_get_node(c->doc, p->value)) != 0)
+			return (-1);
+	}
+	return (0);
+}
+
+/* libyaml's own problem, with its mark. */
+static int
+session_yaml_error(const yaml_parser_t *p, const char *label, char **cause)
+{
+	const yaml_mark_t	*m = &p->problem_mark;
+
+	if (p->error == YAML_MEMORY_ERROR)
+		abort();
+	if (p->error == YAML_READER_ERROR)
+		return (util_fail(cause, "%s: byte %zu: %s", label,
+		    p->problem_offset, p->problem));
+	return (util_fail(cause, "%s:%zu:%zu: %s", label, m->line + 1,
+	    m->column + 1, p->problem));
+}
+
+int
+session_parse(struct session *s, const char *text, size_t len,
+    const char *label, char **cause)
+{
+	struct session_ctx	 c = { s, label, cause, NULL };
+	yaml_parser_t		 parser;
+	yaml_document_t		 doc;
+	int			 rv;
+
+	if (!yaml_parser_initialize(&parser))
+		abort();
+	yaml_parser_set_input_string(&parser, (const unsigned char *)text, len);
+	if (!yaml_parser_load(&parser, &doc)) {
+		rv = session_yaml_error(&parser, label, cause);
+		yaml_parser_delete(&parser);
+		return (rv);
+	}
+	c.doc = &doc;
+	session_clear(s);
+	if ((rv = session_apply(&c)) != 0)
+		session_clear(s);
+	yaml_document_delete(&doc);
+	yaml_parser_delete(&parser);
+	return (rv);
+}
+
+int
+session_load(struct session *s, const char *path, char **cause)
+{
+	char	*text;
+	size_t	 len;
+	int	 rv;
+
+	if (util_read_file(path, SESSION_MAX, &text, &len, cause) != 0)
+		return (-1);
+	rv = session_parse(s, text, len, path, cause);
+	free(text);
+	return (rv);
+}
