@@ -1,1 +1,197 @@
-int main(void){return 77;}
+/*
+ * test-session.c: sessions written and read back, field by field, awkward
+ * prompts included; errors name file:line:col.
+ */
+#include "config.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "harness.h"
+#include "session.h"
+#include "util.h"
+
+static void
+fill(struct session *s, const char *prompt, size_t len)
+{
+	static const int	ids[] = { 262, 0, 50256 };
+
+	session_init(s);
+	s->prompt = xmalloc(len + 1);
+	memcpy(s->prompt, prompt, len);
+	s->prompt[len] = '\0';
+	s->prompt_len = len;
+	s->row = xstrdup("h.3.attn");
+	s->pos = 7;
+	s->tracked = xreallocarray(NULL, 3, sizeof *s->tracked);
+	memcpy(s->tracked, ids, sizeof ids);
+	s->ntracked = 3;
+	s->metric = xstrdup("track-prob");
+	s->palette = xstrdup("magma");
+	s->panel = xstrdup("candidates");
+	s->final_on_top = 0;
+	s->sublayers = 1;
+	s->delta = 1;
+	s->mask = 0;
+	s->tuned = 1;
+}
+
+static void
+round_trip(const char *what, const char *prompt, size_t len)
+{
+	struct session	a, b;
+	char		*text, *cause = NULL;
+	size_t		 n;
+
+	fill(&a, prompt, len);
+	text = session_dump(&a, &n);
+	session_init(&b);
+	if (session_parse(&b, text, n, "s.yaml", &cause) != 0) {
+		CHECK(0, "%s: %s\n%s", what, cause, text);
+		free(cause);
+		free(text);
+		session_clear(&a);
+		return;
+	}
+	CHECK(b.prompt_len == len && memcmp(b.prompt, prompt, len) == 0,
+	    "%s: prompt of %zu bytes back as %zu\n%s", what, len, b.prompt_len,
+	    text);
+	CHECK(b.row != NULL && strcmp(b.row, "h.3.attn") == 0, "%s: row",
+	    what);
+	CHECK(b.pos == 7, "%s: position %d", what, b.pos);
+	CHECK(b.ntracked == 3 && b.tracked[0] == 262 && b.tracked[1] == 0 &&
+	    b.tracked[2] == 50256, "%s: tracked", what);
+	CHECK(strcmp(b.metric, "track-prob") == 0, "%s: metric", what);
+	CHECK(strcmp(b.palette, "magma") == 0, "%s: palette", what);
+	CHECK(strcmp(b.panel, "candidates") == 0, "%s: panel", what);
+	CHECK(b.final_on_top == 0 && b.sublayers == 1 && b.delta == 1 &&
+	    b.mask == 0 && b.tuned == 1, "%s: flags", what);
+	free(text);
+	session_clear(&a);
+	session_clear(&b);
+}
+
+/* The file shows non-UTF-8 bytes as \xNN escapes. */
+static void
+test_escapes(void)
+{
+	struct session	s;
+	char		*text;
+	size_t		 n;
+
+	fill(&s, "a\xe2\x82 \xff", 5);
+	text = session_dump(&s, &n);
+	CHECK(strstr(text, "prompt_bytes: \"a\\xE2\\x82 \\xFF\"") != NULL,
+	    "escaped bytes:\n%s", text);
+	CHECK(strstr(text, "\nprompt:") == NULL && strncmp(text, "prompt:",
+	    7) != 0, "no prompt key too");
+	free(text);
+	session_clear(&s);
+	fill(&s, "caf\xc3\xa9\n", 6);
+	text = session_dump(&s, &n);
+	CHECK(strstr(text, "prompt: \"caf\xc3\xa9\\n\"") != NULL,
+	    "UTF-8 as is, newline escaped:\n%s", text);
+	free(text);
+	session_clear(&s);
+}
+
+static void
+bad(const char *text, const char *want)
+{
+	struct session	 s;
+	char		*cause = NULL;
+
+	session_init(&s);
+	if (session_parse(&s, text, strlen(text), "s.yaml", &cause) == 0) {
+		CHECK(0, "accepted: %s", text);
+		session_clear(&s);
+		return;
+	}
+	CHECK(strcmp(cause, want) == 0, "got '%s', expected '%s'", cause,
+	    want);
+	CHECK(s.prompt == NULL && s.row == NULL, "nothing kept");
+	free(cause);
+}
+
+static void
+test_errors(void)
+{
+	bad("prompt: a\ncolour: red\n", "s.yaml:2:1: unknown key 'colour'");
+	bad("position: -1\n", "s.yaml:1:11: position: expected a "
+	    "non-negative integer, got '-1'");
+	bad("delta: maybe\n", "s.yaml:1:8: delta: expected true or false, "
+	    "got 'maybe'");
+	bad("tracked: [1, x]\n", "s.yaml:1:14: tracked: expected a "
+	    "non-negative integer, got 'x'");
+	bad("tracked: 5\n", "s.yaml:1:10: tracked: expected a list of token "
+	    "ids");
+	bad("row: [a]\n", "s.yaml:1:6: row: expected a scalar");
+	bad("- a\n", "s.yaml:1:1: expected a mapping of session keys");
+	bad("prompt_bytes: \"\\u0100\"\n", "s.yaml:1:15: prompt_bytes: a "
+	    "character past U+00FF is not a byte");
+	bad("prompt: \"a\n", "s.yaml:2:1: found unexpected end of stream");
+}
+
+static void
+test_file(void)
+{
+	struct session	 a, b;
+	char		 dir[] = "/tmp/test-session.XXXXXX", *path, *cause = NULL;
+
+	if (mkdtemp(dir) == NULL)
+		HARD("mkdtemp");
+	path = util_path(dir, "s.yaml");
+	fill(&a, "x", 1);
+	CHECK(session_save(&a, path, &cause) == 0, "save: %s", cause);
+	session_init(&b);
+	CHECK(session_load(&b, path, &cause) == 0, "load: %s", cause);
+	CHECK(b.prompt_len == 1 && b.pos == 7, "file round trip");
+	session_clear(&b);
+	free(path);
+	path = util_path(dir, "no/such/dir/s.yaml");
+	CHECK(session_save(&a, path, &cause) == -1 && strstr(cause,
+	    "no/such/dir/s.yaml: ") != NULL, "save into a missing dir");
+	free(cause);
+	cause = NULL;
+	CHECK(session_load(&b, path, &cause) == -1, "load a missing file");
+	free(cause);
+	free(path);
+	path = util_path(dir, "s.yaml");
+	unlink(path);
+	free(path);
+	rmdir(dir);
+	session_clear(&a);
+}
+
+int
+main(void)
+{
+	static const char	nul[] = "a\0b";
+	struct session		s;
+	char			*text;
+	size_t			 n;
+
+	round_trip("plain", "Happy birthday", 14);
+	round_trip("empty", "", 0);
+	round_trip("NUL", nul, 3);
+	round_trip("newlines, tab, quote, backslash", "a\nb\r\n\t\"\\'#: -",
+	    15);
+	round_trip("invalid UTF-8", "\xe2\x82 caf\xc3\xa9 \xff\x80", 11);
+	round_trip("controls and DEL", "\x01\x1b[31m\x7f", 7);
+	round_trip("C1 and BOM", "\xc2\x85\xef\xbb\xbf\xe2\x80\xa8", 8);
+	round_trip("leading space, YAML words", " null", 5);
+	test_escapes();
+	test_errors();
+	test_file();
+	/* Unset fields stay unset. */
+	session_init(&s);
+	text = session_dump(&s, &n);
+	session_clear(&s);
+	CHECK(session_parse(&s, text, n, "s", NULL) == 0 && s.prompt == NULL &&
+	    s.pos == -1 && s.delta == -1 && s.metric == NULL, "empty: %s",
+	    text);
+	free(text);
+	session_clear(&s);
+	return (harness_done());
+}
