@@ -11,6 +11,10 @@
  *
  * Rows are named by their residual row (model.h): 0 "embed", 2i+1
  * "h.i.attn", 2i+2 "h.i". Without sub-layers the lens shows rows 0, 2, 4...
+ *
+ * With a tuned lens set (tuned.h), rows that have a translator are decoded
+ * as ln_f(h + W h + b) @ wte^T instead, everything else alike, and each
+ * cell also gets KL(P_tuned || P_logit) against the plain logit lens.
  */
 #ifndef LENS_H
 #define LENS_H
@@ -19,6 +23,7 @@
 #include <stddef.h>
 
 #include "model.h"
+#include "tuned.h"
 
 struct lens_top {
 	int	id;
@@ -38,6 +43,9 @@ struct lens_cell {
 	int	next_rank;	/* 0 when next_id is -1 */
 	float	next_prob;
 	float	next_logit;
+	float	kl_other;	/* KL(P_tuned || P_logit), nats, with a tuned
+				   lens (0 on rows without a translator);
+				   NAN without one */
 };
 
 struct lens;
@@ -59,6 +67,14 @@ int		 lens_run(struct lens *, struct gpt2_state *, const int *ids,
 		    int T, int sublayers, int prio_from, int prio_to,
 		    const atomic_int *cancel, lens_progress_cb *, void *arg);
 
+/*
+ * Decodes through tuned's translators from the next run on, or as the plain
+ * logit lens with NULL, and forgets every cell. tuned is borrowed: it must
+ * outlive its use. Not while a run is in progress.
+ */
+void		 lens_set_tuned(struct lens *, const struct tuned *);
+const struct tuned *lens_tuned(const struct lens *);
+
 /* Positions computed by the last complete run. */
 int		 lens_len(const struct lens *);
 int		 lens_nrows(const struct lens *, int sublayers);
@@ -70,7 +86,7 @@ const struct lens_cell *lens_cell(const struct lens *, int resid_row, int pos);
 /* The top_k entries of a cell, most likely first. */
 const struct lens_top *lens_top(const struct lens *, int resid_row, int pos);
 
-/* Logit and probability of any token in a computed cell. */
+/* Logit and probability of any token in a computed cell (tuned if set). */
 float		 lens_token_logit(const struct lens *,
 		    const struct gpt2_state *, int resid_row, int pos, int id);
 float		 lens_token_prob(const struct lens *,
