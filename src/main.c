@@ -273,7 +273,13 @@ args_parse(struct args *a, int argc, char **argv)
 			usage(stdout);
 			exit(0);
 		case 'V':
-			printf("%s\n", PACKAGE_STRING);
+			printf("%s\n"
+			    "Copyright (c) 2026 The logitlens developers.\n"
+			    "License MIT: <https://opensource.org/licenses/MIT>.\n"
+			    "This is free software: you are free to change and "
+			    "redistribute it.\n"
+			    "There is NO WARRANTY, to the extent permitted by "
+			    "law.\n", PACKAGE_STRING);
 			exit(0);
 		default:
 			fprintf(stderr, "Try 'logitlens --help' for more "
@@ -489,6 +495,7 @@ run_print(const struct args *a, const struct cfg *cfg, struct gpt2 *m,
 	r.note = note;
 	r.metric = cfg->metric;
 	r.prompt = a->prompt;
+	r.prompt_len = a->prompt_len;
 	if (gpt2_state_nonfinite(s) >= 0)
 		fprintf(stderr, "logitlens: warning: %s: the model produced "
 		    "NaN or Inf values (from row %d on); its weights may be "
@@ -632,7 +639,8 @@ main(int argc, char **argv)
 	struct gpt2	*m;
 	struct tok	*tok;
 	char		*dir, *cause, *yaml, *note;
-	int		*ids, T, interactive;
+	size_t		 nids;
+	int		*ids, interactive;
 
 	args_parse(&a, argc, argv);
 	cfg = cfg_new();
@@ -673,10 +681,10 @@ main(int argc, char **argv)
 	if (a.tokenize) {
 		if (a.prompt == NULL)
 			read_stdin(&a);
-		if (tok_encode(tok, a.prompt, a.prompt_len, &ids, (size_t *)&T,
+		if (tok_encode(tok, a.prompt, a.prompt_len, &ids, &nids,
 		    &cause) != 0)
 			die_cause(EXIT_INPUT, cause);
-		print_tokens(tok, ids, (size_t)T, a.format_set ? a.format :
+		print_tokens(tok, ids, nids, a.format_set ? a.format :
 		    REPORT_TEXT);
 		free(ids);
 		goto out;
