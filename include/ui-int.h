@@ -58,6 +58,18 @@ struct ui_snap {
 	float		*track_prob;	/* (ntrack, nrows, T) */
 };
 
+/* Where the logit of a token in a cell comes from (attrib.h). */
+struct ui_attrib {
+	unsigned	 gen;		/* the snapshot it belongs to */
+	int		 row;		/* residual row */
+	int		 pos;
+	int		 id;
+	int		 nparts;
+	double		*parts;		/* (nparts): embed, h.0.attn, h.0.mlp... */
+	double		 bias;		/* ln_f's bias term */
+	double		 logit;		/* what they add up to */
+};
+
 struct ui {
 	const struct ui_opts	*opts;
 	struct ui_keys		*keys;
@@ -140,10 +152,17 @@ struct ui {
 	int			 req_track[UI_TRACK_MAX];
 	int			 req_ntrack;
 	char			*done_msg;	/* what the export did */
+	unsigned		 run_gen;	/* worker: the state's run, 0 */
+	struct ui_attrib	 req_attrib;	/* wanted: gen 0 for none */
+	struct ui_attrib	*attrib_posted;
+	struct ui_attrib	*attrib;	/* main thread only */
+	struct ui_attrib	 attrib_asked;	/* the last asked for */
 };
 
 /* ui.c */
 void	ui_snap_free(struct ui_snap *);
+/* The token whose logit the attribution view explains, or -1. */
+int	ui_attrib_id(const struct ui *);
 /*
  * The value the grid shows for a cell (the metric, of a tracked token, of
  * the masked top-k entry; not the delta): 0 if there is none.

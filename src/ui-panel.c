@@ -13,6 +13,7 @@
  */
 #include "config.h"
 
+#include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -20,6 +21,7 @@
 
 #include <curses.h>
 
+#include "attrib.h"
 #include "ui.h"
 #include "ui-int.h"
 #include "ui-palette.h"
@@ -207,6 +209,89 @@ ui_panel_cands_draw(struct ui *u, int *y, int k)
 	free(c);
 }
 
+/* A signed bar of |v| / max of w columns: right of the axis if positive. */
+static void
+ui_panel_bar(const struct ui *u, double v, double max, int w, char *buf,
+    size_t len)
+{
+	const char	*full = u->ascii ? "#" : "\xe2\x96\x88";
+	size_t		 o = 0, l = strlen(full);
+	int		 n, i;
+
+	n = max > 0 ? (int)(fabs(v) / max * (w / 2) + 0.5) : 0;
+	for (i = 0; i < w / 2 && o + l + 1 < len; i++) {
+		if (v < 0 && i >= w / 2 - n) {
+			memcpy(buf + o, full, l);
+			o += l;
+		} else
+			buf[o++] = ' ';
+	}
+	buf[o++] = '|';
+	for (i = 0; i < n && v > 0 && o + l + 1 < len; i++) {
+		memcpy(buf + o, full, l);
+		o += l;
+	}
+	buf[o] = '\0';
+}
+
+/*
+ * Where the logit of the attribution token comes from: a bar per part
+ * (the largest when they do not all fit, the rest summed), ln_f's bias,
+ * the sum and the logit.
+ */
+static void
+ui_panel_attrib_draw(struct ui *u, int *y, int lines)
+{
+	const struct ui_attrib	*a = u->attrib;
+	char			 tok[128], name[32], bar[128];
+	double			 max = 0, rest = 0, sum, cut = 0;
+	int			 i, k, fit = lines - 5, nrest = 0;
+
+	ui_token_fit(u, ui_attrib_id(u), 12, tok, sizeof tok);
+	ui_panel_line(u, y, A_DIM, "logit of %s by part:", tok);
+	if (a == NULL || a->gen != u->snap->gen || a->row !=
+	    u->snap->rows[u->sel_row] || a->pos != u->sel_pos ||
+	    a->id != ui_attrib_id(u)) {
+		ui_panel_line(u, y, A_DIM, "computing...");
+		return;
+	}
+	sum = a->bias;
+	for (i = 0; i < a->nparts; i++) {
+		sum += a->parts[i];
+		if (fabs(a->parts[i]) > max)
+			max = fabs(a->parts[i]);
+	}
+	/* Too many to list: the fit largest, the others summed. */
+	if (a->nparts > fit) {
+		for (k = 0; k < fit; k++) {
+			double	next = 0;
+
+			for (i = 0; i < a->nparts; i++) {
+				if (fabs(a->parts[i]) > next &&
+				    (k == 0 || fabs(a->parts[i]) < cut))
+					next = fabs(a->parts[i]);
+			}
+			cut = next;
+		}
+	}
+	for (i = 0; i < a->nparts; i++) {
+		if (a->nparts > fit && fabs(a->parts[i]) < cut) {
+			rest += a->parts[i];
+			nrest++;
+			continue;
+		}
+		attrib_part_name(i, name, sizeof name);
+		ui_panel_bar(u, a->parts[i], max, 14, bar, sizeof bar);
+		ui_panel_line(u, y, 0, "%-9s %+9.4f %s", name, a->parts[i],
+		    bar);
+	}
+	if (nrest > 0)
+		ui_panel_line(u, y, 0, "%d others %+9.4f", nrest, rest);
+	ui_panel_line(u, y, 0, "%-9s %+9.4f", "ln_f bias", a->bias);
+	ui_panel_line(u, y, A_BOLD, "%-9s %+9.4f", "sum", sum);
+	ui_panel_line(u, y, A_BOLD, "%-9s %+9.4f", "logit", a->logit);
+}
+
 /* Each tracked token: its numbers here, its trajectory over the rows. */
 static void
 ui_panel_track_draw(struct ui *u, int *y, int k)
@@ -325,9 +410,9 @@ ui_panel_draw(struct ui *u)
 		ui_panel_cands_draw(u, &y, k);
 		break;
 	case UI_VIEW_ATTRIB:
-		ui_panel_line(u, &y, A_DIM, "attribution: not in this build");
-		y += k;
-		break;
+		/* The whole panel: a line a part. */
+		ui_panel_attrib_draw(u, &y, l->panel_y + l->panel_h - y);
+		return;
 	case UI_VIEW_TRACK:
 		ui_panel_track_draw(u, &y, k);
 		break;

@@ -25,6 +25,7 @@
 
 #include <curses.h>
 
+#include "attrib.h"
 #include "cfg.h"
 #include "lens.h"
 #include "model.h"
@@ -61,6 +62,27 @@ ui_snap_free(struct ui_snap *s)
 	free(s->track_logit);
 	free(s->track_prob);
 	free(s);
+}
+
+static void
+ui_attrib_free(struct ui_attrib *a)
+{
+	if (a == NULL)
+		return;
+	free(a->parts);
+	free(a);
+}
+
+int
+ui_attrib_id(const struct ui *u)
+{
+	const struct lens_top	*t;
+
+	if (u->metric == UI_METRIC_TRACK && u->ntrack > 0)
+		return (u->track[u->track_cur]);
+	if ((t = ui_shown_top(u, u->sel_row, u->sel_pos)) == NULL)
+		return (-1);
+	return (t->id);
 }
 
 int
@@ -310,6 +332,7 @@ ui_worker_run(struct ui *u)
 	u->busy = 1;
 	atomic_store(&u->cancel, 0);
 	atomic_store(&u->progress, 0);
+	u->run_gen = 0;		/* the state is being rewritten */
 	pthread_mutex_unlock(&u->lock);
 
 	r = lens_run(u->lens, u->state, ids, T, sub, from, to, &u->cancel,
@@ -327,6 +350,7 @@ ui_worker_run(struct ui *u)
 	if (s != NULL) {
 		ui_snap_free(u->posted);
 		u->posted = s;
+		u->run_gen = gen;
 	}
 	ui_wake(u->pipe[1], UI_WAKE_WORKER);
 }
@@ -387,6 +411,29 @@ ui_worker_export(struct ui *u)
 	ui_wake(u->pipe[1], UI_WAKE_WORKER);
 }
 
+/* The attribution the main thread asked for (lock held on entry, exit). */
+static void
+ui_worker_attrib(struct ui *u)
+{
+	struct ui_attrib	*a = xcalloc(1, sizeof *a);
+
+	*a = u->req_attrib;
+	u->req_attrib.gen = 0;
+	if (a->gen != u->run_gen) {
+		free(a);	/* the state holds another run now */
+		return;
+	}
+	pthread_mutex_unlock(&u->lock);
+	a->nparts = attrib_nparts(a->row);
+	a->parts = xreallocarray(NULL, a->nparts, sizeof *a->parts);
+	a->logit = attrib_logit(u->opts->model, u->state, NULL, a->row,
+	    a->pos, a->id, a->parts, &a->bias);
+	pthread_mutex_lock(&u->lock);
+	ui_attrib_free(u->attrib_posted);
+	u->attrib_posted = a;
+	ui_wake(u->pipe[1], UI_WAKE_WORKER);
+}
+
 static void *
 ui_worker(void *arg)
 {
@@ -395,15 +442,17 @@ ui_worker(void *arg)
 	pthread_mutex_lock(&u->lock);
 	for (;;) {
 		while (!u->quit && u->req_gen == u->taken_gen &&
-		    u->req_export == NULL)
+		    u->req_export == NULL && u->req_attrib.gen == 0)
 			pthread_cond_wait(&u->cond, &u->lock);
 		if (u->quit)
 			break;
 		/* A pending run first: the export shows the latest prompt. */
 		if (u->req_gen != u->taken_gen)
 			ui_worker_run(u);
-		else
+		else if (u->req_export != NULL)
 			ui_worker_export(u);
+		else
+			ui_worker_attrib(u);
 	}
 	pthread_mutex_unlock(&u->lock);
 	return (NULL);
@@ -493,6 +542,11 @@ ui_take(struct ui *u)
 		u->msg = u->done_msg;
 		u->done_msg = NULL;
 	}
+	if (u->attrib_posted != NULL) {
+		ui_attrib_free(u->attrib);
+		u->attrib = u->attrib_posted;
+		u->attrib_posted = NULL;
+	}
 	pthread_mutex_unlock(&u->lock);
 	if (s == NULL)
 		return (0);
@@ -509,6 +563,37 @@ ui_take(struct ui *u)
 		u->sel_row = s->nrows - 1;
 	ui_take_want(u);
 	return (1);
+}
+
+/*
+ * Asks the worker for the attribution the panel shows, once per cell and
+ * token, when the panel shows it and the snapshot is current.
+ */
+static void
+ui_attrib_want(struct ui *u)
+{
+	struct ui_attrib	 w, *a = u->attrib, *q = &u->attrib_asked;
+
+	if (u->view != UI_VIEW_ATTRIB || u->snap == NULL ||
+	    u->snap->gen != u->submitted)
+		return;
+	memset(&w, 0, sizeof w);
+	w.gen = u->snap->gen;
+	w.row = u->snap->rows[u->sel_row];
+	w.pos = u->sel_pos;
+	if ((w.id = ui_attrib_id(u)) == -1)
+		return;
+	if (a != NULL && a->gen == w.gen && a->row == w.row &&
+	    a->pos == w.pos && a->id == w.id)
+		return;
+	if (q->gen == w.gen && q->row == w.row && q->pos == w.pos &&
+	    q->id == w.id)
+		return;
+	*q = w;
+	pthread_mutex_lock(&u->lock);
+	u->req_attrib = w;
+	pthread_cond_signal(&u->cond);
+	pthread_mutex_unlock(&u->lock);
 }
 
 static int
@@ -1924,6 +2009,8 @@ ui_done(struct ui *u)
 	free(u->msg);
 	free(u->req_export);
 	free(u->done_msg);
+	ui_attrib_free(u->attrib);
+	ui_attrib_free(u->attrib_posted);
 	ui_edit_free(&u->edit);
 	ui_edit_free(&u->search);
 	ui_keys_free(u->keys);
@@ -1955,6 +2042,7 @@ ui_loop(struct ui *u)
 
 	for (;;) {
 		ui_clamp(u);
+		ui_attrib_want(u);
 		ui_draw(u);
 		timeout = -1;
 		if (u->debounce_at != 0) {

@@ -232,10 +232,194 @@ def check_panel(name, pos):
         errors.append("next token rank %s, expected %d" %
                       (ranks[1:2], cell["next_rank"]))
 
+def cell_text(name, t):
+    line = cells_line(name)
+    if line is None:
+        return None
+    x = grid_x() + t * (CW + 1)
+    return line[x + 1:x + CW - 1]
+
+def printed_close(text, want):
+    """Whether text, as printed, rounds want (half its last digit)."""
+    s = text.strip()
+    try:
+        v = float(s)
+    except ValueError:
+        return False
+    m = re.match(r"^[+-]?\d+(?:\.(\d*))?(?:e([+-]\d+))?$", s)
+    if not m:
+        return False
+    d = len(m.group(1) or "")
+    e = int(m.group(2) or 0)
+    tol = 0.5 * 10 ** (e - d) * 1.01 + 2e-6
+    return abs(v - want) <= tol
+
+def ids_upto(t):
+    return [tok["id"] for tok in lens["tokens"][:t + 1]]
+
+def check_track(tid, ncols):
+    """The grid shows tracked token tid's probability in every cell."""
+    n = 0
+    for row in lens["rows"]:
+        for t in range(ncols):
+            cell = row["cells"][t]
+            got = cell_text(row["name"], t)
+            if got is None:
+                return
+            tops = [e for e in cell["top"] if e["id"] == tid]
+            if tops:
+                n += 1
+                if not printed_close(got, tops[0]["prob"]):
+                    errors.append("%s pos %d: P(tracked) %r, expected %g" %
+                                  (row["name"], t, got, tops[0]["prob"]))
+            else:
+                # Not in the top-k: at most the k-th probability.
+                try:
+                    v = float(got)
+                except ValueError:
+                    errors.append("%s pos %d: %r is no number" %
+                                  (row["name"], t, got))
+                    continue
+                if v > cell["top"][-1]["prob"] + 1e-3:
+                    errors.append("%s pos %d: P(tracked) %g above the "
+                                  "top-k" % (row["name"], t, v))
+    if n == 0:
+        errors.append("token %d is in no cell's top-k" % tid)
+
+def check_delta(ncols):
+    """Delta of P(top-1): the row minus the row below, from the JSON."""
+    rows = lens["rows"]
+    for i, row in enumerate(rows):
+        for t in range(ncols):
+            got = cell_text(row["name"], t)
+            if got is None:
+                return
+            if i == 0:
+                if got.strip():
+                    errors.append("embed pos %d: %r, expected nothing" %
+                                  (t, got))
+                continue
+            want = row["cells"][t]["top"][0]["prob"] - \
+                rows[i - 1]["cells"][t]["top"][0]["prob"]
+            if not printed_close(got, want) or got.strip()[0] not in "+-":
+                errors.append("%s pos %d: delta %r, expected %+g" %
+                              (row["name"], t, got, want))
+
+def check_mask(ncols):
+    """Each cell shows its best top-k token that is no input token yet."""
+    masked = 0
+    for row in lens["rows"]:
+        for t in range(ncols):
+            cell = row["cells"][t]
+            got = cell_text(row["name"], t)
+            if got is None:
+                return
+            ok = [e for e in cell["top"] if e["id"] not in ids_upto(t)]
+            if cell["top"][0]["id"] in ids_upto(t):
+                masked += 1
+            want = shown(ok[0]["text"]) if ok else "-"
+            if want is not None and got != fit(want, CW - 2):
+                errors.append("%s pos %d: masked %r, expected %r" %
+                              (row["name"], t, got, fit(want, CW - 2)))
+    if masked == 0:
+        errors.append("no cell's top-1 copies the input: a weak test")
+
+def check_cands(pos, k):
+    """Candidates: union of every row's top-k, by max probability."""
+    best = {}
+    for i, row in enumerate(lens["rows"]):
+        for e in row["cells"][pos]["top"]:
+            if e["id"] not in best or e["prob"] > best[e["id"]][0]:
+                best[e["id"]] = (e["prob"], i, row["name"], e["text"])
+    want = sorted(best.items(), key=lambda x: (-x[1][0], x[1][1], x[0]))
+    got = []
+    for l in panel():
+        m = re.match(r"^\s*(\d+) (.{12}) +(\S+) +(\S+)$", l)
+        if m:
+            got.append(m.groups())
+    if len(got) < k:
+        errors.append("%d candidates shown, expected %d" % (len(got), k))
+    for (n, tok, prob, name), (tid, (p, _, wname, text)) in zip(got, want):
+        w = shown(text)
+        if w is not None and tok != fit(w, 12):
+            errors.append("candidate %s: %r, expected %r" % (n, tok, w))
+        if not close(float(prob), p, 0.06, 6e-5) or name != wname:
+            errors.append("candidate %s: %s at %s, expected %g at %s" %
+                          (n, prob, name, p, wname))
+
+def check_attrib(name, pos):
+    """The parts and ln_f's bias add up to the logit of the top-1."""
+    row = [r for r in lens["rows"] if r["name"] == name][0]
+    parts, vals = [], {}
+    for l in panel():
+        m = re.match(r"^(embed|h\.\d+\.(?:attn|mlp)|ln_f bias|sum|logit)"
+                     r" +([+-]\d+\.\d+)", l)
+        if m:
+            if m.group(1) in ("embed",) or m.group(1).startswith("h."):
+                parts.append(m.group(1))
+            vals[m.group(1)] = float(m.group(2))
+    nl = int(name.split(".")[1]) + 1 if name != "embed" else 0
+    want = ["embed"] + ["h.%d.%s" % (i, s) for i in range(nl)
+                        for s in ("attn", "mlp")]
+    if parts != want:
+        errors.append("parts %r, expected %r" % (parts, want))
+    if "logit" not in vals or "sum" not in vals:
+        errors.append("no sum or logit: %r" % panel())
+        return
+    total = sum(vals[p] for p in parts) + vals.get("ln_f bias", 0)
+    if abs(total - vals["logit"]) > 1e-4 * (len(parts) + 2):
+        errors.append("parts add up to %g, the logit is %g" %
+                      (total, vals["logit"]))
+    if abs(vals["sum"] - vals["logit"]) > 1e-4:
+        errors.append("sum %g != logit %g" % (vals["sum"], vals["logit"]))
+    top = row["cells"][pos]["top"][0]
+    if not close(vals["logit"], top["logit"]):
+        errors.append("logit %g, the lens says %g" %
+                      (vals["logit"], top["logit"]))
+
+def check_spark(tid, pos):
+    """The tracked view: the sparkline of tid over the rows at pos."""
+    bars = "\u2581\u2582\u2583\u2584\u2585\u2586\u2587\u2588"
+    p = panel()
+    lines = [i for i, l in enumerate(p) if l.startswith("tracked:")]
+    if not lines or lines[0] + 2 >= len(p):
+        errors.append("no tracked view: %r" % p)
+        return
+    spark = p[lines[0] + 2].strip()
+    rows = lens["rows"]
+    if len(spark) != len(rows):
+        errors.append("sparkline %r has %d glyphs for %d rows" %
+                      (spark, len(spark), len(rows)))
+        return
+    n = 0
+    for i, row in enumerate(rows):
+        tops = [e for e in row["cells"][pos]["top"] if e["id"] == tid]
+        if tops:
+            n += 1
+            want = bars[int(tops[0]["prob"] * 7 + 0.5)]
+            if spark[i] != want and \
+               abs(tops[0]["prob"] * 7 - int(tops[0]["prob"] * 7) - .5) > .01:
+                errors.append("sparkline at %s: %r, expected %r (p %g)" %
+                              (row["name"], spark[i], want, tops[0]["prob"]))
+    if n == 0:
+        errors.append("token %d in no top-k at pos %d" % (tid, pos))
+
 if mode == "grid":
     check_grid(int(sys.argv[4]))
 elif mode == "panel":
     check_panel(sys.argv[4], int(sys.argv[5]))
+elif mode == "track":
+    check_track(int(sys.argv[4]), int(sys.argv[5]))
+elif mode == "delta":
+    check_delta(int(sys.argv[4]))
+elif mode == "mask":
+    check_mask(int(sys.argv[4]))
+elif mode == "cands":
+    check_cands(int(sys.argv[4]), int(sys.argv[5]))
+elif mode == "attrib":
+    check_attrib(sys.argv[4], int(sys.argv[5]))
+elif mode == "spark":
+    check_spark(int(sys.argv[4]), int(sys.argv[5]))
 for e in errors:
     print("  " + e)
 sys.exit(1 if errors else 0)
@@ -502,6 +686,136 @@ fi
 keys q
 wait_rc || fail "q after a bad binding"
 rm -f "$tmp/config/logitlens/config.yaml"
+
+# 13. Beyond the plain lens: every view against the JSON of the core.
+# jget EXPR: a value of the "Happy" prompt's JSON, by a python expression.
+jget() {
+	"$python" -c "import json; d = json.load(open('$tmp/happy.json')); \
+print($1)"
+}
+start 100 30 xterm-256color C.UTF-8 -- "$prompt"
+if ready "views"; then
+	# Delta view of P(top-1): each cell is the row minus the row below.
+	keys d
+	if wait_for '^delta P\(top-1\): -' "delta legend"; then
+		check delta "$tmp/screen" "$tmp/happy.json" 6 &&
+			ok "delta: the grid shows each row minus the row below" ||
+			fail "delta values"
+		grep -q '│ delta = [+-]' "$tmp/screen" ||
+			fail "delta: the panel lacks the delta"
+		screen -e | grep -q '48;5;\(25\|68\|153\|254\|217\|167\|124\)m' ||
+			fail "delta: no diverging colours"
+	else
+		fail "delta view"
+	fi
+	keys d
+
+	# Mask: the best top-k token that is not an input token so far.
+	keys x
+	if wait_for '  mask' "mask legend"; then
+		check mask "$tmp/screen" "$tmp/happy.json" 6 &&
+			ok "mask: copies of input tokens are hidden" ||
+			fail "mask"
+	else
+		fail "mask legend"
+	fi
+	keys x
+
+	# Candidates across layers at the selected position (the last).
+	keys c
+	if wait_for '# token +max prob row' "candidates"; then
+		check cands "$tmp/screen" "$tmp/happy.json" 5 10 &&
+			ok "candidates: max over rows of every top-k" ||
+			fail "candidates"
+	else
+		fail "candidates view"
+	fi
+
+	# Attribution of the top-1's logit at h.1 @ 3, parts adding up.
+	keys c j '$' h h h
+	if wait_for 'logit of .* by part' "attribution" &&
+	    wait_for '^ h.1 L2/3 P3/6' "h.1 @ 3" &&
+	    wait_for '│ *logit +[+-][0-9]' "attribution computed"; then
+		check attrib "$tmp/screen" "$tmp/happy.json" h.1 2 &&
+			ok "attribution: parts and bias add up to the logit" ||
+			fail "attribution"
+	else
+		fail "attribution view"
+	fi
+	keys c
+
+	# Track the selected cell's top-1 (Enter): the grid shows its
+	# probability in every cell, the panel its trajectory.
+	tid=$(jget "d['rows'][2]['cells'][2]['top'][0]['id']")
+	keys Enter
+	if wait_for "tracking .*\($tid\)" "track" && ready "tracked"; then
+		wait_for '^P\(tracked\): ' "track legend" >/dev/null
+		check track "$tmp/screen" "$tmp/happy.json" "$tid" 6 &&
+			ok "track: P(token) in every cell" || fail "track values"
+		check spark "$tmp/screen" "$tmp/happy.json" "$tid" 2 &&
+			ok "track: the panel's sparkline over the rows" ||
+			fail "sparkline"
+	else
+		fail "Enter does not track"
+	fi
+	# Typed: "#id" or text; a second token, then untrack it.
+	keys T
+	text " to"
+	keys Enter
+	wait_for "tracking ·to" "typed token" &&
+		ok "T tracks a typed token" || fail "T: typed token"
+	keys u
+	wait_for "1 tracked" untrack || fail "u: untrack"
+
+	# Session: saved, then restored in a fresh explorer.
+	keys d j
+	keys S C-u
+	text "$tmp/s.yaml"
+	keys Enter
+	if wait_for "saved " "session saved"; then
+		grep -q "^prompt: \"$prompt\"\$" "$tmp/s.yaml" &&
+		    grep -q "^tracked: \[$tid\]\$" "$tmp/s.yaml" &&
+		    grep -q '^delta: true$' "$tmp/s.yaml" &&
+		    grep -q '^row: "h.0"$' "$tmp/s.yaml" &&
+		    grep -q '^position: 2$' "$tmp/s.yaml" &&
+		    grep -q '^metric: "track-prob"$' "$tmp/s.yaml" &&
+		    grep -q '^panel: "tracked"$' "$tmp/s.yaml" &&
+			ok "session file holds the view" ||
+			fail "session file: $(cat "$tmp/s.yaml")"
+	else
+		fail "session save"
+	fi
+
+	# Export the view as SVG (on the worker).
+	keys w C-u
+	text "$tmp/v.svg"
+	keys Enter
+	wait_for "wrote .*v.svg" "export" && grep -q '<svg' "$tmp/v.svg" &&
+		ok "w writes the view as SVG" || fail "export"
+fi
+start 100 30 xterm-256color C.UTF-8 -- "The quick brown fox"
+if ready "session open"; then
+	keys O C-u
+	text "$tmp/s.yaml"
+	keys Enter
+	wait_for "opened " "session opened" &&
+		wait_for '^ h.0 L1/3 P3/6 ready' "session's selection" &&
+		wait_for '^: Happy birthday to You, happy' "session's prompt" &&
+		wait_for '^delta P\(tracked\)' "session's view" &&
+		ok "a saved session restores prompt, selection and view" ||
+		fail "session open"
+fi
+
+# Step: appends the final layer's top-1 at the last position.
+start 100 30 xterm-256color C.UTF-8 -- "$prompt"
+if ready "step"; then
+	next=$(jget "d['rows'][-1]['cells'][-1]['top'][0]['text']")
+	keys s
+	wait_for "step: appended" step && ready "stepped" &&
+		grep -qF ": $prompt$next" "$tmp/screen" &&
+		ok "s appends the final top-1 ('$next')" ||
+		fail "step: $(sed -n 1p "$tmp/screen")"
+fi
 
 [ $fails -eq 0 ] || { echo "$fails failed"; exit 1; }
 exit 0
