@@ -347,20 +347,20 @@ check_cell(struct ref *r, const struct gpt2 *m, const struct lens *ln,
 		CHECK_NEAR(r->lt[id], want, 1e-4 * (1 + fabs(want)),
 		    "%s: top[%d] id %d is not the %d-th largest", where, j, id,
 		    j + 1);
-		CHECK_NEAR(top[j].logit, r->lt[id], TOL * (1 + fabs(r->lt[id])),
+		CHECK_NEAR((double)top[j].logit, r->lt[id], TOL * (1 + fabs(r->lt[id])),
 		    "%s: top[%d] logit", where, j);
 		CHECK_NEAR(log((double)top[j].prob), r->lt[id] - lse, TOL,
 		    "%s: top[%d] logprob", where, j);
 	}
-	CHECK_NEAR(c->lse, lse, TOL * (1 + fabs(lse)), "%s: lse", where);
-	CHECK_NEAR(c->entropy, ref_entropy(r->lt, V), TOL, "%s: entropy",
+	CHECK_NEAR((double)c->lse, lse, TOL * (1 + fabs(lse)), "%s: lse", where);
+	CHECK_NEAR((double)c->entropy, ref_entropy(r->lt, V), TOL, "%s: entropy",
 	    where);
 	want = row == last ? 0 : ref_kl(r->lf, r->lt, V);
-	CHECK_NEAR(c->kl, want, TOL * (1 + want), "%s: kl", where);
+	CHECK_NEAR((double)c->kl, want, TOL * (1 + want), "%s: kl", where);
 	CHECK(c->final_top1 == ref_argmax(r->lf, V), "%s: final_top1 %d",
 	    where, c->final_top1);
 	want = ref_kl(r->lt, r->ll, V);
-	CHECK_NEAR(c->kl_other, want, TOL * (1 + want), "%s: kl_other",
+	CHECK_NEAR((double)c->kl_other, want, TOL * (1 + want), "%s: kl_other",
 	    where);
 	if (row % 2 == 0 && row != last)
 		CHECK(c->kl_other > 1e-3f, "%s: kl_other %g: the translator "
@@ -371,7 +371,7 @@ check_cell(struct ref *r, const struct gpt2 *m, const struct lens *ln,
 
 	/* Any token's logit, and its parts. */
 	id = (pos * 7919 + row * 104729) % V;
-	CHECK_NEAR(lens_token_logit(ln, s, row, pos, id), r->lt[id],
+	CHECK_NEAR((double)lens_token_logit(ln, s, row, pos, id), r->lt[id],
 	    TOL * (1 + fabs(r->lt[id])), "%s: token %d logit", where, id);
 	for (k = 0; k < 2; k++) {
 		id = k == 0 ? top[0].id : id;
@@ -702,12 +702,12 @@ check_convert_mode(const struct gpt2 *m, const char *py, const char *script,
 		tuned_translator(tu, 2 * i, &w, &b);
 		for (k = 0; k < C * C; k++) {
 			want = sin(k * 0.37 + i) * 0.1;
-			CHECK_NEAR(w[k], want, tol, "%s: translator %d w[%d]",
+			CHECK_NEAR((double)w[k], want, tol, "%s: translator %d w[%d]",
 			    name, i, k);
 		}
 		for (o = 0; o < C; o++) {
 			want = f16 ? 0.0 : cos(o * 0.61 + i);
-			CHECK_NEAR(b[o], want, tol, "%s: translator %d b[%d]",
+			CHECK_NEAR((double)b[o], want, tol, "%s: translator %d b[%d]",
 			    name, i, o);
 		}
 	}
