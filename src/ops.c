@@ -23,6 +23,7 @@
 #include <cblas.h>
 #include <math.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <stdint.h>
 #include <string.h>
@@ -110,12 +111,18 @@ ops_cvt4d(v4d *lo, v4d *hi, const v8f *v)
 	    (*v)[7] }), v4d);
 }
 
-/* The pool: threads 1..n-1 wait for a generation to run fn(arg, i, n). */
+/*
+ * The pool: threads 1..n-1 wait for a new generation to run fn(arg, i, n).
+ * Kernels come back to back (a forward pass is some 60 of them), so a
+ * waiting thread spins a few microseconds before it sleeps.
+ */
+#define OPS_SPIN	4000
 static struct {
 	pthread_mutex_t	 region;	/* one parallel region at a time */
 	pthread_mutex_t	 lock;
 	pthread_cond_t	 go, done;
-	int		 started, n, gen, busy, quit;
+	int		 started, n;
+	atomic_int	 gen, busy, quit;
 	ops_task_fn	*fn;
 	void		*arg;
 	pthread_t	 th[OPS_MAXTHREADS];
@@ -129,26 +136,51 @@ static struct {
 static pthread_once_t	ops_once = PTHREAD_ONCE_INIT;
 static _Thread_local int ops_inside;
 
+static void
+ops_pause(void)
+{
+#if defined(__x86_64__) || defined(__i386__)
+	__builtin_ia32_pause();
+#endif
+}
+
+/* Waits until *v != old (want_ne) or *v == old (!want_ne). */
+static void
+ops_wait(atomic_int *v, int old, int want_ne, pthread_cond_t *cond)
+{
+	int	i;
+
+	for (i = 0; i < OPS_SPIN; i++) {
+		if ((atomic_load(v) != old) == want_ne ||
+		    atomic_load(&ops_pool.quit))
+			return;
+		ops_pause();
+	}
+	pthread_mutex_lock(&ops_pool.lock);
+	while ((atomic_load(v) != old) != want_ne &&
+	    !atomic_load(&ops_pool.quit))
+		pthread_cond_wait(cond, &ops_pool.lock);
+	pthread_mutex_unlock(&ops_pool.lock);
+}
+
 static void *
 ops_worker(void *arg)
 {
 	int	i = (int)(intptr_t)arg, gen = 0;
 
 	ops_inside = 1;
-	pthread_mutex_lock(&ops_pool.lock);
 	for (;;) {
-		while (!ops_pool.quit && ops_pool.gen == gen)
-			pthread_cond_wait(&ops_pool.go, &ops_pool.lock);
-		if (ops_pool.quit)
+		ops_wait(&ops_pool.gen, gen, 1, &ops_pool.go);
+		if (atomic_load(&ops_pool.quit))
 			break;
-		gen = ops_pool.gen;
-		pthread_mutex_unlock(&ops_pool.lock);
+		gen = atomic_load(&ops_pool.gen);
 		ops_pool.fn(ops_pool.arg, i, ops_pool.n);
-		pthread_mutex_lock(&ops_pool.lock);
-		if (--ops_pool.busy == 0)
+		if (atomic_fetch_sub(&ops_pool.busy, 1) == 1) {
+			pthread_mutex_lock(&ops_pool.lock);
 			pthread_cond_signal(&ops_pool.done);
+			pthread_mutex_unlock(&ops_pool.lock);
+		}
 	}
-	pthread_mutex_unlock(&ops_pool.lock);
 	return NULL;
 }
 
@@ -158,7 +190,7 @@ ops_pool_start(int n)
 	int	i;
 
 	ops_pool.n = n < 1 ? 1 : n > OPS_MAXTHREADS ? OPS_MAXTHREADS : n;
-	ops_pool.quit = 0;
+	atomic_store(&ops_pool.quit, 0);
 	for (i = 1; i < ops_pool.n; i++) {
 		if (pthread_create(&ops_pool.th[i], NULL, ops_worker,
 		    (void *)(intptr_t)i) != 0) {
@@ -175,7 +207,7 @@ ops_pool_stop(void)
 	int	i;
 
 	pthread_mutex_lock(&ops_pool.lock);
-	ops_pool.quit = 1;
+	atomic_store(&ops_pool.quit, 1);
 	pthread_cond_broadcast(&ops_pool.go);
 	pthread_mutex_unlock(&ops_pool.lock);
 	for (i = 1; i < ops_pool.n; i++)
@@ -204,20 +236,18 @@ ops_parallel(ops_task_fn *fn, void *arg)
 		fn(arg, 0, 1);
 		return;
 	}
-	pthread_mutex_lock(&ops_pool.lock);
 	ops_pool.fn = fn;
 	ops_pool.arg = arg;
-	ops_pool.busy = ops_pool.n - 1;
-	ops_pool.gen++;
+	atomic_store(&ops_pool.busy, ops_pool.n - 1);
+	atomic_fetch_add(&ops_pool.gen, 1);
+	/* Under the lock: a worker between its test and its wait hears it. */
+	pthread_mutex_lock(&ops_pool.lock);
 	pthread_cond_broadcast(&ops_pool.go);
 	pthread_mutex_unlock(&ops_pool.lock);
 	ops_inside = 1;
 	fn(arg, 0, ops_pool.n);
 	ops_inside = 0;
-	pthread_mutex_lock(&ops_pool.lock);
-	while (ops_pool.busy > 0)
-		pthread_cond_wait(&ops_pool.done, &ops_pool.lock);
-	pthread_mutex_unlock(&ops_pool.lock);
+	ops_wait(&ops_pool.busy, 0, 0, &ops_pool.done);
 	pthread_mutex_unlock(&ops_pool.region);
 }
 
