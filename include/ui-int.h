@@ -52,6 +52,7 @@ struct ui_snap {
 	struct lens_top	*tops;		/* (nrows, T, top_k) */
 	float		 logit_lo;	/* range of the final top-1's logit */
 	float		 logit_hi;
+	int		 tuned;		/* decoded through the tuned lens */
 	int		 ntrack;
 	int		*track;		/* (ntrack) tracked token ids */
 	float		*track_logit;	/* (ntrack, nrows, T) */
@@ -88,6 +89,8 @@ struct ui {
 	int			 delta;		/* metric minus the row below */
 	int			 mask;		/* hide copies of input tokens */
 	int			 view;		/* enum ui_view */
+	struct tuned		*tuned;		/* --tuned, or NULL */
+	int			 use_tuned;	/* decode through it */
 
 	/* Tracked tokens (the snapshot has their values). */
 	int			 track[UI_TRACK_MAX];
@@ -151,6 +154,7 @@ struct ui {
 	int			 req_metric;
 	int			 req_track[UI_TRACK_MAX];
 	int			 req_ntrack;
+	int			 req_tuned;
 	char			*done_msg;	/* what the export did */
 	unsigned		 run_gen;	/* worker: the state's run, 0 */
 	struct ui_attrib	 req_attrib;	/* wanted: gen 0 for none */

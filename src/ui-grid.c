@@ -279,6 +279,8 @@ ui_grid_legend_flags(struct ui *u)
 
 	if (u->mask)
 		printw("  mask");
+	if (u->snap != NULL && u->snap->tuned)
+		printw("  tuned");
 	if (u->metric == UI_METRIC_TRACK && u->ntrack > 0) {
 		text = ui_token_text(u, u->track[u->track_cur]);
 		printw("  tracking %s", text);

@@ -32,6 +32,7 @@
 #include "report.h"
 #include "session.h"
 #include "tok.h"
+#include "tuned.h"
 #include "ui.h"
 #include "ui-int.h"
 #include "ui-keys.h"
@@ -160,7 +161,8 @@ ui_value(const struct ui *u, int row, int pos, float *v)
 		return (ui_track_value(u, u->track[u->track_cur], row, pos, v,
 		    &logit));
 	case UI_METRIC_TUNED_KL:
-		return (0);	/* no tuned lens in this build */
+		*v = c->kl_other;
+		return (u->snap->tuned && !isnan(*v));
 	case UI_METRIC_PROB:
 		if ((t = ui_shown_top(u, row, pos)) == NULL)
 			return (0);
@@ -324,6 +326,7 @@ ui_worker_run(struct ui *u)
 	int		*ids, T = u->req_T, sub = u->req_sub, r;
 	int		 from = u->req_from, to = u->req_to;
 	int		 track[UI_TRACK_MAX], ntrack = u->req_ntrack;
+	const struct tuned *tuned = u->req_tuned ? u->tuned : NULL;
 
 	ids = xreallocarray(NULL, T, sizeof *ids);
 	memcpy(ids, u->req_ids, T * sizeof *ids);
@@ -335,11 +338,15 @@ ui_worker_run(struct ui *u)
 	u->run_gen = 0;		/* the state is being rewritten */
 	pthread_mutex_unlock(&u->lock);
 
+	if (lens_tuned(u->lens) != tuned)
+		lens_set_tuned(u->lens, tuned);
+
 	r = lens_run(u->lens, u->state, ids, T, sub, from, to, &u->cancel,
 	    ui_progress, u);
 	if (r >= 0) {
 		s = ui_snap_take(u, ids, T, sub);
 		ui_snap_track(u, s, track, ntrack);
+		s->tuned = tuned != NULL;
 		s->gen = gen;
 		u->run_sub = sub;
 	}
@@ -426,7 +433,8 @@ ui_worker_attrib(struct ui *u)
 	pthread_mutex_unlock(&u->lock);
 	a->nparts = attrib_nparts(a->row);
 	a->parts = xreallocarray(NULL, a->nparts, sizeof *a->parts);
-	a->logit = attrib_logit(u->opts->model, u->state, NULL, a->row,
+	a->logit = attrib_logit(u->opts->model, u->state, lens_tuned(u->lens),
+	    a->row,
 	    a->pos, a->id, a->parts, &a->bias);
 	pthread_mutex_lock(&u->lock);
 	ui_attrib_free(u->attrib_posted);
@@ -499,6 +507,7 @@ ui_submit(struct ui *u)
 	u->req_sub = u->sublayers;
 	memcpy(u->req_track, u->track, sizeof u->req_track);
 	u->req_ntrack = u->ntrack;
+	u->req_tuned = u->use_tuned;
 	u->req_from = u->col_off;
 	u->req_to = u->col_off + u->layout.vis_cols;
 	if (u->req_to > u->req_T)
@@ -938,7 +947,7 @@ ui_metric_ok(const struct ui *u, int m)
 	if (m == UI_METRIC_TRACK)
 		return (u->ntrack > 0);
 	if (m == UI_METRIC_TUNED_KL)
-		return (0);
+		return (u->use_tuned);
 	return (1);
 }
 
@@ -1129,7 +1138,7 @@ ui_session_fill(const struct ui *u, struct session *s)
 	s->sublayers = u->sublayers;
 	s->delta = u->delta;
 	s->mask = u->mask;
-	s->tuned = 0;
+	s->tuned = u->use_tuned;
 }
 
 /*
@@ -1168,6 +1177,8 @@ ui_session_apply(struct ui *u, const struct session *s, const char *path,
 	u->ntrack = (int)s->ntracked;
 	memcpy(u->track, s->tracked, s->ntracked * sizeof *u->track);
 	u->track_cur = 0;
+	if (s->tuned == 1 && u->tuned != NULL)
+		u->use_tuned = 1;
 	if (!ui_metric_ok(u, m))
 		m = UI_METRIC_PROB;
 	u->metric = m;
@@ -1181,6 +1192,8 @@ ui_session_apply(struct ui *u, const struct session *s, const char *path,
 		u->delta = s->delta;
 	if (s->mask != -1)
 		u->mask = s->mask;
+	if (s->tuned != -1)
+		u->use_tuned = s->tuned && u->tuned != NULL;
 	u->want_row = row;
 	u->want_pos = s->pos;
 	if (row == -1 && s->pos >= 0)
@@ -1402,7 +1415,15 @@ ui_action_tool(struct ui *u, int a)
 		ui_step(u);
 		break;
 	case UI_A_TUNED:
-		ui_say(u, "no tuned lens in this build");
+		if (u->tuned == NULL) {
+			ui_say(u, "no tuned lens loaded (--tuned FILE)");
+			break;
+		}
+		u->use_tuned = !u->use_tuned;
+		if (!u->use_tuned && u->metric == UI_METRIC_TUNED_KL)
+			u->metric = UI_METRIC_KL;
+		ui_say(u, "%s lens", u->use_tuned ? "tuned" : "logit");
+		ui_submit(u);
 		break;
 	case UI_A_SAVE:
 		ui_ask_start(u, UI_ASK_SAVE, ui_session_default(u));
@@ -2011,6 +2032,7 @@ ui_done(struct ui *u)
 	free(u->done_msg);
 	ui_attrib_free(u->attrib);
 	ui_attrib_free(u->attrib_posted);
+	tuned_free(u->tuned);
 	ui_edit_free(&u->edit);
 	ui_edit_free(&u->search);
 	ui_keys_free(u->keys);
@@ -2080,6 +2102,14 @@ ui_run(const struct ui_opts *o, char **cause)
 		return (-1);
 	if (ui_init(&u, o, cause) != 0)
 		return (-1);
+	if (o->tuned_path != NULL) {
+		if ((u.tuned = tuned_load(o->tuned_path, o->model,
+		    cause)) == NULL) {
+			ui_done(&u);
+			return (-1);
+		}
+		u.use_tuned = 1;
+	}
 	if (o->session_path != NULL &&
 	    ui_session_open(&u, o->session_path, cause) != 0) {
 		ui_done(&u);
