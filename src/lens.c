@@ -11,6 +11,11 @@
  *
  * Threads: the sgemm and then the reductions of a batch (one top-k pass
  * and one fused pass per cell, cells taken in turn) run on ops's pool.
+ *
+ * A tuned lens translates a row's residual before ln_f. Its batches then
+ * also decode the translated rows' plain residuals in a second sgemm, for
+ *     KL(P_tuned || P_logit) = sum pt xt - lse(xt) - sum pt xl + lse(xl).
+ * Without one, nothing of this runs.
  */
 #include "config.h"
 
@@ -68,6 +73,12 @@ struct lens {
 
 	struct lens_thread		 th[OPS_MAXTHREADS];
 	struct lens_work		 work;
+
+	const struct tuned		*tuned;
+	float				*x2;	/* (LENS_BATCH, C) plain */
+	float				*logits2;/* (LENS_BATCH, V) plain */
+	int				*other;	/* (LENS_BATCH) row in logits2 */
+	float				*tp[OPS_MAXTHREADS]; /* (V) P_tuned */
 };
 
 struct lens *
@@ -128,6 +139,13 @@ lens_free(struct lens *ln)
 	free(ln->x);
 	free(ln->hf);
 	free(ln->jobs);
+	if (ln->logits2 != NULL) {
+		for (i = 0; i < OPS_MAXTHREADS; i++)
+			free(ln->tp[i]);
+		xbigfree(ln->logits2, ln->logitbytes);
+		free(ln->x2);
+		free(ln->other);
+	}
 	free(ln);
 }
 
@@ -187,14 +205,39 @@ lens_top(const struct lens *ln, int row, int pos)
 	return &ln->tops[lens_index(ln, row, pos) * ln->k];
 }
 
-/* ln_f(resid[row][pos]) into out (C). */
+/* ln_f(resid[row][pos]) into out (C): the plain logit lens. */
+static void
+lens_norm_plain(const struct lens *ln, const struct gpt2_state *s,
+    float *out, int row, int pos)
+{
+	const float	*r = gpt2_resid(s, row) + (size_t)pos * ln->c->n_embd;
+
+	ops_layernorm(out, r, gpt2_lnf_g(ln->m), gpt2_lnf_b(ln->m), 1,
+	    ln->c->n_embd, ln->c->eps);
+}
+
+/* Has row a translator of the tuned lens set? */
+static int
+lens_translated(const struct lens *ln, int row)
+{
+	return ln->tuned != NULL &&
+	    tuned_translator(ln->tuned, row, NULL, NULL) >= 0;
+}
+
+/* ln_f(resid[row][pos]) into out (C), translated first if tuned. */
 static void
 lens_norm(const struct lens *ln, const struct gpt2_state *s, float *out,
     int row, int pos)
 {
 	const float	*r = gpt2_resid(s, row) + (size_t)pos * ln->c->n_embd;
 
-	ops_layernorm(out, r, gpt2_lnf_g(ln->m), gpt2_lnf_b(ln->m), 1,
+	if (!lens_translated(ln, row)) {
+		lens_norm_plain(ln, s, out, row, pos);
+		return;
+	}
+	tuned_apply(ln->tuned, row, r, out, 1);
+	/* In place: layernorm takes the statistics first. */
+	ops_layernorm(out, out, gpt2_lnf_g(ln->m), gpt2_lnf_b(ln->m), 1,
 	    ln->c->n_embd, ln->c->eps);
 }
 
@@ -256,6 +299,7 @@ lens_reduce(struct lens *ln, struct lens_thread *th, const float *x,
 	}
 	cell->lse = (float)st.lse;
 	cell->entropy = (float)(st.lse - st.ex);
+	cell->kl_other = ln->tuned != NULL ? 0.0f : NAN;	/* lens_other */
 	if (row == last) {
 		/* The final row: keep its probabilities for the block. */
 		ops_softmax(ln->pf + (size_t)bpos * V, x, V, st.lse);
@@ -314,6 +358,63 @@ lens_reduce_all(struct lens *ln, const struct lens_job *jobs, int n,
 		ops_parallel(lens_work_part, ln);
 }
 
+/* Part i: kl_other of the translated cells of the current work. */
+static void
+lens_other_part(void *arg, int i, int n)
+{
+	struct lens		*ln = arg;
+	struct lens_work	*w = &ln->work;
+	const size_t		 V = (size_t)ln->c->n_vocab;
+	const float		*xt, *xl;
+	struct lens_cell	*cell;
+	struct ops_stats	 st, sl;
+	int			 j;
+
+	while ((j = atomic_fetch_add(&w->next, 1)) < w->n) {
+		if (ln->other[j] < 0)
+			continue;
+		xt = w->logits + (size_t)j * V;
+		xl = ln->logits2 + (size_t)ln->other[j] * V;
+		cell = &ln->cells[lens_index(ln, w->jobs[j].row,
+		    w->jobs[j].pos)];
+		ops_row_stats(&st, xt, NULL, (int)V);
+		ops_softmax(ln->tp[i], xt, (int)V, st.lse);
+		ops_row_stats(&sl, xl, ln->tp[i], (int)V);
+		cell->kl_other = (float)(st.ex - st.lse - sl.dotf + sl.lse);
+		if (cell->kl_other < 0.0f)	/* rounding below 0 */
+			cell->kl_other = 0.0f;
+	}
+}
+
+/*
+ * kl_other of jobs[0..n), whose tuned logits are in ln->logits: decodes the
+ * translated rows' plain residuals in one more matrix product.
+ */
+static void
+lens_other(struct lens *ln, const struct gpt2_state *s,
+    const struct lens_job *jobs, int n)
+{
+	const int	C = ln->c->n_embd, V = ln->c->n_vocab;
+	int		i, n2 = 0;
+
+	for (i = 0; i < n; i++) {
+		ln->other[i] = -1;
+		if (!lens_translated(ln, jobs[i].row))
+			continue;
+		lens_norm_plain(ln, s, ln->x2 + (size_t)n2 * C, jobs[i].row,
+		    jobs[i].pos);
+		ln->other[i] = n2++;
+	}
+	if (n2 == 0)
+		return;
+	ops_matmul_nt(ln->logits2, ln->x2, gpt2_wte(ln->m), n2, C, V);
+	ln->work.jobs = jobs;
+	ln->work.logits = ln->logits;
+	ln->work.n = n;
+	atomic_store(&ln->work.next, 0);
+	ops_parallel(lens_other_part, ln);
+}
+
 /* Decodes and reduces jobs[0..n) in one matrix product. */
 static void
 lens_batch(struct lens *ln, const struct gpt2_state *s,
@@ -333,6 +434,8 @@ lens_batch(struct lens *ln, const struct gpt2_state *s,
 	lens_reduce_all(ln, jobs, nf, ln->logits, p0, ids, T);
 	lens_reduce_all(ln, jobs + nf, n - nf, ln->logits + (size_t)nf * V,
 	    p0, ids, T);
+	if (ln->tuned != NULL)
+		lens_other(ln, s, jobs, n);
 	for (i = 0; i < n; i++)
 		ln->ok[lens_index(ln, jobs[i].row, jobs[i].pos)] = 1;
 }
@@ -434,4 +537,28 @@ lens_run(struct lens *ln, struct gpt2_state *s, const int *ids, int T,
 	free(order);
 	ln->len = T;
 	return from;
+}
+
+void
+lens_set_tuned(struct lens *ln, const struct tuned *t)
+{
+	const size_t	C = (size_t)ln->c->n_embd, V = (size_t)ln->c->n_vocab;
+	int		i;
+
+	if (t != NULL && ln->logits2 == NULL) {
+		ln->logits2 = xbigalloc(ln->logitbytes);
+		ln->x2 = xcalloc(LENS_BATCH * C, sizeof *ln->x2);
+		ln->other = xcalloc(LENS_BATCH, sizeof *ln->other);
+		for (i = 0; i < OPS_MAXTHREADS; i++)
+			ln->tp[i] = xcalloc(V, sizeof *ln->tp[i]);
+	}
+	ln->tuned = t;
+	lens_invalidate(ln, 0);
+	ln->len = 0;
+}
+
+const struct tuned *
+lens_tuned(const struct lens *ln)
+{
+	return ln->tuned;
 }
