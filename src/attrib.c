@@ -102,7 +102,8 @@ attrib_logit(const struct gpt2 *m, const struct gpt2_state *s,
     double *bias)
 {
 	const struct gpt2_config	*cfg = gpt2_config(m);
-	const float			*g = gpt2_lnf_g(m), *b = gpt2_lnf_b(m);
+	const float			*g = gpt2_lnf_g(m);
+	const float			*b = gpt2_lnf_b(m);
 	const float			*w, *tw = NULL, *tb = NULL;
 	const int			 C = cfg->n_embd;
 	double				*gw, *p, *q, *h, sgw = 0, cb = 0;

@@ -47,8 +47,9 @@ tuned_convert(const struct st_tensor *t, float *out, const char *path,
 		ops_bf16_to_f32(out, t->data, (size_t)t->nelem);
 		break;
 	default:
-		return util_fail(cause, "%s: tensor '%s' has dtype %s, expected "
-		    "F32, F16 or BF16", path, t->name, st_dtype_name(t->dtype));
+		return util_fail(cause, "%s: tensor '%s' has dtype %s, "
+		    "expected F32, F16 or BF16", path, t->name,
+		    st_dtype_name(t->dtype));
 	}
 	for (i = 0; i < (size_t)t->nelem; i++) {
 		if (!isfinite(out[i]))
