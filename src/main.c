@@ -26,6 +26,7 @@
 #include "ops.h"
 #include "report.h"
 #include "tok.h"
+#include "tuned.h"
 #include "ui.h"
 #include "ui-keys.h"
 #include "util.h"
@@ -36,12 +37,13 @@
 
 enum {
 	OPT_NO_MOUSE = 256, OPT_COLOR, OPT_ASCII, OPT_TRUNCATE, OPT_THREADS,
-	OPT_PRINT_CONFIG, OPT_DOWNLOAD, OPT_LIST_KEYS
+	OPT_PRINT_CONFIG, OPT_DOWNLOAD, OPT_LIST_KEYS, OPT_TUNED
 };
 
 struct args {
 	const char		*model;
 	const char		*download;
+	const char		*tuned;
 	int			 list_keys;	/* 1 text, 2 mdoc */
 	const char		*config;
 	int			 print;
@@ -76,6 +78,7 @@ static const struct option longopts[] = {
 	{ "print-config", no_argument,	     NULL, OPT_PRINT_CONFIG },
 	{ "download",	  required_argument, NULL, OPT_DOWNLOAD },
 	{ "list-keys",	  optional_argument, NULL, OPT_LIST_KEYS },
+	{ "tuned",	  required_argument, NULL, OPT_TUNED },
 	{ "help",	  no_argument,	     NULL, 'h' },
 	{ "version",	  no_argument,	     NULL, 'V' },
 	{ NULL, 0, NULL, 0 }
@@ -101,6 +104,8 @@ usage(FILE *f)
 "  -s, --sublayers        also decode the residual after each attention\n"
 "                         sub-block (rows h.N.attn)\n"
 "  -t, --tokenize         print the prompt's token ids and exit\n"
+"      --tuned=FILE       decode through a tuned lens's translators (a\n"
+"                         safetensors file, see logitlens(1))\n"
 "      --truncate         keep the last n_ctx tokens of a longer prompt\n"
 "      --threads=N        BLAS threads (default: all cores)\n"
 "  -c, --config=FILE      configuration file (default\n"
@@ -262,6 +267,9 @@ args_parse(struct args *a, int argc, char **argv)
 			break;
 		case OPT_DOWNLOAD:
 			a->download = optarg;
+			break;
+		case OPT_TUNED:
+			a->tuned = optarg;
 			break;
 		case OPT_LIST_KEYS:
 			if (optarg != NULL && strcmp(optarg, "mdoc") != 0)
@@ -474,6 +482,7 @@ run_print(const struct args *a, const struct cfg *cfg, struct gpt2 *m,
 {
 	struct gpt2_state	*s;
 	struct lens		*ln;
+	struct tuned		*tuned;
 	struct report		 r;
 	char			*cause;
 	int			*ids, T;
@@ -481,6 +490,12 @@ run_print(const struct args *a, const struct cfg *cfg, struct gpt2 *m,
 	ids = prompt_ids(a, tok, gpt2_config(m), &T);
 	s = gpt2_state_new(m);
 	ln = lens_new(m, a->top_k ? a->top_k : cfg->top_k);
+	tuned = NULL;
+	if (a->tuned != NULL) {
+		if ((tuned = tuned_load(a->tuned, m, &cause)) == NULL)
+			die_cause(EXIT_INPUT, cause);
+		lens_set_tuned(ln, tuned);
+	}
 	if (lens_run(ln, s, ids, T, a->sublayers || cfg->sublayers, 0, 0,
 	    NULL, NULL, NULL) < 0)
 		die(EXIT_INPUT, "the lens was interrupted");
@@ -508,6 +523,7 @@ run_print(const struct args *a, const struct cfg *cfg, struct gpt2 *m,
 	    &cause) != 0)
 		die(EXIT_INPUT, "standard output: %s", cause);
 	lens_free(ln);
+	tuned_free(tuned);
 	gpt2_state_free(s);
 	free(ids);
 }

@@ -113,6 +113,9 @@ report_json_cell(const struct report *r, int row, int pos)
 		    report_json_real(c->next_prob));
 		json_object_set_new(o, "next_rank", json_integer(c->next_rank));
 	}
+	if (lens_tuned(r->lens) != NULL)
+		json_object_set_new(o, "kl_logit_lens",
+		    report_json_real(c->kl_other));
 	return o;
 }
 
@@ -153,6 +156,8 @@ report_json(const struct report *r)
 	}
 	root = json_object();
 	json_object_set_new(root, "model", m);
+	json_object_set_new(root, "lens", json_string(lens_tuned(r->lens) ?
+	    "tuned" : "logit"));
 	if (r->note != NULL)
 		json_object_set_new(root, "note", report_json_str(
 		    report_utf8(r->note)));

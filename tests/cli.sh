@@ -109,5 +109,34 @@ echo '{"n_layer": 3,' >"$tmp/garbage/config.json"
 expect 2 "$tmp/garbage/config.json:.*not valid JSON" \
     "$bin" -m "$tmp/garbage" --print x
 
+# --tuned: zero translators decode exactly as the plain lens.
+python3 -c 'import json, struct, sys
+L, C = 3, 32
+hdr, off = {}, 0
+for i in range(L):
+    for name, shape in (("weight", [C, C]), ("bias", [C])):
+        n = 4 * (C * C if name == "weight" else C)
+        hdr["translators.%d.%s" % (i, name)] = {"dtype": "F32",
+            "shape": shape, "data_offsets": [off, off + n]}
+        off += n
+h = json.dumps(hdr).encode()
+h += b" " * (-len(h) % 8)
+open(sys.argv[1], "wb").write(struct.pack("<Q", len(h)) + h + bytes(off))' \
+    "$tmp/tuned.safetensors"
+"$bin" -m "$dir" -p -f json "The quick brown fox" >"$tmp/plain.json" 2>/dev/null
+expect 0 '' "$bin" -m "$dir" -p -f json --tuned "$tmp/tuned.safetensors" \
+    "The quick brown fox"
+python3 -c 'import json, sys
+a, b = json.load(open(sys.argv[1])), json.load(open(sys.argv[2]))
+assert a["lens"] == "logit" and b["lens"] == "tuned", "lens names"
+for ra, rb in zip(a["rows"], b["rows"]):
+    for ca, cb in zip(ra["cells"], rb["cells"]):
+        assert [t["id"] for t in ca["top"]] == [t["id"] for t in cb["top"]]
+        assert abs(ca["entropy"] - cb["entropy"]) < 1e-5
+        assert 0 <= cb["kl_logit_lens"] < 1e-4, cb["kl_logit_lens"]
+        assert "kl_logit_lens" not in ca' "$tmp/plain.json" "$tmp/out" &&
+    ok || bad "--tuned with zero translators differs from the plain lens"
+expect 2 "tuned.bad" "$bin" -m "$dir" -p --tuned "$tmp/tuned.bad" x
+
 echo "$pass passed, $fail failed"
 [ $fail -eq 0 ]
