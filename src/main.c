@@ -707,10 +707,15 @@ main(int argc, char **argv)
 	}
 	if ((m = gpt2_load(dir, &cause)) == NULL)
 		die_cause(EXIT_INPUT, cause);
-	if (tok_vocab_size(tok) > gpt2_config(m)->n_vocab)
-		die(EXIT_INPUT, "%s/vocab.json: %d tokens, more than the "
+	if (tok_vocab_size(tok) > gpt2_config(m)->n_vocab) {
+		/* Freed first: LeakSanitizer sees m as lost once unused. */
+		cause = xasprintf("%s/vocab.json: %d tokens, more than the "
 		    "model's vocabulary of %d", dir, tok_vocab_size(tok),
 		    gpt2_config(m)->n_vocab);
+		gpt2_free(m);
+		tok_free(tok);
+		die_cause(EXIT_INPUT, cause);
+	}
 	if (interactive)
 		run_explorer(&a, cfg, m, tok, note);
 	else {
