@@ -180,6 +180,26 @@ bench_edit(struct lens *ln, struct gpt2_state *s, const int *ids, int T,
 	return bench_median(t, bench_runs);
 }
 
+/* RssAnon and RssFile of /proc/self/status in MB (Linux), else -1. */
+static void
+bench_rss_parts(double *anon, double *file)
+{
+	FILE	*f;
+	char	 line[256];
+	long	 kb;
+
+	*anon = *file = -1;
+	if ((f = fopen("/proc/self/status", "r")) == NULL)
+		return;
+	while (fgets(line, sizeof line, f) != NULL) {
+		if (sscanf(line, "RssAnon: %ld", &kb) == 1)
+			*anon = kb / 1024.0;
+		else if (sscanf(line, "RssFile: %ld", &kb) == 1)
+			*file = kb / 1024.0;
+	}
+	fclose(f);
+}
+
 static double
 bench_rss_mb(void)
 {
@@ -210,7 +230,7 @@ main(int argc, char **argv)
 	char				*cause, *p, *ep;
 	double				 t0, startup, load, gflops, fl, ffl;
 	double				 append, edit, first, rss, big = 0;
-	double				 wbytes;
+	double				 wbytes, anon, file;
 	int				*ids, Ts[BENCH_MAXT] = { 16, 64, 256 };
 	int				 nT = 3, ch, i, doR = 1, threads = 0;
 
@@ -281,6 +301,7 @@ main(int argc, char **argv)
 		big = util_now() - t0;
 	}
 	rss = bench_rss_mb();
+	bench_rss_parts(&anon, &file);
 	/* After the peak RSS: its 1024 x V outputs are no part of the lens. */
 	gflops = bench_sgemm(m, 1024);
 	wbytes = 4.0 * c->n_embd * ((double)c->n_vocab + c->n_ctx +
@@ -309,8 +330,9 @@ main(int argc, char **argv)
 	    startup * 1e3, load * 1e3);
 	if (doR)
 		printf("full lens at T=%d: %.0f ms\n", c->n_ctx, big * 1e3);
-	printf("peak RSS %.0f MB; weights %.0f MB (+%.0f MB)\n", rss,
-	    wbytes / 1048576, rss - wbytes / 1048576);
+	printf("peak RSS %.0f MB; weights %.0f MB (+%.0f MB); now: anonymous "
+	    "%.0f MB, file-backed %.0f MB\n", rss, wbytes / 1048576, rss -
+	    wbytes / 1048576, anon, file);
 
 	if (json != NULL) {
 		if ((f = fopen(json, "w")) == NULL) {
@@ -339,8 +361,10 @@ main(int argc, char **argv)
 		fprintf(f, "],\n \"append_T64_s\": %.6f, \"edit_first_T64_s\": "
 		    "%.6f,\n \"edit_first_batch_s\": %.6f, \"startup_s\": "
 		    "%.6f, \"load_s\": %.6f,\n \"full_nctx_s\": %.6f, "
-		    "\"peak_rss_mb\": %.1f, \"weights_mb\": %.1f}\n", append,
-		    edit, first, startup, load, big, rss, wbytes / 1048576);
+		    "\"peak_rss_mb\": %.1f, \"weights_mb\": %.1f,\n "
+		    "\"rss_anon_mb\": %.1f, \"rss_file_mb\": %.1f}\n", append,
+		    edit, first, startup, load, big, rss, wbytes / 1048576,
+		    anon, file);
 		fclose(f);
 	}
 	lens_free(ln);

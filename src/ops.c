@@ -373,85 +373,120 @@ ops_matmul_nt(float *out, const float *inp, const float *w, int T, int C,
 	ops_parallel(ops_mm_part, &a);
 }
 
-/* Softmax in place over the first n of a row, the rest set to zero. */
-static void
-ops_softmax_causal(float *row, int n, int len)
+/* Softmax in place over a row of n scores. */
+OPS_CLONES static void
+ops_softmax_row(float *row, int n)
 {
-	float	max = row[0], sum = 0.0f;
-	int	i;
+	v8f	v, mv, sv = { 0 };
+	float	max = row[0], sum = 0.0f, inv;
+	int	i, j;
 
-	for (i = 1; i < n; i++)
+	i = 0;
+	if (n >= 8) {
+		memcpy(&mv, row, sizeof mv);
+		for (i = 8; i + 8 <= n; i += 8) {
+			memcpy(&v, row + i, sizeof v);
+			mv = (v8f)(((v8i)mv & ~(v > mv)) | ((v8i)v & (v > mv)));
+		}
+		for (j = 0; j < 8; j++)
+			max = mv[j] > max ? mv[j] : max;
+	}
+	for (; i < n; i++)
 		max = row[i] > max ? row[i] : max;
-	for (i = 0; i < n; i++) {
+	for (i = 0; i + 8 <= n; i += 8) {
+		memcpy(&v, row + i, sizeof v);
+		v -= max;
+		ops_exp8(&v);
+		sv += v;
+		memcpy(row + i, &v, sizeof v);
+	}
+	for (j = 0; j < 8; j++)
+		sum += sv[j];
+	for (; i < n; i++) {
 		row[i] = expf(row[i] - max);
 		sum += row[i];
 	}
+	inv = 1.0f / sum;
 	for (i = 0; i < n; i++)
-		row[i] /= sum;
-	for (; i < len; i++)
-		row[i] = 0.0f;
+		row[i] *= inv;
+}
+
+/* o (n) += a * v (n). */
+OPS_CLONES static void
+ops_axpy(float *o, float a, const float *v, int n)
+{
+	v8f	x, y;
+	int	i;
+
+	for (i = 0; i + 8 <= n; i += 8) {
+		memcpy(&x, o + i, sizeof x);
+		memcpy(&y, v + i, sizeof y);
+		x += a * y;
+		memcpy(o + i, &x, sizeof x);
+	}
+	for (; i < n; i++)
+		o[i] += a * v[i];
 }
 
 struct ops_att {
-	float		*out, *att;
+	float		*out;
 	const float	*q, *k, *v;
 	int		 ldq, ldkv, t0, T, C, NH;
 	float		 scale;
 };
 
+#define OPS_ATT_BLOCK	32
+
 /*
- * out (nq, hs) of head h = att (nq, T) @ v (T, hs), each query over its own
- * keys only (a NaN in a later position's value must not leak). Queries go
- * by blocks of absolute positions [32b, 32b + 32): one sgemm over the keys
- * [0, 32b] that all of them see, then each adds its keys past those. A
- * position's sums do not depend on t0, so incremental runs equal full ones.
+ * Head h for the queries at absolute positions [p0, p1), one block: the
+ * scores over keys [0, p1) into att (p1 - p0, p1), each row's softmax over
+ * its own keys, then out = att @ v: one sgemm over the keys [0, K0) that all
+ * rows see, and each row adds its keys past those. Masked keys are never
+ * read, so a NaN in a later position cannot leak, and a position's sums do
+ * not depend on t0: incremental runs equal full ones.
  */
 static void
-ops_att_v(const struct ops_att *a, const float *att, int h)
+ops_att_block(const struct ops_att *a, float *att, int h, int p0, int p1)
 {
-	const int	 hs = a->C / a->NH, B = 32;
-	const float	*v = a->v + h * hs, *ar, *vj;
-	float		*o;
-	int		 p0, p1, p, j, c, K0;
+	const int	 hs = a->C / a->NH, K0 = p0 / OPS_ATT_BLOCK *
+			    OPS_ATT_BLOCK + 1;
+	const float	*v = a->v + h * hs;
+	float		*o, *ar;
+	int		 p, j;
 
-	for (p0 = a->t0; p0 < a->T; p0 = p1) {
-		p1 = (p0 / B + 1) * B < a->T ? (p0 / B + 1) * B : a->T;
-		K0 = p0 / B * B + 1;
-		cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, p1 - p0,
-		    hs, K0, 1.0f, att + (size_t)(p0 - a->t0) * a->T, a->T, v,
-		    a->ldkv, 0.0f, a->out + (size_t)(p0 - a->t0) * a->C +
-		    h * hs, a->C);
-		for (p = p0; p < p1; p++) {
-			ar = att + (size_t)(p - a->t0) * a->T;
-			o = a->out + (size_t)(p - a->t0) * a->C + h * hs;
-			for (j = K0; j <= p; j++) {
-				vj = v + (size_t)j * a->ldkv;
-				for (c = 0; c < hs; c++)
-					o[c] += ar[j] * vj[c];
-			}
-		}
+	cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, p1 - p0, p1, hs,
+	    a->scale, a->q + (size_t)(p0 - a->t0) * a->ldq + h * hs, a->ldq,
+	    a->k + h * hs, a->ldkv, 0.0f, att, p1);
+	for (p = p0; p < p1; p++)
+		ops_softmax_row(att + (size_t)(p - p0) * p1, p + 1);
+	cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, p1 - p0, hs,
+	    K0, 1.0f, att, p1, v, a->ldkv, 0.0f, a->out + (size_t)(p0 -
+	    a->t0) * a->C + h * hs, a->C);
+	for (p = p0; p < p1; p++) {
+		ar = att + (size_t)(p - p0) * p1;
+		o = a->out + (size_t)(p - a->t0) * a->C + h * hs;
+		for (j = K0; j <= p; j++)
+			ops_axpy(o, ar[j], v + (size_t)j * a->ldkv, hs);
 	}
 }
 
-/* The heads of part i: att (nq, T) = scores, then probabilities. */
+/* The heads of part i, by blocks of absolute positions. */
 static void
 ops_att_part(void *arg, int i, int n)
 {
 	const struct ops_att	*a = arg;
-	int			 hs = a->C / a->NH, nq = a->T - a->t0, h0, h1;
-	int			 h, t;
+	const int		 B = OPS_ATT_BLOCK;
+	int			 h0, h1, h, p0, p1;
 	float			*att;
 
 	ops_part(i, n, a->NH, 1, &h0, &h1);
-	att = n == 1 ? a->att : ops_scratch(i, (size_t)nq * a->T);
+	att = ops_scratch(i, (size_t)B * a->T);
 	for (h = h0; h < h1; h++) {
-		cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, nq, a->T,
-		    hs, a->scale, a->q + h * hs, a->ldq, a->k + h * hs,
-		    a->ldkv, 0.0f, att, a->T);
-		for (t = 0; t < nq; t++)
-			ops_softmax_causal(att + (size_t)t * a->T,
-			    a->t0 + t + 1, a->T);
-		ops_att_v(a, att, h);
+		for (p0 = a->t0; p0 < a->T; p0 = p1) {
+			p1 = (p0 / B + 1) * B < a->T ? (p0 / B + 1) * B :
+			    a->T;
+			ops_att_block(a, att, h, p0, p1);
+		}
 	}
 }
 
@@ -460,9 +495,10 @@ ops_attention(float *out, const float *q, int ldq, const float *k,
     const float *v, int ldkv, float *att, int t0, int T, int C, int NH,
     float scale)
 {
-	struct ops_att	a = { out, att, q, k, v, ldq, ldkv, t0, T, C, NH,
-			    scale };
+	struct ops_att	a = { out, q, k, v, ldq, ldkv, t0, T, C, NH, scale };
 
+	/* att is not needed: each thread has a block's worth of its own. */
+	(void)att;
 	ops_parallel(ops_att_part, &a);
 }
 
