@@ -37,13 +37,14 @@
 
 enum {
 	OPT_NO_MOUSE = 256, OPT_COLOR, OPT_ASCII, OPT_TRUNCATE, OPT_THREADS,
-	OPT_PRINT_CONFIG, OPT_DOWNLOAD, OPT_LIST_KEYS, OPT_TUNED
+	OPT_PRINT_CONFIG, OPT_DOWNLOAD, OPT_LIST_KEYS, OPT_TUNED, OPT_SESSION
 };
 
 struct args {
 	const char		*model;
 	const char		*download;
 	const char		*tuned;
+	const char		*session;
 	int			 list_keys;	/* 1 text, 2 mdoc */
 	const char		*config;
 	int			 print;
@@ -79,6 +80,7 @@ static const struct option longopts[] = {
 	{ "download",	  required_argument, NULL, OPT_DOWNLOAD },
 	{ "list-keys",	  optional_argument, NULL, OPT_LIST_KEYS },
 	{ "tuned",	  required_argument, NULL, OPT_TUNED },
+	{ "session",	  required_argument, NULL, OPT_SESSION },
 	{ "help",	  no_argument,	     NULL, 'h' },
 	{ "version",	  no_argument,	     NULL, 'V' },
 	{ NULL, 0, NULL, 0 }
@@ -116,6 +118,8 @@ usage(FILE *f)
 "      --color=WHEN       always, never or auto (default; honours NO_COLOR)\n"
 "      --no-mouse         do not capture the mouse in the explorer\n"
 "      --list-keys        print the explorer's default key bindings\n"
+"      --session=FILE     open a saved explorer session (prompt, selection,\n"
+"                         tracked tokens, view); S saves it again\n"
 "      --ascii            draw with ASCII characters only\n"
 "  -h, --help             display this help and exit\n"
 "  -V, --version          output version information and exit\n"
@@ -270,6 +274,9 @@ args_parse(struct args *a, int argc, char **argv)
 			break;
 		case OPT_TUNED:
 			a->tuned = optarg;
+			break;
+		case OPT_SESSION:
+			a->session = optarg;
 			break;
 		case OPT_LIST_KEYS:
 			if (optarg != NULL && strcmp(optarg, "mdoc") != 0)
@@ -619,6 +626,8 @@ run_explorer(const struct args *a, const struct cfg *cfg, struct gpt2 *m,
 	    cfg->color == CFG_COLOR_NEVER ? UI_COLOR_NEVER : UI_COLOR_AUTO;
 	o.history_path = hist = history_path();
 	o.model_note = note;
+	o.tuned_path = a->tuned;
+	o.session_path = a->session;
 	rc = ui_run(&o, &cause);
 	free(hist);
 	if (rc != 0)
