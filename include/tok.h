@@ -52,6 +52,9 @@ int		 tok_find_bytes(const struct tok *, const char *bytes, size_t len);
  * UTF-8 replaced by U+FFFD. Allocated.
  */
 char		*tok_decode_text(const struct tok *, const int *ids, size_t n);
+/* The same, with its length in bytes: the text may hold NUL bytes. */
+char		*tok_decode(const struct tok *, const int *ids, size_t n,
+		    size_t *len);
 
 /*
  * A token's bytes made safe and visible for display, allocated UTF-8:

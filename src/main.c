@@ -394,7 +394,7 @@ print_tokens(const struct tok *tok, const int *ids, size_t n,
     enum report_format fmt)
 {
 	json_t	*root, *a, *t;
-	size_t	 i;
+	size_t	 i, len;
 	char	*s;
 
 	if (fmt != REPORT_JSON) {
@@ -407,8 +407,8 @@ print_tokens(const struct tok *tok, const int *ids, size_t n,
 	t = json_array();
 	for (i = 0; i < n; i++) {
 		json_array_append_new(a, json_integer(ids[i]));
-		s = tok_decode_text(tok, &ids[i], 1);
-		json_array_append_new(t, json_string(s));
+		s = tok_decode(tok, &ids[i], 1, &len);
+		json_array_append_new(t, json_stringn(s, len));
 		free(s);
 	}
 	root = json_pack("{s:o,s:o}", "ids", a, "tokens", t);

@@ -33,11 +33,20 @@ report_format_parse(const char *s)
 	return -1;
 }
 
-/* A token's text as Hugging Face decodes it (U+FFFD for broken UTF-8). */
-static char *
-report_token_text(const struct report *r, int id)
+/*
+ * A token's text as Hugging Face decodes it (U+FFFD for broken UTF-8), as a
+ * JSON string: NUL bytes included.
+ */
+static json_t *
+report_json_token(const struct report *r, int id)
 {
-	return tok_decode_text(r->tok, &id, 1);
+	json_t	*v;
+	size_t	 len;
+	char	*s = tok_decode(r->tok, &id, 1, &len);
+
+	v = json_stringn(s, len);
+	free(s);
+	return v;
 }
 
 static json_t *
@@ -92,8 +101,8 @@ report_json_cell(const struct report *r, int row, int pos)
 	for (i = 0; i < lens_top_k(r->lens); i++) {
 		t = json_object();
 		json_object_set_new(t, "id", json_integer(top[i].id));
-		json_object_set_new(t, "text", report_json_str(
-		    report_token_text(r, top[i].id)));
+		json_object_set_new(t, "text", report_json_token(r,
+		    top[i].id));
 		json_object_set_new(t, "prob", report_json_real(top[i].prob));
 		json_object_set_new(t, "logit", report_json_real(top[i].logit));
 		json_array_append_new(a, t);
@@ -138,8 +147,8 @@ report_json(const struct report *r)
 	toks = json_array();
 	for (p = 0; p < r->T; p++) {
 		json_array_append_new(toks, json_pack("{s:i,s:o}", "id",
-		    r->ids[p], "text", report_json_str(report_token_text(r,
-		    r->ids[p]))));
+		    r->ids[p], "text", report_json_token(r,
+		    r->ids[p])));
 	}
 	rows = json_array();
 	for (i = 0; i < lens_nrows(r->lens, r->sublayers); i++) {
@@ -186,6 +195,9 @@ report_display(const struct report *r, int id)
 	size_t		 len;
 	const char	*b = tok_bytes(r->tok, id, &len);
 
+	/* A model's vocabulary may be padded beyond the tokenizer's. */
+	if (b == NULL)
+		return xasprintf("<%d>", id);
 	return tok_display(b, len, 0);
 }
 

@@ -835,6 +835,14 @@ tok_encode(const struct tok *t, const char *text, size_t len, int **ids,
 char *
 tok_decode_text(const struct tok *t, const int *ids, size_t n)
 {
+	size_t	len;
+
+	return tok_decode(t, ids, n, &len);
+}
+
+char *
+tok_decode(const struct tok *t, const int *ids, size_t n, size_t *outlen)
+{
 	const unsigned char	*u;
 	char			*raw, *out;
 	size_t			 len = 0, i, o = 0, k;
@@ -863,6 +871,7 @@ tok_decode_text(const struct tok *t, const int *ids, size_t n)
 			tok_utf8_put(out, &o, 0xfffd);
 	}
 	out[o] = '\0';
+	*outlen = o;
 	free(raw);
 	return out;
 }

@@ -109,6 +109,12 @@ echo '{"n_layer": 3,' >"$tmp/garbage/config.json"
 expect 2 "$tmp/garbage/config.json:.*not valid JSON" \
     "$bin" -m "$tmp/garbage" --print x
 
+# A NUL byte is a token like any other, and JSON keeps it.
+printf 'a\000b' | "$bin" -m "$dir" -t -f json >"$tmp/out" 2>"$tmp/err"
+python3 -c 'import json, sys; d = json.load(open(sys.argv[1]))
+sys.exit(0 if d["tokens"] == ["a", "\0", "b"] else repr(d))' "$tmp/out" &&
+    ok || bad "NUL byte lost in --tokenize JSON"
+
 # --tuned: zero translators decode exactly as the plain lens.
 python3 -c 'import json, struct, sys
 L, C = 3, 32
