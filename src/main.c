@@ -362,8 +362,8 @@ model_choose(const struct args *a, const struct cfg *cfg, char **note)
 	if (dir == NULL)
 		die_cause(EXIT_INPUT, cause);
 	if (source == HUB_SOURCE_BUNDLED)
-		*note = xstrdup("demo model (tiny, trained on public-domain "
-		    "text): run 'logitlens --download gpt2' for GPT-2");
+		*note = xstrdup("demo model: 'logitlens --download gpt2' "
+		    "fetches GPT-2");
 	else if (source != HUB_SOURCE_FLAG)
 		*note = xasprintf("model %s (from %s)", dir,
 		    hub_source_name(source));

@@ -743,7 +743,8 @@ ui_draw_status(struct ui *u)
 	    name, u->sel_row, u->snap ? u->snap->nrows - 1 : 0,
 	    u->snap ? u->sel_pos + 1 : 0, u->snap ? u->snap->T : 0, state,
 	    (busy || u->debounce_at != 0) && u->snap != NULL ? " (stale) " :
-	    " ", u->msg ? u->msg : (u->tok_err ? u->tok_err : ""));
+	    " ", u->msg ? u->msg : u->tok_err ? u->tok_err :
+	    u->opts->model_note ? u->opts->model_note : "");
 	snprintf(right, sizeof right, " %s%s%s ? help  q quit ",
 	    u->lastkey[0] ? "key " : "", u->lastkey,
 	    u->lastkey[0] ? " |" : "");
@@ -754,23 +755,6 @@ ui_draw_status(struct ui *u)
 	if ((int)(strlen(left) + strlen(right)) < u->layout.cols)
 		mvaddstr(y, u->layout.cols - (int)strlen(right), right);
 	attroff(A_REVERSE);
-}
-
-/* The model note goes on the legend line when there is room. */
-static void
-ui_draw_note(struct ui *u)
-{
-	const char	*note = u->opts->model_note;
-	int		 x, end = getcurx(stdscr);
-
-	if (note == NULL || *note == '\0')
-		return;
-	x = u->layout.cols - ui_layout_width(note, strlen(note)) - 1;
-	if (x > end + 2) {
-		attron(A_DIM);
-		mvaddstr(u->layout.legend_y, x, note);
-		attroff(A_DIM);
-	}
 }
 
 /* One entry of the help screen: keys, what they do, the action's name. */
@@ -858,7 +842,6 @@ ui_draw(struct ui *u)
 	ui_grid_draw(u);
 	ui_panel_draw(u);
 	ui_grid_legend(u);
-	ui_draw_note(u);
 	ui_draw_status(u);
 	ui_draw_prompt(u);
 	if (u->focus == UI_FOCUS_PROMPT)
