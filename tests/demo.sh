@@ -56,6 +56,28 @@ assert d["model"]["n_layer"] == 6 and d["model"]["n_vocab"] == 4257, d["model"]
 assert "logitlens --download gpt2" in d["note"], d.get("note")' \
     "$tmp/fallback.json" && ok || bad "fallback did not use the demo model"
 
+# The explorer's status line says so too.
+if command -v tmux >/dev/null; then
+	sock=$(mktemp -d /tmp/demo.XXXXXX)/s
+	tmux -S "$sock" -f /dev/null new-session -d -x 100 -y 20 -s t \
+	    "env -u LOGITLENS_MODEL -u HF_HOME -u HF_HUB_CACHE -u NO_COLOR \
+	    HOME=$tmp/home XDG_CONFIG_HOME=$tmp/home/.config \
+	    XDG_STATE_HOME=$tmp/home/.state TERM=xterm-256color \
+	    LC_ALL=C.UTF-8 $bin 'In the beginning'" \; \
+	    set-option -t t remain-on-exit on \; set-option -t t status off
+	i=0
+	while [ $i -lt 250 ]; do
+		tmux -S "$sock" capture-pane -t t -p >"$tmp/screen" 2>/dev/null
+		grep -q ' ready ' "$tmp/screen" && break
+		sleep 0.02
+		i=$((i + 1))
+	done
+	tail -n 1 "$tmp/screen" | grep -q "demo model: 'logitlens --download gpt2'" &&
+	    ok || bad "explorer status line: $(tail -n 1 "$tmp/screen")"
+	tmux -S "$sock" kill-server 2>/dev/null
+	rm -rf "$(dirname "$sock")"
+fi
+
 # Held-out text (the Book of Ruth, 1:1-5, KJV; held out of training).
 cat >"$tmp/ruth" <<'TXT'
 Now it came to pass in the days when the judges ruled, that there was a famine in the land. And a certain man of Bethlehemjudah went to sojourn in the country of Moab, he, and his wife, and his two sons. And the name of the man was Elimelech, and the name of his wife Naomi, and the name of his two sons Mahlon and Chilion, Ephrathites of Bethlehemjudah. And they came into the country of Moab, and continued there. And Elimelech Naomi's husband died; and she was left, and her two sons. And they took them wives of the women of Moab; the name of the one was Orpah, and the name of the other Ruth: and they dwelled there about ten years.
