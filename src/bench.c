@@ -5,8 +5,9 @@
  * shape (rows x n_embd x n_vocab), the full lens (forward + every cell of
  * the L+1 block rows) at several T, appending one token and editing the
  * first token at T = 64, start-up (load to the first computed prompt) and
- * peak RSS (after a run at T = n_ctx unless -R). Prints a table, and JSON
- * with -j. Knows nothing of the peer: bench/run.sh puts the two side by side.
+ * peak RSS (after a run at T = n_ctx unless -R). -F: the full lens only.
+ * Prints a table, and JSON with -j. Knows nothing of the peer: bench/run.sh
+ * puts the two side by side.
  */
 #include "config.h"
 
@@ -212,7 +213,7 @@ bench_rss_mb(void)
 static __attribute__((noreturn)) void
 usage(void)
 {
-	fprintf(stderr, "usage: logitlens-bench [-R] [-j json] [-n runs] "
+	fprintf(stderr, "usage: logitlens-bench [-FR] [-j json] [-n runs] "
 	    "[-t threads] [-T T,...] model-dir\n");
 	exit(1);
 }
@@ -233,9 +234,14 @@ main(int argc, char **argv)
 	double				 wbytes, anon, file;
 	int				*ids, Ts[BENCH_MAXT] = { 16, 64, 256 };
 	int				 nT = 3, ch, i, doR = 1, threads = 0;
+	int				 onlyfull = 0;
 
-	while ((ch = getopt(argc, argv, "Rj:n:t:T:")) != -1) {
+	while ((ch = getopt(argc, argv, "FRj:n:t:T:")) != -1) {
 		switch (ch) {
+		case 'F':
+			onlyfull = 1;
+			doR = 0;
+			break;
 		case 'R':
 			doR = 0;
 			break;
@@ -291,9 +297,13 @@ main(int argc, char **argv)
 			usage();
 		bench_full(ln, s, ids, Ts[i], &full[i]);
 	}
-	append = bench_append(ln, s, ids, 64 < c->n_ctx ? 64 : c->n_ctx);
-	edit = bench_edit(ln, s, ids, 64 < c->n_ctx ? 64 : c->n_ctx,
-	    c->n_vocab, &first);
+	append = edit = first = 0;
+	if (!onlyfull) {
+		append = bench_append(ln, s, ids, 64 < c->n_ctx ? 64 :
+		    c->n_ctx);
+		edit = bench_edit(ln, s, ids, 64 < c->n_ctx ? 64 : c->n_ctx,
+		    c->n_vocab, &first);
+	}
 	if (doR) {
 		gpt2_state_reset(s);
 		t0 = util_now();
@@ -323,9 +333,10 @@ main(int argc, char **argv)
 		    (fl + ffl) / gflops / 1e6, full[i].med * gflops * 1e9 /
 		    (fl + ffl));
 	}
-	printf("append one token at T=64: %.2f ms; edit the first token at "
-	    "T=64: %.1f ms (first batch, columns 0-15: %.1f ms)\n",
-	    append * 1e3, edit * 1e3, first * 1e3);
+	if (!onlyfull)
+		printf("append one token at T=64: %.2f ms; edit the first "
+		    "token at T=64: %.1f ms (first batch, columns 0-15: "
+		    "%.1f ms)\n", append * 1e3, edit * 1e3, first * 1e3);
 	printf("start-up to the first lens (T=16): %.0f ms (load %.0f ms)\n",
 	    startup * 1e3, load * 1e3);
 	if (doR)

@@ -325,22 +325,25 @@ ops_layernorm(float *out, const float *inp, const float *g, const float *b,
 	}
 }
 
-/* A matrix product split by output columns. */
+/*
+ * A matrix product split by output columns into chunks that the threads
+ * take in turn: a thread that the scheduler holds back (other work on the
+ * machine) then does fewer of them instead of holding up the others.
+ */
+#define OPS_CHUNKS	4	/* column chunks per thread */
+
 struct ops_mm {
 	float		*out;
 	const float	*inp, *w, *bias;
 	int		 T, C, OC, trans;
+	atomic_int	 next;
 };
 
 static void
-ops_mm_part(void *arg, int i, int n)
+ops_mm_chunk(const struct ops_mm *a, int o0, int o1)
 {
-	const struct ops_mm	*a = arg;
-	int			 o0, o1, t;
+	int	t;
 
-	ops_part(i, n, a->OC, 16, &o0, &o1);
-	if (o0 == o1)
-		return;
 	if (a->trans) {
 		cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, a->T,
 		    o1 - o0, a->C, 1.0f, a->inp, a->C, a->w + (size_t)o0 * a->C,
@@ -355,11 +358,24 @@ ops_mm_part(void *arg, int i, int n)
 	    1.0f : 0.0f, a->out + o0, a->OC);
 }
 
+static void
+ops_mm_part(void *arg, int i, int n)
+{
+	struct ops_mm	*a = arg;
+	int		 c, nc = n == 1 ? 1 : n * OPS_CHUNKS, o0, o1;
+
+	while ((c = atomic_fetch_add(&a->next, 1)) < nc) {
+		ops_part(c, nc, a->OC, 16, &o0, &o1);
+		if (o0 < o1)
+			ops_mm_chunk(a, o0, o1);
+	}
+}
+
 void
 ops_matmul(float *out, const float *inp, const float *w, const float *bias,
     int T, int C, int OC)
 {
-	struct ops_mm	a = { out, inp, w, bias, T, C, OC, 0 };
+	struct ops_mm	a = { out, inp, w, bias, T, C, OC, 0, 0 };
 
 	ops_parallel(ops_mm_part, &a);
 }
@@ -368,7 +384,7 @@ void
 ops_matmul_nt(float *out, const float *inp, const float *w, int T, int C,
     int V)
 {
-	struct ops_mm	a = { out, inp, w, NULL, T, C, V, 1 };
+	struct ops_mm	a = { out, inp, w, NULL, T, C, V, 1, 0 };
 
 	ops_parallel(ops_mm_part, &a);
 }
@@ -433,6 +449,7 @@ struct ops_att {
 	const float	*q, *k, *v;
 	int		 ldq, ldkv, t0, T, C, NH;
 	float		 scale;
+	atomic_int	 next;
 };
 
 #define OPS_ATT_BLOCK	32
@@ -470,18 +487,17 @@ ops_att_block(const struct ops_att *a, float *att, int h, int p0, int p1)
 	}
 }
 
-/* The heads of part i, by blocks of absolute positions. */
+/* Heads taken in turn, each by blocks of absolute positions. */
 static void
 ops_att_part(void *arg, int i, int n)
 {
-	const struct ops_att	*a = arg;
-	const int		 B = OPS_ATT_BLOCK;
-	int			 h0, h1, h, p0, p1;
-	float			*att;
+	struct ops_att	*a = arg;
+	const int	 B = OPS_ATT_BLOCK;
+	int		 h, p0, p1;
+	float		*att;
 
-	ops_part(i, n, a->NH, 1, &h0, &h1);
 	att = ops_scratch(i, (size_t)B * a->T);
-	for (h = h0; h < h1; h++) {
+	while ((h = atomic_fetch_add(&a->next, 1)) < a->NH) {
 		for (p0 = a->t0; p0 < a->T; p0 = p1) {
 			p1 = (p0 / B + 1) * B < a->T ? (p0 / B + 1) * B :
 			    a->T;
@@ -495,7 +511,8 @@ ops_attention(float *out, const float *q, int ldq, const float *k,
     const float *v, int ldkv, float *att, int t0, int T, int C, int NH,
     float scale)
 {
-	struct ops_att	a = { out, q, k, v, ldq, ldkv, t0, T, C, NH, scale };
+	struct ops_att	a = { out, q, k, v, ldq, ldkv, t0, T, C, NH, scale,
+			    0 };
 
 	/* att is not needed: each thread has a block's worth of its own. */
 	(void)att;
