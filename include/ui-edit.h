@@ -48,12 +48,19 @@ int	ui_edit_hist_prev(struct ui_edit *);
 int	ui_edit_hist_next(struct ui_edit *);
 
 /*
- * History files hold one prompt per line, '\n' and '\\' escaped. Load
- * ignores a missing file; save writes a temporary file, fsyncs it and
- * renames it over path, creating the directory. -1 and *cause on error.
+ * History files hold one prompt per line, UTF-8, with '\n', '\\' and any
+ * other control byte or byte that is not UTF-8 escaped (\xNN). Load ignores
+ * a missing file and adds nothing from a file that cannot be read or does
+ * not parse (-1 and *cause naming the line); save writes a temporary file,
+ * fsyncs it and renames it over path, creating the directory. aside
+ * renames a bad history to path.bad-TIME (*aside: the new name) so that
+ * nothing is lost. -1 and *cause on error.
  */
+#define UI_EDIT_HIST_MAX	(64 << 20)	/* bytes of a history file */
+
 int	ui_edit_hist_load(struct ui_edit *, const char *path, char **cause);
 int	ui_edit_hist_save(const struct ui_edit *, const char *path,
 	    char **cause);
+int	ui_edit_hist_aside(const char *path, char **aside, char **cause);
 
 #endif

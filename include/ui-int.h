@@ -117,6 +117,8 @@ struct ui {
 
 	/* The prompt and its tokens. */
 	struct ui_edit		 edit;
+	const char		*hist_path;	/* NULL: history not written */
+	int			 hist_dirty;	/* not saved since a change */
 	struct ui_edit		 search;	/* the status line's input */
 	char			*pattern;	/* the active search, or NULL */
 	int			*ids;

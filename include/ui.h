@@ -46,10 +46,11 @@ int	ui_check_bindings(const struct cfg *, char **cause);
 
 /*
  * Runs the explorer on the terminal (stdin/stdout). Returns 0 when the user
- * quits, or -1 and *cause: a terminal that cannot address the cursor
- * (TERM=dumb, unknown TERM), a terminating signal
- * (SIGINT, SIGTERM, SIGHUP; the terminal is restored first). Never prints:
- * the caller prints *cause (curses is already ended then).
+ * quits; -1 and *cause for a terminal that cannot address the cursor
+ * (TERM=dumb, unknown TERM) or another error; or the number of the
+ * terminating signal (SIGINT, SIGTERM, SIGHUP, SIGPIPE) and *cause, once the
+ * terminal is restored and the history saved. Never prints: the caller
+ * prints *cause (curses is already ended then).
  */
 int	ui_run(const struct ui_opts *, char **cause);
 

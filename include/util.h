@@ -11,6 +11,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #define nitems(a) (sizeof (a) / sizeof (a)[0])
 
@@ -35,6 +36,20 @@ int	 util_fail(char **cause, const char *, ...)
  * not counted in *len). At most max bytes; larger files are an error.
  */
 int	 util_read_file(const char *path, size_t max, char **buf, size_t *len,
+	    char **cause);
+
+/*
+ * Replaces a file atomically: util_atomic_open creates a temporary file
+ * next to path (mode less the umask) and returns it open for writing, its
+ * name in *tmp; util_atomic_close flushes and fsyncs it, renames it over
+ * path and fsyncs the directory. On an error, or when failed is not 0 (the
+ * caller's own error, *cause untouched), the temporary file is removed and
+ * path is left as it was. NULL/-1 and *cause on error; util_atomic_close
+ * always frees tmp.
+ */
+FILE	*util_atomic_open(const char *path, int mode, char **tmp,
+	    char **cause);
+int	 util_atomic_close(FILE *, char *tmp, const char *path, int failed,
 	    char **cause);
 
 /* Joins a directory and a file name into an allocated path. */

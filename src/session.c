@@ -244,31 +244,15 @@ session_save(const struct session *s, const char *path, char **cause)
 	char	*tmp, *text;
 	size_t	 len;
 	FILE	*f;
-	int	 fd, bad;
+	int	 bad = 0;
 
-	tmp = xasprintf("%s.XXXXXX", path);
-	if ((fd = mkstemp(tmp)) == -1 || (f = fdopen(fd, "w")) == NULL) {
-		util_fail(cause, "%s: %s", path, strerror(errno));
-		if (fd != -1) {
-			close(fd);
-			unlink(tmp);
-		}
-		free(tmp);
+	if ((f = util_atomic_open(path, 0666, &tmp, cause)) == NULL)
 		return (-1);
-	}
 	text = session_dump(s, &len);
-	bad = fwrite(text, 1, len, f) != len;
+	if (fwrite(text, 1, len, f) != len)
+		bad = util_fail(cause, "%s: %s", path, strerror(errno));
 	free(text);
-	bad |= fflush(f) != 0 || fsync(fd) != 0;
-	bad |= fclose(f) != 0;
-	if (bad || rename(tmp, path) != 0) {
-		util_fail(cause, "%s: %s", path, strerror(errno));
-		unlink(tmp);
-		free(tmp);
-		return (-1);
-	}
-	free(tmp);
-	return (0);
+	return (util_atomic_close(f, tmp, path, bad, cause));
 }
 
 /* Reading. */

@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "ui-edit.h"
@@ -266,58 +267,151 @@ ui_edit_hist_next(struct ui_edit *e)
 	return (1);
 }
 
-/* Unescapes one history line in place; returns its new length. */
-static size_t
-ui_edit_unescape(char *s, size_t len)
+static int
+ui_edit_hex(char c)
 {
-	size_t	i, o = 0;
-
-	for (i = 0; i < len; i++) {
-		if (s[i] == '\\' && i + 1 < len) {
-			i++;
-			s[o++] = s[i] == 'n' ? '\n' : s[i];
-		} else
-			s[o++] = s[i];
-	}
-	return (o);
+	if (c >= '0' && c <= '9')
+		return (c - '0');
+	if (c >= 'a' && c <= 'f')
+		return (c - 'a' + 10);
+	if (c >= 'A' && c <= 'F')
+		return (c - 'A' + 10);
+	return (-1);
 }
 
+/*
+ * Unescapes one history line in place (\n, \\, \xNN); its new length, or
+ * -1 and *cause when the line is not what ui_edit_hist_save writes: an
+ * unknown escape, a control byte, a byte that is not UTF-8.
+ */
+static ssize_t
+ui_edit_unescape(char *s, size_t len, char **cause)
+{
+	const unsigned char	*u = (const unsigned char *)s;
+	size_t			 i, o = 0;
+	int			 l, h1, h2;
+
+	for (i = 0; i < len; i += l) {
+		l = 1;
+		if (s[i] == '\\') {
+			if (i + 1 < len && (s[i + 1] == 'n' || s[i + 1] == '\\')) {
+				s[o++] = s[i + 1] == 'n' ? '\n' : '\\';
+				l = 2;
+				continue;
+			}
+			if (i + 3 < len && s[i + 1] == 'x' &&
+			    (h1 = ui_edit_hex(s[i + 2])) != -1 &&
+			    (h2 = ui_edit_hex(s[i + 3])) != -1) {
+				s[o++] = (char)(h1 << 4 | h2);
+				l = 4;
+				continue;
+			}
+			return (util_fail(cause, "column %zu: invalid escape",
+			    i + 1));
+		}
+		if ((u[i] < 0x20 && u[i] != '\t') || u[i] == 0x7f)
+			return (util_fail(cause, "column %zu: control byte "
+			    "0x%02x", i + 1, u[i]));
+		if ((l = util_utf8_len(u + i, len - i)) == 0)
+			return (util_fail(cause, "column %zu: not UTF-8",
+			    i + 1));
+		memmove(s + o, s + i, (size_t)l);
+		o += (size_t)l;
+	}
+	return ((ssize_t)o);
+}
+
+/* All lines or none: a file that does not parse adds nothing. */
 int
 ui_edit_hist_load(struct ui_edit *e, const char *path, char **cause)
 {
-	char	*buf, *line, *nl;
-	size_t	 len, n;
+	struct ui_edit	 tmp;
+	char		*buf, *line, *nl, *why = NULL;
+	size_t		 len, i, n = 1;
+	ssize_t		 l;
 
 	if (access(path, F_OK) != 0 && errno == ENOENT)
 		return (0);
-	if (util_read_file(path, 64 << 20, &buf, &len, cause) != 0)
+	if (util_read_file(path, UI_EDIT_HIST_MAX, &buf, &len, cause) != 0)
 		return (-1);
-	line = buf;
-	while (line < buf + len) {
-		if ((nl = memchr(line, '\n', buf + len - line)) == NULL)
-			nl = buf + len;
-		n = ui_edit_unescape(line, nl - line);
-		ui_edit_hist_add(e, line, n);
-		line = nl + 1;
+	ui_edit_init(&tmp, e->hist_max);
+	for (line = buf; line < buf + len; line = nl + 1, n++) {
+		if ((nl = memchr(line, '\n', buf + len - line)) == NULL) {
+			util_fail(&why, "cut short (no newline)");
+			break;
+		}
+		if ((l = ui_edit_unescape(line, nl - line, &why)) == -1)
+			break;
+		ui_edit_hist_add(&tmp, line, (size_t)l);
 	}
 	free(buf);
+	if (why != NULL) {
+		util_fail(cause, "%s:%zu: %s", path, n, why);
+		free(why);
+		ui_edit_free(&tmp);
+		return (-1);
+	}
+	for (i = 0; i < tmp.nhist; i++)
+		ui_edit_hist_add(e, tmp.hist[i], tmp.hist_len[i]);
+	ui_edit_free(&tmp);
 	return (0);
 }
 
-static int
+int
+ui_edit_hist_aside(const char *path, char **aside, char **cause)
+{
+	struct stat	 sb;
+	char		*to;
+	long long	 now = (long long)time(NULL);
+	int		 i;
+
+	if (lstat(path, &sb) != 0)
+		return (util_fail(cause, "%s: %s", path, strerror(errno)));
+	if (!S_ISREG(sb.st_mode))
+		return (util_fail(cause, "%s: not a regular file", path));
+	for (i = 0; i < 100; i++) {
+		to = i == 0 ? xasprintf("%s.bad-%lld", path, now) :
+		    xasprintf("%s.bad-%lld-%d", path, now, i);
+		if (access(to, F_OK) != 0 && errno == ENOENT)
+			break;
+		free(to);
+		to = NULL;
+	}
+	if (to == NULL)
+		return (util_fail(cause, "%s: too many set-aside copies", path));
+	if (rename(path, to) != 0) {
+		util_fail(cause, "%s: %s", to, strerror(errno));
+		free(to);
+		return (-1);
+	}
+	*aside = to;
+	return (0);
+}
+
+/* Escapes what a line cannot hold: newlines, control bytes, non-UTF-8. */
+static void
 ui_edit_write_escaped(FILE *f, const char *s, size_t len)
 {
-	size_t	i;
+	const unsigned char	*u = (const unsigned char *)s;
+	size_t			 i;
+	int			 l;
 
-	for (i = 0; i < len; i++) {
+	for (i = 0; i < len; i += l) {
+		l = util_utf8_len(u + i, len - i);
 		if (s[i] == '\n')
 			fputs("\\n", f);
 		else if (s[i] == '\\')
 			fputs("\\\\", f);
-		else
-			fputc(s[i], f);
+		else if (l == 0 || (u[i] < 0x20 && u[i] != '\t') ||
+		    u[i] == 0x7f)
+			fprintf(f, "\\x%02x", u[i]);
+		else {
+			fwrite(s + i, 1, (size_t)l, f);
+			continue;
+		}
+		l = 1;
 	}
-	return (fputc('\n', f) == EOF ? -1 : 0);
+	fputc('\n', f);
 }
 
 /* mkdir -p of path's directory. */
@@ -342,29 +436,11 @@ ui_edit_hist_save(const struct ui_edit *e, const char *path, char **cause)
 	char	*tmp;
 	FILE	*f;
 	size_t	 i;
-	int	 fd, bad = 0;
 
 	ui_edit_mkdirs(path);
-	tmp = xasprintf("%s.XXXXXX", path);
-	if ((fd = mkstemp(tmp)) == -1 || (f = fdopen(fd, "w")) == NULL) {
-		util_fail(cause, "%s: %s", tmp, strerror(errno));
-		if (fd != -1) {
-			close(fd);
-			unlink(tmp);
-		}
-		free(tmp);
+	if ((f = util_atomic_open(path, 0600, &tmp, cause)) == NULL)
 		return (-1);
-	}
 	for (i = 0; i < e->nhist; i++)
-		bad |= ui_edit_write_escaped(f, e->hist[i], e->hist_len[i]);
-	bad |= fflush(f) != 0 || fsync(fd) != 0;
-	bad |= fclose(f) != 0;
-	if (bad || rename(tmp, path) != 0) {
-		util_fail(cause, "%s: %s", path, strerror(errno));
-		unlink(tmp);
-		free(tmp);
-		return (-1);
-	}
-	free(tmp);
-	return (0);
+		ui_edit_write_escaped(f, e->hist[i], e->hist_len[i]);
+	return (util_atomic_close(f, tmp, path, 0, cause));
 }

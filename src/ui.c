@@ -371,7 +371,7 @@ ui_worker_export(struct ui *u)
 {
 	struct report	 r;
 	const char	*metric = "prob";
-	char		*path = u->req_export, *cause = NULL, *msg;
+	char		*path = u->req_export, *cause = NULL, *msg, *tmp;
 	FILE		*f;
 	int		 rv;
 
@@ -397,12 +397,11 @@ ui_worker_export(struct ui *u)
 	r.note = u->opts->model_note;
 	if (r.T == 0)
 		rv = util_fail(&cause, "nothing computed yet");
-	else if ((f = fopen(path, "w")) == NULL)
-		rv = util_fail(&cause, "%s: %s", path, strerror(errno));
+	else if ((f = util_atomic_open(path, 0666, &tmp, &cause)) == NULL)
+		rv = -1;
 	else {
 		rv = report_write(f, &r, REPORT_SVG, &cause);
-		if (fclose(f) != 0 && rv == 0)
-			rv = util_fail(&cause, "%s: %s", path, strerror(errno));
+		rv = util_atomic_close(f, tmp, path, rv != 0, &cause);
 	}
 	if (rv == 0)
 		msg = xasprintf("wrote %s (%s)", path, metric);
@@ -1073,6 +1072,48 @@ ui_step(struct ui *u)
 	ui_submit(u);
 }
 
+/* History. */
+
+/*
+ * Loads the history. A file that cannot be read or does not parse is set
+ * aside (renamed) and named in the status line; when even that fails, this
+ * run does not write the history, so that nothing is lost.
+ */
+static void
+ui_hist_open(struct ui *u, const char *path)
+{
+	char	*why = NULL, *err = NULL, *aside = NULL;
+
+	u->hist_path = path;
+	if (path == NULL || ui_edit_hist_load(&u->edit, path, &why) == 0)
+		return;
+	if (ui_edit_hist_aside(path, &aside, &err) == 0)
+		ui_say(u, "history set aside as %s: %s", aside, why);
+	else {
+		ui_say(u, "history not saved this time: %s (%s)", why, err);
+		u->hist_path = NULL;
+	}
+	free(aside);
+	free(err);
+	free(why);
+}
+
+/* Writes the history if it changed; say: a failure in the status line. */
+static void
+ui_hist_save(struct ui *u, int say)
+{
+	char	*why = NULL;
+
+	if (u->hist_path == NULL)
+		return;
+	u->hist_dirty = 1;
+	if (ui_edit_hist_save(&u->edit, u->hist_path, &why) == 0)
+		u->hist_dirty = 0;
+	else if (say)
+		ui_say(u, "history: %s", why);
+	free(why);
+}
+
 /* Sessions and export. */
 
 static const char *
@@ -1576,6 +1617,7 @@ ui_key_prompt(struct ui *u, int key)
 
 	if (key == '\r' || key == '\n') {
 		ui_edit_hist_add(&u->edit, u->edit.buf, u->edit.len);
+		ui_hist_save(u, 1);
 		ui_submit(u);
 		u->focus = UI_FOCUS_GRID;
 		return;
@@ -1751,7 +1793,7 @@ static void
 ui_signals(int on)
 {
 	struct sigaction	sa;
-	static const int	sigs[] = { SIGINT, SIGTERM, SIGHUP };
+	static const int	sigs[] = { SIGINT, SIGTERM, SIGHUP, SIGPIPE };
 	size_t			i;
 
 	memset(&sa, 0, sizeof sa);
@@ -2077,7 +2119,6 @@ int
 ui_run(const struct ui_opts *o, char **cause)
 {
 	struct ui	 u;
-	char		*why = NULL;
 	int		 r;
 
 	setlocale(LC_ALL, "");
@@ -2098,12 +2139,7 @@ ui_run(const struct ui_opts *o, char **cause)
 		ui_done(&u);
 		return (-1);
 	}
-	if (o->history_path != NULL &&
-	    ui_edit_hist_load(&u.edit, o->history_path, &why) != 0) {
-		free(u.msg);
-		u.msg = why;	/* not fatal: shown in the status line */
-		why = NULL;
-	}
+	ui_hist_open(&u, o->history_path);
 	if (ui_start_worker(&u, cause) != 0) {
 		ui_stop_worker(&u);
 		ui_done(&u);
@@ -2119,12 +2155,13 @@ ui_run(const struct ui_opts *o, char **cause)
 	ui_signals(0);
 	ui_sigfd = -1;
 	ui_stop_worker(&u);
-	if (o->history_path != NULL)
-		(void)ui_edit_hist_save(&u.edit, o->history_path, &why);
-	free(why);
+	if (u.hist_dirty)
+		ui_hist_save(&u, 0);
 	ui_done(&u);
-	if (r > 0)
-		return (util_fail(cause, "terminated by %s", strsignal(r)));
+	if (r > 0) {
+		util_fail(cause, "terminated by %s", strsignal(r));
+		return (r);
+	}
 	if (r < 0)
 		return (util_fail(cause, "poll: %s", strerror(errno)));
 	return (0);

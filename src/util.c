@@ -179,6 +179,88 @@ util_read_file(const char *path, size_t max, char **buf, size_t *len,
 	return 0;
 }
 
+FILE *
+util_atomic_open(const char *path, int mode, char **tmp, char **cause)
+{
+	static unsigned	 counter;
+	FILE		*f;
+	int		 fd = -1, i;
+
+	for (i = 0; i < 100 && fd == -1; i++) {
+		*tmp = xasprintf("%s.tmp-%ld-%u", path, (long)getpid(),
+		    __atomic_fetch_add(&counter, 1, __ATOMIC_RELAXED));
+		fd = open(*tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode);
+		if (fd == -1 && errno != EEXIST)
+			break;
+		if (fd == -1) {
+			free(*tmp);
+			*tmp = NULL;
+		}
+	}
+	if (fd == -1) {
+		util_fail(cause, "%s: %s", path, strerror(errno));
+		free(*tmp);
+		*tmp = NULL;
+		return NULL;
+	}
+	if ((f = fdopen(fd, "w")) == NULL) {
+		util_fail(cause, "%s: %s", path, strerror(errno));
+		close(fd);
+		unlink(*tmp);
+		free(*tmp);
+		*tmp = NULL;
+	}
+	return f;
+}
+
+/* Makes a rename in path's directory durable; best effort. */
+static void
+util_sync_dir(const char *path)
+{
+	const char	*slash = strrchr(path, '/');
+	char		*dir;
+	int		 fd;
+
+	if (slash == NULL)
+		dir = xstrdup(".");
+	else if (slash == path)
+		dir = xstrdup("/");
+	else
+		dir = xstrndup(path, (size_t)(slash - path));
+	if ((fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) != -1) {
+		(void)fsync(fd);
+		close(fd);
+	}
+	free(dir);
+}
+
+int
+util_atomic_close(FILE *f, char *tmp, const char *path, int failed,
+    char **cause)
+{
+	int	err = 0;
+
+	errno = 0;
+	if (fflush(f) != 0 || ferror(f))
+		err = errno != 0 ? errno : EIO;
+	else if (fsync(fileno(f)) != 0)
+		err = errno;
+	if (fclose(f) != 0 && err == 0)
+		err = errno;
+	if (err == 0 && !failed && rename(tmp, path) != 0)
+		err = errno;
+	if (err != 0 || failed) {
+		unlink(tmp);
+		free(tmp);
+		if (!failed)
+			util_fail(cause, "%s: %s", path, strerror(err));
+		return -1;
+	}
+	free(tmp);
+	util_sync_dir(path);
+	return 0;
+}
+
 char *
 util_path(const char *dir, const char *name)
 {

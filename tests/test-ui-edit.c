@@ -129,11 +129,72 @@ test_history(void)
 	ui_edit_free(&e);
 }
 
+static void
+write_file(const char *path, const char *s, size_t len)
+{
+	FILE	*f = fopen(path, "w");
+
+	if (f == NULL || fwrite(s, 1, len, f) != len || fclose(f) != 0)
+		HARD("%s", path);
+}
+
+/* Any bytes round-trip; a file that does not parse loads nothing. */
+static void
+test_history_bad(void)
+{
+	static const char *const bad[] = { "one\nbad \\q\n", "one\ncut",
+	    "one\nnul \0 byte\n", "one\nnot \xff utf-8\n", "one\n\\\n",
+	    "one\n\\x4\n" };
+	static const size_t	 badlen[] = { 11, 7, 15, 16, 6, 9 };
+	static const char	 odd[] = "a\0b\x01\xe2\x82 \\x41 \xe2\x82\xac\t";
+	char			 dir[] = "/tmp/test-ui-edit.XXXXXX", path[64];
+	char			*cause = NULL, *aside = NULL;
+	struct ui_edit		 e, f;
+	size_t			 i;
+
+	if (mkdtemp(dir) == NULL)
+		HARD("mkdtemp");
+	snprintf(path, sizeof path, "%s/history", dir);
+	ui_edit_init(&e, 10);
+	ui_edit_hist_add(&e, odd, sizeof odd - 1);
+	CHECK(ui_edit_hist_save(&e, path, &cause) == 0, "save: %s", cause);
+	ui_edit_init(&f, 10);
+	CHECK(ui_edit_hist_load(&f, path, &cause) == 0, "load: %s", cause);
+	CHECK(f.nhist == 1 && f.hist_len[0] == sizeof odd - 1 &&
+	    memcmp(f.hist[0], odd, sizeof odd - 1) == 0,
+	    "NUL, control and non-UTF-8 bytes round-trip");
+	ui_edit_free(&f);
+	ui_edit_free(&e);
+	for (i = 0; i < sizeof badlen / sizeof badlen[0]; i++) {
+		write_file(path, bad[i], badlen[i]);
+		ui_edit_init(&f, 10);
+		cause = NULL;
+		CHECK(ui_edit_hist_load(&f, path, &cause) == -1,
+		    "bad history %zu loaded", i);
+		CHECK(cause != NULL && strstr(cause, "history:2: ") != NULL,
+		    "bad history %zu: %s", i, cause);
+		CHECK(f.nhist == 0, "bad history %zu: %zu entries", i, f.nhist);
+		free(cause);
+		ui_edit_free(&f);
+	}
+	CHECK(ui_edit_hist_aside(path, &aside, &cause) == 0, "aside: %s",
+	    cause);
+	CHECK(access(path, F_OK) != 0, "the bad history is still there");
+	CHECK(aside != NULL && strncmp(aside, path, strlen(path)) == 0 &&
+	    strncmp(aside + strlen(path), ".bad-", 5) == 0 &&
+	    access(aside, F_OK) == 0, "set aside as %s", aside);
+	if (aside != NULL)
+		unlink(aside);
+	free(aside);
+	rmdir(dir);
+}
+
 int
 main(void)
 {
 	test_motion();
 	test_kill();
 	test_history();
+	test_history_bad();
 	return (harness_done());
 }
