@@ -630,6 +630,12 @@ run_explorer(const struct args *a, const struct cfg *cfg, struct gpt2 *m,
 	o.session_path = a->session;
 	rc = ui_run(&o, &cause);
 	free(hist);
+	if (rc > 0) {
+		/* A terminating signal: report it and exit as shells expect. */
+		fprintf(stderr, "logitlens: %s\n", cause);
+		free(cause);
+		exit(128 + rc);
+	}
 	if (rc != 0)
 		die_cause(EXIT_INPUT, cause);
 }
