@@ -371,7 +371,8 @@ ui_worker_export(struct ui *u)
 {
 	struct report	 r;
 	const char	*metric = "prob";
-	char		*path = u->req_export, *cause = NULL, *msg, *tmp;
+	char		*path = u->req_export, *cause = NULL, *why, *msg;
+	char		*tmp;
 	FILE		*f;
 	int		 rv;
 
@@ -400,7 +401,11 @@ ui_worker_export(struct ui *u)
 	else if ((f = util_atomic_open(path, 0666, &tmp, &cause)) == NULL)
 		rv = -1;
 	else {
-		rv = report_write(f, &r, REPORT_SVG, &cause);
+		/* The report does not know the file's name. */
+		if ((rv = report_write(f, &r, REPORT_SVG, &why)) != 0) {
+			util_fail(&cause, "%s: %s", path, why);
+			free(why);
+		}
 		rv = util_atomic_close(f, tmp, path, rv != 0, &cause);
 	}
 	if (rv == 0)

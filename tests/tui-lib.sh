@@ -120,3 +120,6 @@ json() {
 	    >"$tmp/$2.json" ||
 		{ echo "ERROR: --print --format json failed"; exit 99; }
 }
+
+# check MODE SCREEN JSON [ARGS]: the screen against the lens (tui-check.py).
+check() { "$python" "$top_srcdir/tests/tui-check.py" "$@"; }
