@@ -739,8 +739,9 @@ main(int argc, char **argv)
 			    "standard output is not: give the PROMPT as an "
 			    "argument, or use --print");
 		if (!a.print)
-			fprintf(stderr, "logitlens: standard output is not a "
-			    "terminal: printing the lens (as --print)\n");
+			fprintf(stderr, "logitlens: standard %s is not a "
+			    "terminal: printing the lens (as --print)\n",
+			    isatty(STDOUT_FILENO) ? "input" : "output");
 		if (a.prompt == NULL)
 			read_stdin(&a);
 		run_print(&a, cfg, m, tok, note);
