@@ -631,9 +631,14 @@ run_explorer(const struct args *a, const struct cfg *cfg, struct gpt2 *m,
 	rc = ui_run(&o, &cause);
 	free(hist);
 	if (rc > 0) {
-		/* A terminating signal: report it and exit as shells expect. */
+		/*
+		 * A terminating signal, the terminal restored: report it, then
+		 * die of it, so that a shell loop sees an interrupt as one.
+		 */
 		fprintf(stderr, "logitlens: %s\n", cause);
 		free(cause);
+		signal(rc, SIG_DFL);
+		raise(rc);
 		exit(128 + rc);
 	}
 	if (rc != 0)
