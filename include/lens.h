@@ -86,6 +86,26 @@ const struct lens_cell *lens_cell(const struct lens *, int resid_row, int pos);
 /* The top_k entries of a cell, most likely first. */
 const struct lens_top *lens_top(const struct lens *, int resid_row, int pos);
 
+/*
+ * What a cell can be coloured by, in the order of cfg_metrics: the
+ * probability of its own top-1, the probability, logit and rank of the final
+ * row's top-1, the rank and probability of the actual next token, KL(final ||
+ * row), entropy.
+ */
+enum lens_metric {
+	LENS_PROB, LENS_FINAL_PROB, LENS_FINAL_LOGIT, LENS_FINAL_RANK,
+	LENS_NEXT_RANK, LENS_NEXT_PROB, LENS_KL, LENS_ENTROPY,
+	LENS_METRIC_COUNT
+};
+
+/*
+ * The metric's value for a cell whose top-1 is top1: 1, or 0 when the cell
+ * has none (the next token's at the last position). NaN and Inf (a corrupt
+ * model) are passed on.
+ */
+int		 lens_metric_value(enum lens_metric, const struct lens_cell *,
+		    const struct lens_top *top1, double *value);
+
 /* Logit and probability of any token in a computed cell (tuned if set). */
 float		 lens_token_logit(const struct lens *,
 		    const struct gpt2_state *, int resid_row, int pos, int id);

@@ -562,3 +562,36 @@ lens_tuned(const struct lens *ln)
 {
 	return ln->tuned;
 }
+
+int
+lens_metric_value(enum lens_metric m, const struct lens_cell *c,
+    const struct lens_top *top1, double *v)
+{
+	switch (m) {
+	case LENS_PROB:
+		*v = (double)top1->prob;
+		break;
+	case LENS_FINAL_PROB:
+		*v = (double)c->final_top1_prob;
+		break;
+	case LENS_FINAL_LOGIT:
+		*v = (double)c->final_top1_logit;
+		break;
+	case LENS_FINAL_RANK:
+		*v = c->final_top1_rank;
+		break;
+	case LENS_NEXT_RANK:
+	case LENS_NEXT_PROB:
+		if (c->next_id < 0)
+			return 0;
+		*v = m == LENS_NEXT_RANK ? c->next_rank : (double)c->next_prob;
+		break;
+	case LENS_KL:
+		*v = (double)c->kl;
+		break;
+	default:
+		*v = (double)c->entropy;
+		break;
+	}
+	return 1;
+}

@@ -466,6 +466,8 @@ enum report_metric {
 	METRIC_PROB, METRIC_FINAL_PROB, METRIC_FINAL_LOGIT, METRIC_FINAL_RANK,
 	METRIC_NEXT_RANK, METRIC_NEXT_PROB, METRIC_KL, METRIC_ENTROPY
 };
+_Static_assert(METRIC_ENTROPY == (int)LENS_ENTROPY,
+    "report_metric follows enum lens_metric");
 
 /* The names of cfg_metrics, in this order. */
 static const struct {
@@ -519,36 +521,9 @@ report_clip(double v)
 static int
 report_svg_value(const struct report_svg *s, int rr, int pos, double *v)
 {
-	const struct lens_cell	*c = lens_cell(s->r->lens, rr, pos);
-
-	switch (s->metric) {
-	case METRIC_PROB:
-		*v = (double)lens_top(s->r->lens, rr, pos)[0].prob;
-		break;
-	case METRIC_FINAL_PROB:
-		*v = (double)c->final_top1_prob;
-		break;
-	case METRIC_FINAL_LOGIT:
-		*v = (double)c->final_top1_logit;
-		break;
-	case METRIC_FINAL_RANK:
-		*v = c->final_top1_rank;
-		break;
-	case METRIC_NEXT_RANK:
-	case METRIC_NEXT_PROB:
-		if (c->next_id < 0)
-			return 0;
-		*v = s->metric == METRIC_NEXT_RANK ? c->next_rank :
-		    (double)c->next_prob;
-		break;
-	case METRIC_KL:
-		*v = (double)c->kl;
-		break;
-	default:
-		*v = (double)c->entropy;
-		break;
-	}
-	return isfinite(*v);
+	return lens_metric_value((enum lens_metric)s->metric,
+	    lens_cell(s->r->lens, rr, pos), lens_top(s->r->lens, rr, pos),
+	    v) && isfinite(*v);
 }
 
 /* Position on the colour scale: 1 is confident / agrees with the output. */

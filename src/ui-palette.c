@@ -84,40 +84,21 @@ ui_palette_name(int p)
 	return (ui_palette_ramps[p].name);
 }
 
+_Static_assert(UI_METRIC_ENTROPY == (int)LENS_ENTROPY &&
+    UI_METRIC_COUNT == (int)LENS_METRIC_COUNT,
+    "the explorer's cell metrics follow enum lens_metric");
+
 int
 ui_palette_value(int metric, const struct lens_cell *c,
     const struct lens_top *top1, float *value)
 {
-	switch (metric) {
-	case UI_METRIC_PROB:
-		*value = top1->prob;
-		break;
-	case UI_METRIC_FINAL_PROB:
-		*value = c->final_top1_prob;
-		break;
-	case UI_METRIC_FINAL_LOGIT:
-		*value = c->final_top1_logit;
-		break;
-	case UI_METRIC_FINAL_RANK:
-		*value = (float)c->final_top1_rank;
-		break;
-	case UI_METRIC_NEXT_RANK:
-	case UI_METRIC_NEXT_PROB:
-		if (c->next_id < 0)
-			return (0);
-		*value = metric == UI_METRIC_NEXT_RANK ?
-		    (float)c->next_rank : c->next_prob;
-		break;
-	case UI_METRIC_KL:
-		*value = c->kl;
-		break;
-	case UI_METRIC_TRACK:
-	case UI_METRIC_TUNED_KL:
-		return (0);	/* not in the cell: the explorer has them */
-	default:
-		*value = c->entropy;
-		break;
-	}
+	double	v;
+
+	/* Tracked tokens and the tuned lens's KL are the explorer's own. */
+	if (metric >= UI_METRIC_COUNT ||
+	    !lens_metric_value((enum lens_metric)metric, c, top1, &v))
+		return (0);
+	*value = (float)v;
 	return (1);
 }
 
