@@ -106,6 +106,32 @@ enum lens_metric {
 int		 lens_metric_value(enum lens_metric, const struct lens_cell *,
 		    const struct lens_top *top1, double *value);
 
+/*
+ * Candidates across layers.
+ */
+struct lens_cand {
+	int	id;
+	float	prob;	/* the highest probability over the rows */
+	int	row;	/* the shown row (0 = embed) where it is reached */
+};
+
+/*
+ * Candidates at position pos of tops (nrows, T, k): every token of some
+ * row's top-k, once, by falling highest probability (ties: the lower row,
+ * then the lower id). Writes at most max into out; returns how many.
+ */
+int		 lens_cands(const struct lens_top *tops, int nrows, int T,
+		    int k, int pos, struct lens_cand *out, int max);
+/*
+ * The first of top[0..k) whose id is none of ids[0..n) (the input tokens
+ * up to and including the cell's position): its index, or -1 if the whole
+ * top-k copies the input.
+ */
+int		 lens_mask(const struct lens_top *top, int k, const int *ids,
+		    int n);
+/* Whether id is one of ids[0..n). */
+int		 lens_in(int id, const int *ids, int n);
+
 /* Logit and probability of any token in a computed cell (tuned if set). */
 float		 lens_token_logit(const struct lens *,
 		    const struct gpt2_state *, int resid_row, int pos, int id);

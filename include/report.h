@@ -44,6 +44,21 @@ struct report {
 	 */
 	int			 row_from, row_to;
 	int			 pos_from, pos_to;
+	/*
+	 * Extras, all off when zero. track[0..ntrack): token ids whose
+	 * probability and logit every cell reports (json, yaml, tsv, text).
+	 * candidates: json and yaml get the candidates across layers at each
+	 * position; attribution: each json and yaml cell gets its top-1's
+	 * direct logit attribution. mask: text and svg show the best top-k
+	 * token that is not an input token up to the cell's position. delta:
+	 * svg colours each cell by the metric's change from the row below.
+	 */
+	const int		*track;
+	int			 ntrack;
+	int			 candidates;
+	int			 attribution;
+	int			 mask;
+	int			 delta;
 };
 
 /* "json" -> REPORT_JSON; -1 if unknown. */

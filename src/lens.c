@@ -563,6 +563,76 @@ lens_tuned(const struct lens *ln)
 	return ln->tuned;
 }
 
+static int
+lens_cand_cmp(const void *a, const void *b)
+{
+	const struct lens_cand	*x = a, *y = b;
+
+	if (x->prob != y->prob)
+		return (x->prob > y->prob ? -1 : 1);
+	if (x->row != y->row)
+		return (x->row < y->row ? -1 : 1);
+	return (x->id < y->id ? -1 : x->id > y->id);
+}
+
+int
+lens_cands(const struct lens_top *tops, int nrows, int T, int k, int pos,
+    struct lens_cand *out, int max)
+{
+	const struct lens_top	*t;
+	struct lens_cand		*all;
+	int			 n = 0, r, i, j;
+
+	if (nrows <= 0 || k <= 0 || pos < 0 || pos >= T || max <= 0)
+		return (0);
+	all = xreallocarray(NULL, (size_t)nrows * k, sizeof *all);
+	for (r = 0; r < nrows; r++) {
+		t = &tops[((size_t)r * T + pos) * k];
+		for (i = 0; i < k; i++) {
+			for (j = 0; j < n && all[j].id != t[i].id; j++)
+				;
+			if (j == n) {
+				all[n].id = t[i].id;
+				all[n].prob = t[i].prob;
+				all[n++].row = r;
+			} else if (t[i].prob > all[j].prob) {
+				all[j].prob = t[i].prob;
+				all[j].row = r;
+			}
+		}
+	}
+	qsort(all, n, sizeof *all, lens_cand_cmp);
+	if (n > max)
+		n = max;
+	memcpy(out, all, n * sizeof *out);
+	free(all);
+	return (n);
+}
+
+int
+lens_in(int id, const int *ids, int n)
+{
+	int	i;
+
+	for (i = 0; i < n; i++) {
+		if (ids[i] == id)
+			return (1);
+	}
+	return (0);
+}
+
+int
+lens_mask(const struct lens_top *top, int k, const int *ids, int n)
+{
+	int	i;
+
+	for (i = 0; i < k; i++) {
+		if (!lens_in(top[i].id, ids, n))
+			return (i);
+	}
+	return (-1);
+}
+
 int
 lens_metric_value(enum lens_metric m, const struct lens_cell *c,
     const struct lens_top *top1, double *v)

@@ -37,7 +37,8 @@
 
 enum {
 	OPT_NO_MOUSE = 256, OPT_COLOR, OPT_ASCII, OPT_TRUNCATE, OPT_THREADS,
-	OPT_PRINT_CONFIG, OPT_DOWNLOAD, OPT_LIST_KEYS, OPT_TUNED, OPT_SESSION
+	OPT_PRINT_CONFIG, OPT_DOWNLOAD, OPT_LIST_KEYS, OPT_TUNED, OPT_SESSION,
+	OPT_TRACK, OPT_CANDIDATES, OPT_ATTRIBUTION, OPT_MASK_INPUT, OPT_DELTA
 };
 
 struct args {
@@ -59,6 +60,11 @@ struct args {
 	int			 no_mouse;
 	const char		*color;
 	int			 ascii;
+	const char		*track;		/* --track's list, unparsed */
+	int			 candidates;
+	int			 attribution;
+	int			 mask_input;
+	int			 delta;
 	char			*prompt;	/* NULL: none given */
 	size_t			 prompt_len;
 };
@@ -81,6 +87,11 @@ static const struct option longopts[] = {
 	{ "list-keys",	  optional_argument, NULL, OPT_LIST_KEYS },
 	{ "tuned",	  required_argument, NULL, OPT_TUNED },
 	{ "session",	  required_argument, NULL, OPT_SESSION },
+	{ "track",	  required_argument, NULL, OPT_TRACK },
+	{ "candidates",	  no_argument,	     NULL, OPT_CANDIDATES },
+	{ "attribution",  no_argument,	     NULL, OPT_ATTRIBUTION },
+	{ "mask-input",	  no_argument,	     NULL, OPT_MASK_INPUT },
+	{ "delta",	  no_argument,	     NULL, OPT_DELTA },
 	{ "help",	  no_argument,	     NULL, 'h' },
 	{ "version",	  no_argument,	     NULL, 'V' },
 	{ NULL, 0, NULL, 0 }
@@ -106,6 +117,16 @@ usage(FILE *f)
 "  -s, --sublayers        also decode the residual after each attention\n"
 "                         sub-block (rows h.N.attn)\n"
 "  -t, --tokenize         print the prompt's token ids and exit\n"
+"      --track=TOKENS     report these tokens' probability and logit in\n"
+"                         every cell: comma-separated texts of one token\n"
+"                         each, or #ID (json, yaml, tsv, text)\n"
+"      --candidates       json, yaml: the candidates across layers at each\n"
+"                         position\n"
+"      --attribution      json, yaml: each cell's top-1 logit split into\n"
+"                         the embeddings' and each sub-block's share\n"
+"      --mask-input       text, svg: show the best top-k token that is not\n"
+"                         an input token so far\n"
+"      --delta            svg: colour by the change from the row below\n"
 "      --tuned=FILE       decode through a tuned lens's translators (a\n"
 "                         safetensors file, see logitlens(1))\n"
 "      --truncate         keep the last n_ctx tokens of a longer prompt\n"
@@ -277,6 +298,21 @@ args_parse(struct args *a, int argc, char **argv)
 			break;
 		case OPT_SESSION:
 			a->session = optarg;
+			break;
+		case OPT_TRACK:
+			a->track = optarg;
+			break;
+		case OPT_CANDIDATES:
+			a->candidates = 1;
+			break;
+		case OPT_ATTRIBUTION:
+			a->attribution = 1;
+			break;
+		case OPT_MASK_INPUT:
+			a->mask_input = 1;
+			break;
+		case OPT_DELTA:
+			a->delta = 1;
 			break;
 		case OPT_LIST_KEYS:
 			if (optarg != NULL && strcmp(optarg, "mdoc") != 0)
@@ -483,6 +519,45 @@ lens_nonfinite(const struct lens *ln, int T, int sublayers)
 	return 0;
 }
 
+/*
+ * --track's list: comma-separated token texts that must each encode to one
+ * token, or #ID. Dies on anything else.
+ */
+static int *
+track_ids(const char *list, const struct tok *tok, int n_vocab, int *n)
+{
+	char	*copy, *s, *item, *cause;
+	int	*ids = NULL, *enc;
+	size_t	 nenc;
+
+	*n = 0;
+	copy = s = xstrdup(list);
+	while ((item = strsep(&s, ",")) != NULL) {
+		ids = xreallocarray(ids, (size_t)*n + 1, sizeof *ids);
+		if (item[0] == '#' && item[1] != '\0') {
+			ids[(*n)++] = parse_int(item + 1, 0, n_vocab - 1,
+			    "--track: a token id");
+			continue;
+		}
+		if (*item == '\0')
+			die(EXIT_USAGE, "--track: an empty token in '%s'", list);
+		if (tok_encode(tok, item, strlen(item), &enc, &nenc,
+		    &cause) != 0)
+			die_cause(EXIT_INPUT, cause);
+		if (nenc != 1)
+			die(EXIT_INPUT, "--track: '%s' is %zu tokens, not one "
+			    "(a leading space is part of a token; #ID names "
+			    "one by id)", item, nenc);
+		if (enc[0] >= n_vocab)
+			die(EXIT_INPUT, "--track: '%s' is token %d, outside the "
+			    "model's vocabulary (%d)", item, enc[0], n_vocab);
+		ids[(*n)++] = enc[0];
+		free(enc);
+	}
+	free(copy);
+	return ids;
+}
+
 static void
 run_print(const struct args *a, const struct cfg *cfg, struct gpt2 *m,
     const struct tok *tok, const char *note)
@@ -492,8 +567,11 @@ run_print(const struct args *a, const struct cfg *cfg, struct gpt2 *m,
 	struct tuned		*tuned;
 	struct report		 r;
 	char			*cause;
-	int			*ids, T;
+	int			*ids, T, *track = NULL, ntrack = 0;
 
+	if (a->track != NULL)
+		track = track_ids(a->track, tok, gpt2_config(m)->n_vocab,
+		    &ntrack);
 	ids = prompt_ids(a, tok, gpt2_config(m), &T);
 	s = gpt2_state_new(m);
 	ln = lens_new(m, a->top_k ? a->top_k : cfg->top_k);
@@ -518,6 +596,12 @@ run_print(const struct args *a, const struct cfg *cfg, struct gpt2 *m,
 	r.metric = cfg->metric;
 	r.prompt = a->prompt;
 	r.prompt_len = a->prompt_len;
+	r.track = track;
+	r.ntrack = ntrack;
+	r.candidates = a->candidates;
+	r.attribution = a->attribution;
+	r.mask = a->mask_input;
+	r.delta = a->delta;
 	if (gpt2_state_nonfinite(s) >= 0)
 		fprintf(stderr, "logitlens: warning: %s: the model produced "
 		    "NaN or Inf values (from row %d on); its weights may be "
@@ -532,6 +616,7 @@ run_print(const struct args *a, const struct cfg *cfg, struct gpt2 *m,
 	lens_free(ln);
 	tuned_free(tuned);
 	gpt2_state_free(s);
+	free(track);
 	free(ids);
 }
 

@@ -16,6 +16,7 @@
 #include <string.h>
 #include <yaml.h>
 
+#include "attrib.h"
 #include "report.h"
 #include "util.h"
 
@@ -90,6 +91,109 @@ report_utf8(const char *s)
 }
 
 static json_t *
+report_json_double(double v)
+{
+	return isfinite(v) ? json_real(v) : json_null();
+}
+
+/* The top-k entry a cell shows: with mask, the first not in the input. */
+static const struct lens_top *
+report_top(const struct report *r, int row, int pos)
+{
+	const struct lens_top	*top = lens_top(r->lens, row, pos);
+	int			 i;
+
+	if (!r->mask)
+		return top;
+	i = lens_mask(top, lens_top_k(r->lens), r->ids, pos + 1);
+	return i == -1 ? NULL : &top[i];
+}
+
+/* Each tracked token's probability and logit in the cell. */
+static json_t *
+report_json_tracked(const struct report *r, int row, int pos)
+{
+	json_t	*a = json_array(), *t;
+	int	 i, id;
+
+	for (i = 0; i < r->ntrack; i++) {
+		id = r->track[i];
+		t = json_object();
+		json_object_set_new(t, "id", json_integer(id));
+		json_object_set_new(t, "text", report_json_token(r, id));
+		json_object_set_new(t, "prob", report_json_real(
+		    lens_token_prob(r->lens, r->state, row, pos, id)));
+		json_object_set_new(t, "logit", report_json_real(
+		    lens_token_logit(r->lens, r->state, row, pos, id)));
+		json_array_append_new(a, t);
+	}
+	return a;
+}
+
+/* The direct logit attribution of the cell's top-1 (attrib.h). */
+static json_t *
+report_json_attrib(const struct report *r, int row, int pos)
+{
+	json_t	*o, *a;
+	double	*parts, bias;
+	char	 name[32];
+	int	 k, n = attrib_nparts(row), id = lens_top(r->lens, row,
+		    pos)[0].id;
+
+	parts = xreallocarray(NULL, (size_t)n, sizeof *parts);
+	attrib_logit(r->model, r->state, lens_tuned(r->lens), row, pos, id,
+	    parts, &bias);
+	a = json_array();
+	for (k = 0; k < n; k++)
+		json_array_append_new(a, json_pack("{s:s,s:o}", "name",
+		    attrib_part_name(k, name, sizeof name), "logit",
+		    report_json_double(parts[k])));
+	o = json_object();
+	json_object_set_new(o, "token", json_integer(id));
+	json_object_set_new(o, "parts", a);
+	json_object_set_new(o, "bias", report_json_double(bias));
+	free(parts);
+	return o;
+}
+
+/* Per position, the candidates across the shown rows (lens_cands). */
+static json_t *
+report_json_cands(const struct report *r)
+{
+	struct lens_top		*tops;
+	struct lens_cand	*c;
+	json_t			*all, *a;
+	char			 name[32];
+	int			 nrows = lens_nrows(r->lens, r->sublayers);
+	int			 k = lens_top_k(r->lens), i, p, n;
+
+	tops = xreallocarray(NULL, (size_t)nrows * r->T * k, sizeof *tops);
+	for (i = 0; i < nrows; i++) {
+		for (p = 0; p < r->T; p++)
+			memcpy(&tops[((size_t)i * r->T + p) * k],
+			    lens_top(r->lens, lens_row(r->lens, i,
+			    r->sublayers), p), (size_t)k * sizeof *tops);
+	}
+	c = xreallocarray(NULL, (size_t)nrows * k, sizeof *c);
+	all = json_array();
+	for (p = 0; p < r->T; p++) {
+		n = lens_cands(tops, nrows, r->T, k, p, c, nrows * k);
+		a = json_array();
+		for (i = 0; i < n; i++)
+			json_array_append_new(a, json_pack("{s:i,s:o,s:o,s:i,"
+			    "s:s}", "id", c[i].id, "text", report_json_token(r,
+			    c[i].id), "max_prob", report_json_real(c[i].prob),
+			    "row", c[i].row, "row_name", lens_row_name(
+			    lens_row(r->lens, c[i].row, r->sublayers), name,
+			    sizeof name)));
+		json_array_append_new(all, a);
+	}
+	free(c);
+	free(tops);
+	return all;
+}
+
+static json_t *
 report_json_cell(const struct report *r, int row, int pos)
 {
 	const struct lens_cell	*c = lens_cell(r->lens, row, pos);
@@ -125,6 +229,12 @@ report_json_cell(const struct report *r, int row, int pos)
 	if (lens_tuned(r->lens) != NULL)
 		json_object_set_new(o, "kl_logit_lens",
 		    report_json_real(c->kl_other));
+	if (r->ntrack > 0)
+		json_object_set_new(o, "tracked", report_json_tracked(r, row,
+		    pos));
+	if (r->attribution)
+		json_object_set_new(o, "attribution", report_json_attrib(r, row,
+		    pos));
 	return o;
 }
 
@@ -172,6 +282,8 @@ report_json(const struct report *r)
 		    report_utf8(r->note)));
 	json_object_set_new(root, "tokens", toks);
 	json_object_set_new(root, "rows", rows);
+	if (r->candidates)
+		json_object_set_new(root, "candidates", report_json_cands(r));
 	return root;
 }
 
@@ -211,7 +323,8 @@ report_write_tsv(FILE *f, const struct report *r)
 
 	fprintf(f, "row\tpos\ttoken_id\ttoken\ttop1_id\ttop1\ttop1_prob\t"
 	    "entropy\tkl\tfinal_top1\tfinal_top1_rank\tnext_id\tnext_prob\t"
-	    "next_rank\ttop_ids\ttop_probs\n");
+	    "next_rank\ttop_ids\ttop_probs%s\n", r->ntrack > 0 ?
+	    "\ttracked" : "");
 	for (i = lens_nrows(r->lens, r->sublayers) - 1; i >= 0; i--) {
 		rr = lens_row(r->lens, i, r->sublayers);
 		lens_row_name(rr, name, sizeof name);
@@ -235,6 +348,12 @@ report_write_tsv(FILE *f, const struct report *r)
 			for (k = 0; k < lens_top_k(r->lens); k++)
 				fprintf(f, "%s%.6g", k ? "," : "",
 				    (double)top[k].prob);
+			if (r->ntrack > 0)
+				fputc('\t', f);
+			for (k = 0; k < r->ntrack; k++)
+				fprintf(f, "%s%d:%.6g", k ? "," : "",
+				    r->track[k], (double)lens_token_prob(
+				    r->lens, r->state, rr, p, r->track[k]));
 			fputc('\n', f);
 			free(tok);
 			free(t1);
@@ -261,42 +380,83 @@ report_cell_text(FILE *f, const char *s, int w)
 		fputc(' ', f);
 }
 
-static int
-report_write_text(FILE *f, const struct report *r)
+/* The input tokens as the grid's header line. */
+static void
+report_text_inputs(FILE *f, const struct report *r, const char *label)
 {
-	const int	 w = 10;
-	char		 name[32], *s;
-	int		 i, p, rr;
+	char	*s;
+	int	 p;
 
-	if (r->note != NULL)
-		fprintf(f, "# %s\n", r->note);
-	fprintf(f, "# model %s: %d layers, top-1 token and its probability at "
-	    "each layer (final on top)\n", gpt2_dir(r->model),
-	    gpt2_config(r->model)->n_layer);
-	fprintf(f, "%-10s ", "");
+	fprintf(f, "%-10s ", label);
 	for (p = 0; p < r->T; p++) {
 		s = report_display(r, r->ids[p]);
-		report_cell_text(f, s, w);
+		report_cell_text(f, s, 10);
 		fputc(' ', f);
 		free(s);
 	}
 	fputc('\n', f);
+}
+
+/* Per tracked token, its probability at each row and position. */
+static void
+report_text_tracked(FILE *f, const struct report *r)
+{
+	char	 name[32], *s;
+	int	 j, i, p, rr;
+
+	for (j = 0; j < r->ntrack; j++) {
+		s = report_display(r, r->track[j]);
+		fprintf(f, "\n# tracked %s (id %d): its probability at each "
+		    "layer\n", s, r->track[j]);
+		free(s);
+		report_text_inputs(f, r, "");
+		for (i = lens_nrows(r->lens, r->sublayers) - 1; i >= 0; i--) {
+			rr = lens_row(r->lens, i, r->sublayers);
+			fprintf(f, "%-10s ", lens_row_name(rr, name,
+			    sizeof name));
+			for (p = 0; p < r->T; p++)
+				fprintf(f, "%-10.3g ", (double)lens_token_prob(
+				    r->lens, r->state, rr, p, r->track[j]));
+			fputc('\n', f);
+		}
+	}
+}
+
+static int
+report_write_text(FILE *f, const struct report *r)
+{
+	const struct lens_top	*t;
+	char			 name[32], *s;
+	int			 i, p, rr;
+
+	if (r->note != NULL)
+		fprintf(f, "# %s\n", r->note);
+	fprintf(f, "# model %s: %d layers, top-1 token and its probability at "
+	    "each layer (final on top)%s\n", gpt2_dir(r->model),
+	    gpt2_config(r->model)->n_layer, r->mask ? "; input tokens masked: "
+	    "the best top-k token not in the prompt so far, - if none" : "");
+	report_text_inputs(f, r, "");
 	for (i = lens_nrows(r->lens, r->sublayers) - 1; i >= 0; i--) {
 		rr = lens_row(r->lens, i, r->sublayers);
 		fprintf(f, "%-10s ", lens_row_name(rr, name, sizeof name));
 		for (p = 0; p < r->T; p++) {
-			s = report_display(r, lens_top(r->lens, rr, p)[0].id);
-			report_cell_text(f, s, w);
+			t = report_top(r, rr, p);
+			s = t != NULL ? report_display(r, t->id) : xstrdup("-");
+			report_cell_text(f, s, 10);
 			fputc(' ', f);
 			free(s);
 		}
 		fputc('\n', f);
 		fprintf(f, "%-10s ", "");
-		for (p = 0; p < r->T; p++)
-			fprintf(f, "%-10.3f ",
-			    (double)lens_top(r->lens, rr, p)[0].prob);
+		for (p = 0; p < r->T; p++) {
+			if ((t = report_top(r, rr, p)) != NULL)
+				fprintf(f, "%-10.3f ", (double)t->prob);
+			else
+				fprintf(f, "%-10s ", "-");
+		}
 		fputc('\n', f);
 	}
+	report_text_tracked(f, r);
 	return 0;
 }
 

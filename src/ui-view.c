@@ -16,74 +16,36 @@
 #include "ui-view.h"
 #include "util.h"
 
-static int
-ui_view_cand_cmp(const void *a, const void *b)
-{
-	const struct ui_cand	*x = a, *y = b;
-
-	if (x->prob != y->prob)
-		return (x->prob > y->prob ? -1 : 1);
-	if (x->row != y->row)
-		return (x->row < y->row ? -1 : 1);
-	return (x->id < y->id ? -1 : x->id > y->id);
-}
-
 int
 ui_view_cands(const struct lens_top *tops, int nrows, int T, int k, int pos,
     struct ui_cand *out, int max)
 {
-	const struct lens_top	*t;
-	struct ui_cand		*all;
-	int			 n = 0, r, i, j;
+	struct lens_cand	*c;
+	int			 n, i;
 
-	if (nrows <= 0 || k <= 0 || pos < 0 || pos >= T || max <= 0)
+	if (max <= 0)
 		return (0);
-	all = xreallocarray(NULL, (size_t)nrows * k, sizeof *all);
-	for (r = 0; r < nrows; r++) {
-		t = &tops[((size_t)r * T + pos) * k];
-		for (i = 0; i < k; i++) {
-			for (j = 0; j < n && all[j].id != t[i].id; j++)
-				;
-			if (j == n) {
-				all[n].id = t[i].id;
-				all[n].prob = t[i].prob;
-				all[n++].row = r;
-			} else if (t[i].prob > all[j].prob) {
-				all[j].prob = t[i].prob;
-				all[j].row = r;
-			}
-		}
+	c = xreallocarray(NULL, max, sizeof *c);
+	n = lens_cands(tops, nrows, T, k, pos, c, max);
+	for (i = 0; i < n; i++) {
+		out[i].id = c[i].id;
+		out[i].prob = c[i].prob;
+		out[i].row = c[i].row;
 	}
-	qsort(all, n, sizeof *all, ui_view_cand_cmp);
-	if (n > max)
-		n = max;
-	memcpy(out, all, n * sizeof *out);
-	free(all);
+	free(c);
 	return (n);
 }
 
 int
 ui_view_in(int id, const int *ids, int n)
 {
-	int	i;
-
-	for (i = 0; i < n; i++) {
-		if (ids[i] == id)
-			return (1);
-	}
-	return (0);
+	return (lens_in(id, ids, n));
 }
 
 int
 ui_view_mask(const struct lens_top *top, int k, const int *ids, int n)
 {
-	int	i;
-
-	for (i = 0; i < k; i++) {
-		if (!ui_view_in(top[i].id, ids, n))
-			return (i);
-	}
-	return (-1);
+	return (lens_mask(top, k, ids, n));
 }
 
 float
