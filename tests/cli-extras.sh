@@ -1,0 +1,173 @@
+#!/bin/sh
+# cli-extras.sh: --track, --candidates, --attribution and --mask-input,
+# each checked against the JSON's own cells, recomputed in python3
+# (standard library only), and --track's input errors.
+
+: "${top_srcdir:=.}" "${top_builddir:=.}"
+bin=$top_builddir/logitlens
+fix=${LOGITLENS_FIXTURES:-$top_srcdir/../shared/fixtures}
+tmp=$(mktemp -d) || exit 99
+trap 'rm -rf "$tmp"' EXIT
+fail=0
+pass=0
+
+ok() { pass=$((pass + 1)); }
+bad() { echo "FAIL: $*" >&2; fail=$((fail + 1)); }
+
+# expect STATUS REGEX CMD...: exit status and a line of stderr.
+expect() {
+	want=$1 re=$2
+	shift 2
+	"$@" >"$tmp/out" 2>"$tmp/err" </dev/null
+	got=$?
+	if [ "$got" != "$want" ]; then
+		bad "$*: exit $got, expected $want ($(head -c 300 "$tmp/err"))"
+	elif [ -n "$re" ] && ! grep -Eq -- "$re" "$tmp/err"; then
+		bad "$*: stderr '$(head -c 300 "$tmp/err")' does not match '$re'"
+	else
+		ok
+	fi
+}
+
+command -v python3 >/dev/null || { echo "SKIP: python3 not found"; exit 77; }
+m=$fix/tiny-gpt2
+[ -d "$m" ] || { echo "SKIP: fixtures not found ($fix)"; exit 77; }
+prompt='The cat sat on the mat. The cat'
+
+# The prompt's own tokens are tracked by text and by id.
+expect 0 '' "$bin" -m "$m" -p -f json -s "$prompt"
+ids=$(python3 -c 'import json,sys
+d = json.load(open(sys.argv[1]))
+print(",".join("#%d" % t["id"] for t in d["tokens"][:3]))' "$tmp/out")
+
+expect 0 '' "$bin" -m "$m" -p -f json -s -k 5 --track=" cat,$ids" \
+    --candidates --attribution "$prompt"
+cp "$tmp/out" "$tmp/x.json"
+if python3 - "$tmp/x.json" >"$tmp/py" 2>&1 <<'PY'
+import json, sys
+d = json.load(open(sys.argv[1]))
+toks = [t["id"] for t in d["tokens"]]
+rows = d["rows"]
+T = len(toks)
+err = []
+want = [toks[1]] + toks[:3]
+hits = 0
+for i, row in enumerate(rows):
+    for p, c in enumerate(row["cells"]):
+        tr = c["tracked"]
+        if [t["id"] for t in tr] != want:
+            err.append("tracked ids %s at %d,%d" % ([t["id"] for t in tr], i, p))
+        top = {t["id"]: t for t in c["top"]}
+        for t in tr:
+            if t["id"] in top:
+                hits += 1
+                # lens_token_prob recomputes the softmax: float noise.
+                if abs(t["prob"] - top[t["id"]]["prob"]) > 1e-5 or \
+                   abs(t["logit"] - top[t["id"]]["logit"]) > 1e-4:
+                    err.append("tracked %d at %d,%d: %s vs top-k %s" %
+                               (t["id"], i, p, t, top[t["id"]]))
+            elif t["prob"] > c["top"][-1]["prob"] + 1e-5:
+                err.append("tracked %d beats the top-k at %d,%d" % (t["id"], i, p))
+        a = c["attribution"]
+        if a["token"] != c["top"][0]["id"]:
+            err.append("attribution token at %d,%d" % (i, p))
+        s = sum(x["logit"] for x in a["parts"]) + a["bias"]
+        if abs(s - c["top"][0]["logit"]) > 1e-4:
+            err.append("attribution %d,%d sums to %r, top-1 logit %r" %
+                       (i, p, s, c["top"][0]["logit"]))
+        names = [x["name"] for x in a["parts"]]
+        if names[0] != "embed":
+            err.append("parts %s" % names)
+        if row["name"] != "embed" and names[-1] not in (row["name"] + ".mlp", row["name"]):
+            err.append("last part %s on row %s" % (names[-1], row["name"]))
+if hits == 0:
+    err.append("no tracked token in any top-k: nothing compared")
+for p in range(T):
+    best = {}
+    for i, row in enumerate(rows):
+        for t in row["cells"][p]["top"]:
+            if t["id"] not in best or t["prob"] > best[t["id"]][0]:
+                best[t["id"]] = (t["prob"], i)
+    ref = sorted(best.items(), key=lambda kv: (-kv[1][0], kv[1][1], kv[0]))
+    got = d["candidates"][p]
+    if [(c["id"], c["row"]) for c in got] != [(k, v[1]) for k, v in ref]:
+        err.append("candidates at %d: %s vs %s" % (p,
+                   [(c["id"], c["row"]) for c in got][:5], [(k, v[1]) for k, v in ref][:5]))
+    for c in got:
+        if abs(c["max_prob"] - best[c["id"]][0]) > 1e-7:
+            err.append("candidate %d max_prob at %d" % (c["id"], p))
+        if rows[c["row"]]["name"] != c["row_name"]:
+            err.append("candidate row_name at %d" % p)
+print("\n".join(err[:20]))
+sys.exit(1 if err else 0)
+PY
+then ok; else bad "--track/--candidates/--attribution: $(cat "$tmp/py")"; fi
+
+# TSV: the tracked column against the JSON.
+expect 0 '' "$bin" -m "$m" -p -f tsv -s -k 5 --track=" cat,$ids" "$prompt"
+if python3 - "$tmp/x.json" "$tmp/out" >"$tmp/py" 2>&1 <<'PY'
+import json, sys
+d = json.load(open(sys.argv[1]))
+lines = open(sys.argv[2], encoding="utf-8").read().splitlines()
+head = lines[0].split("\t")
+col = head.index("tracked")
+cells = {(r["name"], p): c for r in d["rows"] for p, c in enumerate(r["cells"])}
+err = []
+for l in lines[1:]:
+    f = l.split("\t")
+    c = cells[(f[0], int(f[1]))]
+    got = [tuple(x.split(":")) for x in f[col].split(",")]
+    for (i, pr), t in zip(got, c["tracked"]):
+        if int(i) != t["id"] or abs(float(pr) - t["prob"]) > 1e-5 * max(t["prob"], 1e-30):
+            err.append("%s: %s vs %s" % (f[:2], (i, pr), t))
+print("\n".join(err[:10]))
+sys.exit(1 if err else 0)
+PY
+then ok; else bad "tsv tracked: $(cat "$tmp/py")"; fi
+
+# YAML carries the same keys.
+expect 0 '' "$bin" -m "$m" -p -f yaml --track=" cat" --candidates \
+    --attribution "$prompt"
+for k in tracked: attribution: candidates: max_prob: bias:; do
+	grep -q "$k" "$tmp/out" || bad "yaml has no $k"
+done
+
+# --mask-input: each text cell is the first top-k token not in the prompt
+# so far (the row's second line its probability).
+expect 0 '' "$bin" -m "$m" -p -f json -k 5 "$prompt"
+cp "$tmp/out" "$tmp/m.json"
+expect 0 '' "$bin" -m "$m" -p -f text -k 5 --mask-input "$prompt"
+if python3 - "$tmp/m.json" "$tmp/out" >"$tmp/py" 2>&1 <<'PY'
+import json, sys
+d = json.load(open(sys.argv[1]))
+lines = [l for l in open(sys.argv[2], encoding="utf-8").read().splitlines()
+         if not l.startswith("#")]
+toks = [t["id"] for t in d["tokens"]]
+err = []
+masked = 0
+rows = list(reversed(d["rows"]))
+for n, row in enumerate(rows):
+    probs = lines[2 + 2 * n][11:].split()
+    if not lines[1 + 2 * n].startswith(row["name"]):
+        err.append("line %r is not row %s" % (lines[1 + 2 * n], row["name"]))
+    for p, c in enumerate(row["cells"]):
+        want = next((t for t in c["top"] if t["id"] not in toks[:p + 1]), None)
+        masked += want is not c["top"][0]
+        got = probs[p]
+        exp = "-" if want is None else "%.3f" % want["prob"]
+        if got != exp:
+            err.append("%s pos %d: %s, expected %s" % (row["name"], p, got, exp))
+if masked == 0:
+    err.append("no cell was masked: nothing tested")
+print("\n".join(err[:10]))
+sys.exit(1 if err else 0)
+PY
+then ok; else bad "--mask-input text: $(cat "$tmp/py")"; fi
+
+# --track's errors.
+expect 2 "is 2 tokens, not one" "$bin" -m "$m" -p --track=" cat sat" x
+expect 1 "token id must be an integer" "$bin" -m "$m" -p --track='#99999999' x
+expect 1 "empty token" "$bin" -m "$m" -p --track=' cat,,#3' x
+
+echo "$pass passed, $fail failed"
+[ $fail -eq 0 ]
