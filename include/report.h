@@ -50,15 +50,13 @@ struct report {
 	 * candidates: json and yaml get the candidates across layers at each
 	 * position; attribution: each json and yaml cell gets its top-1's
 	 * direct logit attribution. mask: text and svg show the best top-k
-	 * token that is not an input token up to the cell's position. delta:
-	 * svg colours each cell by the metric's change from the row below.
+	 * token that is not an input token up to the cell's position.
 	 */
 	const int		*track;
 	int			 ntrack;
 	int			 candidates;
 	int			 attribution;
 	int			 mask;
-	int			 delta;
 };
 
 /* "json" -> REPORT_JSON; -1 if unknown. */

@@ -681,9 +681,15 @@ report_clip(double v)
 static int
 report_svg_value(const struct report_svg *s, int rr, int pos, double *v)
 {
+	const struct lens_top	*t = report_top(s->r, rr, pos);
+
+	/* Masked: the shown token's probability, none if all are input. */
+	if (t == NULL && s->metric == METRIC_PROB)
+		return 0;
+	if (t == NULL)
+		t = lens_top(s->r->lens, rr, pos);
 	return lens_metric_value((enum lens_metric)s->metric,
-	    lens_cell(s->r->lens, rr, pos), lens_top(s->r->lens, rr, pos),
-	    v) && isfinite(*v);
+	    lens_cell(s->r->lens, rr, pos), t, v) && isfinite(*v);
 }
 
 /* Position on the colour scale: 1 is confident / agrees with the output. */
@@ -926,9 +932,10 @@ report_svg_head(FILE *f, const struct report_svg *s)
 	text = report_utf8(gpt2_dir(r->model));
 	report_xml(f, text, strlen(text), cols > 100 ? cols - 50 : 50);
 	free(text);
-	fprintf(f, " \xc2\xb7 %d layers \xc2\xb7 top-1 token, colour: %s "
+	fprintf(f, " \xc2\xb7 %d layers \xc2\xb7 %s, colour: %s "
 	    "\xc2\xb7 * = the next token</text>\n",
-	    gpt2_config(r->model)->n_layer, report_metrics[s->metric].title);
+	    gpt2_config(r->model)->n_layer, r->mask ? "best top-k token not in "
+	    "the input" : "top-1 token", report_metrics[s->metric].title);
 	if (r->note != NULL) {
 		fprintf(f, "<text x=\"12\" y=\"60\" fill=\"#a0302a\">");
 		report_xml(f, r->note, strlen(r->note), cols);
@@ -941,7 +948,7 @@ report_svg_cell(FILE *f, const struct report_svg *s, int rr, int pos, int x,
     int y)
 {
 	const struct lens_cell	*c = lens_cell(s->r->lens, rr, pos);
-	const struct lens_top	*top = lens_top(s->r->lens, rr, pos);
+	const struct lens_top	*top = report_top(s->r, rr, pos);
 	unsigned char		 rgb[3] = { 0xe0, 0xe0, 0xe0 };
 	char			 name[32];
 	double			 v;
@@ -953,15 +960,21 @@ report_svg_cell(FILE *f, const struct report_svg *s, int rr, int pos, int x,
 	    "fill=\"#%02x%02x%02x\"><title>%s, position %d: ", x, y, SVG_CW,
 	    SVG_CH, rgb[0], rgb[1], rgb[2], lens_row_name(rr, name,
 	    sizeof name), pos);
-	report_svg_token(f, s->r, top[0].id, 0);
-	fprintf(f, " (p %.3g)", (double)top[0].prob);
+	if (top != NULL) {
+		report_svg_token(f, s->r, top->id, 0);
+		fprintf(f, " (p %.3g)", (double)top->prob);
+	} else
+		fprintf(f, "every top-k token is an input token");
 	if (has)
 		fprintf(f, ", %s %.4g", report_metrics[s->metric].name, v);
 	fprintf(f, "</title></rect>\n<text x=\"%d\" y=\"%d\" "
 	    "text-anchor=\"middle\" fill=\"%s\">", x + SVG_CW / 2, y + 15,
 	    report_svg_ink(rgb));
-	report_svg_token(f, s->r, top[0].id, SVG_COLS);
-	if (c->next_id >= 0 && top[0].id == c->next_id)
+	if (top != NULL)
+		report_svg_token(f, s->r, top->id, SVG_COLS);
+	else
+		fputs("\xe2\x80\x93", f);
+	if (top != NULL && c->next_id >= 0 && top->id == c->next_id)
 		fprintf(f, "<tspan class=\"hit\" font-weight=\"bold\">*"
 		    "</tspan>");
 	fprintf(f, "</text>\n");
