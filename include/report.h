@@ -51,12 +51,15 @@ struct report {
 	 * position; attribution: each json and yaml cell gets its top-1's
 	 * direct logit attribution. mask: text and svg show the best top-k
 	 * token that is not an input token up to the cell's position.
+	 * delta: text shows each probability's change from the row below, svg
+	 * colours by the metric's change from the row below (diverging).
 	 */
 	const int		*track;
 	int			 ntrack;
 	int			 candidates;
 	int			 attribution;
 	int			 mask;
+	int			 delta;
 };
 
 /* "json" -> REPORT_JSON; -1 if unknown. */

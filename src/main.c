@@ -38,7 +38,7 @@
 enum {
 	OPT_NO_MOUSE = 256, OPT_COLOR, OPT_ASCII, OPT_TRUNCATE, OPT_THREADS,
 	OPT_PRINT_CONFIG, OPT_DOWNLOAD, OPT_LIST_KEYS, OPT_TUNED, OPT_SESSION,
-	OPT_TRACK, OPT_CANDIDATES, OPT_ATTRIBUTION, OPT_MASK_INPUT
+	OPT_TRACK, OPT_CANDIDATES, OPT_ATTRIBUTION, OPT_MASK_INPUT, OPT_DELTA
 };
 
 struct args {
@@ -64,6 +64,7 @@ struct args {
 	int			 candidates;
 	int			 attribution;
 	int			 mask_input;
+	int			 delta;
 	char			*prompt;	/* NULL: none given */
 	size_t			 prompt_len;
 };
@@ -90,6 +91,7 @@ static const struct option longopts[] = {
 	{ "candidates",	  no_argument,	     NULL, OPT_CANDIDATES },
 	{ "attribution",  no_argument,	     NULL, OPT_ATTRIBUTION },
 	{ "mask-input",	  no_argument,	     NULL, OPT_MASK_INPUT },
+	{ "delta",	  no_argument,	     NULL, OPT_DELTA },
 	{ "help",	  no_argument,	     NULL, 'h' },
 	{ "version",	  no_argument,	     NULL, 'V' },
 	{ NULL, 0, NULL, 0 }
@@ -124,6 +126,7 @@ usage(FILE *f)
 "                         the embeddings' and each sub-block's share\n"
 "      --mask-input       text, svg: show the best top-k token that is not\n"
 "                         an input token so far\n"
+"      --delta            text, svg: each value's change from the row below\n"
 "      --tuned=FILE       decode through a tuned lens's translators (a\n"
 "                         safetensors file, see logitlens(1))\n"
 "      --truncate         keep the last n_ctx tokens of a longer prompt\n"
@@ -304,6 +307,9 @@ args_parse(struct args *a, int argc, char **argv)
 			break;
 		case OPT_ATTRIBUTION:
 			a->attribution = 1;
+			break;
+		case OPT_DELTA:
+			a->delta = 1;
 			break;
 		case OPT_MASK_INPUT:
 			a->mask_input = 1;
@@ -595,6 +601,7 @@ run_print(const struct args *a, const struct cfg *cfg, struct gpt2 *m,
 	r.candidates = a->candidates;
 	r.attribution = a->attribution;
 	r.mask = a->mask_input;
+	r.delta = a->delta;
 	if (gpt2_state_nonfinite(s) >= 0)
 		fprintf(stderr, "logitlens: warning: %s: the model produced "
 		    "NaN or Inf values (from row %d on); its weights may be "

@@ -425,7 +425,7 @@ report_text_tracked(FILE *f, const struct report *r)
 static int
 report_write_text(FILE *f, const struct report *r)
 {
-	const struct lens_top	*t;
+	const struct lens_top	*t, *below;
 	char			 name[32], *s;
 	int			 i, p, rr;
 
@@ -435,6 +435,9 @@ report_write_text(FILE *f, const struct report *r)
 	    "each layer (final on top)%s\n", gpt2_dir(r->model),
 	    gpt2_config(r->model)->n_layer, r->mask ? "; input tokens masked: "
 	    "the best top-k token not in the prompt so far, - if none" : "");
+	if (r->delta)
+		fprintf(f, "# delta: each probability's change from the row "
+		    "below\n");
 	report_text_inputs(f, r, "");
 	for (i = lens_nrows(r->lens, r->sublayers) - 1; i >= 0; i--) {
 		rr = lens_row(r->lens, i, r->sublayers);
@@ -449,7 +452,13 @@ report_write_text(FILE *f, const struct report *r)
 		fputc('\n', f);
 		fprintf(f, "%-10s ", "");
 		for (p = 0; p < r->T; p++) {
-			if ((t = report_top(r, rr, p)) != NULL)
+			t = report_top(r, rr, p);
+			below = r->delta && i > 0 ? report_top(r, lens_row(
+			    r->lens, i - 1, r->sublayers), p) : NULL;
+			if (t != NULL && below != NULL)
+				fprintf(f, "%+-10.3f ", (double)t->prob -
+				    (double)below->prob);
+			else if (t != NULL && !r->delta)
 				fprintf(f, "%-10.3f ", (double)t->prob);
 			else
 				fprintf(f, "%-10s ", "-");
@@ -658,6 +667,7 @@ struct report_svg {
 	int			 row_from, row_to;	/* shown rows */
 	int			 pos_from, pos_to;
 	double			 lo, hi;		/* final-logit range */
+	double			 dmax;			/* delta: largest |change| */
 	double			 ln_v;			/* ln n_vocab */
 	int			 x0, y0;		/* the grid's corner */
 	int			 gw, gh, bar_h;
@@ -679,7 +689,7 @@ report_clip(double v)
 
 /* The cell's value for the metric; 0 if it has none (last position). */
 static int
-report_svg_value(const struct report_svg *s, int rr, int pos, double *v)
+report_svg_raw(const struct report_svg *s, int rr, int pos, double *v)
 {
 	const struct lens_top	*t = report_top(s->r, rr, pos);
 
@@ -692,10 +702,34 @@ report_svg_value(const struct report_svg *s, int rr, int pos, double *v)
 	    lens_cell(s->r->lens, rr, pos), t, v) && isfinite(*v);
 }
 
+/*
+ * What the cell is coloured by: the metric, or with delta its change from
+ * the shown row below (i is the shown row's index; none for the lowest).
+ */
+static int
+report_svg_value(const struct report_svg *s, int i, int pos, double *v)
+{
+	const struct report	*r = s->r;
+	double			 below;
+
+	if (!report_svg_raw(s, lens_row(r->lens, i, r->sublayers), pos, v))
+		return 0;
+	if (!r->delta)
+		return 1;
+	if (i == 0 || !report_svg_raw(s, lens_row(r->lens, i - 1,
+	    r->sublayers), pos, &below))
+		return 0;
+	*v -= below;
+	return 1;
+}
+
 /* Position on the colour scale: 1 is confident / agrees with the output. */
 static double
 report_svg_norm(const struct report_svg *s, double v)
 {
+	if (s->r->delta)	/* diverging: 0.5 is no change */
+		return s->dmax > 0 ? report_clip(0.5 + 0.5 * v / s->dmax) :
+		    0.5;
 	switch (s->metric) {
 	case METRIC_FINAL_LOGIT:
 		if (!(s->hi > s->lo))
@@ -714,6 +748,23 @@ report_svg_norm(const struct report_svg *s, double v)
 	default:
 		return report_clip(v);
 	}
+}
+
+/* Blue, light grey, red (matplotlib's coolwarm ends): a change's sign. */
+static const unsigned char report_diverging[3][3] = {
+	{ 0x3b, 0x4c, 0xc0 }, { 0xdd, 0xdd, 0xdd }, { 0xb4, 0x04, 0x26 },
+};
+
+static void
+report_svg_rgb_div(double t, unsigned char rgb[3])
+{
+	double	x = report_clip(t) * 2.0, f;
+	int	i = x >= 1.0 ? 1 : 0, k;
+
+	f = x - i;
+	for (k = 0; k < 3; k++)
+		rgb[k] = (unsigned char)lrint(report_diverging[i][k] *
+		    (1.0 - f) + report_diverging[i + 1][k] * f);
 }
 
 static void
@@ -800,6 +851,14 @@ report_svg_ticks(const struct report_svg *s, struct report_tick *t, int max)
 	double			 v, step;
 	int			 n = 0, i;
 
+	if (s->r->delta) {
+		for (i = 0; i <= 4; i++) {
+			v = s->dmax * (i - 2) / 2.0;
+			t[n].norm = report_svg_norm(s, v);
+			snprintf(t[n++].label, sizeof t->label, "%+.3g", v);
+		}
+		return n;
+	}
 	switch (s->metric) {
 	case METRIC_FINAL_LOGIT:
 		for (i = 0; i <= 4; i++) {
@@ -884,6 +943,12 @@ report_svg_init(struct report_svg *s, const struct report *r, char **cause)
 				s->hi = v;
 		}
 	}
+	for (i = s->row_from; r->delta && i < s->row_to; i++) {
+		for (p = s->pos_from; p < s->pos_to; p++) {
+			if (report_svg_value(s, i, p, &v) && fabs(v) > s->dmax)
+				s->dmax = fabs(v);
+		}
+	}
 	s->x0 = SVG_LEFT;
 	s->y0 = SVG_TOP;
 	s->gw = (s->pos_to - s->pos_from) * SVG_CW;
@@ -916,6 +981,13 @@ report_svg_head(FILE *f, const struct report_svg *s)
 		    "stop-color=\"#%02x%02x%02x\"/>\n", i / 10.0,
 		    report_viridis[i][0], report_viridis[i][1],
 		    report_viridis[i][2]);
+	fprintf(f, "</linearGradient>\n<linearGradient id=\"div\" x1=\"0\" "
+	    "y1=\"1\" x2=\"0\" y2=\"0\">\n");
+	for (i = 0; i < (int)nitems(report_diverging); i++)
+		fprintf(f, "<stop offset=\"%.1f\" "
+		    "stop-color=\"#%02x%02x%02x\"/>\n", i / 2.0,
+		    report_diverging[i][0], report_diverging[i][1],
+		    report_diverging[i][2]);
 	fprintf(f, "</linearGradient>\n</defs>\n<rect width=\"%d\" "
 	    "height=\"%d\" fill=\"#ffffff\"/>\n<text x=\"12\" y=\"24\" "
 	    "font-size=\"15\" font-weight=\"bold\">Logit lens: \xe2\x80\x9c",
@@ -932,10 +1004,11 @@ report_svg_head(FILE *f, const struct report_svg *s)
 	text = report_utf8(gpt2_dir(r->model));
 	report_xml(f, text, strlen(text), cols > 100 ? cols - 50 : 50);
 	free(text);
-	fprintf(f, " \xc2\xb7 %d layers \xc2\xb7 %s, colour: %s "
+	fprintf(f, " \xc2\xb7 %d layers \xc2\xb7 %s, colour: %s%s "
 	    "\xc2\xb7 * = the next token</text>\n",
 	    gpt2_config(r->model)->n_layer, r->mask ? "best top-k token not in "
-	    "the input" : "top-1 token", report_metrics[s->metric].title);
+	    "the input" : "top-1 token", r->delta ? "change from the row "
+	    "below in " : "", report_metrics[s->metric].title);
 	if (r->note != NULL) {
 		fprintf(f, "<text x=\"12\" y=\"60\" fill=\"#a0302a\">");
 		report_xml(f, r->note, strlen(r->note), cols);
@@ -944,9 +1017,10 @@ report_svg_head(FILE *f, const struct report_svg *s)
 }
 
 static void
-report_svg_cell(FILE *f, const struct report_svg *s, int rr, int pos, int x,
+report_svg_cell(FILE *f, const struct report_svg *s, int i, int pos, int x,
     int y)
 {
+	int			 rr = lens_row(s->r->lens, i, s->r->sublayers);
 	const struct lens_cell	*c = lens_cell(s->r->lens, rr, pos);
 	const struct lens_top	*top = report_top(s->r, rr, pos);
 	unsigned char		 rgb[3] = { 0xe0, 0xe0, 0xe0 };
@@ -954,7 +1028,9 @@ report_svg_cell(FILE *f, const struct report_svg *s, int rr, int pos, int x,
 	double			 v;
 	int			 has;
 
-	if ((has = report_svg_value(s, rr, pos, &v)))
+	if ((has = report_svg_value(s, i, pos, &v)) && s->r->delta)
+		report_svg_rgb_div(report_svg_norm(s, v), rgb);
+	else if (has)
 		report_svg_rgb(report_svg_norm(s, v), rgb);
 	fprintf(f, "<rect x=\"%d\" y=\"%d\" width=\"%d\" height=\"%d\" "
 	    "fill=\"#%02x%02x%02x\"><title>%s, position %d: ", x, y, SVG_CW,
@@ -966,7 +1042,8 @@ report_svg_cell(FILE *f, const struct report_svg *s, int rr, int pos, int x,
 	} else
 		fprintf(f, "every top-k token is an input token");
 	if (has)
-		fprintf(f, ", %s %.4g", report_metrics[s->metric].name, v);
+		fprintf(f, s->r->delta ? ", %s change %+.4g" : ", %s %.4g",
+		    report_metrics[s->metric].name, v);
 	fprintf(f, "</title></rect>\n<text x=\"%d\" y=\"%d\" "
 	    "text-anchor=\"middle\" fill=\"%s\">", x + SVG_CW / 2, y + 15,
 	    report_svg_ink(rgb));
@@ -994,7 +1071,7 @@ report_svg_grid(FILE *f, const struct report_svg *s)
 		    "</text>\n", s->x0 - 8, y + 15, lens_row_name(rr, name,
 		    sizeof name));
 		for (p = s->pos_from; p < s->pos_to; p++)
-			report_svg_cell(f, s, rr, p, s->x0 + (p - s->pos_from) *
+			report_svg_cell(f, s, i, p, s->x0 + (p - s->pos_from) *
 			    SVG_CW, y);
 	}
 	fprintf(f, "<rect x=\"%d\" y=\"%d\" width=\"%d\" height=\"%d\" "
@@ -1025,8 +1102,8 @@ report_svg_bar(FILE *f, const struct report_svg *s)
 	int			 n, i, x = s->x0 + s->gw + 24, y;
 
 	fprintf(f, "<rect x=\"%d\" y=\"%d\" width=\"%d\" height=\"%d\" "
-	    "fill=\"url(#bar)\" stroke=\"#555555\"/>\n<g font-size=\"10\">\n",
-	    x, s->y0, SVG_BAR_W, s->bar_h);
+	    "fill=\"url(#%s)\" stroke=\"#555555\"/>\n<g font-size=\"10\">\n",
+	    x, s->y0, SVG_BAR_W, s->bar_h, s->r->delta ? "div" : "bar");
 	n = report_svg_ticks(s, t, (int)nitems(t));
 	for (i = 0; i < n; i++) {
 		y = s->y0 + (int)lrint((1.0 - t[i].norm) * s->bar_h);

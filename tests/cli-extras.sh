@@ -1,5 +1,5 @@
 #!/bin/sh
-# cli-extras.sh: --track, --candidates, --attribution and --mask-input,
+# cli-extras.sh: --track, --candidates, --attribution, --mask-input, --delta,
 # each checked against the JSON's own cells, recomputed in python3
 # (standard library only), and --track's input errors.
 
@@ -163,6 +163,58 @@ print("\n".join(err[:10]))
 sys.exit(1 if err else 0)
 PY
 then ok; else bad "--mask-input text: $(cat "$tmp/py")"; fi
+
+# --delta, text: each probability line is the change of the top-1's
+# probability from the row below (none for embed).
+expect 0 '' "$bin" -m "$m" -p -f text --delta "$prompt"
+if python3 - "$tmp/m.json" "$tmp/out" >"$tmp/py" 2>&1 <<'PY'
+import json, sys
+d = json.load(open(sys.argv[1]))
+lines = [l for l in open(sys.argv[2], encoding="utf-8").read().splitlines()
+         if not l.startswith("#")]
+rows = list(reversed(d["rows"]))
+err = []
+for n, row in enumerate(rows):
+    got = lines[2 + 2 * n][11:].split()
+    for p, c in enumerate(row["cells"]):
+        if n == len(rows) - 1:
+            exp = "-"
+        else:
+            below = rows[n + 1]["cells"][p]["top"][0]["prob"]
+            exp = "%+.3f" % (c["top"][0]["prob"] - below)
+        if got[p] != exp and abs(float(got[p]) - float(exp)) > 0.0015:
+            err.append("%s pos %d: %s, expected %s" % (row["name"], p, got[p], exp))
+print("\n".join(err[:10]))
+sys.exit(1 if err else 0)
+PY
+then ok; else bad "--delta text: $(cat "$tmp/py")"; fi
+
+# --delta, svg: every cell's tooltip gives its change in the metric from the
+# row below, the colour bar is signed and symmetric.
+expect 0 '' "$bin" -m "$m" -p -f svg -k 5 --delta "$prompt"
+if python3 - "$tmp/m.json" "$tmp/out" >"$tmp/py" 2>&1 <<'PY'
+import json, re, sys
+d = json.load(open(sys.argv[1]))
+svg = open(sys.argv[2], encoding="utf-8").read()
+names = [r["name"] for r in d["rows"]]
+err, n = [], 0
+for row, pos, v in re.findall(r"<title>([^,]+), position (\d+): [^<]*?prob change "
+                              r"([-+][0-9.e+-]+)</title>", svg):
+    i, p = names.index(row), int(pos)
+    want = (d["rows"][i]["cells"][p]["top"][0]["prob"] -
+            d["rows"][i - 1]["cells"][p]["top"][0]["prob"])
+    if i == 0 or abs(float(v) - want) > 1e-3 * max(1, abs(want)):
+        err.append("%s %d: %s, expected %+.4g" % (row, p, v, want))
+    n += 1
+want_n = (len(names) - 1) * len(d["tokens"])
+if n != want_n:
+    err.append("%d cells with a change, expected %d" % (n, want_n))
+if 'url(#div)' not in svg or not re.search(r">-[0-9.]+</text>", svg):
+    err.append("no signed diverging colour bar")
+print("\n".join(err[:10]))
+sys.exit(1 if err else 0)
+PY
+then ok; else bad "--delta svg: $(cat "$tmp/py")"; fi
 
 # --track's errors.
 expect 2 "is 2 tokens, not one" "$bin" -m "$m" -p --track=" cat sat" x
