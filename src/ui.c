@@ -383,6 +383,8 @@ ui_worker_export(struct ui *u)
 	r.pos_to = u->req_pos_to;
 	if (u->req_metric < UI_METRIC_COUNT)
 		metric = ui_palette_metric_name(u->req_metric);
+	r.delta = u->req_delta;
+	r.mask = u->req_mask;
 	u->req_export = NULL;
 	u->busy = 1;
 	pthread_mutex_unlock(&u->lock);
@@ -1282,6 +1284,8 @@ ui_export(struct ui *u, const char *path)
 	if (u->req_pos_to > u->snap->T)
 		u->req_pos_to = u->snap->T;
 	u->req_metric = u->metric;
+	u->req_delta = u->delta;
+	u->req_mask = u->mask;
 	pthread_cond_signal(&u->cond);
 	pthread_mutex_unlock(&u->lock);
 	ui_say(u, "exporting %s", path);

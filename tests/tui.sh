@@ -373,6 +373,9 @@ if ready "views"; then
 	keys Enter
 	wait_for "wrote .*v.svg" "export" && grep -q '<svg' "$tmp/v.svg" &&
 		ok "w writes the view as SVG" || fail "export"
+	# The view is in delta mode: so is the picture.
+	grep -q 'url(#div)' "$tmp/v.svg" && grep -q 'prob change' "$tmp/v.svg" &&
+		ok "the SVG keeps the delta view" || fail "SVG export: no delta"
 fi
 start 100 30 xterm-256color C.UTF-8 -- "The quick brown fox"
 if ready "session open"; then
