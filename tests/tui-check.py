@@ -1,9 +1,17 @@
 # tui-check.py MODE SCREEN JSON [ARGS]: compares the screen of the explorer
 # with the lens of `logitlens --print --format json` (tui.sh, tui-faults.sh).
-import json, re, sys
+import json, re, sys, unicodedata
 
 mode, screen_path, json_path = sys.argv[1:4]
-screen = open(screen_path, encoding="utf-8").read().split("\n")
+
+def columns(line):
+    """The line with a NUL after each wide character, so that an index is a
+    screen column (a cell after a CJK token is where the grid drew it)."""
+    return "".join(c + "\0" if unicodedata.east_asian_width(c) in "WF"
+                   else c for c in line)
+
+screen = [columns(l) for l in
+          open(screen_path, encoding="utf-8").read().split("\n")]
 lens = json.load(open(json_path, encoding="utf-8"))
 CW = 8
 errors = []

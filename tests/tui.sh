@@ -401,5 +401,44 @@ if ready "step"; then
 		fail "step: $(sed -n 1p "$tmp/screen")"
 fi
 
+# Tuned lens: --tuned FILE opens on its translators, as --print --tuned
+# computes them; K colours by KL(tuned || logit); t switches lenses.
+"$python" -c 'import json, random, struct, sys
+L, C = 3, 32
+random.seed(7)
+hdr, data = {}, b""
+for i in range(L):
+    for name, n in (("weight", C * C), ("bias", C)):
+        hdr["translators.%d.%s" % (i, name)] = {"dtype": "F32",
+            "shape": [C, C] if n > C else [C],
+            "data_offsets": [len(data), len(data) + 4 * n]}
+        data += struct.pack("<%df" % n, *[random.gauss(0, 0.4) for _ in range(n)])
+h = json.dumps(hdr).encode()
+h += b" " * (-len(h) % 8)
+open(sys.argv[1], "wb").write(struct.pack("<Q", len(h)) + h + data)' \
+    "$tmp/tuned.safetensors"
+"$bin" --model "$fix" --print --format json --tuned "$tmp/tuned.safetensors" \
+    "$prompt" >"$tmp/tuned.json" || fail "--print --tuned"
+start 100 30 xterm-256color C.UTF-8 -- --tuned "$tmp/tuned.safetensors" \
+    "$prompt"
+if ready "tuned lens"; then
+	wait_for '  tuned' "tuned flag" &&
+		check grid "$tmp/screen" "$tmp/tuned.json" 6 &&
+		ok "--tuned opens on the tuned lens: the grid is --print --tuned's" ||
+		fail "tuned lens grid"
+	keys K
+	wait_for 'KL\(logit\|\|tuned\)' "tuned-kl metric" &&
+		ok "K colours by the KL between the two lenses" ||
+		fail "tuned-kl legend"
+	keys t
+	wait_for "logit lens" "t" && ready "logit computed" &&
+		check grid "$tmp/screen" "$tmp/happy.json" 6 &&
+		ok "t switches to the logit lens" || fail "t: logit lens grid"
+	keys t
+	wait_for "tuned lens" "t again" && ready "tuned again" &&
+		check grid "$tmp/screen" "$tmp/tuned.json" 6 &&
+		ok "t again: back to the tuned lens" || fail "back to tuned"
+fi
+
 [ $fails -eq 0 ] || { echo "$fails failed"; exit 1; }
 exit 0
