@@ -574,15 +574,14 @@ run_print(const struct args *a, const struct cfg *cfg, struct gpt2 *m,
 		    &ntrack);
 	ids = prompt_ids(a, tok, gpt2_config(m), &T);
 	s = gpt2_state_new(m);
-	ln = lens_new(m, a->top_k ? a->top_k : cfg->top_k);
+	ln = lens_new(m, cfg->top_k);	/* apply_args put -k there */
 	tuned = NULL;
 	if (a->tuned != NULL) {
 		if ((tuned = tuned_load(a->tuned, m, &cause)) == NULL)
 			die_cause(EXIT_INPUT, cause);
 		lens_set_tuned(ln, tuned);
 	}
-	if (lens_run(ln, s, ids, T, a->sublayers || cfg->sublayers, 0, 0,
-	    NULL, NULL, NULL) < 0)
+	if (lens_run(ln, s, ids, T, cfg->sublayers, 0, 0, NULL, NULL, NULL) < 0)
 		die(EXIT_INPUT, "the lens was interrupted");
 	memset(&r, 0, sizeof r);
 	r.model = m;
@@ -591,7 +590,7 @@ run_print(const struct args *a, const struct cfg *cfg, struct gpt2 *m,
 	r.state = s;
 	r.ids = ids;
 	r.T = T;
-	r.sublayers = a->sublayers || cfg->sublayers;
+	r.sublayers = cfg->sublayers;
 	r.note = note;
 	r.metric = cfg->metric;
 	r.prompt = a->prompt;
