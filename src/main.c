@@ -395,6 +395,7 @@ model_choose(const struct args *a, const struct cfg *cfg, char **note)
 
 	bundled = demo_model_dir();
 	dir = hub_pick(a->model, cfg->model, bundled, &source, &cause);
+	free(bundled);
 	if (dir == NULL)
 		die_cause(EXIT_INPUT, cause);
 	if (source == HUB_SOURCE_BUNDLED)
@@ -405,7 +406,6 @@ model_choose(const struct args *a, const struct cfg *cfg, char **note)
 		    hub_source_name(source));
 	else
 		*note = NULL;
-	free(bundled);
 	return dir;
 }
 
