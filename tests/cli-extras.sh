@@ -3,33 +3,7 @@
 # each checked against the JSON's own cells, recomputed in python3
 # (standard library only), and --track's input errors.
 
-: "${top_srcdir:=.}" "${top_builddir:=.}"
-bin=$top_builddir/logitlens
-fix=${LOGITLENS_FIXTURES:-$top_srcdir/../shared/fixtures}
-tmp=$(mktemp -d) || exit 99
-trap 'rm -rf "$tmp"' EXIT
-fail=0
-pass=0
-
-ok() { pass=$((pass + 1)); }
-bad() { echo "FAIL: $*" >&2; fail=$((fail + 1)); }
-
-# expect STATUS REGEX CMD...: exit status and a line of stderr.
-expect() {
-	want=$1 re=$2
-	shift 2
-	"$@" >"$tmp/out" 2>"$tmp/err" </dev/null
-	got=$?
-	if [ "$got" != "$want" ]; then
-		bad "$*: exit $got, expected $want ($(head -c 300 "$tmp/err"))"
-	elif [ -n "$re" ] && ! grep -Eq -- "$re" "$tmp/err"; then
-		bad "$*: stderr '$(head -c 300 "$tmp/err")' does not match '$re'"
-	else
-		ok
-	fi
-}
-
-command -v python3 >/dev/null || { echo "SKIP: python3 not found"; exit 77; }
+. "${top_srcdir:-.}/tests/cli-lib.sh"
 m=$fix/tiny-gpt2
 [ -d "$m" ] || { echo "SKIP: fixtures not found ($fix)"; exit 77; }
 prompt='The cat sat on the mat. The cat'
