@@ -331,6 +331,7 @@ ops_layernorm(float *out, const float *inp, const float *g, const float *b,
  * machine) then does fewer of them instead of holding up the others.
  */
 #define OPS_CHUNKS	4	/* column chunks per thread */
+#define OPS_SMALL	32	/* rows up to which ops_nt_small beats sgemm */
 
 struct ops_mm {
 	float		*out;
@@ -339,11 +340,138 @@ struct ops_mm {
 	atomic_int	 next;
 };
 
+/*
+ * out (T, o0..o1) = inp (T, C) @ w (V, C)^T for a few rows T: the lens of
+ * an appended position. OpenBLAS packs w at every call, which for a few
+ * rows costs more than the product; here each tile of 4 rows of w is read
+ * once (into L1) and multiplied by every row of inp, 4 x 3 dot products at
+ * a time in 12 accumulators. Each logit is one dot product summed in a
+ * fixed order: the same for every call, though not OpenBLAS's rounding.
+ */
+OPS_INLINE double
+ops_hsum8(const v8f *v)
+{
+	v4d	lo, hi;
+
+	ops_cvt4d(&lo, &hi, v);
+	lo += hi;
+	return ops_hsum4d(&lo);
+}
+
+/*
+ * The 4 x 3 dot products of w rows w0..w3 and inp rows x0..x2 over [0, c8),
+ * c8 a multiple of 8, in twelve accumulators, into d (row-major 4 x 3).
+ */
+OPS_INLINE void
+ops_nt_tile(double *d, const float *w0, const float *w1, const float *w2,
+    const float *w3, const float *x0, const float *x1, const float *x2,
+    int c8, const float **pre, const float *preend, int every, int two)
+{
+	v8f		 a00 = { 0 }, a01 = { 0 }, a02 = { 0 }, a10 = { 0 },
+			 a11 = { 0 }, a12 = { 0 }, a20 = { 0 }, a21 = { 0 },
+			 a22 = { 0 }, a30 = { 0 }, a31 = { 0 }, a32 = { 0 },
+			 u0, u1, u2, w;
+	const float	*p = *pre;
+	int		 k, n = 1;
+
+	for (k = 0; k < c8; k += 8) {
+		/* Lines of a later tile, from memory into L2. */
+		if (--n == 0 && p < preend) {
+			__builtin_prefetch(p, 0, 2);
+			p += 16;
+			if (two) {
+				__builtin_prefetch(p, 0, 2);
+				p += 16;
+			}
+			n = every;
+		}
+		memcpy(&u0, x0 + k, sizeof u0);
+		memcpy(&u1, x1 + k, sizeof u1);
+		memcpy(&u2, x2 + k, sizeof u2);
+		memcpy(&w, w0 + k, sizeof w);
+		a00 += w * u0; a01 += w * u1; a02 += w * u2;
+		memcpy(&w, w1 + k, sizeof w);
+		a10 += w * u0; a11 += w * u1; a12 += w * u2;
+		memcpy(&w, w2 + k, sizeof w);
+		a20 += w * u0; a21 += w * u1; a22 += w * u2;
+		memcpy(&w, w3 + k, sizeof w);
+		a30 += w * u0; a31 += w * u1; a32 += w * u2;
+	}
+	d[0] = ops_hsum8(&a00); d[1] = ops_hsum8(&a01);
+	d[2] = ops_hsum8(&a02); d[3] = ops_hsum8(&a10);
+	d[4] = ops_hsum8(&a11); d[5] = ops_hsum8(&a12);
+	d[6] = ops_hsum8(&a20); d[7] = ops_hsum8(&a21);
+	d[8] = ops_hsum8(&a22); d[9] = ops_hsum8(&a30);
+	d[10] = ops_hsum8(&a31); d[11] = ops_hsum8(&a32);
+	*pre = p;
+}
+
+/*
+ * out (T, o0..o1) = inp (T, C) @ w (V, C)^T for a few rows T: the lens of
+ * an appended position. OpenBLAS packs w at every call, which for a few
+ * rows costs more than the product; here each tile of 4 rows of w is read
+ * from memory once and multiplied by every row of inp, 4 x 3 dot products
+ * at a time. A logit is one dot product summed in a fixed order, the same
+ * at every call (though not rounded as OpenBLAS's sgemm rounds it).
+ */
+OPS_CLONES static void
+ops_nt_small(float *out, const float *inp, const float *w, int T, int C,
+    int ldo, int o0, int o1)
+{
+	const float	*wr[4], *xr[3], *pre, *preend;
+	double		 d[12], e;
+	int		 v, t, k, i, j, nv, nt, c8 = C / 8 * 8, lines, iters;
+	int		 every, two;
+
+	/*
+	 * The tile after next is fetched evenly over this tile's passes:
+	 * its lines, one every so many iterations, or two in each.
+	 */
+	lines = (4 * C / 16 + (T + 2) / 3 - 1) / ((T + 2) / 3);
+	iters = c8 / 8;
+	two = lines > iters;
+	every = two || lines == 0 ? 1 : iters / lines;
+
+	for (v = o0; v < o1; v += 4) {
+		/* Past the end, a tile repeats its first row, not stored. */
+		nv = o1 - v < 4 ? o1 - v : 4;
+		for (i = 0; i < 4; i++)
+			wr[i] = w + (size_t)(v + (i < nv ? i : 0)) * C;
+		/*
+		 * Memory and arithmetic overlap: the passes over this tile
+		 * fetch the tile after next, spread over all of them.
+		 */
+		pre = w + (size_t)(v + 8) * C;
+		preend = v + 12 <= o1 ? pre + 4 * C : pre;
+		for (t = 0; t < T; t += 3) {
+			nt = T - t < 3 ? T - t : 3;
+			for (j = 0; j < 3; j++)
+				xr[j] = inp + (size_t)(t + (j < nt ? j : 0)) * C;
+			ops_nt_tile(d, wr[0], wr[1], wr[2], wr[3], xr[0], xr[1],
+			    xr[2], c8, &pre, preend, every, two);
+			for (i = 0; i < nv; i++) {
+				for (j = 0; j < nt; j++) {
+					e = d[i * 3 + j];
+					for (k = c8; k < C; k++)
+						e += (double)(wr[i][k] *
+						    xr[j][k]);
+					out[(size_t)(t + j) * ldo + v + i] =
+					    (float)e;
+				}
+			}
+		}
+	}
+}
+
 static void
 ops_mm_chunk(const struct ops_mm *a, int o0, int o1)
 {
 	int	t;
 
+	if (a->trans && a->T <= OPS_SMALL) {
+		ops_nt_small(a->out, a->inp, a->w, a->T, a->C, a->OC, o0, o1);
+		return;
+	}
 	if (a->trans) {
 		cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, a->T,
 		    o1 - o0, a->C, 1.0f, a->inp, a->C, a->w + (size_t)o0 * a->C,
@@ -353,6 +481,13 @@ ops_mm_chunk(const struct ops_mm *a, int o0, int o1)
 	for (t = 0; a->bias != NULL && t < a->T; t++)
 		memcpy(a->out + (size_t)t * a->OC + o0, a->bias + o0,
 		    (size_t)(o1 - o0) * sizeof *a->out);
+	if (a->T == 1) {
+		/* One row: sgemv streams w once; sgemm would pack it. */
+		cblas_sgemv(CblasRowMajor, CblasTrans, a->C, o1 - o0, 1.0f,
+		    a->w + o0, a->OC, a->inp, 1, a->bias != NULL ? 1.0f : 0.0f,
+		    a->out + o0, 1);
+		return;
+	}
 	cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, a->T, o1 - o0,
 	    a->C, 1.0f, a->inp, a->C, a->w + o0, a->OC, a->bias != NULL ?
 	    1.0f : 0.0f, a->out + o0, a->OC);
@@ -363,6 +498,10 @@ ops_mm_part(void *arg, int i, int n)
 {
 	struct ops_mm	*a = arg;
 	int		 c, nc = n == 1 ? 1 : n * OPS_CHUNKS, o0, o1;
+
+	/* sgemv is bound by memory: one stretch each streams fastest. */
+	if (a->T == 1 && !a->trans)
+		nc = n;
 
 	while ((c = atomic_fetch_add(&a->next, 1)) < nc) {
 		ops_part(c, nc, a->OC, 16, &o0, &o1);

@@ -182,6 +182,8 @@ test_matmul(void)
 	} sizes[] = {
 		{ 1, 1, 1 }, { 1, 7, 13 }, { 3, 5, 1 }, { 7, 13, 37 },
 		{ 17, 64, 96 }, { 5, 129, 33 }, { 64, 32, 128 }, { 2, 128, 31 },
+		/* One row (sgemv), split between the threads. */
+		{ 1, 96, 203 }, { 1, 300, 64 },
 	};
 	struct cmp	 c = { "matmul", 0 };
 	float		*x, *w, *bias, *out;
@@ -233,6 +235,9 @@ test_matmul_nt(void)
 	} sizes[] = {
 		{ 1, 1, 1 }, { 1, 32, 1001 }, { 3, 7, 5 }, { 6, 33, 257 },
 		{ 13, 64, 100 },
+		/* Up to 32 rows, 4 x 3 tiles and their edges; then sgemm. */
+		{ 2, 9, 3 }, { 4, 800, 37 }, { 31, 40, 515 }, { 32, 8, 64 },
+		{ 33, 24, 130 }, { 40, 17, 61 },
 	};
 	struct cmp	 c = { "matmul_nt", 0 };
 	float		*x, *w, *out;
