@@ -12,6 +12,11 @@
  * Threads: the sgemm and then the reductions of a batch (one top-k pass
  * and one fused pass per cell, cells taken in turn) run on ops's pool.
  *
+ * The logits of the last two positions of a run are kept (the tail): when
+ * the next run appends a token or changes the last one, the column before
+ * it only has a new next token, whose logit and rank are read from there
+ * instead of decoding the column again.
+ *
  * A tuned lens translates a row's residual before ln_f. Its batches then
  * also decode the translated rows' plain residuals in a second sgemm, for
  *     KL(P_tuned || P_logit) = sum pt xt - lse(xt) - sum pt xl + lse(xl).
@@ -70,6 +75,10 @@ struct lens {
 	double				*hf;	/* (LENS_BLOCK) -H_final - lse */
 	size_t				 logitbytes, pfbytes;
 	struct lens_job			*jobs;
+	float				*tail;	/* (2, nrows, V) logits */
+	unsigned char			*tailok;/* (2, nrows) */
+	int				 tailpos[2];
+	size_t				 tailbytes;
 
 	struct lens_thread		 th[OPS_MAXTHREADS];
 	struct lens_work		 work;
@@ -113,6 +122,10 @@ lens_new(const struct gpt2 *m, int top_k)
 #endif
 	ln->hf = xcalloc(LENS_BLOCK, sizeof *ln->hf);
 	ln->jobs = xcalloc((size_t)ln->nrows * LENS_BLOCK, sizeof *ln->jobs);
+	ln->tailbytes = 2 * (size_t)ln->nrows * c->n_vocab * sizeof (float);
+	ln->tail = xbigalloc(ln->tailbytes);
+	ln->tailok = xcalloc(2 * (size_t)ln->nrows, 1);
+	ln->tailpos[0] = ln->tailpos[1] = -1;
 	for (i = 0; i < OPS_MAXTHREADS; i++) {
 		ln->th[i].topid = xcalloc((size_t)ln->k, sizeof (int));
 		ln->th[i].topval = xcalloc((size_t)ln->k, sizeof (float));
@@ -135,6 +148,8 @@ lens_free(struct lens *ln)
 	xbigfree(ln->tops, ln->topbytes);
 	xbigfree(ln->logits, ln->logitbytes);
 	xbigfree(ln->pf, ln->pfbytes);
+	xbigfree(ln->tail, ln->tailbytes);
+	free(ln->tailok);
 	free(ln->ok);
 	free(ln->x);
 	free(ln->hf);
@@ -269,6 +284,84 @@ lens_token_prob(const struct lens *ln, const struct gpt2_state *s, int row,
 	    (double)cell->lse);
 }
 
+/* Slot of the tail for position pos. */
+static float *
+lens_tail(const struct lens *ln, int row, int pos)
+{
+	return ln->tail + ((size_t)(pos & 1) * ln->nrows + row) *
+	    ln->c->n_vocab;
+}
+
+/*
+ * Keeps the logits x (V) of cell (row, pos). Each thread writes its own
+ * cells; the slot's position changes only between runs (lens_tail_start).
+ */
+static void
+lens_tail_keep(struct lens *ln, const float *x, int row, int pos)
+{
+	memcpy(lens_tail(ln, row, pos), x, (size_t)ln->c->n_vocab *
+	    sizeof *x);
+	ln->tailok[(pos & 1) * ln->nrows + row] = 1;
+}
+
+/* Before a run of T positions whose residuals changed from position from. */
+static void
+lens_tail_start(struct lens *ln, int from, int T)
+{
+	int	i, p;
+
+	for (i = 0; i < 2; i++) {
+		if (ln->tailpos[i] >= from)
+			ln->tailpos[i] = -1;
+	}
+	/* The slots of positions T-2 and T-1, unless they hold them. */
+	for (p = T - 2; p < T; p++) {
+		if (p < 0 || ln->tailpos[p & 1] == p)
+			continue;
+		ln->tailpos[p & 1] = p;
+		memset(ln->tailok + (p & 1) * ln->nrows, 0, (size_t)ln->nrows);
+	}
+}
+
+/*
+ * Column pos keeps its residuals but has a new next token (ids[pos + 1],
+ * or none at T): updates its cells' next-token figures from the tail. 0
+ * when a computed cell of the column is not there.
+ */
+static int
+lens_tail_next(struct lens *ln, int pos, const int *ids, int T)
+{
+	struct lens_cell	*cell;
+	const float		*x;
+	int			 row, slot = pos & 1;
+
+	if (ln->tailpos[slot] != pos)
+		return 0;
+	for (row = 0; row < ln->nrows; row++) {
+		if (ln->ok[lens_index(ln, row, pos)] &&
+		    !ln->tailok[slot * ln->nrows + row])
+			return 0;
+	}
+	for (row = 0; row < ln->nrows; row++) {
+		if (!ln->ok[lens_index(ln, row, pos)])
+			continue;
+		cell = &ln->cells[lens_index(ln, row, pos)];
+		x = lens_tail(ln, row, pos);
+		cell->next_id = pos + 1 < T ? ids[pos + 1] : -1;
+		if (cell->next_id < 0) {
+			cell->next_logit = cell->next_prob = 0.0f;
+			cell->next_rank = 0;
+			continue;
+		}
+		cell->next_logit = x[cell->next_id];
+		cell->next_prob = (float)exp((double)cell->next_logit -
+		    (double)cell->lse);
+		cell->next_rank = 1 + ops_count_gt(x, ln->c->n_vocab,
+		    cell->next_logit);
+	}
+	return 1;
+}
+
 /* Reduces logits x (V) of cell (row, pos) to its statistics. */
 static void
 lens_reduce(struct lens *ln, struct lens_thread *th, const float *x,
@@ -322,6 +415,8 @@ lens_reduce(struct lens *ln, struct lens_thread *th, const float *x,
 		cell->next_logit = cell->next_prob = 0.0f;
 		cell->next_rank = 0;
 	}
+	if (pos >= T - 2)
+		lens_tail_keep(ln, x, row, pos);
 }
 
 /* Part i: takes cells of the current work until none is left. */
@@ -507,8 +602,15 @@ lens_run(struct lens *ln, struct gpt2_state *s, const int *ids, int T,
 	from = gpt2_forward(s, ids, T, cancel, NULL, NULL);
 	if (from < 0)
 		return -1;
-	/* The column before an edit has a new next token. */
-	lens_invalidate(ln, from > 0 ? from - 1 : 0);
+	/*
+	 * The column before an edit has a new next token: read from the tail
+	 * when it is there, else decoded again.
+	 */
+	if (from > 0 && lens_tail_next(ln, from - 1, ids, T))
+		lens_invalidate(ln, from);
+	else
+		lens_invalidate(ln, from > 0 ? from - 1 : 0);
+	lens_tail_start(ln, from, T);
 	ln->len = 0;
 	order = xcalloc((size_t)T / LENS_BLOCK + 1, sizeof *order);
 	nb = lens_order(order, T, prio_from, prio_to);
@@ -554,6 +656,7 @@ lens_set_tuned(struct lens *ln, const struct tuned *t)
 	}
 	ln->tuned = t;
 	lens_invalidate(ln, 0);
+	ln->tailpos[0] = ln->tailpos[1] = -1;
 	ln->len = 0;
 }
 

@@ -191,13 +191,42 @@ check_same_cell(const struct lens *ln, const struct lens *ref, int r, int p)
 		    tb[j].id);
 }
 
+/*
+ * The next token's rank of cell (r, p) is 1 + the logits above its own:
+ * counted again from lens_token_logit (a longhand dot product), up to its
+ * rounding. Catches a rank off by one that the comparison with a full run
+ * (which allows near ties to move) lets through.
+ */
+static void
+check_next_rank(const struct lens *ln, const struct gpt2_state *s, int r,
+    int p)
+{
+	const struct lens_cell	*a = lens_cell(ln, r, p);
+	float			 x;
+	int			 id, above = 0, near = 0;
+
+	if (a->next_id < 0)
+		return;
+	for (id = 0; id < g_vocab; id++) {
+		x = lens_token_logit(ln, s, r, p, id);
+		if (x > a->next_logit + 1e-4f * (1 + fabsf(a->next_logit)))
+			above++;
+		else if (x > a->next_logit - 1e-4f * (1 + fabsf(a->next_logit))
+		    && id != a->next_id)
+			near++;
+	}
+	CHECK(a->next_rank >= 1 + above && a->next_rank <= 1 + above + near,
+	    "row %d pos %d: next rank %d, %d logits above (%d near)", r, p,
+	    a->next_rank, above, near);
+}
+
 /* An incremental run (prefix, then the rest) equals a fresh full run. */
 static void
 check_incremental(struct gpt2 *m, const int *ids, int T, const struct lens *ref,
     int nrows)
 {
-	struct gpt2_state	*s = gpt2_state_new(m);
-	struct lens		*ln = lens_new(m, 10);
+	struct gpt2_state	*s = gpt2_state_new(m), *s2;
+	struct lens		*ln = lens_new(m, 10), *short_ref;
 	int			 r, p, from, other[64];
 
 	if (T < 3 || T > 64)
@@ -213,7 +242,35 @@ check_incremental(struct gpt2 *m, const int *ids, int T, const struct lens *ref,
 	for (r = 0; r < nrows; r++) {
 		for (p = 0; p < T; p++)
 			check_same_cell(ln, ref, r, p);
+		check_next_rank(ln, s, r, T - 2);
 	}
+	/*
+	 * The last token changed, as typing does: the column before it takes
+	 * its new next token from the logits kept of the last run.
+	 */
+	memcpy(other, ids, (size_t)T * sizeof *ids);
+	other[T - 1] = (ids[T - 1] + 7) % g_vocab;
+	lens_run(ln, s, other, T, 1, 0, 0, NULL, NULL, NULL);
+	from = lens_run(ln, s, ids, T, 1, 0, 0, NULL, NULL, NULL);
+	CHECK(from == T - 1, "new last token recomputed from %d", from);
+	for (r = 0; r < nrows; r++) {
+		for (p = 0; p < T; p++)
+			check_same_cell(ln, ref, r, p);
+		check_next_rank(ln, s, r, T - 2);
+	}
+	/* Shrinking: the new last column has no next token. */
+	s2 = gpt2_state_new(m);
+	short_ref = lens_new(m, 10);
+	lens_run(short_ref, s2, ids, T - 1, 1, 0, 0, NULL, NULL, NULL);
+	lens_run(ln, s, ids, T - 1, 1, 0, 0, NULL, NULL, NULL);
+	for (r = 0; r < nrows; r++) {
+		for (p = 0; p < T - 1; p++)
+			check_same_cell(ln, short_ref, r, p);
+	}
+	CHECK(lens_cell(ln, 0, T - 2)->next_id == -1 &&
+	    lens_cell(ln, 0, T - 2)->next_rank == 0, "shrunk: a next token");
+	lens_free(short_ref);
+	gpt2_state_free(s2);
 out:
 	lens_free(ln);
 	gpt2_state_free(s);
