@@ -39,6 +39,10 @@ struct st_file	*st_open(const char *path, char **cause);
 struct st_file	*st_parse(const void *buf, size_t len, const char *label,
 		    char **cause);
 void		 st_close(struct st_file *);
+/* Brings a mapped tensor's pages into memory (they fault in otherwise). */
+void		 st_load(const struct st_file *, const struct st_tensor *);
+/* Lets them go again (a converted copy is used instead). */
+void		 st_unload(const struct st_file *, const struct st_tensor *);
 
 size_t			 st_count(const struct st_file *);
 const struct st_tensor	*st_tensor(const struct st_file *, size_t);

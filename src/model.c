@@ -233,6 +233,7 @@ model_bind(struct gpt2 *m, const char *prefix, const char *name, int ndim,
 		    "expected [%lld]", st_path(m->st), t->name, got,
 		    (long long)d0);
 	}
+	st_load(m->st, t);
 	switch (t->dtype) {
 	case ST_F32:
 		if (((uintptr_t)t->data & 3) == 0) {
@@ -255,6 +256,8 @@ model_bind(struct gpt2 *m, const char *prefix, const char *name, int ndim,
 		    "F32, F16 or BF16", st_path(m->st), t->name,
 		    st_dtype_name(t->dtype));
 	}
+	/* Converted: the file's pages are not read again. */
+	st_unload(m->st, t);
 	*convoff += (size_t)t->nelem;
 	*out = dst;
 	return 0;

@@ -291,7 +291,12 @@ st_open(const char *path, char **cause)
 		    "(%jd bytes)", path, (intmax_t)sb.st_size);
 		return NULL;
 	}
-	map = mmap(NULL, (size_t)sb.st_size, PROT_READ, MAP_PRIVATE | MAP_POPULATE, fd, 0);
+	/*
+	 * Not populated here: a checkpoint may hold tensors the model never
+	 * reads (the hub's GPT-2 carries 48 MB of attention masks); the
+	 * caller brings in what it uses (st_load).
+	 */
+	map = mmap(NULL, (size_t)sb.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
 	close(fd);
 	if (map == MAP_FAILED) {
 		util_fail(cause, "%s: %s", path, strerror(errno));
@@ -304,6 +309,42 @@ st_open(const char *path, char **cause)
 	sf->map = map;
 	sf->maplen = (size_t)sb.st_size;
 	return sf;
+}
+
+void
+st_load(const struct st_file *sf, const struct st_tensor *t)
+{
+	uintptr_t		 page = (uintptr_t)sysconf(_SC_PAGESIZE);
+	uintptr_t		 a, b;
+	volatile const char	*p;
+
+	if (sf->map == NULL || t->nbytes == 0)
+		return;
+	a = (uintptr_t)t->data & ~(page - 1);
+	b = (uintptr_t)t->data + t->nbytes;
+	/* Page faults are slow: one call maps the pages, if the kernel can. */
+#ifdef MADV_POPULATE_READ
+	if (madvise((void *)a, b - a, MADV_POPULATE_READ) == 0)
+		return;
+#endif
+	madvise((void *)a, b - a, MADV_WILLNEED);
+	for (p = (const char *)a; (uintptr_t)p < b; p += page)
+		(void)*p;
+}
+
+void
+st_unload(const struct st_file *sf, const struct st_tensor *t)
+{
+	uintptr_t	page = (uintptr_t)sysconf(_SC_PAGESIZE);
+	uintptr_t	a, b;
+
+	if (sf->map == NULL || t->nbytes == 0)
+		return;
+	/* Only the pages wholly inside the tensor: neighbours may be used. */
+	a = ((uintptr_t)t->data + page - 1) & ~(page - 1);
+	b = ((uintptr_t)t->data + t->nbytes) & ~(page - 1);
+	if (a < b)
+		madvise((void *)a, b - a, MADV_DONTNEED);
 }
 
 void
