@@ -59,8 +59,21 @@ typedef void	 gpt2_progress_cb(void *arg, int done, int total);
  */
 int		 gpt2_forward(struct gpt2_state *, const int *ids, int T,
 		    const atomic_int *cancel, gpt2_progress_cb *, void *arg);
-/* Row r (T, C) of the last run; row stride n_embd. */
+/*
+ * Row r (T, C) of the last run; row stride n_embd. Odd rows (inside each
+ * block, after its attention) only once gpt2_state_keep_sublayers() was
+ * called: they are L n_ctx n_embd floats that the plain lens never reads.
+ * Keeping them forgets the cached positions (the next forward recomputes
+ * them all); once kept they stay kept.
+ */
 const float	*gpt2_resid(const struct gpt2_state *, int row);
+void		 gpt2_state_keep_sublayers(struct gpt2_state *);
+int		 gpt2_state_sublayers(const struct gpt2_state *);
+/*
+ * A block runs over at most chunk positions at a time (256 by default, the
+ * size of its scratch); a smaller one may be set, for tests.
+ */
+void		 gpt2_state_chunk(struct gpt2_state *, int chunk);
 int		 gpt2_state_len(const struct gpt2_state *);
 const int	*gpt2_state_ids(const struct gpt2_state *);
 /* First residual row of the last run holding NaN or Inf, or -1. */

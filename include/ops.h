@@ -27,11 +27,11 @@ void	ops_matmul_nt(float *out, const float *inp, const float *w, int T,
 /*
  * Causal self-attention of the queries at positions [t0, T) over the keys
  * at [0, T). q (T - t0, C) has row stride ldq; k, v (T, C) have row stride
- * ldkv; out (T - t0, C) is dense; att is scratch of (T - t0) * T floats.
- * Scores are q.k * scale (1/sqrt(C/NH) for GPT-2).
+ * ldkv; out (T - t0, C) is dense. Scores are q.k * scale (1/sqrt(C/NH) for
+ * GPT-2).
  */
 void	ops_attention(float *out, const float *q, int ldq, const float *k,
-	    const float *v, int ldkv, float *att, int t0, int T, int C, int NH,
+	    const float *v, int ldkv, int t0, int T, int C, int NH,
 	    float scale);
 /* gelu_new, the tanh form, in place over n values. */
 void	ops_gelu(float *x, size_t n);

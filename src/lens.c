@@ -599,6 +599,8 @@ lens_run(struct lens *ln, struct gpt2_state *s, const int *ids, int T,
 {
 	int	*order, nb, b, p0, p1, n, i, bs, from, done = 0, total = 0;
 
+	if (sublayers)
+		gpt2_state_keep_sublayers(s);	/* a recompute, the first time */
 	from = gpt2_forward(s, ids, T, cancel, NULL, NULL);
 	if (from < 0)
 		return -1;

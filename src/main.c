@@ -581,6 +581,8 @@ run_print(const struct args *a, const struct cfg *cfg, struct gpt2 *m,
 			die_cause(EXIT_INPUT, cause);
 		lens_set_tuned(ln, tuned);
 	}
+	if (a->attribution)
+		gpt2_state_keep_sublayers(s);	/* the parts need every row */
 	if (lens_run(ln, s, ids, T, cfg->sublayers, 0, 0, NULL, NULL, NULL) < 0)
 		die(EXIT_INPUT, "the lens was interrupted");
 	memset(&r, 0, sizeof r);

@@ -47,18 +47,30 @@ struct gpt2 {
 	struct gpt2_layer	*layers;
 };
 
+/*
+ * A block runs over its positions in passes of at most chunk of them, so
+ * that the scratch (ln .. mid) holds a chunk's rows, not n_ctx's: at
+ * n_ctx = 1024 that is 28 MB less for GPT-2 small. The rows after each
+ * attention sub-block (odd rows) are kept only when asked for; otherwise
+ * they pass through mid, and midbad remembers which held NaN or Inf.
+ */
+#define MODEL_CHUNK	256
+
 struct gpt2_state {
 	const struct gpt2	*m;
 	int			 len;		/* positions valid */
 	int			*ids;		/* (n_ctx) */
 	float			*resid;		/* (2L+1, n_ctx, C) */
 	float			*kv;		/* (L, 2, n_ctx, C) */
-	float			*ln;		/* (n_ctx, C) */
-	float			*qkv;		/* (n_ctx, 3C) */
-	float			*atty;		/* (n_ctx, C) */
-	float			*fc;		/* (n_ctx, n_inner) */
-	float			*att;		/* (n_ctx, n_ctx) */
+	float			*ln;		/* (chunk, C) */
+	float			*qkv;		/* (chunk, 3C) */
+	float			*atty;		/* (chunk, C) */
+	float			*fc;		/* (chunk, n_inner) */
+	float			*mid;		/* (chunk, C) */
+	unsigned char		*midbad;	/* (L, n_ctx) */
 	size_t			 bytes;
+	int			 chunk;
+	int			 sublayers;	/* odd rows kept */
 	int			 nonfinite;
 };
 
@@ -464,18 +476,20 @@ gpt2_state_new(const struct gpt2 *m)
 	const struct gpt2_config	*c = &m->cfg;
 	struct gpt2_state		*s;
 	size_t				 N = (size_t)c->n_ctx, C = c->n_embd;
-	size_t				 sizes[7], i;
+	size_t				 sizes[7], i, P;
 	char				*p;
 
 	s = xcalloc(1, sizeof *s);
 	s->m = m;
+	s->chunk = N < MODEL_CHUNK ? (int)N : MODEL_CHUNK;
+	P = (size_t)s->chunk;
 	sizes[0] = (2 * (size_t)c->n_layer + 1) * N * C;	/* resid */
 	sizes[1] = (size_t)c->n_layer * 2 * N * C;		/* kv */
-	sizes[2] = N * C;					/* ln */
-	sizes[3] = N * 3 * C;					/* qkv */
-	sizes[4] = N * C;					/* atty */
-	sizes[5] = N * (size_t)c->n_inner;			/* fc */
-	sizes[6] = N * N;					/* att */
+	sizes[2] = P * C;					/* ln */
+	sizes[3] = P * 3 * C;					/* qkv */
+	sizes[4] = P * C;					/* atty */
+	sizes[5] = P * (size_t)c->n_inner;			/* fc */
+	sizes[6] = P * C;					/* mid */
 	for (i = 0; i < nitems(sizes); i++) {
 		sizes[i] = (sizes[i] * sizeof (float) + 63) & ~(size_t)63;
 		s->bytes += sizes[i];
@@ -488,7 +502,8 @@ gpt2_state_new(const struct gpt2 *m)
 	s->qkv = (float *)(p += sizes[2]);
 	s->atty = (float *)(p += sizes[3]);
 	s->fc = (float *)(p += sizes[4]);
-	s->att = (float *)(p += sizes[5]);
+	s->mid = (float *)(p += sizes[5]);
+	s->midbad = xcalloc((size_t)c->n_layer * N, 1);
 	s->ids = xcalloc(N, sizeof *s->ids);
 	s->nonfinite = -1;
 	return s;
@@ -500,6 +515,7 @@ gpt2_state_free(struct gpt2_state *s)
 	if (s == NULL)
 		return;
 	xbigfree(s->resid, s->bytes);
+	free(s->midbad);
 	free(s->ids);
 	free(s);
 }
@@ -522,11 +538,35 @@ gpt2_state_ids(const struct gpt2_state *s)
 	return s->ids;
 }
 
+void
+gpt2_state_chunk(struct gpt2_state *s, int chunk)
+{
+	assert(chunk >= 1);
+	if (chunk < s->chunk)
+		s->chunk = chunk;
+}
+
+void
+gpt2_state_keep_sublayers(struct gpt2_state *s)
+{
+	if (!s->sublayers) {
+		s->sublayers = 1;
+		s->len = 0;	/* the cached positions have none */
+	}
+}
+
+int
+gpt2_state_sublayers(const struct gpt2_state *s)
+{
+	return s->sublayers;
+}
+
 const float *
 gpt2_resid(const struct gpt2_state *s, int row)
 {
 	const struct gpt2_config	*c = &s->m->cfg;
 
+	assert(row % 2 == 0 || s->sublayers);
 	return s->resid + (size_t)row * c->n_ctx * c->n_embd;
 }
 
@@ -544,9 +584,15 @@ state_row(struct gpt2_state *s, int row, int t)
 	return s->resid + ((size_t)row * c->n_ctx + t) * c->n_embd;
 }
 
-/* One transformer block over positions [t0, T): rows 2l -> 2l+1 -> 2l+2. */
+static int	model_finite(const float *, size_t);
+
+/*
+ * One transformer block over positions [t0, T), rows 2l -> 2l+1 -> 2l+2:
+ * the queries of [t0, T) attend to the keys and values of [0, T), which
+ * earlier passes left in the cache.
+ */
 static void
-model_block(struct gpt2_state *s, int l, int t0, int T)
+model_block_pass(struct gpt2_state *s, int l, int t0, int T)
 {
 	const struct gpt2		*m = s->m;
 	const struct gpt2_config	*c = &m->cfg;
@@ -554,7 +600,8 @@ model_block(struct gpt2_state *s, int l, int t0, int T)
 	int				 C = c->n_embd, nq = T - t0, t;
 	size_t				 N = (size_t)c->n_ctx;
 	float				*in = state_row(s, 2 * l, t0);
-	float				*mid = state_row(s, 2 * l + 1, t0);
+	float				*mid = s->sublayers ? state_row(s, 2 * l +
+					    1, t0) : s->mid;
 	float				*out = state_row(s, 2 * l + 2, t0);
 	float				*k = s->kv + (size_t)l * 2 * N * C;
 	float				*v = k + N * C, scale;
@@ -571,8 +618,8 @@ model_block(struct gpt2_state *s, int l, int t0, int T)
 	scale = 1.0f / sqrtf((float)(C / c->n_head));
 	if (m->attn_scale_layer)
 		scale /= (float)(l + 1);
-	ops_attention(s->atty, s->qkv, 3 * C, k, v, C, s->att, t0, T, C,
-	    c->n_head, scale);
+	ops_attention(s->atty, s->qkv, 3 * C, k, v, C, t0, T, C, c->n_head,
+	    scale);
 	/* mid (nq, C) = in + atty @ c_proj */
 	ops_matmul(mid, s->atty, w->aproj_w, w->aproj_b, nq, C, C);
 	ops_add(mid, in, (size_t)nq * C);
@@ -582,6 +629,18 @@ model_block(struct gpt2_state *s, int l, int t0, int T)
 	ops_gelu(s->fc, (size_t)nq * c->n_inner);
 	ops_matmul(out, s->fc, w->mproj_w, w->mproj_b, nq, c->n_inner, C);
 	ops_add(out, mid, (size_t)nq * C);
+	for (t = 0; !s->sublayers && t < nq; t++)
+		s->midbad[(size_t)l * N + t0 + t] = !model_finite(mid +
+		    (size_t)t * C, (size_t)C);
+}
+
+static void
+model_block(struct gpt2_state *s, int l, int t0, int T)
+{
+	int	p;
+
+	for (p = t0; p < T; p += s->chunk)
+		model_block_pass(s, l, p, T - p < s->chunk ? T : p + s->chunk);
 }
 
 static int
@@ -601,10 +660,16 @@ static int
 model_nonfinite(struct gpt2_state *s, int T)
 {
 	const struct gpt2_config	*c = &s->m->cfg;
+	const unsigned char		*bad;
 	int				 r;
 
 	for (r = 0; r < GPT2_NROWS(c); r++) {
-		if (!model_finite(state_row(s, r, 0), (size_t)T * c->n_embd))
+		if (r % 2 == 1 && !s->sublayers) {
+			bad = s->midbad + (size_t)(r / 2) * c->n_ctx;
+			if (memchr(bad, 1, (size_t)T) != NULL)
+				return r;
+		} else if (!model_finite(state_row(s, r, 0), (size_t)T *
+		    c->n_embd))
 			return r;
 	}
 	return -1;

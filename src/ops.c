@@ -647,14 +647,12 @@ ops_att_part(void *arg, int i, int n)
 
 void
 ops_attention(float *out, const float *q, int ldq, const float *k,
-    const float *v, int ldkv, float *att, int t0, int T, int C, int NH,
-    float scale)
+    const float *v, int ldkv, int t0, int T, int C, int NH, float scale)
 {
 	struct ops_att	a = { out, q, k, v, ldq, ldkv, t0, T, C, NH, scale,
 			    0 };
 
-	/* att is not needed: each thread has a block's worth of its own. */
-	(void)att;
+	/* Each thread has a block's worth of scores of its own. */
 	ops_parallel(ops_att_part, &a);
 }
 

@@ -429,6 +429,7 @@ static void
 ui_worker_attrib(struct ui *u)
 {
 	struct ui_attrib	*a = xcalloc(1, sizeof *a);
+	int			*ids, T;
 
 	*a = u->req_attrib;
 	u->req_attrib.gen = 0;
@@ -437,6 +438,15 @@ ui_worker_attrib(struct ui *u)
 		return;
 	}
 	pthread_mutex_unlock(&u->lock);
+	/* The parts are the rows' differences: the first time, a recompute. */
+	if (!gpt2_state_sublayers(u->state)) {
+		T = gpt2_state_len(u->state);
+		ids = xreallocarray(NULL, T, sizeof *ids);
+		memcpy(ids, gpt2_state_ids(u->state), T * sizeof *ids);
+		gpt2_state_keep_sublayers(u->state);
+		gpt2_forward(u->state, ids, T, NULL, NULL, NULL);
+		free(ids);
+	}
 	a->nparts = attrib_nparts(a->row);
 	a->parts = xreallocarray(NULL, a->nparts, sizeof *a->parts);
 	a->logit = attrib_logit(u->opts->model, u->state, lens_tuned(u->lens),

@@ -301,7 +301,10 @@ static float *
 run_model(const struct gpt2 *m, const int *ids, int T)
 {
 	struct gpt2_state	*s = gpt2_state_new(m);
-	float			*out = run_rows(s, gpt2_config(m), ids, T);
+	float			*out;
+
+	gpt2_state_keep_sublayers(s);
+	out = run_rows(s, gpt2_config(m), ids, T);
 
 	gpt2_state_free(s);
 	return out;
@@ -926,6 +929,7 @@ test_incremental(const struct gpt2 *m, const struct ref *ref)
 	float				*before, *edited;
 	int				 ids[NIDS], rc, r;
 
+	gpt2_state_keep_sublayers(s);
 	memcpy(ids, g_ids, sizeof ids);
 	CHECK(gpt2_state_len(s) == 0, "new state: len %d",
 	    gpt2_state_len(s));
@@ -1006,6 +1010,53 @@ test_incremental(const struct gpt2 *m, const struct ref *ref)
 	gpt2_state_free(s);
 }
 
+/*
+ * Blocks run in passes of a few positions (the scratch's size): any pass
+ * size gives the reference's rows. Without the odd rows kept, the others
+ * are the same bits.
+ */
+static void
+test_chunks(const struct gpt2 *m, const struct ref *ref)
+{
+	static const int		 chunks[] = { 1, 2, 5, 31 };
+	const struct gpt2_config	*c = gpt2_config(m);
+	struct gpt2_state		*s, *plain;
+	size_t				 i, row = (size_t)ref->T_long * c->n_embd;
+	int				 r;
+
+	for (i = 0; i < nitems(chunks); i++) {
+		s = gpt2_state_new(m);
+		gpt2_state_keep_sublayers(s);
+		gpt2_state_chunk(s, chunks[i]);
+		gpt2_forward(s, g_ids, NIDS, NULL, NULL, NULL);
+		CHECK(rows_match(s, c, ref->rows, NIDS, NIDS, 1e-5), "passes "
+		    "of %d positions: rows differ from the reference",
+		    chunks[i]);
+		gpt2_state_reset(s);
+		gpt2_forward(s, ref->long_ids, ref->T_long, NULL, NULL, NULL);
+		CHECK(rows_match(s, c, ref->rows_long, ref->T_long,
+		    ref->T_long, 1e-5), "passes of %d positions, %d ids: rows "
+		    "differ from the reference", chunks[i], ref->T_long);
+		plain = gpt2_state_new(m);
+		gpt2_state_chunk(plain, chunks[i]);
+		gpt2_forward(plain, ref->long_ids, ref->T_long, NULL, NULL,
+		    NULL);
+		CHECK(!gpt2_state_sublayers(plain), "sublayers kept unasked");
+		for (r = 0; r < GPT2_NROWS(c); r += 2)
+			CHECK(memcmp(gpt2_resid(plain, r), gpt2_resid(s, r),
+			    row * sizeof (float)) == 0, "passes of %d: row %d "
+			    "differs without the odd rows kept", chunks[i], r);
+		/* Asking for them later recomputes: the same rows again. */
+		gpt2_state_keep_sublayers(plain);
+		CHECK(gpt2_forward(plain, ref->long_ids, ref->T_long, NULL,
+		    NULL, NULL) == 0, "keeping sublayers: no recompute");
+		CHECK(rows_match(plain, c, ref->rows_long, ref->T_long,
+		    ref->T_long, 1e-5), "sublayers asked later: rows differ");
+		gpt2_state_free(plain);
+		gpt2_state_free(s);
+	}
+}
+
 /* NaN and Inf weights: loaded, run, and reported by row. */
 static void
 test_nonfinite(const struct st_file *sf, json_t *config)
@@ -1034,7 +1085,7 @@ test_nonfinite(const struct st_file *sf, json_t *config)
 	float				*w;
 	char				*cause = NULL, name[32];
 	size_t				 i;
-	int				 rc, got;
+	int				 rc, got, keep;
 
 	for (i = 0; i < nitems(cases); i++) {
 		v_from(&v, sf, config, NULL);
@@ -1052,12 +1103,22 @@ test_nonfinite(const struct st_file *sf, json_t *config)
 		cause = NULL;
 		if (m == NULL)
 			continue;
+		/* Odd rows kept, or only remembered as bad (midbad). */
+		for (keep = 0; keep < 2; keep++) {
+			s = gpt2_state_new(m);
+			if (keep)
+				gpt2_state_keep_sublayers(s);
+			rc = gpt2_forward(s, g_ids, NIDS, NULL, NULL, NULL);
+			got = gpt2_state_nonfinite(s);
+			CHECK(rc == 0 && got == cases[i].row, "%s[%zu] = %g%s: "
+			    "first non-finite row %d, expected %d",
+			    cases[i].tensor, cases[i].index,
+			    (double)cases[i].value, keep ? " (sublayers)" :
+			    "", got, cases[i].row);
+			gpt2_state_free(s);
+		}
 		s = gpt2_state_new(m);
 		rc = gpt2_forward(s, g_ids, NIDS, NULL, NULL, NULL);
-		got = gpt2_state_nonfinite(s);
-		CHECK(rc == 0 && got == cases[i].row, "%s[%zu] = %g: first "
-		    "non-finite row %d, expected %d", cases[i].tensor,
-		    cases[i].index, (double)cases[i].value, got, cases[i].row);
 		if (cases[i].row == 0 && cases[i].index / 32 == 25082) {
 			/* Without the bad token the run is finite again. */
 			rc = gpt2_forward(s, g_ids, 1, NULL, NULL, NULL);
@@ -1132,6 +1193,7 @@ main(void)
 	test_refused_weights(sf, config);
 	test_config_effects(sf, config, &ref);
 	test_incremental(m, &ref);
+	test_chunks(m, &ref);
 	test_nonfinite(sf, config);
 
 	free(ref.rows);

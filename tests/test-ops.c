@@ -317,7 +317,7 @@ static void
 check_attention(struct cmp *c, int T, int C, int NH, int layout)
 {
 	static const int	 t0s[] = { 0, 1, 2, -2, -1 };
-	float			*qb, *kb, *vb, *out, *full, *att;
+	float			*qb, *kb, *vb, *out, *full;
 	const float		*q, *k, *v;
 	double			*ref, scale = 1 / sqrt((double)(C / NH));
 	size_t			 i;
@@ -350,8 +350,7 @@ check_attention(struct cmp *c, int T, int C, int NH, int layout)
 		nq = T - t0;
 		/* Exactly the documented sizes, so that ASan sees overruns. */
 		out = nan_array((size_t)nq * C);
-		att = nan_array((size_t)nq * T);
-		ops_attention(out, q + (size_t)t0 * ldq, ldq, k, v, ldkv, att,
+		ops_attention(out, q + (size_t)t0 * ldq, ldq, k, v, ldkv,
 		    t0, T, C, NH, (float)scale);
 		for (t = 0; t < nq; t++) {
 			for (d = 0; d < C; d++) {
@@ -368,7 +367,6 @@ check_attention(struct cmp *c, int T, int C, int NH, int layout)
 					    t0 + t, d);
 			}
 		}
-		free(att);
 		if (t0 == 0)
 			full = out;
 		else
@@ -386,8 +384,7 @@ check_attention(struct cmp *c, int T, int C, int NH, int layout)
 			    NAN : INFINITY;
 		}
 		out = nan_array((size_t)nq * C);
-		att = nan_array((size_t)nq * T);
-		ops_attention(out, q + (size_t)t0 * ldq, ldq, k, v, ldkv, att,
+		ops_attention(out, q + (size_t)t0 * ldq, ldq, k, v, ldkv,
 		    t0, T, C, NH, (float)scale);
 		for (t = 0; t < nq - 1; t++) {
 			for (d = 0; d < C; d++)
@@ -397,7 +394,6 @@ check_attention(struct cmp *c, int T, int C, int NH, int layout)
 				    "NaN at %d leaked into [%d,%d]", T, C, NH,
 				    layout, t0, T - 1, t0 + t, d);
 		}
-		free(att);
 		free(out);
 	}
 	free(full);
