@@ -2,8 +2,9 @@
  * bench.c: logitlens-bench, the timings of the lens on a model directory.
  *
  * Measures, medians over runs: the machine's sgemm rate at the lens's own
- * shape (rows x n_embd x n_vocab), the full lens (forward + every cell of
- * the L+1 block rows) at several T, appending one token and editing the
+ * shape (rows x n_embd x n_vocab) and its peak rate of fused multiply-adds
+ * (which no implementation can beat), the full lens (forward + every cell
+ * of the L+1 block rows) at several T, appending one token and editing the
  * first token at T = 64, start-up (load to the first computed prompt) and
  * peak RSS (after a run at T = n_ctx unless -R). -F: the full lens only.
  * Prints a table, and JSON with -j. Knows nothing of the peer: bench/run.sh
@@ -70,6 +71,97 @@ bench_ids(int *ids, int n, int V)
 	}
 }
 
+/*
+ * The machine's peak: every thread of the pool doing nothing but
+ * independent fused multiply-adds, the widest the CPU has (8 floats with
+ * AVX2, 16 with AVX-512). No product of the lens can run faster; it bounds
+ * what any implementation, ours or the peer's, can reach.
+ */
+#define BENCH_FMA_ITERS	20000000L
+#define BENCH_FMA_BODY(v)						\
+	v	a0 = x + 1, a1 = x + 2, a2 = x + 3, a3 = x + 4,	\
+		a4 = x + 5, a5 = x + 6, a6 = x + 7, a7 = x + 8,		\
+		a8 = x + 9, a9 = x + 10, a10 = x + 11, a11 = x + 12;	\
+	long	i;							\
+									\
+	for (i = 0; i < n; i++) {					\
+		a0 = a0 * m + x; a1 = a1 * m + x; a2 = a2 * m + x;	\
+		a3 = a3 * m + x; a4 = a4 * m + x; a5 = a5 * m + x;	\
+		a6 = a6 * m + x; a7 = a7 * m + x; a8 = a8 * m + x;	\
+		a9 = a9 * m + x; a10 = a10 * m + x; a11 = a11 * m + x;	\
+	}								\
+	a0 += a1 + a2 + a3 + a4 + a5 + a6 + a7 + a8 + a9 + a10 + a11;	\
+	return a0[0]
+
+typedef float	bench_v8 __attribute__((vector_size(32)));
+/* Zero, but not to the compiler: the loop must not fold away. */
+static volatile float	bench_zero;
+#if defined(__x86_64__) && defined(__GNUC__)
+typedef float	bench_v16 __attribute__((vector_size(64)));
+
+__attribute__((target("avx512f"))) static float
+bench_fma16(long n)
+{
+	const bench_v16	z = { 0 }, x = z + bench_zero, m = x + 1;
+
+	BENCH_FMA_BODY(bench_v16);
+}
+
+__attribute__((target("avx2,fma"))) static float
+bench_fma8(long n)
+#else
+static float
+bench_fma8(long n)
+#endif
+{
+	const bench_v8	z = { 0 }, x = z + bench_zero, m = x + 1;
+
+	BENCH_FMA_BODY(bench_v8);
+}
+
+static volatile float	bench_sink;
+static int		bench_wide;
+
+static void
+bench_fma_part(void *arg, int i, int n)
+{
+#if defined(__x86_64__) && defined(__GNUC__)
+	if (bench_wide) {
+		bench_sink = bench_fma16(BENCH_FMA_ITERS);
+		return;
+	}
+#endif
+	bench_sink = bench_fma8(BENCH_FMA_ITERS);
+}
+
+/* GFLOP/s of the pool's threads at once, 8 and 16 wide: the best. */
+static double
+bench_peak(void)
+{
+	double	best = 0, t0, g;
+	int	w, r;
+
+	for (w = 0; w < 2; w++) {
+#if defined(__x86_64__) && defined(__GNUC__)
+		if ((w == 0 && !__builtin_cpu_supports("fma")) ||
+		    (w == 1 && !__builtin_cpu_supports("avx512f")))
+			continue;
+#else
+		if (w == 1)
+			continue;
+#endif
+		bench_wide = w;
+		for (r = 0; r < 3; r++) {
+			t0 = util_now();
+			ops_parallel(bench_fma_part, NULL);
+			g = ops_get_threads() * BENCH_FMA_ITERS * 12.0 *
+			    (w ? 16 : 8) * 2 / (util_now() - t0) / 1e9;
+			best = g > best ? g : best;
+		}
+	}
+	return best;
+}
+
 /* sgemm GFLOP/s at the lens's shape, rows x C times (V x C)^T: the best. */
 static double
 bench_sgemm(const struct gpt2 *m, int rows)
@@ -83,7 +175,7 @@ bench_sgemm(const struct gpt2 *m, int rows)
 	outbytes = (size_t)rows * c->n_vocab * sizeof *out;
 	x = xcalloc((size_t)rows * c->n_embd, sizeof *x);
 	for (i = 0; i < rows * c->n_embd; i++)
-		x[i] = (float)((i * 7919) % 1000) / 1000.0f - 0.5f;
+		x[i] = (float)(((unsigned)i * 7919u) % 1000u) / 1000.0f - 0.5f;
 	out = xbigalloc(outbytes);
 	ops_matmul_nt(out, x, gpt2_wte(m), rows, c->n_embd, c->n_vocab);
 	for (i = 0; i < 5; i++) {
@@ -231,7 +323,7 @@ main(int argc, char **argv)
 	char				*cause, *p, *ep;
 	double				 t0, startup, load, gflops, fl, ffl;
 	double				 append, edit, first, rss, big = 0;
-	double				 wbytes, anon, file;
+	double				 wbytes, anon, file, peak;
 	int				*ids, Ts[BENCH_MAXT] = { 16, 64, 256 };
 	int				 nT = 3, ch, i, doR = 1, threads = 0;
 	int				 onlyfull = 0;
@@ -314,24 +406,27 @@ main(int argc, char **argv)
 	bench_rss_parts(&anon, &file);
 	/* After the peak RSS: its 1024 x V outputs are no part of the lens. */
 	gflops = bench_sgemm(m, 1024);
+	peak = bench_peak();
 	wbytes = 4.0 * c->n_embd * ((double)c->n_vocab + c->n_ctx +
 	    c->n_layer * (4.0 * c->n_embd + 2.0 * c->n_inner));
 
 	printf("model %s: L=%d C=%d V=%d, BLAS threads %d, sgemm %.1f "
-	    "GFLOP/s (1024 x %d x %d)\n", argv[0], c->n_layer, c->n_embd,
-	    c->n_vocab, ops_get_threads(), gflops, c->n_embd, c->n_vocab);
-	printf("%6s %10s %10s %10s %10s %10s %8s\n", "T", "GFLOP", "fwd_ms",
-	    "lens_med", "lens_min", "floor_ms", "x_floor");
+	    "GFLOP/s (1024 x %d x %d), FMA peak %.1f GFLOP/s\n", argv[0],
+	    c->n_layer, c->n_embd, c->n_vocab, ops_get_threads(), gflops,
+	    c->n_embd, c->n_vocab, peak);
+	printf("%6s %10s %10s %10s %10s %10s %8s %8s\n", "T", "GFLOP",
+	    "fwd_ms", "lens_med", "lens_min", "floor_ms", "x_floor",
+	    "peak_ms");
 	for (i = 0; i < nT; i++) {
 		fl = 2.0 * (c->n_layer + 1) * full[i].T * c->n_embd *
 		    c->n_vocab;
 		ffl = 2.0 * full[i].T * c->n_layer * (12.0 * c->n_embd *
 		    c->n_embd + 2.0 * full[i].T * c->n_embd);
-		printf("%6d %10.1f %10.1f %10.1f %10.1f %10.1f %8.2f\n",
+		printf("%6d %10.1f %10.1f %10.1f %10.1f %10.1f %8.2f %8.1f\n",
 		    full[i].T, (fl + ffl) / 1e9, full[i].fwd * 1e3,
 		    full[i].med * 1e3, full[i].min * 1e3,
 		    (fl + ffl) / gflops / 1e6, full[i].med * gflops * 1e9 /
-		    (fl + ffl));
+		    (fl + ffl), (fl + ffl) / peak / 1e6);
 	}
 	if (!onlyfull)
 		printf("append one token at T=64: %.2f ms; edit the first "
@@ -352,9 +447,9 @@ main(int argc, char **argv)
 		}
 		fprintf(f, "{\"model\": \"%s\", \"n_layer\": %d, \"n_embd\": %d, "
 		    "\"n_vocab\": %d, \"blas_threads\": %d, \"runs\": %d,\n"
-		    " \"sgemm_gflops\": %.2f,\n \"results\": [", argv[0],
-		    c->n_layer, c->n_embd, c->n_vocab, ops_get_threads(),
-		    bench_runs, gflops);
+		    " \"sgemm_gflops\": %.2f, \"fma_peak_gflops\": %.2f,\n"
+		    " \"results\": [", argv[0], c->n_layer, c->n_embd,
+		    c->n_vocab, ops_get_threads(), bench_runs, gflops, peak);
 		for (i = 0; i < nT; i++) {
 			fl = 2.0 * (c->n_layer + 1) * full[i].T * c->n_embd *
 			    c->n_vocab;
@@ -364,10 +459,11 @@ main(int argc, char **argv)
 			fprintf(f, "%s\n  {\"T\": %d, \"gflop\": %.3f, "
 			    "\"forward_median_s\": %.6f, "
 			    "\"fwd_lens_median_s\": %.6f, "
-			    "\"fwd_lens_min_s\": %.6f, \"floor_s\": %.6f}",
-			    i ? "," : "", full[i].T, (fl + ffl) / 1e9,
-			    full[i].fwd, full[i].med, full[i].min,
-			    (fl + ffl) / gflops / 1e9);
+			    "\"fwd_lens_min_s\": %.6f, \"floor_s\": %.6f, "
+			    "\"peak_s\": %.6f}", i ? "," : "", full[i].T,
+			    (fl + ffl) / 1e9, full[i].fwd, full[i].med,
+			    full[i].min, (fl + ffl) / gflops / 1e9, (fl + ffl) /
+			    peak / 1e9);
 		}
 		fprintf(f, "],\n \"append_T64_s\": %.6f, \"edit_first_T64_s\": "
 		    "%.6f,\n \"edit_first_batch_s\": %.6f, \"startup_s\": "
