@@ -121,7 +121,7 @@ static struct {
 	pthread_mutex_t	 region;	/* one parallel region at a time */
 	pthread_mutex_t	 lock;
 	pthread_cond_t	 go, done;
-	int		 started, n;
+	int		 started, n, gen0;
 	atomic_int	 gen, busy, quit;
 	ops_task_fn	*fn;
 	void		*arg;
@@ -131,7 +131,7 @@ static struct {
 } ops_pool = {
 	PTHREAD_MUTEX_INITIALIZER, PTHREAD_MUTEX_INITIALIZER,
 	PTHREAD_COND_INITIALIZER, PTHREAD_COND_INITIALIZER,
-	0, 1, 0, 0, 0, NULL, NULL, { 0 }, { NULL }, { 0 }
+	0, 1, 0, 0, 0, 0, NULL, NULL, { 0 }, { NULL }, { 0 }
 };
 static pthread_once_t	ops_once = PTHREAD_ONCE_INIT;
 static _Thread_local int ops_inside;
@@ -166,7 +166,8 @@ ops_wait(atomic_int *v, int old, int want_ne, pthread_cond_t *cond)
 static void *
 ops_worker(void *arg)
 {
-	int	i = (int)(intptr_t)arg, gen = 0;
+	/* The generation when the pool was started: the next is its first. */
+	int	i = (int)(intptr_t)arg, gen = ops_pool.gen0;
 
 	ops_inside = 1;
 	for (;;) {
@@ -191,6 +192,8 @@ ops_pool_start(int n)
 
 	ops_pool.n = n < 1 ? 1 : n > OPS_MAXTHREADS ? OPS_MAXTHREADS : n;
 	atomic_store(&ops_pool.quit, 0);
+	/* Read by the new threads, which may start after the next region. */
+	ops_pool.gen0 = atomic_load(&ops_pool.gen);
 	for (i = 1; i < ops_pool.n; i++) {
 		if (pthread_create(&ops_pool.th[i], NULL, ops_worker,
 		    (void *)(intptr_t)i) != 0) {

@@ -15,6 +15,7 @@
 
 #include "harness.h"
 #include "lens.h"
+#include "ops.h"
 #include "model.h"
 #include "util.h"
 
@@ -325,7 +326,13 @@ run_fixture(const char *name)
 int
 main(void)
 {
-	run_fixture("tiny-gpt2");
-	run_fixture("tiny-gpt2-f16");
+	int	n;
+
+	/* One thread (as make check runs), then two: the pool's splits. */
+	for (n = 1; n <= 2; n++) {
+		ops_set_threads(n);
+		run_fixture("tiny-gpt2");
+		run_fixture("tiny-gpt2-f16");
+	}
 	return harness_done();
 }

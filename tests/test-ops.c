@@ -780,10 +780,23 @@ test_topk(void)
 int
 main(void)
 {
+	int	n;
+
 	test_layernorm();
-	test_matmul();
-	test_matmul_nt();
-	test_attention();
+	/*
+	 * The products and attention split their work between the pool's
+	 * threads (make check runs with OPENBLAS_NUM_THREADS=1, one): with
+	 * 1, 2 and 3, so that uneven splits are checked too.
+	 */
+	for (n = 1; n <= 3; n++) {
+		ops_set_threads(n);
+		CHECK(ops_get_threads() == n, "pool of %d threads: %d", n,
+		    ops_get_threads());
+		test_matmul();
+		test_matmul_nt();
+		test_attention();
+	}
+	ops_set_threads(1);
 	test_gelu();
 	test_add_convert();
 	test_row_stats();
