@@ -343,14 +343,7 @@ struct ops_mm {
 	atomic_int	 next;
 };
 
-/*
- * out (T, o0..o1) = inp (T, C) @ w (V, C)^T for a few rows T: the lens of
- * an appended position. OpenBLAS packs w at every call, which for a few
- * rows costs more than the product; here each tile of 4 rows of w is read
- * once (into L1) and multiplied by every row of inp, 4 x 3 dot products at
- * a time in 12 accumulators. Each logit is one dot product summed in a
- * fixed order: the same for every call, though not OpenBLAS's rounding.
- */
+/* The sum of v's eight floats, in double. */
 OPS_INLINE double
 ops_hsum8(const v8f *v)
 {
@@ -363,7 +356,9 @@ ops_hsum8(const v8f *v)
 
 /*
  * The 4 x 3 dot products of w rows w0..w3 and inp rows x0..x2 over [0, c8),
- * c8 a multiple of 8, in twelve accumulators, into d (row-major 4 x 3).
+ * c8 a multiple of 8, in twelve accumulators, into d (row-major 4 x 3);
+ * meanwhile the lines from *pre to preend are fetched, one every so many
+ * iterations (or two in each).
  */
 OPS_INLINE void
 ops_nt_tile(double *d, const float *w0, const float *w1, const float *w2,
@@ -409,6 +404,43 @@ ops_nt_tile(double *d, const float *w0, const float *w1, const float *w2,
 	*pre = p;
 }
 
+/* The same for one row x0 alone (the last of 3n + 1): into d[0, 3, 6, 9]. */
+OPS_INLINE void
+ops_nt_tile1(double *d, const float *w0, const float *w1, const float *w2,
+    const float *w3, const float *x0, int c8, const float **pre,
+    const float *preend, int every, int two)
+{
+	v8f		 a0 = { 0 }, a1 = { 0 }, a2 = { 0 }, a3 = { 0 }, u, w;
+	const float	*p = *pre;
+	int		 k, n = 1;
+
+	for (k = 0; k < c8; k += 8) {
+		if (--n == 0 && p < preend) {
+			__builtin_prefetch(p, 0, 2);
+			p += 16;
+			if (two) {
+				__builtin_prefetch(p, 0, 2);
+				p += 16;
+			}
+			n = every;
+		}
+		memcpy(&u, x0 + k, sizeof u);
+		memcpy(&w, w0 + k, sizeof w);
+		a0 += w * u;
+		memcpy(&w, w1 + k, sizeof w);
+		a1 += w * u;
+		memcpy(&w, w2 + k, sizeof w);
+		a2 += w * u;
+		memcpy(&w, w3 + k, sizeof w);
+		a3 += w * u;
+	}
+	d[0] = ops_hsum8(&a0);
+	d[3] = ops_hsum8(&a1);
+	d[6] = ops_hsum8(&a2);
+	d[9] = ops_hsum8(&a3);
+	*pre = p;
+}
+
 /*
  * out (T, o0..o1) = inp (T, C) @ w (V, C)^T for a few rows T: the lens of
  * an appended position. OpenBLAS packs w at every call, which for a few
@@ -449,9 +481,15 @@ ops_nt_small(float *out, const float *inp, const float *w, int T, int C,
 		for (t = 0; t < T; t += 3) {
 			nt = T - t < 3 ? T - t : 3;
 			for (j = 0; j < 3; j++)
-				xr[j] = inp + (size_t)(t + (j < nt ? j : 0)) * C;
-			ops_nt_tile(d, wr[0], wr[1], wr[2], wr[3], xr[0], xr[1],
-			    xr[2], c8, &pre, preend, every, two);
+				xr[j] = inp + (size_t)(t + (j < nt ? j : 0)) *
+				    C;
+			if (nt == 1)
+				ops_nt_tile1(d, wr[0], wr[1], wr[2], wr[3],
+				    xr[0], c8, &pre, preend, every, two);
+			else
+				ops_nt_tile(d, wr[0], wr[1], wr[2], wr[3],
+				    xr[0], xr[1], xr[2], c8, &pre, preend,
+				    every, two);
 			for (i = 0; i < nv; i++) {
 				for (j = 0; j < nt; j++) {
 					e = d[i * 3 + j];
