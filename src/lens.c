@@ -599,8 +599,9 @@ lens_run(struct lens *ln, struct gpt2_state *s, const int *ids, int T,
 {
 	int	*order, nb, b, p0, p1, n, i, bs, from, done = 0, total = 0;
 
+	/* Their rows: a recompute, the first time. */
 	if (sublayers)
-		gpt2_state_keep_sublayers(s);	/* a recompute, the first time */
+		gpt2_state_keep_sublayers(s);
 	from = gpt2_forward(s, ids, T, cancel, NULL, NULL);
 	if (from < 0)
 		return -1;

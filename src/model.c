@@ -13,6 +13,7 @@
 #include <assert.h>
 #include <errno.h>
 #include <jansson.h>
+#include <limits.h>
 #include <math.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -52,7 +53,11 @@ struct gpt2 {
  * that the scratch (ln .. mid) holds a chunk's rows, not n_ctx's: at
  * n_ctx = 1024 that is 28 MB less for GPT-2 small. The rows after each
  * attention sub-block (odd rows) are kept only when asked for; otherwise
- * they pass through mid, and midbad remembers which held NaN or Inf.
+ * they pass through mid.
+ *
+ * badpos[r] is the first position of row r holding NaN or Inf (INT_MAX if
+ * none): a run scans only the positions it computes, however long the
+ * prompt.
  */
 #define MODEL_CHUNK	256
 
@@ -67,7 +72,7 @@ struct gpt2_state {
 	float			*atty;		/* (chunk, C) */
 	float			*fc;		/* (chunk, n_inner) */
 	float			*mid;		/* (chunk, C) */
-	unsigned char		*midbad;	/* (L, n_ctx) */
+	int			*badpos;	/* (2L+1) */
 	size_t			 bytes;
 	int			 chunk;
 	int			 sublayers;	/* odd rows kept */
@@ -503,7 +508,9 @@ gpt2_state_new(const struct gpt2 *m)
 	s->atty = (float *)(p += sizes[3]);
 	s->fc = (float *)(p += sizes[4]);
 	s->mid = (float *)(p += sizes[5]);
-	s->midbad = xcalloc((size_t)c->n_layer * N, 1);
+	s->badpos = xcalloc((size_t)GPT2_NROWS(c), sizeof *s->badpos);
+	for (i = 0; i < (size_t)GPT2_NROWS(c); i++)
+		s->badpos[i] = INT_MAX;
 	s->ids = xcalloc(N, sizeof *s->ids);
 	s->nonfinite = -1;
 	return s;
@@ -515,7 +522,7 @@ gpt2_state_free(struct gpt2_state *s)
 	if (s == NULL)
 		return;
 	xbigfree(s->resid, s->bytes);
-	free(s->midbad);
+	free(s->badpos);
 	free(s->ids);
 	free(s);
 }
@@ -584,7 +591,22 @@ state_row(struct gpt2_state *s, int row, int t)
 	return s->resid + ((size_t)row * c->n_ctx + t) * c->n_embd;
 }
 
-static int	model_finite(const float *, size_t);
+/* Notes in badpos[row] the first of positions [t0, T) of x holding NaN. */
+static void
+model_scan(struct gpt2_state *s, int row, const float *x, int t0, int T)
+{
+	const int	C = s->m->cfg.n_embd;
+	int		t, i;
+
+	for (t = t0; t < T && t < s->badpos[row]; t++) {
+		for (i = 0; i < C; i++) {
+			if (!isfinite(x[(size_t)(t - t0) * C + i])) {
+				s->badpos[row] = t;
+				return;
+			}
+		}
+	}
+}
 
 /*
  * One transformer block over positions [t0, T), rows 2l -> 2l+1 -> 2l+2:
@@ -600,8 +622,8 @@ model_block_pass(struct gpt2_state *s, int l, int t0, int T)
 	int				 C = c->n_embd, nq = T - t0, t;
 	size_t				 N = (size_t)c->n_ctx;
 	float				*in = state_row(s, 2 * l, t0);
-	float				*mid = s->sublayers ? state_row(s, 2 * l +
-					    1, t0) : s->mid;
+	float				*mid = s->sublayers ?
+					    state_row(s, 2 * l + 1, t0) : s->mid;
 	float				*out = state_row(s, 2 * l + 2, t0);
 	float				*k = s->kv + (size_t)l * 2 * N * C;
 	float				*v = k + N * C, scale;
@@ -629,9 +651,8 @@ model_block_pass(struct gpt2_state *s, int l, int t0, int T)
 	ops_gelu(s->fc, (size_t)nq * c->n_inner);
 	ops_matmul(out, s->fc, w->mproj_w, w->mproj_b, nq, c->n_inner, C);
 	ops_add(out, mid, (size_t)nq * C);
-	for (t = 0; !s->sublayers && t < nq; t++)
-		s->midbad[(size_t)l * N + t0 + t] = !model_finite(mid +
-		    (size_t)t * C, (size_t)C);
+	model_scan(s, 2 * l + 1, mid, t0, T);
+	model_scan(s, 2 * l + 2, out, t0, T);
 }
 
 static void
@@ -643,33 +664,14 @@ model_block(struct gpt2_state *s, int l, int t0, int T)
 		model_block_pass(s, l, p, T - p < s->chunk ? T : p + s->chunk);
 }
 
-static int
-model_finite(const float *x, size_t n)
-{
-	size_t	i;
-
-	for (i = 0; i < n; i++) {
-		if (!isfinite(x[i]))
-			return 0;
-	}
-	return 1;
-}
-
 /* The first residual row holding NaN or Inf over positions [0, T). */
 static int
-model_nonfinite(struct gpt2_state *s, int T)
+model_nonfinite(const struct gpt2_state *s, int T)
 {
-	const struct gpt2_config	*c = &s->m->cfg;
-	const unsigned char		*bad;
-	int				 r;
+	int	r;
 
-	for (r = 0; r < GPT2_NROWS(c); r++) {
-		if (r % 2 == 1 && !s->sublayers) {
-			bad = s->midbad + (size_t)(r / 2) * c->n_ctx;
-			if (memchr(bad, 1, (size_t)T) != NULL)
-				return r;
-		} else if (!model_finite(state_row(s, r, 0), (size_t)T *
-		    c->n_embd))
+	for (r = 0; r < GPT2_NROWS(&s->m->cfg); r++) {
+		if (s->badpos[r] < T)
 			return r;
 	}
 	return -1;
@@ -689,12 +691,16 @@ gpt2_forward(struct gpt2_state *s, const int *ids, int T,
 		/* nothing */;
 	if (t0 == T) {
 		/* Shrinking may have dropped the positions that were bad. */
-		if (s->nonfinite != -1)
-			s->nonfinite = model_nonfinite(s, T);
+		s->nonfinite = model_nonfinite(s, T);
 		s->len = T;
 		return T;
 	}
 	s->len = t0;
+	/* Positions from t0 on are recomputed, and scanned again. */
+	for (l = 0; l < GPT2_NROWS(c); l++) {
+		if (s->badpos[l] >= t0)
+			s->badpos[l] = INT_MAX;
+	}
 	/* Embeddings: wte[id] + wpe[pos]. */
 	for (t = t0; t < T; t++) {
 		assert(ids[t] >= 0 && ids[t] < c->n_vocab);
@@ -703,6 +709,7 @@ gpt2_forward(struct gpt2_state *s, const int *ids, int T,
 		memcpy(x, m->wte + (size_t)ids[t] * C, (size_t)C * sizeof *x);
 		ops_add(x, m->wpe + (size_t)t * C, (size_t)C);
 	}
+	model_scan(s, 0, state_row(s, 0, t0), t0, T);
 	for (l = 0; l < c->n_layer; l++) {
 		if (cancel != NULL && atomic_load(cancel))
 			return -1;

@@ -1021,9 +1021,10 @@ test_chunks(const struct gpt2 *m, const struct ref *ref)
 	static const int		 chunks[] = { 1, 2, 5, 31 };
 	const struct gpt2_config	*c = gpt2_config(m);
 	struct gpt2_state		*s, *plain;
-	size_t				 i, row = (size_t)ref->T_long * c->n_embd;
+	size_t				 i, row;
 	int				 r;
 
+	row = (size_t)ref->T_long * c->n_embd;
 	for (i = 0; i < nitems(chunks); i++) {
 		s = gpt2_state_new(m);
 		gpt2_state_keep_sublayers(s);
