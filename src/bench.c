@@ -372,6 +372,7 @@ main(int argc, char **argv)
 	t0 = util_now();
 	if ((m = gpt2_load(argv[0], &cause)) == NULL) {
 		fprintf(stderr, "logitlens-bench: %s\n", cause);
+		free(cause);
 		return 1;
 	}
 	load = util_now() - t0;
