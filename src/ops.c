@@ -357,30 +357,31 @@ ops_hsum8(const v8f *v)
 /*
  * The 4 x 3 dot products of w rows w0..w3 and inp rows x0..x2 over [0, c8),
  * c8 a multiple of 8, in twelve accumulators, into d (row-major 4 x 3);
- * meanwhile the lines from *pre to preend are fetched, one every so many
+ * meanwhile *left lines from *pre on are fetched, one every so many
  * iterations (or two in each).
  */
 OPS_INLINE void
 ops_nt_tile(double *d, const float *w0, const float *w1, const float *w2,
     const float *w3, const float *x0, const float *x1, const float *x2,
-    int c8, const float **pre, const float *preend, int every, int two)
+    int c8, const float **pre, int *left, int every, int two)
 {
 	v8f		 a00 = { 0 }, a01 = { 0 }, a02 = { 0 }, a10 = { 0 },
 			 a11 = { 0 }, a12 = { 0 }, a20 = { 0 }, a21 = { 0 },
 			 a22 = { 0 }, a30 = { 0 }, a31 = { 0 }, a32 = { 0 },
 			 u0, u1, u2, w;
 	const float	*p = *pre;
-	int		 k, n = 1;
+	int		 k, n = 1, l = *left;
 
 	for (k = 0; k < c8; k += 8) {
 		/* Lines of a later tile, from memory into L2. */
-		if (--n == 0 && p < preend) {
+		if (--n == 0 && l > 0) {
 			__builtin_prefetch(p, 0, 2);
 			p += 16;
 			if (two) {
 				__builtin_prefetch(p, 0, 2);
 				p += 16;
 			}
+			l -= 1 + two;
 			n = every;
 		}
 		memcpy(&u0, x0 + k, sizeof u0);
@@ -402,26 +403,28 @@ ops_nt_tile(double *d, const float *w0, const float *w1, const float *w2,
 	d[8] = ops_hsum8(&a22); d[9] = ops_hsum8(&a30);
 	d[10] = ops_hsum8(&a31); d[11] = ops_hsum8(&a32);
 	*pre = p;
+	*left = l;
 }
 
 /* The same for one row x0 alone (the last of 3n + 1): into d[0, 3, 6, 9]. */
 OPS_INLINE void
 ops_nt_tile1(double *d, const float *w0, const float *w1, const float *w2,
-    const float *w3, const float *x0, int c8, const float **pre,
-    const float *preend, int every, int two)
+    const float *w3, const float *x0, int c8, const float **pre, int *left,
+    int every, int two)
 {
 	v8f		 a0 = { 0 }, a1 = { 0 }, a2 = { 0 }, a3 = { 0 }, u, w;
 	const float	*p = *pre;
-	int		 k, n = 1;
+	int		 k, n = 1, l = *left;
 
 	for (k = 0; k < c8; k += 8) {
-		if (--n == 0 && p < preend) {
+		if (--n == 0 && l > 0) {
 			__builtin_prefetch(p, 0, 2);
 			p += 16;
 			if (two) {
 				__builtin_prefetch(p, 0, 2);
 				p += 16;
 			}
+			l -= 1 + two;
 			n = every;
 		}
 		memcpy(&u, x0 + k, sizeof u);
@@ -439,6 +442,7 @@ ops_nt_tile1(double *d, const float *w0, const float *w1, const float *w2,
 	d[6] = ops_hsum8(&a2);
 	d[9] = ops_hsum8(&a3);
 	*pre = p;
+	*left = l;
 }
 
 /*
@@ -453,10 +457,10 @@ OPS_CLONES static void
 ops_nt_small(float *out, const float *inp, const float *w, int T, int C,
     int ldo, int o0, int o1)
 {
-	const float	*wr[4], *xr[3], *pre, *preend;
+	const float	*wr[4], *xr[3], *pre;
 	double		 d[12], e;
 	int		 v, t, k, i, j, nv, nt, c8 = C / 8 * 8, lines, iters;
-	int		 every, two;
+	int		 every, two, left;
 
 	/*
 	 * The tile after next is fetched evenly over this tile's passes:
@@ -476,8 +480,12 @@ ops_nt_small(float *out, const float *inp, const float *w, int T, int C,
 		 * Memory and arithmetic overlap: the passes over this tile
 		 * fetch the tile after next, spread over all of them.
 		 */
-		pre = w + (size_t)(v + 8) * C;
-		preend = v + 12 <= o1 ? pre + 4 * C : pre;
+		pre = w;
+		left = 0;
+		if (v + 12 <= o1) {
+			pre = w + (size_t)(v + 8) * C;
+			left = (4 * C + 15) / 16;
+		}
 		for (t = 0; t < T; t += 3) {
 			nt = T - t < 3 ? T - t : 3;
 			for (j = 0; j < 3; j++)
@@ -485,10 +493,10 @@ ops_nt_small(float *out, const float *inp, const float *w, int T, int C,
 				    C;
 			if (nt == 1)
 				ops_nt_tile1(d, wr[0], wr[1], wr[2], wr[3],
-				    xr[0], c8, &pre, preend, every, two);
+				    xr[0], c8, &pre, &left, every, two);
 			else
 				ops_nt_tile(d, wr[0], wr[1], wr[2], wr[3],
-				    xr[0], xr[1], xr[2], c8, &pre, preend,
+				    xr[0], xr[1], xr[2], c8, &pre, &left,
 				    every, two);
 			for (i = 0; i < nv; i++) {
 				for (j = 0; j < nt; j++) {
