@@ -160,10 +160,12 @@ for n in names:
                  row["peer_s"] * 1e3, row["speedup"], row["floor_s"] * 1e3,
                  row["x_floor"], row["peak_s"] * 1e3, row["max_speedup"],
                  row["ours_forward_s"] * 1e3, row["peer_forward_s"] * 1e3))
-    print("append one token at T=64 %.1f ms, edit the first token %.1f ms "
-          "(first batch %.1f ms)" % (ours["append_T64_s"] * 1e3,
-                                     ours["edit_first_T64_s"] * 1e3,
-                                     ours["edit_first_batch_s"] * 1e3))
+    print("append one token at T=64 %.1f ms (its reads at %.1f GB/s: "
+          "%.1f ms), edit the first token %.1f ms (first batch %.1f ms)"
+          % (ours["append_T64_s"] * 1e3, ours["read_gbps"],
+             ours["append_read_floor_s"] * 1e3,
+             ours["edit_first_T64_s"] * 1e3,
+             ours["edit_first_batch_s"] * 1e3))
     print("start-up %.0f ms (load %.0f ms); peak RSS %.0f MB (weights "
           "%.0f MB)" % (ours["startup_s"] * 1e3, ours["load_s"] * 1e3,
                         ours["peak_rss_mb"], ours["weights_mb"]))

@@ -2,11 +2,12 @@
  * bench.c: logitlens-bench, the timings of the lens on a model directory.
  *
  * Measures, medians over runs: the machine's sgemm rate at the lens's own
- * shape (rows x n_embd x n_vocab) and its peak rate of fused multiply-adds
- * (which no implementation can beat), the full lens (forward + every cell
- * of the L+1 block rows) at several T, appending one token and editing the
- * first token at T = 64, start-up (load to the first computed prompt) and
- * peak RSS (after a run at T = n_ctx unless -R). -F: the full lens only.
+ * shape (rows x n_embd x n_vocab), its peak rate of fused multiply-adds
+ * (which no implementation can beat) and of reading the weights (which
+ * bounds an append), the full lens (forward + every cell of the L+1 block
+ * rows) at several T, appending one token and editing the first token at
+ * T = 64, start-up (load to the first computed prompt) and peak RSS (after
+ * a run at T = n_ctx unless -R). -F: the full lens only.
  * Prints a table, and JSON with -j. Knows nothing of the peer: bench/run.sh
  * puts the two side by side.
  */
@@ -159,6 +160,61 @@ bench_peak(void)
 			best = g > best ? g : best;
 		}
 	}
+	return best;
+}
+
+/*
+ * The rate of reading the mapped weights: the pool's threads summing wte
+ * (154 MB for GPT-2, far larger than the caches), a part each. An appended
+ * token reads every block's weights and wte once, so this rate bounds its
+ * time.
+ */
+struct bench_bw {
+	const float	*buf;
+	size_t		 n;
+	float		 sum[OPS_MAXTHREADS];
+};
+
+static void
+bench_bw_part(void *arg, int i, int n)
+{
+	struct bench_bw	*b = arg;
+	size_t		 lo = b->n / n * i, hi = i == n - 1 ? b->n : lo + b->n / n;
+	bench_v8	 a0 = { 0 }, a1 = { 0 }, a2 = { 0 }, a3 = { 0 }, v;
+	size_t		 k;
+
+	for (k = lo; k + 32 <= hi; k += 32) {
+		memcpy(&v, b->buf + k, sizeof v);
+		a0 += v;
+		memcpy(&v, b->buf + k + 8, sizeof v);
+		a1 += v;
+		memcpy(&v, b->buf + k + 16, sizeof v);
+		a2 += v;
+		memcpy(&v, b->buf + k + 24, sizeof v);
+		a3 += v;
+	}
+	a0 += a1 + a2 + a3;
+	b->sum[i] = a0[0];
+}
+
+/* GB/s of reading wte on every thread of the pool: the best of 3. */
+static double
+bench_bandwidth(const struct gpt2 *m)
+{
+	const struct gpt2_config	*c = gpt2_config(m);
+	struct bench_bw			 b;
+	double				 best = 0, t0, g;
+	int				 r;
+
+	b.buf = gpt2_wte(m);
+	b.n = (size_t)c->n_vocab * c->n_embd;
+	for (r = 0; r < 3; r++) {
+		t0 = util_now();
+		ops_parallel(bench_bw_part, &b);
+		g = b.n * sizeof (float) / (util_now() - t0) / 1e9;
+		best = g > best ? g : best;
+	}
+	bench_sink = b.sum[0];
 	return best;
 }
 
@@ -323,7 +379,7 @@ main(int argc, char **argv)
 	char				*cause, *p, *ep;
 	double				 t0, startup, load, gflops, fl, ffl;
 	double				 append, edit, first, rss, big = 0;
-	double				 wbytes, anon, file, peak;
+	double				 wbytes, anon, file, peak, bw, abytes;
 	int				*ids, Ts[BENCH_MAXT] = { 16, 64, 256 };
 	int				 nT = 3, ch, i, doR = 1, threads = 0;
 	int				 onlyfull = 0;
@@ -408,6 +464,10 @@ main(int argc, char **argv)
 	/* After the peak RSS: its 1024 x V outputs are no part of the lens. */
 	gflops = bench_sgemm(m, 1024);
 	peak = bench_peak();
+	bw = bench_bandwidth(m);
+	/* An append reads every block's weights and wte once. */
+	abytes = 4.0 * c->n_embd * ((double)c->n_vocab + c->n_layer *
+	    (4.0 * c->n_embd + 2.0 * c->n_inner));
 	wbytes = 4.0 * c->n_embd * ((double)c->n_vocab + c->n_ctx +
 	    c->n_layer * (4.0 * c->n_embd + 2.0 * c->n_inner));
 
@@ -430,9 +490,11 @@ main(int argc, char **argv)
 		    (fl + ffl), (fl + ffl) / peak / 1e6);
 	}
 	if (!onlyfull)
-		printf("append one token at T=64: %.2f ms; edit the first "
-		    "token at T=64: %.1f ms (first batch, columns 0-15: "
-		    "%.1f ms)\n", append * 1e3, edit * 1e3, first * 1e3);
+		printf("append one token at T=64: %.2f ms (reading its %.0f MB "
+		    "at %.1f GB/s: %.1f ms); edit the first token at T=64: "
+		    "%.1f ms (first batch, columns 0-15: %.1f ms)\n",
+		    append * 1e3, abytes / 1e6, bw, abytes / bw / 1e6,
+		    edit * 1e3, first * 1e3);
 	printf("start-up to the first lens (T=16): %.0f ms (load %.0f ms)\n",
 	    startup * 1e3, load * 1e3);
 	if (doR)
@@ -449,8 +511,10 @@ main(int argc, char **argv)
 		fprintf(f, "{\"model\": \"%s\", \"n_layer\": %d, \"n_embd\": %d, "
 		    "\"n_vocab\": %d, \"blas_threads\": %d, \"runs\": %d,\n"
 		    " \"sgemm_gflops\": %.2f, \"fma_peak_gflops\": %.2f,\n"
+		    " \"read_gbps\": %.2f, \"append_read_floor_s\": %.6f,\n"
 		    " \"results\": [", argv[0], c->n_layer, c->n_embd,
-		    c->n_vocab, ops_get_threads(), bench_runs, gflops, peak);
+		    c->n_vocab, ops_get_threads(), bench_runs, gflops, peak,
+		    bw, abytes / bw / 1e9);
 		for (i = 0; i < nT; i++) {
 			fl = 2.0 * (c->n_layer + 1) * full[i].T * c->n_embd *
 			    c->n_vocab;

@@ -29,7 +29,8 @@ import json, math, sys
 
 d = json.load(open(sys.argv[1]))
 bad = []
-for key in ("sgemm_gflops", "fma_peak_gflops", "append_T64_s",
+for key in ("sgemm_gflops", "fma_peak_gflops", "read_gbps",
+            "append_read_floor_s", "append_T64_s",
             "edit_first_T64_s", "edit_first_batch_s", "startup_s", "load_s",
             "full_nctx_s", "peak_rss_mb", "weights_mb"):
     v = d.get(key)
