@@ -3,7 +3,9 @@
  *
  * Reductions (layer-norm moments) accumulate in double so that the results
  * track Hugging Face's float32 numbers closely; matrix products go to
- * OpenBLAS's sgemm.
+ * OpenBLAS's sgemm, except those whose weights sgemm would pack for very
+ * few rows: one row goes to sgemv, up to OPS_SMALL rows of the
+ * unembedding to a tiled kernel here (ops_nt_small).
  *
  * The lens's per-cell passes over V logits (top-k, softmax sums, counts)
  * and gelu are written with GCC vector types, eight floats at a time, and
@@ -355,6 +357,25 @@ ops_hsum8(const v8f *v)
 }
 
 /*
+ * Every so many calls (*n counts down from every), fetches the next line
+ * (or two) of the *l left from *p, from memory into L2.
+ */
+OPS_INLINE void
+ops_nt_fetch(const float **p, int *l, int *n, int every, int two)
+{
+	if (--*n != 0 || *l <= 0)
+		return;
+	__builtin_prefetch(*p, 0, 2);
+	*p += 16;
+	if (two) {
+		__builtin_prefetch(*p, 0, 2);
+		*p += 16;
+	}
+	*l -= 1 + two;
+	*n = every;
+}
+
+/*
  * The 4 x 3 dot products of w rows w0..w3 and inp rows x0..x2 over [0, c8),
  * c8 a multiple of 8, in twelve accumulators, into d (row-major 4 x 3);
  * meanwhile *left lines from *pre on are fetched, one every so many
@@ -373,17 +394,7 @@ ops_nt_tile(double *d, const float *w0, const float *w1, const float *w2,
 	int		 k, n = 1, l = *left;
 
 	for (k = 0; k < c8; k += 8) {
-		/* Lines of a later tile, from memory into L2. */
-		if (--n == 0 && l > 0) {
-			__builtin_prefetch(p, 0, 2);
-			p += 16;
-			if (two) {
-				__builtin_prefetch(p, 0, 2);
-				p += 16;
-			}
-			l -= 1 + two;
-			n = every;
-		}
+		ops_nt_fetch(&p, &l, &n, every, two);
 		memcpy(&u0, x0 + k, sizeof u0);
 		memcpy(&u1, x1 + k, sizeof u1);
 		memcpy(&u2, x2 + k, sizeof u2);
@@ -417,16 +428,7 @@ ops_nt_tile1(double *d, const float *w0, const float *w1, const float *w2,
 	int		 k, n = 1, l = *left;
 
 	for (k = 0; k < c8; k += 8) {
-		if (--n == 0 && l > 0) {
-			__builtin_prefetch(p, 0, 2);
-			p += 16;
-			if (two) {
-				__builtin_prefetch(p, 0, 2);
-				p += 16;
-			}
-			l -= 1 + two;
-			n = every;
-		}
+		ops_nt_fetch(&p, &l, &n, every, two);
 		memcpy(&u, x0 + k, sizeof u);
 		memcpy(&w, w0 + k, sizeof w);
 		a0 += w * u;
