@@ -439,8 +439,8 @@ ui_worker_attrib(struct ui *u)
 	}
 	pthread_mutex_unlock(&u->lock);
 	/* The parts are the rows' differences: the first time, a recompute. */
-	if (!gpt2_state_sublayers(u->state)) {
-		T = gpt2_state_len(u->state);
+	if (!gpt2_state_sublayers(u->state) &&
+	    (T = gpt2_state_len(u->state)) > 0) {
 		ids = xreallocarray(NULL, T, sizeof *ids);
 		memcpy(ids, gpt2_state_ids(u->state), T * sizeof *ids);
 		gpt2_state_keep_sublayers(u->state);
