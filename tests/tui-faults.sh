@@ -132,7 +132,9 @@ for size in "10 3 ^terminal" "1 1 ^t$" "39 9 ^terminal too small"; do
 	start "$1" "$2" xterm-256color C.UTF-8 -- "$small"
 	if wait_for "$3" "$1x$2" >/dev/null; then
 		"$tmux" -S "$sock" resize-window -t t -x 100 -y 30
-		ready "$1x$2 then 100x30" && grep -q '^h\.2 ' "$tmp/screen" &&
+		# The grid may land a frame after the status line.
+		ready "$1x$2 then 100x30" &&
+		    wait_for '^h\.2 ' "$1x$2: the grid" >/dev/null &&
 			ok "started at $1x$2: too small, then the grid" ||
 			fail "started at $1x$2: no grid after growing"
 	else
