@@ -591,7 +591,7 @@ state_row(struct gpt2_state *s, int row, int t)
 	return s->resid + ((size_t)row * c->n_ctx + t) * c->n_embd;
 }
 
-/* Notes in badpos[row] the first of positions [t0, T) of x holding NaN. */
+/* Notes in badpos[row] the first of positions [t0, T) of x with NaN/Inf. */
 static void
 model_scan(struct gpt2_state *s, int row, const float *x, int t0, int T)
 {
