@@ -122,6 +122,7 @@ doc = {"cpu": cpu, "cores": os.cpu_count(),
 for n in names:
     ours = load(os.path.join(out, "ours-%s.json" % n))
     gflops = ours["sgemm_gflops"]
+    blas = ours["openblas_gflops"]
     peak = ours["fma_peak_gflops"]
     rows, peer_env = [], None
     for T in (16, 64, 256):
@@ -131,6 +132,7 @@ for n in names:
              for r in range(1, rounds + 1)]
         peer_env = p[0].get("env")
         gflops = max([gflops] + [d["sgemm_gflops"] for d in o])
+        blas = max([blas] + [d["openblas_gflops"] for d in o])
         peak = max([peak] + [d["fma_peak_gflops"] for d in o])
         orr = [d["results"][0] for d in o]
         prr = [d["results"][0] for d in p]
@@ -142,8 +144,9 @@ for n in names:
                "ours_rounds_s": [r["fwd_lens_median_s"] for r in orr],
                "peer_rounds_s": [r["fwd_lens_median_s"] for r in prr]}
         rows.append(row)
-    print("\n%s: best median of %d rounds each; sgemm %.1f GFLOP/s, FMA "
-          "peak %.1f GFLOP/s (best), %s" % (n, rounds, gflops, peak, cpu))
+    print("\n%s: best median of %d rounds each; floor at %.1f GFLOP/s "
+          "(OpenBLAS sgemm %.1f), FMA peak %.1f GFLOP/s (best), %s"
+          % (n, rounds, gflops, blas, peak, cpu))
     print("%5s %7s %9s %9s %8s %9s %8s %8s %8s %8s %8s" % ("T", "GFLOP",
           "ours_ms", "peer_ms", "speedup", "floor_ms", "x_floor", "peak_ms",
           "max_x", "fwd_ms", "peer_fwd"))
@@ -170,6 +173,7 @@ for n in names:
           "%.0f MB)" % (ours["startup_s"] * 1e3, ours["load_s"] * 1e3,
                         ours["peak_rss_mb"], ours["weights_mb"]))
     doc["models"][n] = {"ours": ours, "sgemm_gflops": gflops,
+                        "openblas_gflops": blas,
                         "fma_peak_gflops": peak,
                         "peer_env": peer_env, "table": rows}
 with open(os.path.join(out, "bench-results.json"), "w") as f:

@@ -24,6 +24,9 @@ void	ops_matmul(float *out, const float *inp, const float *w,
 /* out (T, V) = inp (T, C) @ w (V, C)^T: the tied unembedding. */
 void	ops_matmul_nt(float *out, const float *inp, const float *w, int T,
 	    int C, int V);
+/* The same product by OpenBLAS's sgemm (the benchmark's reference rate). */
+void	ops_sgemm_nt(float *out, const float *inp, const float *w, int T,
+	    int C, int V);
 /*
  * Causal self-attention of the queries at positions [t0, T) over the keys
  * at [0, T). q (T - t0, C) has row stride ldq; k, v (T, C) have row stride

@@ -2,10 +2,11 @@
  * ops.c: GPT-2's kernels in float32, the only file that calls BLAS.
  *
  * Reductions (layer-norm moments) accumulate in double so that the results
- * track Hugging Face's float32 numbers closely; matrix products go to
- * OpenBLAS's sgemm, except those whose weights sgemm would pack for very
- * few rows: one row goes to sgemv, up to OPS_SMALL rows of the
- * unembedding to a tiled kernel here (ops_nt_small).
+ * track Hugging Face's float32 numbers closely. The forward pass's matrix
+ * products go to OpenBLAS's sgemm, one row to sgemv. The unembedding (the
+ * lens's products, V x C) is done here: sgemm would copy all of w at every
+ * call, so a kernel here reads it where it lies (ops_nt_tiles), or for very
+ * few rows, in dot products that fetch it ahead (ops_nt_small).
  *
  * The lens's per-cell passes over V logits (top-k, softmax sums, counts)
  * and gelu are written with GCC vector types, eight floats at a time, and
@@ -336,13 +337,17 @@ ops_layernorm(float *out, const float *inp, const float *g, const float *b,
  * machine) then does fewer of them instead of holding up the others.
  */
 #define OPS_CHUNKS	4	/* column chunks per thread */
-#define OPS_SMALL	32	/* rows up to which ops_nt_small beats sgemm */
+#define OPS_SMALL	28	/* rows up to which ops_nt_small is the faster */
+#define OPS_PANEL	16	/* ops_nt_tiles: rows of inp in a panel */
+#define OPS_WTILE	6	/* ... and rows of w in a tile */
 
 struct ops_mm {
 	float		*out;
 	const float	*inp, *w, *bias;
-	int		 T, C, OC, trans;
+	int		 T, C, OC;
+	int		 trans;		/* 1: ours, 2: OpenBLAS's */
 	atomic_int	 next;
+	const float	*xp;		/* inp packed, for ops_nt_tiles */
 };
 
 /* The sum of v's eight floats, in double. */
@@ -514,13 +519,92 @@ ops_nt_small(float *out, const float *inp, const float *w, int T, int C,
 	}
 }
 
+/* xp: inp (T, C) as panels of OPS_PANEL rows, k-major, zeros past T. */
+static void
+ops_nt_pack(float *xp, const float *inp, int T, int C)
+{
+	int	g, k, t, r;
+
+	for (g = 0; g < T; g += OPS_PANEL) {
+		for (k = 0; k < C; k++) {
+			for (t = 0; t < OPS_PANEL; t++) {
+				r = g + t;
+				*xp++ = r < T ? inp[(size_t)r * C + k] : 0.0f;
+			}
+		}
+	}
+}
+
+/* A vector of eight s. */
+#define OPS_BCAST(s)	((v8f){ (s), (s), (s), (s), (s), (s), (s), (s) })
+
+/*
+ * out (T, o0..o1) = inp (T, C) @ w (V, C)^T for the lens's batches, from
+ * inp packed by ops_nt_pack. sgemm would copy (pack) all of w at every call
+ * to read it in its kernel's order; here w is read where it lies and inp,
+ * a few hundred KB, is packed instead. Each tile of 6 rows of w (18 KB, in
+ * L1) meets every panel of 16 rows of inp in turn: 6 x 16 logits in twelve
+ * accumulators, each w value broadcast against two vectors of the panel.
+ * A logit is summed over k in order, in float.
+ */
+OPS_CLONES static void
+ops_nt_tiles(float *out, const float *xp, const float *w, int T, int C,
+    int ldo, int o0, int o1)
+{
+	const float	*w0, *w1, *w2, *w3, *w4, *w5, *x;
+	v8f		 a[12], u0, u1, b;
+	int		 v, g, k, t, j, nv, nt;
+
+	for (v = o0; v < o1; v += OPS_WTILE) {
+		/* Past the end, a tile repeats its first row, not stored. */
+		nv = o1 - v < OPS_WTILE ? o1 - v : OPS_WTILE;
+		w0 = w + (size_t)v * C;
+		w1 = nv > 1 ? w0 + C : w0;
+		w2 = nv > 2 ? w0 + 2 * C : w0;
+		w3 = nv > 3 ? w0 + 3 * C : w0;
+		w4 = nv > 4 ? w0 + 4 * C : w0;
+		w5 = nv > 5 ? w0 + 5 * C : w0;
+		for (g = 0; g < T; g += OPS_PANEL) {
+			x = xp + (size_t)g * C;
+			for (j = 0; j < 12; j++)
+				a[j] = (v8f){ 0 };
+			for (k = 0; k < C; k++, x += OPS_PANEL) {
+				memcpy(&u0, x, sizeof u0);
+				memcpy(&u1, x + 8, sizeof u1);
+				b = OPS_BCAST(w0[k]);
+				a[0] += u0 * b; a[1] += u1 * b;
+				b = OPS_BCAST(w1[k]);
+				a[2] += u0 * b; a[3] += u1 * b;
+				b = OPS_BCAST(w2[k]);
+				a[4] += u0 * b; a[5] += u1 * b;
+				b = OPS_BCAST(w3[k]);
+				a[6] += u0 * b; a[7] += u1 * b;
+				b = OPS_BCAST(w4[k]);
+				a[8] += u0 * b; a[9] += u1 * b;
+				b = OPS_BCAST(w5[k]);
+				a[10] += u0 * b; a[11] += u1 * b;
+			}
+			nt = T - g < OPS_PANEL ? T - g : OPS_PANEL;
+			for (t = 0; t < nt; t++) {
+				for (j = 0; j < nv; j++)
+					out[(size_t)(g + t) * ldo + v + j] =
+					    a[2 * j + t / 8][t % 8];
+			}
+		}
+	}
+}
+
 static void
 ops_mm_chunk(const struct ops_mm *a, int o0, int o1)
 {
 	int	t;
 
-	if (a->trans && a->T <= OPS_SMALL) {
+	if (a->trans == 1 && a->T <= OPS_SMALL) {
 		ops_nt_small(a->out, a->inp, a->w, a->T, a->C, a->OC, o0, o1);
+		return;
+	}
+	if (a->trans == 1) {
+		ops_nt_tiles(a->out, a->xp, a->w, a->T, a->C, a->OC, o0, o1);
 		return;
 	}
 	if (a->trans) {
@@ -555,7 +639,8 @@ ops_mm_part(void *arg, int i, int n)
 		nc = n;
 
 	while ((c = atomic_fetch_add(&a->next, 1)) < nc) {
-		ops_part(c, nc, a->OC, 16, &o0, &o1);
+		ops_part(c, nc, a->OC, a->xp != NULL ? OPS_WTILE : 16, &o0,
+		    &o1);
 		if (o0 < o1)
 			ops_mm_chunk(a, o0, o1);
 	}
@@ -565,7 +650,7 @@ void
 ops_matmul(float *out, const float *inp, const float *w, const float *bias,
     int T, int C, int OC)
 {
-	struct ops_mm	a = { out, inp, w, bias, T, C, OC, 0, 0 };
+	struct ops_mm	a = { out, inp, w, bias, T, C, OC, 0, 0, NULL };
 
 	ops_parallel(ops_mm_part, &a);
 }
@@ -574,7 +659,24 @@ void
 ops_matmul_nt(float *out, const float *inp, const float *w, int T, int C,
     int V)
 {
-	struct ops_mm	a = { out, inp, w, NULL, T, C, V, 1, 0 };
+	struct ops_mm	 a = { out, inp, w, NULL, T, C, V, 1, 0, NULL };
+	float		*xp = NULL;
+
+	if (T > OPS_SMALL) {
+		xp = xmalloc((size_t)(T + OPS_PANEL - 1) / OPS_PANEL *
+		    OPS_PANEL * C * sizeof *xp);
+		ops_nt_pack(xp, inp, T, C);
+		a.xp = xp;
+	}
+	ops_parallel(ops_mm_part, &a);
+	free(xp);
+}
+
+void
+ops_sgemm_nt(float *out, const float *inp, const float *w, int T, int C,
+    int V)
+{
+	struct ops_mm	a = { out, inp, w, NULL, T, C, V, 2, 0, NULL };
 
 	ops_parallel(ops_mm_part, &a);
 }

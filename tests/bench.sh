@@ -4,8 +4,8 @@
 # Not a timed test (speed is what `make bench` shows, against the peer):
 # this checks that the benchmark program works, under the sanitizers too.
 # Its JSON must parse and hold every figure asked for, positive and finite,
-# the T values given, a peak RSS above the weights, and an FMA peak no lower
-# than the sgemm rate it bounds (within a margin for a machine that is
+# the T values given, a peak RSS above the weights, the floor's rate the
+# faster of OpenBLAS's and ours, and an FMA peak no lower than that rate (within a margin for a machine that is
 # busy elsewhere); a model directory that is not one ends in one line
 # naming it and exit status 1.
 
@@ -29,7 +29,8 @@ import json, math, sys
 
 d = json.load(open(sys.argv[1]))
 bad = []
-for key in ("sgemm_gflops", "fma_peak_gflops", "read_gbps",
+for key in ("sgemm_gflops", "openblas_gflops", "own_nt_gflops",
+            "fma_peak_gflops", "read_gbps",
             "append_read_floor_s", "append_T64_s",
             "edit_first_T64_s", "edit_first_batch_s", "startup_s", "load_s",
             "full_nctx_s", "peak_rss_mb", "weights_mb"):
@@ -48,6 +49,9 @@ for r in d["results"]:
 if not d["peak_rss_mb"] > d["weights_mb"]:
     bad.append("peak RSS %s MB below the weights' %s MB" %
                (d["peak_rss_mb"], d["weights_mb"]))
+if d["sgemm_gflops"] != max(d["openblas_gflops"], d["own_nt_gflops"]):
+    bad.append("floor's rate %s GFLOP/s is not the faster of %s and %s" %
+               (d["sgemm_gflops"], d["openblas_gflops"], d["own_nt_gflops"]))
 if not d["fma_peak_gflops"] * 2 > d["sgemm_gflops"]:
     bad.append("FMA peak %s GFLOP/s far below sgemm's %s" %
                (d["fma_peak_gflops"], d["sgemm_gflops"]))

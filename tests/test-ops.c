@@ -227,19 +227,22 @@ test_matmul(void)
 	CHECK(c.bad == 0, "%d matmul values wrong", c.bad);
 }
 
+/* ops_matmul_nt, or with blas ops_sgemm_nt, against sums in double. */
 static void
-test_matmul_nt(void)
+test_matmul_nt(int blas)
 {
 	static const struct {
 		int	T, C, V;
 	} sizes[] = {
 		{ 1, 1, 1 }, { 1, 32, 1001 }, { 3, 7, 5 }, { 6, 33, 257 },
 		{ 13, 64, 100 },
-		/* Up to 32 rows, 4 x 3 tiles and their edges; then sgemm. */
-		{ 2, 9, 3 }, { 4, 800, 37 }, { 31, 40, 515 }, { 32, 8, 64 },
-		{ 33, 24, 130 }, { 40, 17, 61 },
+		/* Up to 28 rows, 4 x 3 tiles and their edges. */
+		{ 2, 9, 3 }, { 4, 800, 37 }, { 27, 40, 515 }, { 28, 8, 64 },
+		/* Then panels of 16 rows x tiles of 6, whole and cut short. */
+		{ 29, 24, 130 }, { 32, 8, 64 }, { 40, 17, 61 },
+		{ 48, 1, 5 }, { 64, 96, 6 * 37 + 1 }, { 209, 33, 97 },
 	};
-	struct cmp	 c = { "matmul_nt", 0 };
+	struct cmp	 c = { blas ? "sgemm_nt" : "matmul_nt", 0 };
 	float		*x, *w, *out;
 	double		 acc, mag;
 	size_t		 i;
@@ -252,7 +255,10 @@ test_matmul_nt(void)
 		x = rand_array((size_t)T * C, -1, 1);
 		w = rand_array((size_t)V * C, -1, 1);
 		out = nan_array((size_t)T * V);
-		ops_matmul_nt(out, x, w, T, C, V);
+		if (blas)
+			ops_sgemm_nt(out, x, w, T, C, V);
+		else
+			ops_matmul_nt(out, x, w, T, C, V);
 		for (t = 0; t < T; t++) {
 			for (o = 0; o < V; o++) {
 				acc = mag = 0;
@@ -270,7 +276,7 @@ test_matmul_nt(void)
 		free(w);
 		free(out);
 	}
-	CHECK(c.bad == 0, "%d matmul_nt values wrong", c.bad);
+	CHECK(c.bad == 0, "%d %s values wrong", c.bad, c.what);
 }
 
 /* Attention. */
@@ -793,7 +799,8 @@ main(void)
 		CHECK(ops_get_threads() == n, "pool of %d threads: %d", n,
 		    ops_get_threads());
 		test_matmul();
-		test_matmul_nt();
+		test_matmul_nt(0);
+		test_matmul_nt(1);
 		test_attention();
 	}
 	ops_set_threads(1);
