@@ -68,6 +68,12 @@ int		 lens_run(struct lens *, struct gpt2_state *, const int *ids,
 		    const atomic_int *cancel, lens_progress_cb *, void *arg);
 
 /*
+ * Cells per matrix product at most (256, the size of the lens's buffers,
+ * by default); a smaller number may be set, for tests.
+ */
+void		 lens_set_batch(struct lens *, int batch);
+
+/*
  * Decodes through tuned's translators from the next run on, or as the plain
  * logit lens with NULL, and forgets every cell. tuned is borrowed: it must
  * outlive its use. Not while a run is in progress.

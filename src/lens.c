@@ -6,10 +6,11 @@
  * computed first: their probabilities pf (P, V) are what every other row's
  * KL(P_final || P_row) and rank of the final top-1 are taken against:
  *     KL = sum pf (log pf - log p) = -H_final - sum pf x + lse(x)
- * The remaining cells of the block are batched into one sgemm of up to
- * LENS_BATCH rows, so no more than LENS_BATCH x V logits exist at once.
+ * The cells of the block are batched into matrix products (ops_matmul_nt)
+ * of up to LENS_BATCH rows, so no more than LENS_BATCH x V logits exist at
+ * once.
  *
- * Threads: the sgemm and then the reductions of a batch (one top-k pass
+ * Threads: the product and then the reductions of a batch (one top-k pass
  * and one fused pass per cell, cells taken in turn) run on ops's pool.
  *
  * The logits of the last two positions of a run are kept (the tail): when
@@ -18,7 +19,7 @@
  * instead of decoding the column again.
  *
  * A tuned lens translates a row's residual before ln_f. Its batches then
- * also decode the translated rows' plain residuals in a second sgemm, for
+ * also decode the translated rows' plain residuals in a second product, for
  *     KL(P_tuned || P_logit) = sum pt xt - lse(xt) - sum pt xl + lse(xl).
  * Without one, nothing of this runs.
  */
@@ -37,7 +38,8 @@
 #include "util.h"
 
 #define LENS_BLOCK	32	/* positions per block */
-#define LENS_BATCH	256	/* cells per sgemm at most */
+#define LENS_BATCH	256	/* cells per product at most */
+#define LENS_PANEL	16	/* batches are multiples of this (ops.c) */
 
 struct lens_job {
 	int	row;		/* residual row */
@@ -65,6 +67,7 @@ struct lens {
 	int				 k;
 	int				 nrows;		/* 2L+1 */
 	int				 len;
+	int				 batch;		/* cells per product */
 	struct lens_cell		*cells;		/* (nrows, n_ctx) */
 	struct lens_top			*tops;		/* (nrows, n_ctx, k) */
 	unsigned char			*ok;		/* (nrows, n_ctx) */
@@ -104,6 +107,7 @@ lens_new(const struct gpt2 *m, int top_k)
 	ln->c = c;
 	ln->k = top_k < c->n_vocab ? top_k : c->n_vocab;
 	ln->nrows = GPT2_NROWS(c);
+	ln->batch = LENS_BATCH;
 	cells = (size_t)ln->nrows * c->n_ctx;
 	ln->cellbytes = cells * sizeof *ln->cells;
 	ln->topbytes = cells * ln->k * sizeof *ln->tops;
@@ -624,9 +628,14 @@ lens_run(struct lens *ln, struct gpt2_state *s, const int *ids, int T,
 		p0 = order[b];
 		p1 = p0 + LENS_BLOCK > T ? T : p0 + LENS_BLOCK;
 		n = lens_jobs(ln, p0, p1, sublayers);
-		/* Equal batches: a short last one would waste its sgemm. */
-		bs = (n + LENS_BATCH - 1) / LENS_BATCH;
+		/*
+		 * Batches of about equal size (a short last one would waste
+		 * its product), in whole panels of the product's kernel.
+		 */
+		bs = (n + ln->batch - 1) / ln->batch;
 		bs = bs > 0 ? (n + bs - 1) / bs : 0;
+		bs = (bs + LENS_PANEL - 1) / LENS_PANEL * LENS_PANEL;
+		bs = bs < ln->batch ? bs : ln->batch;
 		for (i = 0; i < n; i += bs) {
 			if (cancel != NULL && atomic_load(cancel)) {
 				free(order);
@@ -642,6 +651,12 @@ lens_run(struct lens *ln, struct gpt2_state *s, const int *ids, int T,
 	free(order);
 	ln->len = T;
 	return from;
+}
+
+void
+lens_set_batch(struct lens *ln, int batch)
+{
+	ln->batch = batch < 1 ? 1 : batch > LENS_BATCH ? LENS_BATCH : batch;
 }
 
 void

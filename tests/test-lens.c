@@ -277,6 +277,35 @@ out:
 	gpt2_state_free(s);
 }
 
+/*
+ * Batches of a few cells (several per block of positions, uneven, some
+ * without the final row's cells, some of ops's small-row kernel) give the
+ * cells of one batch per block.
+ */
+static void
+check_batches(struct gpt2 *m, const int *ids, int T, const struct lens *ref,
+    int nrows)
+{
+	static const int	 sizes[] = { 40, 17, 1 };
+	struct gpt2_state	*s;
+	struct lens		*ln;
+	size_t			 i;
+	int			 r, p;
+
+	for (i = 0; i < nitems(sizes); i++) {
+		s = gpt2_state_new(m);
+		ln = lens_new(m, 10);
+		lens_set_batch(ln, sizes[i]);
+		lens_run(ln, s, ids, T, 1, 0, 0, NULL, NULL, NULL);
+		for (r = 0; r < nrows; r++) {
+			for (p = 0; p < T; p++)
+				check_same_cell(ln, ref, r, p);
+		}
+		lens_free(ln);
+		gpt2_state_free(s);
+	}
+}
+
 static void
 run_fixture(const char *name)
 {
@@ -314,6 +343,7 @@ run_fixture(const char *name)
 		    name, pi);
 		check_invariants(ln, T, nrows);
 		check_incremental(m, ids, T, ln, nrows);
+		check_batches(m, ids, T, ln, nrows);
 		lens_free(ln);
 		gpt2_state_free(s);
 	}
