@@ -340,6 +340,7 @@ ops_layernorm(float *out, const float *inp, const float *g, const float *b,
 #define OPS_SMALL	28	/* rows up to which ops_nt_small is the faster */
 #define OPS_PANEL	16	/* ops_nt_tiles: rows of inp in a panel */
 #define OPS_WTILE	6	/* ... and rows of w in a tile */
+#define OPS_NT_CHUNK	768	/* ... and about so many in a chunk */
 
 struct ops_mm {
 	float		*out;
@@ -637,6 +638,13 @@ ops_mm_part(void *arg, int i, int n)
 	/* sgemv is bound by memory: one stretch each streams fastest. */
 	if (a->T == 1 && !a->trans)
 		nc = n;
+	/*
+	 * ops_nt_tiles costs nothing per chunk (inp is packed once): chunks
+	 * of a few ms, so that the threads finish close together.
+	 */
+	if (a->xp != NULL && n > 1 && (a->OC + OPS_NT_CHUNK - 1) /
+	    OPS_NT_CHUNK > nc)
+		nc = (a->OC + OPS_NT_CHUNK - 1) / OPS_NT_CHUNK;
 
 	while ((c = atomic_fetch_add(&a->next, 1)) < nc) {
 		ops_part(c, nc, a->OC, a->xp != NULL ? OPS_WTILE : 16, &o0,

@@ -241,6 +241,8 @@ test_matmul_nt(int blas)
 		/* Then panels of 16 rows x tiles of 6, whole and cut short. */
 		{ 29, 24, 130 }, { 32, 8, 64 }, { 40, 17, 61 },
 		{ 48, 1, 5 }, { 64, 96, 6 * 37 + 1 }, { 209, 33, 97 },
+		/* More chunks than threads x 4: chunks of 768 rows of w. */
+		{ 33, 8, 10007 },
 	};
 	struct cmp	 c = { blas ? "sgemm_nt" : "matmul_nt", 0 };
 	float		*x, *w, *out;
