@@ -2,7 +2,8 @@
  * bench.c: logitlens-bench, the timings of the lens on a model directory.
  *
  * Measures, medians over runs: the machine's sgemm rate at the lens's own
- * shape (rows x n_embd x n_vocab), its peak rate of fused multiply-adds
+ * shape (rows x n_embd x n_vocab; OpenBLAS's and the lens's own product,
+ * the faster setting the floor), its peak rate of fused multiply-adds
  * (which no implementation can beat) and of reading the weights (which
  * bounds an append), the full lens (forward + every cell of the L+1 block
  * rows) at several T, appending one token and editing the first token at
@@ -470,10 +471,10 @@ main(int argc, char **argv)
 	}
 	rss = bench_rss_mb();
 	bench_rss_parts(&anon, &file);
-	/* After the peak RSS: its 1024 x V outputs are no part of the lens. */
 	/*
 	 * The floor's rate: the faster of OpenBLAS's sgemm and the lens's own
-	 * product, at 1024 rows (the lens's batches are smaller).
+	 * product, at 1024 rows (the lens's batches are smaller). After the
+	 * peak RSS: their 1024 x V outputs are no part of the lens.
 	 */
 	blasg = bench_sgemm(m, 1024, 1);
 	owng = bench_sgemm(m, 1024, 0);
@@ -530,8 +531,7 @@ main(int argc, char **argv)
 		    " \"read_gbps\": %.2f, \"append_read_floor_s\": %.6f,\n"
 		    " \"results\": [", argv[0], c->n_layer, c->n_embd,
 		    c->n_vocab, ops_get_threads(), bench_runs, gflops, blasg,
-		    owng, peak,
-		    bw, abytes / bw / 1e9);
+		    owng, peak, bw, abytes / bw / 1e9);
 		for (i = 0; i < nT; i++) {
 			fl = 2.0 * (c->n_layer + 1) * full[i].T * c->n_embd *
 			    c->n_vocab;

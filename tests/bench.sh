@@ -5,9 +5,9 @@
 # this checks that the benchmark program works, under the sanitizers too.
 # Its JSON must parse and hold every figure asked for, positive and finite,
 # the T values given, a peak RSS above the weights, the floor's rate the
-# faster of OpenBLAS's and ours, and an FMA peak no lower than that rate (within a margin for a machine that is
-# busy elsewhere); a model directory that is not one ends in one line
-# naming it and exit status 1.
+# faster of OpenBLAS's and ours, and an FMA peak no lower than that rate
+# (within a margin for a machine that is busy elsewhere); a model directory
+# that is not one ends in one line naming it and exit status 1.
 
 : "${top_srcdir:=.}" "${top_builddir:=.}"
 bin=$top_builddir/logitlens-bench
