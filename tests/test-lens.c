@@ -154,13 +154,14 @@ check_invariants(const struct lens *ln, int T, int nrows)
 }
 
 /*
- * Cells of an incremental run against a full run's. Equal up to float
- * rounding, not bit for bit: OpenBLAS's kernels round a product differently
- * at the edge of a block (as with OPENBLAS_CORETYPE=Haswell), and an edit
- * puts a position at another place in the products than a full run does.
+ * Cells of another run (how names it: incremental, other batches...)
+ * against a full run's. Equal up to float rounding, not bit for bit: a
+ * column decoded alone or in a small batch goes through the small-row
+ * kernel, which sums in its own order.
  */
 static void
-check_same_cell(const struct lens *ln, const struct lens *ref, int r, int p)
+check_same_cell(const struct lens *ln, const struct lens *ref, int r, int p,
+    const char *how)
 {
 	const struct lens_cell	*a = lens_cell(ln, r, p), *b = lens_cell(ref, r,
 				    p);
@@ -169,7 +170,7 @@ check_same_cell(const struct lens *ln, const struct lens *ref, int r, int p)
 	int			 j;
 
 #define SAME(x, what) CHECK_NEAR(a->x, b->x, 1e-5 * (1 + fabs(b->x)),	\
-	"incremental row %d pos %d: %s", r, p, what)
+	"%s: row %d pos %d: %s", how, r, p, what)
 	SAME(entropy, "entropy");
 	SAME(kl, "kl");
 	SAME(lse, "lse");
@@ -178,17 +179,17 @@ check_same_cell(const struct lens *ln, const struct lens *ref, int r, int p)
 	SAME(next_logit, "next logit");
 #undef SAME
 	CHECK(a->final_top1 == b->final_top1 && a->next_id == b->next_id,
-	    "incremental row %d pos %d: final top-1 %d/%d, next %d/%d", r, p,
+	    "%s: row %d pos %d: final top-1 %d/%d, next %d/%d", how, r, p,
 	    a->final_top1, b->final_top1, a->next_id, b->next_id);
 	/* Ranks and top ids move only between near ties. */
 	CHECK(abs(a->final_top1_rank - b->final_top1_rank) <= 1 &&
-	    abs(a->next_rank - b->next_rank) <= 1, "incremental row %d pos %d: "
-	    "ranks %d/%d, %d/%d", r, p, a->final_top1_rank, b->final_top1_rank,
+	    abs(a->next_rank - b->next_rank) <= 1, "%s: row %d pos %d: ranks "
+	    "%d/%d, %d/%d", how, r, p, a->final_top1_rank, b->final_top1_rank,
 	    a->next_rank, b->next_rank);
 	for (j = 0; j < lens_top_k(ln); j++)
 		CHECK(ta[j].id == tb[j].id || fabsf(ta[j].logit - tb[j].logit) <
-		    1e-4f * (1.0f + fabsf(tb[j].logit)), "incremental row %d "
-		    "pos %d: top[%d] %d, full run %d", r, p, j, ta[j].id,
+		    1e-4f * (1.0f + fabsf(tb[j].logit)), "%s: row %d pos %d: "
+		    "top[%d] %d, full run %d", how, r, p, j, ta[j].id,
 		    tb[j].id);
 }
 
@@ -242,7 +243,7 @@ check_incremental(struct gpt2 *m, const int *ids, int T, const struct lens *ref,
 	    T - 1);
 	for (r = 0; r < nrows; r++) {
 		for (p = 0; p < T; p++)
-			check_same_cell(ln, ref, r, p);
+			check_same_cell(ln, ref, r, p, "incremental");
 		check_next_rank(ln, s, r, T - 2);
 	}
 	/*
@@ -256,7 +257,7 @@ check_incremental(struct gpt2 *m, const int *ids, int T, const struct lens *ref,
 	CHECK(from == T - 1, "new last token recomputed from %d", from);
 	for (r = 0; r < nrows; r++) {
 		for (p = 0; p < T; p++)
-			check_same_cell(ln, ref, r, p);
+			check_same_cell(ln, ref, r, p, "new last token");
 		check_next_rank(ln, s, r, T - 2);
 	}
 	/* Shrinking: the new last column has no next token. */
@@ -266,7 +267,7 @@ check_incremental(struct gpt2 *m, const int *ids, int T, const struct lens *ref,
 	lens_run(ln, s, ids, T - 1, 1, 0, 0, NULL, NULL, NULL);
 	for (r = 0; r < nrows; r++) {
 		for (p = 0; p < T - 1; p++)
-			check_same_cell(ln, short_ref, r, p);
+			check_same_cell(ln, short_ref, r, p, "shrunk");
 	}
 	CHECK(lens_cell(ln, 0, T - 2)->next_id == -1 &&
 	    lens_cell(ln, 0, T - 2)->next_rank == 0, "shrunk: a next token");
@@ -299,7 +300,7 @@ check_batches(struct gpt2 *m, const int *ids, int T, const struct lens *ref,
 		lens_run(ln, s, ids, T, 1, 0, 0, NULL, NULL, NULL);
 		for (r = 0; r < nrows; r++) {
 			for (p = 0; p < T; p++)
-				check_same_cell(ln, ref, r, p);
+				check_same_cell(ln, ref, r, p, "batches");
 		}
 		lens_free(ln);
 		gpt2_state_free(s);
