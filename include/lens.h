@@ -81,6 +81,13 @@ void		 lens_set_batch(struct lens *, int batch);
 void		 lens_set_tuned(struct lens *, const struct tuned *);
 const struct tuned *lens_tuned(const struct lens *);
 
+/*
+ * Ranks ids[0..n) in every cell from the next run on (lens_token_rank).
+ * Cells computed while each of them was ranked already are kept; a new id
+ * means every cell is computed again. Not while a run is in progress.
+ */
+void		 lens_set_track(struct lens *, const int *ids, int n);
+
 /* Positions computed by the last complete run. */
 int		 lens_len(const struct lens *);
 int		 lens_nrows(const struct lens *, int sublayers);
@@ -143,5 +150,11 @@ float		 lens_token_logit(const struct lens *,
 		    const struct gpt2_state *, int resid_row, int pos, int id);
 float		 lens_token_prob(const struct lens *,
 		    const struct gpt2_state *, int resid_row, int pos, int id);
+/*
+ * Rank of id in a computed cell (1 + the logits above its own), or 0 when
+ * id is not one that lens_set_track asked for.
+ */
+int		 lens_token_rank(const struct lens *, int resid_row, int pos,
+		    int id);
 
 #endif

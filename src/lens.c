@@ -91,6 +91,10 @@ struct lens {
 	float				*logits2;/* (LENS_BATCH, V) plain */
 	int				*other;	/* (LENS_BATCH) row in logits2 */
 	float				*tp[OPS_MAXTHREADS]; /* (V) P_tuned */
+
+	int				*track;	/* (ntrack) ids ranked */
+	int				 ntrack;
+	int				*trank;	/* (nrows, n_ctx, ntrack) */
 };
 
 struct lens *
@@ -158,6 +162,8 @@ lens_free(struct lens *ln)
 	free(ln->x);
 	free(ln->hf);
 	free(ln->jobs);
+	free(ln->track);
+	free(ln->trank);
 	if (ln->logits2 != NULL) {
 		for (i = 0; i < OPS_MAXTHREADS; i++)
 			free(ln->tp[i]);
@@ -406,6 +412,10 @@ lens_reduce(struct lens *ln, struct lens_thread *th, const float *x,
 		cell->kl = (float)(ln->hf[bpos] - st.dotf + st.lse);
 		if (cell->kl < 0.0f)	/* rounding below the true 0 */
 			cell->kl = 0.0f;
+	}
+	for (i = 0; i < ln->ntrack; i++) {
+		ln->trank[(size_t)lens_index(ln, row, pos) * ln->ntrack + i] =
+		    1 + ops_count_gt(x, V, x[ln->track[i]]);
 	}
 	cell->final_top1 = ft1;
 	cell->final_top1_logit = x[ft1];
@@ -676,6 +686,41 @@ lens_set_tuned(struct lens *ln, const struct tuned *t)
 	lens_invalidate(ln, 0);
 	ln->tailpos[0] = ln->tailpos[1] = -1;
 	ln->len = 0;
+}
+
+void
+lens_set_track(struct lens *ln, const int *ids, int n)
+{
+	int	i;
+
+	for (i = 0; i < n; i++)
+		assert(ids[i] >= 0 && ids[i] < ln->c->n_vocab);
+	for (i = 0; i < n && lens_in(ids[i], ln->track, ln->ntrack); i++)
+		/* nothing */;
+	if (i == n)
+		return;		/* ranked already */
+	free(ln->track);
+	free(ln->trank);
+	ln->track = xreallocarray(NULL, (size_t)n, sizeof *ln->track);
+	memcpy(ln->track, ids, (size_t)n * sizeof *ids);
+	ln->ntrack = n;
+	ln->trank = xreallocarray(NULL, (size_t)ln->nrows * ln->c->n_ctx * n,
+	    sizeof *ln->trank);
+	lens_invalidate(ln, 0);
+	ln->len = 0;
+}
+
+int
+lens_token_rank(const struct lens *ln, int row, int pos, int id)
+{
+	int	i;
+
+	for (i = 0; i < ln->ntrack; i++) {
+		if (ln->track[i] == id)
+			return ln->trank[(size_t)lens_index(ln, row, pos) *
+			    ln->ntrack + i];
+	}
+	return 0;
 }
 
 const struct tuned *

@@ -307,6 +307,143 @@ check_batches(struct gpt2 *m, const int *ids, int T, const struct lens *ref,
 	}
 }
 
+/* Counts the cells a run computes. */
+static void
+count_progress(void *arg, int done, int total)
+{
+	*(int *)arg = total;
+	(void)done;
+}
+
+/*
+ * Logits of cell (r, p) longhand, in double: ln_f of the residual, then a
+ * dot product with each row of wte.
+ */
+static void
+longhand_logits(const struct gpt2 *m, const struct gpt2_state *s, int r,
+    int p, double *out)
+{
+	const struct gpt2_config	*c = gpt2_config(m);
+	const float			*x = gpt2_resid(s, r) + (size_t)p * c->n_embd;
+	const float			*w;
+	double				 mean = 0, var = 0, y[1024], dot;
+	int				 i, v;
+
+	for (i = 0; i < c->n_embd; i++)
+		mean += x[i];
+	mean /= c->n_embd;
+	for (i = 0; i < c->n_embd; i++)
+		var += (x[i] - mean) * (x[i] - mean);
+	var /= c->n_embd;
+	for (i = 0; i < c->n_embd; i++)
+		y[i] = (x[i] - mean) / sqrt(var + c->eps) *
+		    gpt2_lnf_g(m)[i] + gpt2_lnf_b(m)[i];
+	for (v = 0; v < c->n_vocab; v++) {
+		w = gpt2_wte(m) + (size_t)v * c->n_embd;
+		for (dot = 0, i = 0; i < c->n_embd; i++)
+			dot += y[i] * w[i];
+		out[v] = dot;
+	}
+}
+
+/* lens_token_rank of id at (r, p): 1 + the longhand logits lg above. */
+static void
+check_longhand_rank(const struct lens *ln, const double *lg, int r, int p,
+    int id)
+{
+	double	x = lg[id], tol = 1e-4 * (1 + fabs(lg[id]));
+	int	v, got, above = 0, near = 0;
+
+	for (v = 0; v < g_vocab; v++) {
+		if (lg[v] > x + tol)
+			above++;
+		else if (lg[v] > x - tol && v != id)
+			near++;
+	}
+	got = lens_token_rank(ln, r, p, id);
+	CHECK(got >= 1 + above && got <= 1 + above + near, "track: row %d "
+	    "pos %d id %d: rank %d, %d logits above (%d near)", r, p, id, got,
+	    above, near);
+}
+
+/*
+ * Tracked tokens' ranks: in every cell equal to the ranks the cell has of
+ * the same token (final top-1, next token); at the first and last position
+ * 1 + the longhand logits above, up to near ties. Narrowing the set keeps
+ * the cells, a new token recomputes them all.
+ */
+static void
+check_track(struct gpt2 *m, const int *ids, int T, const struct lens *ref,
+    int nrows)
+{
+	const struct lens_cell	*c = lens_cell(ref, nrows - 1, 0);
+	struct gpt2_state	*s = gpt2_state_new(m);
+	struct lens		*ln = lens_new(m, 10);
+	double			*lg = xreallocarray(NULL, g_vocab, sizeof *lg);
+	int			 track[3], n = 0, r, p, i, got, other, total;
+
+	track[n++] = c->final_top1;
+	if (T > 1 && ids[1] != c->final_top1)
+		track[n++] = ids[1];
+	track[n++] = g_vocab - 1;
+	for (other = 0; lens_in(other, track, n); other++)
+		/* nothing */;
+	lens_set_track(ln, track, n);
+	total = 0;
+	lens_run(ln, s, ids, T, 1, 0, 0, NULL, count_progress, &total);
+	CHECK(total == nrows * T, "track: %d cells computed, not %d", total,
+	    nrows * T);
+	for (r = 0; r < nrows; r++) {
+		for (p = 0; p < T; p++) {
+			c = lens_cell(ln, r, p);
+			for (i = 0; i < n; i++) {
+				got = lens_token_rank(ln, r, p, track[i]);
+				if (track[i] == c->final_top1)
+					CHECK(got == c->final_top1_rank, "track: "
+					    "row %d pos %d: rank %d, final "
+					    "top-1's %d", r, p, got,
+					    c->final_top1_rank);
+				if (track[i] == c->next_id)
+					CHECK(got == c->next_rank, "track: row %d "
+					    "pos %d: rank %d, next token's %d",
+					    r, p, got, c->next_rank);
+			}
+			CHECK(lens_token_rank(ln, r, p, other) == 0, "track: "
+			    "row %d pos %d: untracked %d ranked", r, p, other);
+		}
+		for (p = 0; p < T; p += T - 1 > 0 ? T - 1 : 1) {
+			longhand_logits(m, s, r, p, lg);
+			for (i = 0; i < n; i++)
+				check_longhand_rank(ln, lg, r, p, track[i]);
+		}
+	}
+
+	/* Fewer: nothing to compute, the ranks stay. */
+	got = lens_token_rank(ln, 0, T - 1, track[n - 1]);
+	lens_set_track(ln, track + n - 1, 1);
+	total = 0;
+	lens_run(ln, s, ids, T, 1, 0, 0, NULL, count_progress, &total);
+	CHECK(total == 0, "track: narrowed, %d cells computed", total);
+	CHECK(lens_token_rank(ln, 0, T - 1, track[n - 1]) == got,
+	    "track: narrowed, the rank changed");
+
+	/* A new one: every cell again, and the same cells. */
+	lens_set_track(ln, &other, 1);
+	total = 0;
+	lens_run(ln, s, ids, T, 1, 0, 0, NULL, count_progress, &total);
+	CHECK(total == nrows * T, "track: a new token, %d cells computed",
+	    total);
+	longhand_logits(m, s, nrows - 1, T - 1, lg);
+	check_longhand_rank(ln, lg, nrows - 1, T - 1, other);
+	for (r = 0; r < nrows; r++) {
+		for (p = 0; p < T; p++)
+			check_same_cell(ln, ref, r, p, "track");
+	}
+	free(lg);
+	lens_free(ln);
+	gpt2_state_free(s);
+}
+
 static void
 run_fixture(const char *name)
 {
@@ -345,6 +482,7 @@ run_fixture(const char *name)
 		check_invariants(ln, T, nrows);
 		check_incremental(m, ids, T, ln, nrows);
 		check_batches(m, ids, T, ln, nrows);
+		check_track(m, ids, T, ln, nrows);
 		lens_free(ln);
 		gpt2_state_free(s);
 	}
