@@ -117,9 +117,9 @@ usage(FILE *f)
 "  -s, --sublayers        also decode the residual after each attention\n"
 "                         sub-block (rows h.N.attn)\n"
 "  -t, --tokenize         print the prompt's token ids and exit\n"
-"      --track=TOKENS     report these tokens' probability and logit in\n"
-"                         every cell: comma-separated texts of one token\n"
-"                         each, or #ID (json, yaml, tsv, text)\n"
+"      --track=TOKENS     report these tokens' probability, logit and rank\n"
+"                         in every cell: comma-separated texts of one\n"
+"                         token each, or #ID (json, yaml, tsv, text)\n"
 "      --candidates       json, yaml: the candidates across layers at each\n"
 "                         position\n"
 "      --attribution      json, yaml: each cell's top-1 logit split into\n"
@@ -583,6 +583,7 @@ run_print(const struct args *a, const struct cfg *cfg, struct gpt2 *m,
 	}
 	if (a->attribution)
 		gpt2_state_keep_sublayers(s);	/* the parts need every row */
+	lens_set_track(ln, track, ntrack);
 	if (lens_run(ln, s, ids, T, cfg->sublayers, 0, 0, NULL, NULL, NULL) < 0)
 		die(EXIT_INPUT, "the lens was interrupted");
 	memset(&r, 0, sizeof r);

@@ -109,7 +109,7 @@ report_top(const struct report *r, int row, int pos)
 	return i == -1 ? NULL : &top[i];
 }
 
-/* Each tracked token's probability and logit in the cell. */
+/* Each tracked token's probability, logit and rank in the cell. */
 static json_t *
 report_json_tracked(const struct report *r, int row, int pos)
 {
@@ -125,6 +125,8 @@ report_json_tracked(const struct report *r, int row, int pos)
 		    lens_token_prob(r->lens, r->state, row, pos, id)));
 		json_object_set_new(t, "logit", report_json_real(
 		    lens_token_logit(r->lens, r->state, row, pos, id)));
+		json_object_set_new(t, "rank", json_integer(
+		    lens_token_rank(r->lens, row, pos, id)));
 		json_array_append_new(a, t);
 	}
 	return a;
@@ -351,9 +353,10 @@ report_write_tsv(FILE *f, const struct report *r)
 			if (r->ntrack > 0)
 				fputc('\t', f);
 			for (k = 0; k < r->ntrack; k++)
-				fprintf(f, "%s%d:%.6g", k ? "," : "",
+				fprintf(f, "%s%d:%.6g:%d", k ? "," : "",
 				    r->track[k], (double)lens_token_prob(
-				    r->lens, r->state, rr, p, r->track[k]));
+				    r->lens, r->state, rr, p, r->track[k]),
+				    lens_token_rank(r->lens, rr, p, r->track[k]));
 			fputc('\n', f);
 			free(tok);
 			free(t1);
@@ -397,26 +400,30 @@ report_text_inputs(FILE *f, const struct report *r, const char *label)
 	fputc('\n', f);
 }
 
-/* Per tracked token, its probability at each row and position. */
+/* Per tracked token, its probability and its rank at each row and position. */
 static void
 report_text_tracked(FILE *f, const struct report *r)
 {
 	char	 name[32], *s;
-	int	 j, i, p, rr;
+	int	 j, i, p, rr, rank;
 
-	for (j = 0; j < r->ntrack; j++) {
-		s = report_display(r, r->track[j]);
-		fprintf(f, "\n# tracked %s (id %d): its probability at each "
-		    "layer\n", s, r->track[j]);
+	for (j = 0; j < r->ntrack * 2; j++) {
+		rank = j % 2;
+		s = report_display(r, r->track[j / 2]);
+		fprintf(f, "\n# tracked %s (id %d): its %s at each layer\n", s,
+		    r->track[j / 2], rank ? "rank" : "probability");
 		free(s);
 		report_text_inputs(f, r, "");
 		for (i = lens_nrows(r->lens, r->sublayers) - 1; i >= 0; i--) {
 			rr = lens_row(r->lens, i, r->sublayers);
 			fprintf(f, "%-10s ", lens_row_name(rr, name,
 			    sizeof name));
-			for (p = 0; p < r->T; p++)
+			for (p = 0; p < r->T && rank; p++)
+				fprintf(f, "%-10d ", lens_token_rank(r->lens,
+				    rr, p, r->track[j / 2]));
+			for (p = 0; p < r->T && !rank; p++)
 				fprintf(f, "%-10.3g ", (double)lens_token_prob(
-				    r->lens, r->state, rr, p, r->track[j]));
+				    r->lens, r->state, rr, p, r->track[j / 2]));
 			fputc('\n', f);
 		}
 	}

@@ -33,6 +33,20 @@ for i, row in enumerate(rows):
             err.append("tracked ids %s at %d,%d" % ([t["id"] for t in tr], i, p))
         top = {t["id"]: t for t in c["top"]}
         for t in tr:
+            # The cell's own ranks count the same logits.
+            for k, kid in (("next", "next_id"), ("final_top1", "final_top1")):
+                if c.get(kid) == t["id"] and t["rank"] != c[k + "_rank"]:
+                    err.append("tracked %d at %d,%d: rank %d, %s_rank %d" %
+                               (t["id"], i, p, t["rank"], k, c[k + "_rank"]))
+            # In the top-k: its place there, but for ties above it.
+            lt = [x["logit"] for x in c["top"]]
+            if t["id"] in top and not lt.count(top[t["id"]]["logit"]) > 1 \
+               and t["rank"] != 1 + lt.index(top[t["id"]]["logit"]):
+                err.append("tracked %d at %d,%d: rank %d in the top-k %s" %
+                           (t["id"], i, p, t["rank"], lt))
+            if t["id"] not in top and t["rank"] <= len(lt):
+                err.append("tracked %d at %d,%d: rank %d outside the top-k" %
+                           (t["id"], i, p, t["rank"]))
             if t["id"] in top:
                 hits += 1
                 # lens_token_prob recomputes the softmax: float noise.
@@ -91,9 +105,12 @@ for l in lines[1:]:
     f = l.split("\t")
     c = cells[(f[0], int(f[1]))]
     got = [tuple(x.split(":")) for x in f[col].split(",")]
-    for (i, pr), t in zip(got, c["tracked"]):
-        if int(i) != t["id"] or abs(float(pr) - t["prob"]) > 1e-5 * max(t["prob"], 1e-30):
-            err.append("%s: %s vs %s" % (f[:2], (i, pr), t))
+    if len(got) != len(c["tracked"]):
+        err.append("%s: %d tracked, JSON %d" % (f[:2], len(got), len(c["tracked"])))
+    for (i, pr, rk), t in zip(got, c["tracked"]):
+        if int(i) != t["id"] or abs(float(pr) - t["prob"]) > 1e-5 * max(t["prob"], 1e-30) \
+           or int(rk) != t["rank"]:
+            err.append("%s: %s vs %s" % (f[:2], (i, pr, rk), t))
 print("\n".join(err[:10]))
 sys.exit(1 if err else 0)
 PY
