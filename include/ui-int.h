@@ -57,6 +57,7 @@ struct ui_snap {
 	int		*track;		/* (ntrack) tracked token ids */
 	float		*track_logit;	/* (ntrack, nrows, T) */
 	float		*track_prob;	/* (ntrack, nrows, T) */
+	int		*track_rank;	/* (ntrack, nrows, T) */
 };
 
 /* Where the logit of a token in a cell comes from (attrib.h). */
@@ -179,9 +180,12 @@ int	ui_value(const struct ui *, int row, int pos, float *);
 int	ui_delta(const struct ui *, int row, int pos, float *);
 /* The top-k entry the grid shows (masking), or NULL. */
 const struct lens_top *ui_shown_top(const struct ui *, int row, int pos);
-/* Tracked token i's probability and logit in a cell; 0 if unknown. */
-int	ui_track_value(const struct ui *, int i, int row, int pos, float *prob,
-	    float *logit);
+/*
+ * A tracked token's probability and logit in a cell; returns its rank there
+ * (1: the top), 0 if unknown.
+ */
+int	ui_track_value(const struct ui *, int id, int row, int pos,
+	    float *prob, float *logit);
 const struct lens_cell *ui_cell(const struct ui *, int row, int pos);
 const struct lens_top *ui_top(const struct ui *, int row, int pos);
 /* The display text of a token (escaped, visible spaces), allocated. */

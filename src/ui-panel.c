@@ -299,23 +299,23 @@ ui_panel_track_draw(struct ui *u, int *y, int k)
 	const struct ui_snap	*s = u->snap;
 	char			 tok[128], p[32], spark[256];
 	float			 v[256], prob, logit;
-	int			 i, r, n, attr, lines = 0;
+	int			 i, r, n, attr, rank, lines = 0;
 
-	ui_panel_line(u, y, A_DIM, "tracked: here; rows embed->final");
+	ui_panel_line(u, y, A_DIM, "tracked: p logit rank; embed->final");
 	for (i = 0; i < u->ntrack && lines + 2 <= k; i++, lines += 2) {
 		ui_token_fit(u, u->track[i], 12, tok, sizeof tok);
 		attr = u->focus == UI_FOCUS_PANEL && i == u->panel_sel ?
 		    A_REVERSE : A_NORMAL;
-		if (!ui_track_value(u, u->track[i], u->sel_row, u->sel_pos,
-		    &prob, &logit)) {
+		if ((rank = ui_track_value(u, u->track[i], u->sel_row,
+		    u->sel_pos, &prob, &logit)) == 0) {
 			ui_panel_line(u, y, attr, "%c%s (computing)",
 			    i == u->track_cur ? '*' : ' ', tok);
 			(*y)++;
 			continue;
 		}
-		ui_panel_line(u, y, attr, "%c%s %s %8.3f",
+		ui_panel_line(u, y, attr, "%c%s %s %6.2f %5d",
 		    i == u->track_cur ? '*' : ' ', tok, ui_panel_prob(p,
-		    sizeof p, prob), (double)logit);
+		    sizeof p, prob), (double)logit, rank);
 		n = s->nrows < (int)(sizeof v / sizeof v[0]) ? s->nrows : 256;
 		for (r = 0; r < n; r++)
 			ui_track_value(u, u->track[i], r, u->sel_pos, &v[r],

@@ -62,6 +62,7 @@ ui_snap_free(struct ui_snap *s)
 	free(s->track);
 	free(s->track_logit);
 	free(s->track_prob);
+	free(s->track_rank);
 	free(s);
 }
 
@@ -140,7 +141,7 @@ ui_track_value(const struct ui *u, int id, int row, int pos, float *prob,
 		at = ((size_t)i * s->nrows + row) * s->T + pos;
 		*prob = s->track_prob[at];
 		*logit = s->track_logit[at];
-		return (1);
+		return (s->track_rank[at]);
 	}
 	return (0);
 }
@@ -250,7 +251,10 @@ ui_progress(void *arg, int done, int total)
 		ui_wake(u->pipe[1], UI_WAKE_WORKER);
 }
 
-/* Logits and probabilities of the tracked tokens in every cell. Worker. */
+/*
+ * Logits, probabilities and ranks of the tracked tokens in every cell.
+ * Worker.
+ */
 static void
 ui_snap_track(struct ui *u, struct ui_snap *s, const int *track, int ntrack)
 {
@@ -264,6 +268,7 @@ ui_snap_track(struct ui *u, struct ui_snap *s, const int *track, int ntrack)
 	memcpy(s->track, track, ntrack * sizeof *track);
 	s->track_logit = xreallocarray(NULL, n + 1, sizeof *s->track_logit);
 	s->track_prob = xreallocarray(NULL, n + 1, sizeof *s->track_prob);
+	s->track_rank = xreallocarray(NULL, n + 1, sizeof *s->track_rank);
 	for (i = 0; i < ntrack; i++) {
 		for (r = 0; r < s->nrows; r++) {
 			for (t = 0; t < s->T; t++) {
@@ -273,6 +278,8 @@ ui_snap_track(struct ui *u, struct ui_snap *s, const int *track, int ntrack)
 				    s->rows[r], t, track[i]);
 				s->track_logit[at] = l;
 				s->track_prob[at] = expf(l - c->lse);
+				s->track_rank[at] = lens_token_rank(u->lens,
+				    s->rows[r], t, track[i]);
 			}
 		}
 	}
@@ -340,6 +347,8 @@ ui_worker_run(struct ui *u)
 
 	if (lens_tuned(u->lens) != tuned)
 		lens_set_tuned(u->lens, tuned);
+	/* A token tracked anew: every cell again, for its ranks. */
+	lens_set_track(u->lens, track, ntrack);
 
 	r = lens_run(u->lens, u->state, ids, T, sub, from, to, &u->cancel,
 	    ui_progress, u);

@@ -300,6 +300,32 @@ def check_spark(tid, pos):
     if n == 0:
         errors.append("token %d in no top-k at pos %d" % (tid, pos))
 
+def check_trackrank(name, pos):
+    """The tracked view's numbers of each token (p, logit, rank) at the
+    selected cell against the JSON's tracked entries of that cell."""
+    p = panel()
+    head = [i for i, l in enumerate(p) if l.startswith("tracked:")]
+    if not head:
+        errors.append("no tracked view: %r" % p)
+        return
+    row = [r for r in lens["rows"] if r["name"] == name][0]
+    tracked = row["cells"][pos]["tracked"]
+    for j, t in enumerate(tracked):
+        at = head[0] + 1 + 2 * j
+        line = p[at] if at < len(p) else ""
+        m = re.search(r" (\S+) +(-?[0-9]+\.[0-9]+) +([0-9]+)$", line)
+        if not m:
+            errors.append("no p, logit, rank for %d: %r" % (t["id"], line))
+            continue
+        if int(m.group(3)) != t["rank"]:
+            errors.append("token %d: rank %s, the lens says %d" %
+                          (t["id"], m.group(3), t["rank"]))
+        if not close(float(m.group(2)), t["logit"], abs_=6e-3):
+            errors.append("token %d: logit %s, the lens says %g" %
+                          (t["id"], m.group(2), t["logit"]))
+    if not tracked:
+        errors.append("the JSON tracks nothing")
+
 if mode == "grid":
     check_grid(int(sys.argv[4]))
 elif mode == "panel":
@@ -314,6 +340,8 @@ elif mode == "cands":
     check_cands(int(sys.argv[4]), int(sys.argv[5]))
 elif mode == "attrib":
     check_attrib(sys.argv[4], int(sys.argv[5]))
+elif mode == "trackrank":
+    check_trackrank(sys.argv[4], int(sys.argv[5]))
 elif mode == "spark":
     check_spark(int(sys.argv[4]), int(sys.argv[5]))
 for e in errors:

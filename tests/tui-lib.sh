@@ -115,9 +115,12 @@ wait_rc() { wait_file "$tmp/rc"; }
 
 ready() { wait_for ' ready \|' "$1"; }
 
+# json PROMPT NAME [OPTION...]: the core's lens into $tmp/NAME.json.
 json() {
-	"$bin" --model "${model:-$fix}" --print --format json "$1" \
-	    >"$tmp/$2.json" ||
+	_p=$1 _n=$2
+	shift 2
+	"$bin" --model "${model:-$fix}" --print --format json "$@" "$_p" \
+	    >"$tmp/$_n.json" ||
 		{ echo "ERROR: --print --format json failed"; exit 99; }
 }
 

@@ -345,6 +345,16 @@ if ready "views"; then
 	keys Enter
 	wait_for "tracking ·to" "typed token" &&
 		ok "T tracks a typed token" || fail "T: typed token"
+	# Both tokens' probability, logit and rank at h.1 @ 3, as --track
+	# reports them.
+	json "$prompt" tracked --track="#$tid, to"
+	if ready "tracked again"; then
+		check trackrank "$tmp/screen" "$tmp/tracked.json" h.1 2 &&
+			ok "track: p, logit and rank in the panel" ||
+			fail "track ranks"
+	else
+		fail "no ranks after T"
+	fi
 	keys u
 	wait_for "1 tracked" untrack || fail "u: untrack"
 
