@@ -87,8 +87,7 @@ char		*cfg_dump(const struct cfg *);
  */
 int		 cfg_key_valid(const char *name);
 
-/* The names the cfg accepts for metric and palette, NULL-terminated. */
-extern const char *const cfg_metrics[];
+/* The palettes' names, NULL-terminated (the metrics': lens.h's). */
 extern const char *const cfg_palettes[];
 /* Named keys: Up ... Space, then F1 ... F12; NULL-terminated. */
 extern const char *const cfg_key_names[];

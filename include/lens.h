@@ -100,7 +100,7 @@ const struct lens_cell *lens_cell(const struct lens *, int resid_row, int pos);
 const struct lens_top *lens_top(const struct lens *, int resid_row, int pos);
 
 /*
- * What a cell can be coloured by, in the order of cfg_metrics: the
+ * What a cell can be coloured by: the
  * probability of its own top-1, the probability, logit and rank of the final
  * row's top-1, the rank and probability of the actual next token, KL(final ||
  * row), entropy.
@@ -110,6 +110,14 @@ enum lens_metric {
 	LENS_NEXT_RANK, LENS_NEXT_PROB, LENS_KL, LENS_ENTROPY,
 	LENS_METRIC_COUNT
 };
+
+/*
+ * The metrics' names, as the configuration, the command line and sessions
+ * spell them ("prob", "final-prob", ...), NULL-terminated.
+ */
+extern const char *const lens_metric_names[LENS_METRIC_COUNT + 1];
+/* The metric named name, or -1. */
+int		 lens_metric_find(const char *name);
 
 /*
  * The metric's value for a cell whose top-1 is top1: 1, or 0 when the cell

@@ -66,7 +66,7 @@ struct report {
 int	report_format_parse(const char *);
 /*
  * Writes and flushes. -1 and *cause on a write error, an unknown metric
- * (svg: cfg_metrics' names) or an empty window.
+ * (svg: one of lens_metric_names) or an empty window.
  */
 int	report_write(FILE *, const struct report *, enum report_format,
 	    char **cause);

@@ -26,16 +26,13 @@
 #include <yaml.h>
 
 #include "cfg.h"
+#include "lens.h"
 #include "util.h"
 
 #define CFG_MAX_SIZE	(1024 * 1024)
 /* At most this many bytes of a value are quoted in a message. */
 #define CFG_QUOTE_MAX	48
 
-const char *const cfg_metrics[] = {
-	"prob", "final-prob", "final-logit", "final-rank", "next-rank",
-	"next-prob", "kl", "entropy", NULL
-};
 const char *const cfg_palettes[] = {
 	"viridis", "cividis", "magma", "grey", NULL
 };
@@ -97,7 +94,8 @@ static cfg_handler cfg_set_keys;
 static const struct cfg_entry cfg_table[] = {
 	{ "model", CFG_STRING, cfg_set_string, F(model), 0, 0, NULL },
 	{ "top-k", CFG_INT, cfg_set_int, F(top_k), 1, 100, NULL },
-	{ "metric", CFG_WORD, cfg_set_word, F(metric), 0, 0, cfg_metrics },
+	{ "metric", CFG_WORD, cfg_set_word, F(metric), 0, 0,
+	    lens_metric_names },
 	{ "palette", CFG_WORD, cfg_set_word, F(palette), 0, 0, cfg_palettes },
 	{ "orientation", CFG_INDEX, cfg_set_index, F(final_on_top), 0, 0,
 	    cfg_orientations },

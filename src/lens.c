@@ -799,6 +799,23 @@ lens_mask(const struct lens_top *top, int k, const int *ids, int n)
 	return (-1);
 }
 
+const char *const lens_metric_names[LENS_METRIC_COUNT + 1] = {
+	"prob", "final-prob", "final-logit", "final-rank", "next-rank",
+	"next-prob", "kl", "entropy", NULL
+};
+
+int
+lens_metric_find(const char *name)
+{
+	int	m;
+
+	for (m = 0; m < LENS_METRIC_COUNT; m++) {
+		if (strcmp(name, lens_metric_names[m]) == 0)
+			return m;
+	}
+	return -1;
+}
+
 int
 lens_metric_value(enum lens_metric m, const struct lens_cell *c,
     const struct lens_top *top1, double *v)

@@ -638,26 +638,11 @@ out:
 #define SVG_KL_LO	0.01
 #define SVG_KL_HI	10.0
 
-enum report_metric {
-	METRIC_PROB, METRIC_FINAL_PROB, METRIC_FINAL_LOGIT, METRIC_FINAL_RANK,
-	METRIC_NEXT_RANK, METRIC_NEXT_PROB, METRIC_KL, METRIC_ENTROPY
-};
-_Static_assert(METRIC_ENTROPY == (int)LENS_ENTROPY,
-    "report_metric follows enum lens_metric");
-
-/* The names of cfg_metrics, in this order. */
-static const struct {
-	const char	*name;
-	const char	*title;
-} report_metrics[] = {
-	{ "prob", "P(top-1)" },
-	{ "final-prob", "P(final top-1)" },
-	{ "final-logit", "logit(final top-1)" },
-	{ "final-rank", "rank(final top-1)" },
-	{ "next-rank", "rank(next token)" },
-	{ "next-prob", "P(next token)" },
-	{ "kl", "KL(final \xe2\x80\x96 layer), nats" },
-	{ "entropy", "entropy, nats" },
+/* The titles of the lens's metrics (lens_metric_names), in its order. */
+static const char *const report_metric_titles[LENS_METRIC_COUNT] = {
+	"P(top-1)", "P(final top-1)", "logit(final top-1)",
+	"rank(final top-1)", "rank(next token)", "P(next token)",
+	"KL(final \xe2\x80\x96 layer), nats", "entropy, nats"
 };
 
 /* matplotlib's viridis at 0, 0.1, ..., 1. */
@@ -701,7 +686,7 @@ report_svg_raw(const struct report_svg *s, int rr, int pos, double *v)
 	const struct lens_top	*t = report_top(s->r, rr, pos);
 
 	/* Masked: the shown token's probability, none if all are input. */
-	if (t == NULL && s->metric == METRIC_PROB)
+	if (t == NULL && s->metric == LENS_PROB)
 		return 0;
 	if (t == NULL)
 		t = lens_top(s->r->lens, rr, pos);
@@ -738,19 +723,19 @@ report_svg_norm(const struct report_svg *s, double v)
 		return s->dmax > 0 ? report_clip(0.5 + 0.5 * v / s->dmax) :
 		    0.5;
 	switch (s->metric) {
-	case METRIC_FINAL_LOGIT:
+	case LENS_FINAL_LOGIT:
 		if (!(s->hi > s->lo))
 			return 1.0;
 		return report_clip((v - s->lo) / (s->hi - s->lo));
-	case METRIC_FINAL_RANK:
-	case METRIC_NEXT_RANK:
+	case LENS_FINAL_RANK:
+	case LENS_NEXT_RANK:
 		return 1.0 - report_clip(log(v) / s->ln_v);
-	case METRIC_KL:
+	case LENS_KL:
 		if (v <= SVG_KL_LO)
 			return 1.0;
 		return 1.0 - report_clip(log10(v / SVG_KL_LO) /
 		    log10(SVG_KL_HI / SVG_KL_LO));
-	case METRIC_ENTROPY:
+	case LENS_ENTROPY:
 		return 1.0 - report_clip(v / s->ln_v);
 	default:
 		return report_clip(v);
@@ -867,15 +852,15 @@ report_svg_ticks(const struct report_svg *s, struct report_tick *t, int max)
 		return n;
 	}
 	switch (s->metric) {
-	case METRIC_FINAL_LOGIT:
+	case LENS_FINAL_LOGIT:
 		for (i = 0; i <= 4; i++) {
 			v = s->lo + (s->hi - s->lo) * i / 4.0;
 			t[n].norm = report_svg_norm(s, v);
 			snprintf(t[n++].label, sizeof t->label, "%.3g", v);
 		}
 		break;
-	case METRIC_FINAL_RANK:
-	case METRIC_NEXT_RANK:
+	case LENS_FINAL_RANK:
+	case LENS_NEXT_RANK:
 		for (v = 1.0; v < exp(s->ln_v) / 3.0 && n < max - 1; v *= 10) {
 			t[n].norm = report_svg_norm(s, v);
 			snprintf(t[n++].label, sizeof t->label, "%.0f", v);
@@ -883,7 +868,7 @@ report_svg_ticks(const struct report_svg *s, struct report_tick *t, int max)
 		t[n].norm = 0.0;
 		snprintf(t[n++].label, sizeof t->label, "%.0f", exp(s->ln_v));
 		break;
-	case METRIC_KL:
+	case LENS_KL:
 		for (i = 0; i < (int)nitems(kl); i++) {
 			t[n].norm = report_svg_norm(s, kl[i]);
 			snprintf(t[n++].label, sizeof t->label, "%s%g", i == 0 ?
@@ -891,7 +876,7 @@ report_svg_ticks(const struct report_svg *s, struct report_tick *t, int max)
 			    "\xe2\x89\xa5" : "", kl[i]);
 		}
 		break;
-	case METRIC_ENTROPY:
+	case LENS_ENTROPY:
 		step = s->ln_v > 6.0 ? 2.0 : 1.0;
 		for (v = 0.0; v < s->ln_v - step / 2 && n < max - 1;
 		    v += step) {
@@ -922,12 +907,7 @@ report_svg_init(struct report_svg *s, const struct report *r, char **cause)
 
 	memset(s, 0, sizeof *s);
 	s->r = r;
-	for (s->metric = 0; s->metric < (int)nitems(report_metrics);
-	    s->metric++) {
-		if (strcmp(m, report_metrics[s->metric].name) == 0)
-			break;
-	}
-	if (s->metric == (int)nitems(report_metrics))
+	if ((s->metric = lens_metric_find(m)) == -1)
 		return util_fail(cause, "unknown metric '%s'", m);
 	s->row_from = r->row_from;
 	s->row_to = r->row_to > 0 && r->row_to <= nrows ? r->row_to : nrows;
@@ -1015,7 +995,7 @@ report_svg_head(FILE *f, const struct report_svg *s)
 	    "\xc2\xb7 * = the next token</text>\n",
 	    gpt2_config(r->model)->n_layer, r->mask ? "best top-k token not in "
 	    "the input" : "top-1 token", r->delta ? "change from the row "
-	    "below in " : "", report_metrics[s->metric].title);
+	    "below in " : "", report_metric_titles[s->metric]);
 	if (r->note != NULL) {
 		fprintf(f, "<text x=\"12\" y=\"60\" fill=\"#a0302a\">");
 		report_xml(f, r->note, strlen(r->note), cols);
@@ -1050,7 +1030,7 @@ report_svg_cell(FILE *f, const struct report_svg *s, int i, int pos, int x,
 		fprintf(f, "every top-k token is an input token");
 	if (has)
 		fprintf(f, s->r->delta ? ", %s change %+.4g" : ", %s %.4g",
-		    report_metrics[s->metric].name, v);
+		    lens_metric_names[s->metric], v);
 	fprintf(f, "</title></rect>\n<text x=\"%d\" y=\"%d\" "
 	    "text-anchor=\"middle\" fill=\"%s\">", x + SVG_CW / 2, y + 15,
 	    report_svg_ink(rgb));
@@ -1122,7 +1102,7 @@ report_svg_bar(FILE *f, const struct report_svg *s)
 	y = s->y0 + s->bar_h / 2;
 	fprintf(f, "</g>\n<text transform=\"translate(%d %d) rotate(90)\" "
 	    "text-anchor=\"middle\" fill=\"#444444\">%s</text>\n",
-	    x + SVG_BAR_W + 60, y, report_metrics[s->metric].title);
+	    x + SVG_BAR_W + 60, y, report_metric_titles[s->metric]);
 }
 
 static int

@@ -14,21 +14,17 @@
 #include "ui-palette.h"
 #include "util.h"
 
-static const struct {
-	const char	*name;
-	const char	*title;
-} ui_palette_metrics[UI_METRIC_ALL] = {
-	{ "prob", "P(top-1)" },
-	{ "final-prob", "P(final top-1)" },
-	{ "final-logit", "logit(final top-1)" },
-	{ "final-rank", "rank(final top-1)" },
-	{ "next-rank", "rank(next token)" },
-	{ "next-prob", "P(next token)" },
-	{ "kl", "KL(final||layer)" },
-	{ "entropy", "entropy" },
-	{ "track-prob", "P(tracked)" },
-	{ "tuned-kl", "KL(logit||tuned)" },
+/* The lens's metrics (named in lens.h), then the explorer's own. */
+static const char *const ui_palette_names[UI_METRIC_ALL - UI_METRIC_COUNT] = {
+	"track-prob", "tuned-kl"
 };
+static const char *const ui_palette_titles[UI_METRIC_ALL] = {
+	"P(top-1)", "P(final top-1)", "logit(final top-1)",
+	"rank(final top-1)", "rank(next token)", "P(next token)",
+	"KL(final||layer)", "entropy", "P(tracked)", "KL(logit||tuned)"
+};
+_Static_assert(UI_METRIC_COUNT == (int)LENS_METRIC_COUNT,
+    "the explorer's metrics start with the lens's");
 
 /* Ramps with strictly rising lightness, low -> high. */
 static const struct {
@@ -47,8 +43,10 @@ ui_palette_metric(const char *name)
 {
 	int	i;
 
-	for (i = 0; i < UI_METRIC_ALL; i++) {
-		if (strcmp(name, ui_palette_metrics[i].name) == 0)
+	if ((i = lens_metric_find(name)) != -1)
+		return (i);
+	for (i = UI_METRIC_COUNT; i < UI_METRIC_ALL; i++) {
+		if (strcmp(name, ui_palette_names[i - UI_METRIC_COUNT]) == 0)
 			return (i);
 	}
 	return (-1);
@@ -57,13 +55,14 @@ ui_palette_metric(const char *name)
 const char *
 ui_palette_metric_name(int m)
 {
-	return (ui_palette_metrics[m].name);
+	return (m < UI_METRIC_COUNT ? lens_metric_names[m] :
+	    ui_palette_names[m - UI_METRIC_COUNT]);
 }
 
 const char *
 ui_palette_metric_title(int m)
 {
-	return (ui_palette_metrics[m].title);
+	return (ui_palette_titles[m]);
 }
 
 int

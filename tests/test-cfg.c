@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "cfg.h"
+#include "lens.h"
 #include "util.h"
 #include "harness.h"
 
@@ -164,10 +165,10 @@ test_keys(void)
 	cfg_free(cfg);
 
 	/* Every metric and palette name, both orientations, colours. */
-	for (i = 0; cfg_metrics[i] != NULL; i++) {
-		char *t = xasprintf("metric: %s\n", cfg_metrics[i]);
+	for (i = 0; lens_metric_names[i] != NULL; i++) {
+		char *t = xasprintf("metric: %s\n", lens_metric_names[i]);
 		cfg = parse_ok(t);
-		CHECK(strcmp(cfg->metric, cfg_metrics[i]) == 0, "%s", t);
+		CHECK(strcmp(cfg->metric, lens_metric_names[i]) == 0, "%s", t);
 		cfg_free(cfg);
 		free(t);
 	}

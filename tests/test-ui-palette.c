@@ -17,9 +17,9 @@ test_names(void)
 {
 	int	i;
 
-	for (i = 0; cfg_metrics[i] != NULL; i++)
-		CHECK(ui_palette_metric(cfg_metrics[i]) >= 0,
-		    "cfg metric '%s' unknown to the UI", cfg_metrics[i]);
+	for (i = 0; lens_metric_names[i] != NULL; i++)
+		CHECK(ui_palette_metric(lens_metric_names[i]) >= 0,
+		    "cfg metric '%s' unknown to the UI", lens_metric_names[i]);
 	CHECK(i == UI_METRIC_COUNT, "%d cfg metrics, %d UI metrics", i,
 	    UI_METRIC_COUNT);
 	for (i = 0; cfg_palettes[i] != NULL; i++)
