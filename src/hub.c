@@ -1005,13 +1005,13 @@ out:
 static int
 hub_write_ref(struct hub_dl *dl, char **cause)
 {
+	FILE	*f;
 	char	*dir, *path, *tmp, *old = NULL;
-	size_t	 len, n = strlen(dl->commit);
-	int	 fd = -1, rc = -1;
+	size_t	 len;
+	int	 rc = -1;
 
 	dir = util_path(dl->folder, "refs");
 	path = util_path(dir, HUB_REVISION);
-	tmp = xasprintf("%s.%ld.tmp", path, (long)getpid());
 	if (util_read_file(path, 256, &old, &len, NULL) == 0 &&
 	    strcmp(old, dl->commit) == 0) {
 		rc = 0;
@@ -1019,23 +1019,12 @@ hub_write_ref(struct hub_dl *dl, char **cause)
 	}
 	if (hub_mkdirs(dir, cause) != 0)
 		goto out;
-	if ((fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC,
-	    0666)) == -1 || write(fd, dl->commit, n) != (ssize_t)n ||
-	    close(fd) != 0) {
-		util_fail(cause, "%s: %s", tmp, strerror(errno));
-		if (fd != -1)
-			unlink(tmp);
+	if ((f = util_atomic_open(path, 0666, &tmp, cause)) == NULL)
 		goto out;
-	}
-	if (rename(tmp, path) != 0) {
-		util_fail(cause, "%s: %s", path, strerror(errno));
-		unlink(tmp);
-		goto out;
-	}
-	rc = 0;
+	fputs(dl->commit, f);
+	rc = util_atomic_close(f, tmp, path, 0, cause);
 out:
 	free(old);
-	free(tmp);
 	free(path);
 	free(dir);
 	return rc;
