@@ -21,6 +21,13 @@ enum report_format {
 	REPORT_TEXT, REPORT_JSON, REPORT_TSV, REPORT_YAML, REPORT_SVG
 };
 
+/*
+ * The SVG's metrics beyond the lens's (lens_metric_names): the first
+ * tracked token's probability, KL(P_tuned || P_logit) with a tuned lens.
+ */
+#define REPORT_METRIC_TRACK	"track-prob"
+#define REPORT_METRIC_TUNED_KL	"tuned-kl"
+
 struct report {
 	const struct gpt2	*model;
 	const struct tok	*tok;
@@ -30,7 +37,9 @@ struct report {
 	int			 T;
 	int			 sublayers;
 	const char		*prompt;	/* for titles; may be NULL */
-	const char		*metric;	/* svg colour; NULL: "prob" */
+	const char		*metric;	/* svg colour; NULL: "prob";
+					   "track-prob": track[0]'s;
+					   "tuned-kl" with a tuned lens */
 	const char		*note;		/* e.g. the demo-model notice */
 	/*
 	 * The title is prompt_len bytes of prompt (any bytes, need not be
@@ -66,7 +75,8 @@ struct report {
 int	report_format_parse(const char *);
 /*
  * Writes and flushes. -1 and *cause on a write error, an unknown metric
- * (svg: one of lens_metric_names) or an empty window.
+ * (svg: one of lens_metric_names, "track-prob" with a tracked token,
+ * "tuned-kl" with a tuned lens) or an empty window.
  */
 int	report_write(FILE *, const struct report *, enum report_format,
 	    char **cause);

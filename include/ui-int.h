@@ -155,6 +155,7 @@ struct ui {
 	int			 req_row_from, req_row_to;
 	int			 req_pos_from, req_pos_to;
 	int			 req_metric;
+	int			 req_export_track; /* its tracked token */
 	int			 req_delta, req_mask;	/* the view's */
 	int			 req_track[UI_TRACK_MAX];
 	int			 req_ntrack;

@@ -645,6 +645,15 @@ static const char *const report_metric_titles[LENS_METRIC_COUNT] = {
 	"KL(final \xe2\x80\x96 layer), nats", "entropy, nats"
 };
 
+/*
+ * After the lens's metrics, the explorer's: the probability of the first
+ * tracked token, and KL(P_tuned || P_logit) with a tuned lens.
+ */
+#define REPORT_TRACK		LENS_METRIC_COUNT
+#define REPORT_TUNED_KL		(LENS_METRIC_COUNT + 1)
+static const char *const report_extra_names[] = { REPORT_METRIC_TRACK,
+	REPORT_METRIC_TUNED_KL };
+
 /* matplotlib's viridis at 0, 0.1, ..., 1. */
 static const unsigned char report_viridis[11][3] = {
 	{ 0x44, 0x01, 0x54 }, { 0x48, 0x24, 0x75 }, { 0x41, 0x44, 0x87 },
@@ -685,6 +694,15 @@ report_svg_raw(const struct report_svg *s, int rr, int pos, double *v)
 {
 	const struct lens_top	*t = report_top(s->r, rr, pos);
 
+	if (s->metric == REPORT_TRACK) {
+		*v = lens_token_prob(s->r->lens, s->r->state, rr, pos,
+		    s->r->track[0]);
+		return isfinite(*v);
+	}
+	if (s->metric == REPORT_TUNED_KL) {
+		*v = lens_cell(s->r->lens, rr, pos)->kl_other;
+		return isfinite(*v);
+	}
 	/* Masked: the shown token's probability, none if all are input. */
 	if (t == NULL && s->metric == LENS_PROB)
 		return 0;
@@ -731,6 +749,7 @@ report_svg_norm(const struct report_svg *s, double v)
 	case LENS_NEXT_RANK:
 		return 1.0 - report_clip(log(v) / s->ln_v);
 	case LENS_KL:
+	case REPORT_TUNED_KL:
 		if (v <= SVG_KL_LO)
 			return 1.0;
 		return 1.0 - report_clip(log10(v / SVG_KL_LO) /
@@ -835,6 +854,23 @@ report_svg_token(FILE *f, const struct report *r, int id, int cols)
 	free(s);
 }
 
+/* The metric's title, as XML. */
+static void
+report_svg_title(FILE *f, const struct report_svg *s)
+{
+	if (s->metric == REPORT_TUNED_KL) {
+		fputs("KL(tuned \xe2\x80\x96 logit lens), nats", f);
+		return;
+	}
+	if (s->metric != REPORT_TRACK) {
+		fputs(report_metric_titles[s->metric], f);
+		return;
+	}
+	fputs("P(", f);
+	report_svg_token(f, s->r, s->r->track[0], 0);
+	fputs(")", f);
+}
+
 /* What the colour bar's ticks say, top (1) to bottom (0). */
 static int
 report_svg_ticks(const struct report_svg *s, struct report_tick *t, int max)
@@ -869,6 +905,7 @@ report_svg_ticks(const struct report_svg *s, struct report_tick *t, int max)
 		snprintf(t[n++].label, sizeof t->label, "%.0f", exp(s->ln_v));
 		break;
 	case LENS_KL:
+	case REPORT_TUNED_KL:
 		for (i = 0; i < (int)nitems(kl); i++) {
 			t[n].norm = report_svg_norm(s, kl[i]);
 			snprintf(t[n++].label, sizeof t->label, "%s%g", i == 0 ?
@@ -907,8 +944,16 @@ report_svg_init(struct report_svg *s, const struct report *r, char **cause)
 
 	memset(s, 0, sizeof *s);
 	s->r = r;
-	if ((s->metric = lens_metric_find(m)) == -1)
+	if (strcmp(m, report_extra_names[0]) == 0)
+		s->metric = REPORT_TRACK;
+	else if (strcmp(m, report_extra_names[1]) == 0)
+		s->metric = REPORT_TUNED_KL;
+	else if ((s->metric = lens_metric_find(m)) == -1)
 		return util_fail(cause, "unknown metric '%s'", m);
+	if (s->metric == REPORT_TRACK && r->ntrack == 0)
+		return util_fail(cause, "metric %s: no tracked token", m);
+	if (s->metric == REPORT_TUNED_KL && lens_tuned(r->lens) == NULL)
+		return util_fail(cause, "metric %s: no tuned lens", m);
 	s->row_from = r->row_from;
 	s->row_to = r->row_to > 0 && r->row_to <= nrows ? r->row_to : nrows;
 	s->pos_from = r->pos_from;
@@ -991,11 +1036,12 @@ report_svg_head(FILE *f, const struct report_svg *s)
 	text = report_utf8(gpt2_dir(r->model));
 	report_xml(f, text, strlen(text), cols > 100 ? cols - 50 : 50);
 	free(text);
-	fprintf(f, " \xc2\xb7 %d layers \xc2\xb7 %s, colour: %s%s "
-	    "\xc2\xb7 * = the next token</text>\n",
+	fprintf(f, " \xc2\xb7 %d layers \xc2\xb7 %s, colour: %s",
 	    gpt2_config(r->model)->n_layer, r->mask ? "best top-k token not in "
 	    "the input" : "top-1 token", r->delta ? "change from the row "
-	    "below in " : "", report_metric_titles[s->metric]);
+	    "below in " : "");
+	report_svg_title(f, s);
+	fprintf(f, " \xc2\xb7 * = the next token</text>\n");
 	if (r->note != NULL) {
 		fprintf(f, "<text x=\"12\" y=\"60\" fill=\"#a0302a\">");
 		report_xml(f, r->note, strlen(r->note), cols);
@@ -1030,7 +1076,9 @@ report_svg_cell(FILE *f, const struct report_svg *s, int i, int pos, int x,
 		fprintf(f, "every top-k token is an input token");
 	if (has)
 		fprintf(f, s->r->delta ? ", %s change %+.4g" : ", %s %.4g",
-		    lens_metric_names[s->metric], v);
+		    s->metric >= LENS_METRIC_COUNT ? report_extra_names[
+		    s->metric - LENS_METRIC_COUNT] : lens_metric_names[
+		    s->metric], v);
 	fprintf(f, "</title></rect>\n<text x=\"%d\" y=\"%d\" "
 	    "text-anchor=\"middle\" fill=\"%s\">", x + SVG_CW / 2, y + 15,
 	    report_svg_ink(rgb));
@@ -1101,8 +1149,10 @@ report_svg_bar(FILE *f, const struct report_svg *s)
 	}
 	y = s->y0 + s->bar_h / 2;
 	fprintf(f, "</g>\n<text transform=\"translate(%d %d) rotate(90)\" "
-	    "text-anchor=\"middle\" fill=\"#444444\">%s</text>\n",
-	    x + SVG_BAR_W + 60, y, report_metric_titles[s->metric]);
+	    "text-anchor=\"middle\" fill=\"#444444\">", x + SVG_BAR_W + 60,
+	    y);
+	report_svg_title(f, s);
+	fputs("</text>\n", f);
 }
 
 static int

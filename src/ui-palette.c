@@ -11,12 +11,13 @@
 #include <string.h>
 
 #include "lens.h"
+#include "report.h"
 #include "ui-palette.h"
 #include "util.h"
 
 /* The lens's metrics (named in lens.h), then the explorer's own. */
 static const char *const ui_palette_names[UI_METRIC_ALL - UI_METRIC_COUNT] = {
-	"track-prob", "tuned-kl"
+	REPORT_METRIC_TRACK, REPORT_METRIC_TUNED_KL
 };
 static const char *const ui_palette_titles[UI_METRIC_ALL] = {
 	"P(top-1)", "P(final top-1)", "logit(final top-1)",

@@ -383,15 +383,20 @@ ui_worker_export(struct ui *u)
 	char		*path = u->req_export, *cause = NULL, *why, *msg;
 	char		*tmp;
 	FILE		*f;
-	int		 rv;
+	int		 rv, track = u->req_export_track;
 
 	memset(&r, 0, sizeof r);
 	r.row_from = u->req_row_from;
 	r.row_to = u->req_row_to;
 	r.pos_from = u->req_pos_from;
 	r.pos_to = u->req_pos_to;
-	if (u->req_metric < UI_METRIC_COUNT)
+	/* The grid's metric; the tracked token's, if it shows one. */
+	if (u->req_metric != UI_METRIC_TRACK || track >= 0)
 		metric = ui_palette_metric_name(u->req_metric);
+	if (u->req_metric == UI_METRIC_TRACK && track >= 0) {
+		r.track = &track;
+		r.ntrack = 1;
+	}
 	r.delta = u->req_delta;
 	r.mask = u->req_mask;
 	u->req_export = NULL;
@@ -1303,6 +1308,7 @@ ui_export(struct ui *u, const char *path)
 	if (u->req_pos_to > u->snap->T)
 		u->req_pos_to = u->snap->T;
 	u->req_metric = u->metric;
+	u->req_export_track = u->ntrack > 0 ? u->track[u->track_cur] : -1;
 	u->req_delta = u->delta;
 	u->req_mask = u->mask;
 	pthread_cond_signal(&u->cond);

@@ -9,6 +9,9 @@
  */
 #include "config.h"
 
+#include <math.h>
+#include <stdio.h>
+
 #include <jansson.h>
 #include <yaml.h>
 
@@ -245,21 +248,67 @@ hits(const struct report *r, int row_from, int row_to, int pos_from,
 	return n;
 }
 
+/*
+ * Coloured by a tracked token's probability: each cell's title gives
+ * lens_token_prob, the picture's title names the token.
+ */
+static void
+check_svg_track(struct report *r)
+{
+	char		*svg, *cause, name[32], *key, *at;
+	int		 id = 3797, i, p, rr, n = 0;	/* " cat" */
+	double		 v;
+
+	r->metric = "track-prob";
+	svg = write_mem(r, REPORT_SVG, &cause);
+	CHECK(svg == NULL && strcmp(cause, "metric track-prob: no tracked "
+	    "token") == 0, "track-prob without a tracked token");
+	free(svg);
+	free(cause);
+	r->track = &id;
+	r->ntrack = 1;
+	if ((svg = write_mem(r, REPORT_SVG, &cause)) == NULL) {
+		CHECK(0, "svg (track-prob): %s", cause);
+		free(cause);
+		return;
+	}
+	CHECK(strstr(svg, "colour: P(\xc2\xb7" "cat)") != NULL,
+	    "the title does not name the tracked token");
+	check_svg(r, lens_nrows(r->lens, r->sublayers) * r->T, hits(r, 0,
+	    lens_nrows(r->lens, r->sublayers), 0, r->T));
+	for (i = 0; i < lens_nrows(r->lens, r->sublayers); i++) {
+		rr = lens_row(r->lens, i, r->sublayers);
+		for (p = 0; p < r->T; p++) {
+			key = xasprintf("<title>%s, position %d: ",
+			    lens_row_name(rr, name, sizeof name), p);
+			if ((at = strstr(svg, key)) != NULL &&
+			    (at = strstr(at, ", track-prob ")) != NULL &&
+			    sscanf(at, ", track-prob %lg", &v) == 1)
+				n += fabs(v - lens_token_prob(r->lens, r->state,
+				    rr, p, id)) <= 1e-3 * v;	/* %.4g */
+			free(key);
+		}
+	}
+	CHECK(n == lens_nrows(r->lens, r->sublayers) * r->T, "%d of %d cells "
+	    "give P( cat)", n, lens_nrows(r->lens, r->sublayers) * r->T);
+	free(svg);
+	r->track = NULL;
+	r->ntrack = 0;
+}
+
 static void
 check_svgs(struct report *r)
 {
 	const char	*const *m;
-	static const char *const metrics[] = { "prob", "final-prob",
-	    "final-logit", "final-rank", "next-rank", "next-prob", "kl",
-	    "entropy", NULL };
 	char		*cause, *s;
 	int		 rows = lens_nrows(r->lens, r->sublayers);
 
-	for (m = metrics; *m != NULL; m++) {
+	for (m = lens_metric_names; *m != NULL; m++) {
 		r->metric = *m;
 		check_svg(r, rows * r->T, hits(r, 0, rows, 0, r->T));
 	}
 	CHECK(hits(r, 0, rows, 0, r->T) > 0, "the prompt has no hits");
+	check_svg_track(r);
 	/* The explorer's window. */
 	r->metric = "kl";
 	r->row_from = 1;

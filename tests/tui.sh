@@ -383,9 +383,13 @@ if ready "views"; then
 	keys Enter
 	wait_for "wrote .*v.svg" "export" && grep -q '<svg' "$tmp/v.svg" &&
 		ok "w writes the view as SVG" || fail "export"
-	# The view is in delta mode: so is the picture.
-	grep -q 'url(#div)' "$tmp/v.svg" && grep -q 'prob change' "$tmp/v.svg" &&
-		ok "the SVG keeps the delta view" || fail "SVG export: no delta"
+	# The view is in delta mode, of the tracked token: so is the picture.
+	grep -q 'url(#div)' "$tmp/v.svg" &&
+	    grep -q 'track-prob change' "$tmp/v.svg" &&
+		ok "the SVG keeps the delta view of the tracked token" ||
+		fail "SVG export: not the view"
+	grep -q 'wrote .*v.svg (track-prob)' "$tmp/screen" ||
+		fail "export: the status names another metric"
 fi
 start 100 30 xterm-256color C.UTF-8 -- "The quick brown fox"
 if ready "session open"; then
@@ -440,6 +444,30 @@ if ready "tuned lens"; then
 	wait_for 'KL\(logit\|\|tuned\)' "tuned-kl metric" &&
 		ok "K colours by the KL between the two lenses" ||
 		fail "tuned-kl legend"
+	# w keeps the metric: each cell's KL, as --print --tuned gives it.
+	keys w C-u
+	text "$tmp/t.svg"
+	keys Enter
+	if wait_for "wrote .*t.svg \(tuned-kl\)" "tuned export"; then
+		"$python" - "$tmp/t.svg" "$tmp/tuned.json" >"$tmp/py" 2>&1 <<'EOF'
+import json, re, sys
+svg = open(sys.argv[1], encoding="utf-8").read()
+d = json.load(open(sys.argv[2]))
+kl = {(r["name"], p): c["kl_logit_lens"]
+      for r in d["rows"] for p, c in enumerate(r["cells"])}
+got = re.findall(r"<title>([^,<]+), position (\d+): [^<]*, tuned-kl "
+                 r"([-+0-9.e]+)</title>", svg)
+bad = [g for g in got if abs(float(g[2]) - kl[(g[0], int(g[1]))]) >
+       1e-3 * kl[(g[0], int(g[1]))] + 1e-6]
+if not got or bad or "KL(tuned \u2016 logit lens)" not in svg:
+    print("%d cells, differing: %s" % (len(got), bad[:3]))
+    sys.exit(1)
+EOF
+		[ $? -eq 0 ] && ok "w: the SVG of KL(tuned || logit)" ||
+			fail "tuned SVG: $(cat "$tmp/py")"
+	else
+		fail "tuned export"
+	fi
 	keys t
 	wait_for "logit lens" "t" && ready "logit computed" &&
 		check grid "$tmp/screen" "$tmp/happy.json" 6 &&
