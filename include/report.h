@@ -23,10 +23,12 @@ enum report_format {
 
 /*
  * The SVG's metrics beyond the lens's (lens_metric_names): the first
- * tracked token's probability, KL(P_tuned || P_logit) with a tuned lens.
+ * tracked token's probability, KL(P_tuned || P_logit) with a tuned lens,
+ * the first tracked token's rank (the lens must rank it: lens_set_track).
  */
 #define REPORT_METRIC_TRACK	"track-prob"
 #define REPORT_METRIC_TUNED_KL	"tuned-kl"
+#define REPORT_METRIC_TRACK_RANK "track-rank"
 
 struct report {
 	const struct gpt2	*model;
@@ -39,7 +41,8 @@ struct report {
 	const char		*prompt;	/* for titles; may be NULL */
 	const char		*metric;	/* svg colour; NULL: "prob";
 					   "track-prob": track[0]'s;
-					   "tuned-kl" with a tuned lens */
+					   "tuned-kl" with a tuned lens;
+					   "track-rank": track[0]'s */
 	const char		*note;		/* e.g. the demo-model notice */
 	/*
 	 * The title is prompt_len bytes of prompt (any bytes, need not be
@@ -75,8 +78,8 @@ struct report {
 int	report_format_parse(const char *);
 /*
  * Writes and flushes. -1 and *cause on a write error, an unknown metric
- * (svg: one of lens_metric_names, "track-prob" with a tracked token,
- * "tuned-kl" with a tuned lens) or an empty window.
+ * (svg: one of lens_metric_names, "track-prob" or "track-rank" with a
+ * tracked token, "tuned-kl" with a tuned lens) or an empty window.
  */
 int	report_write(FILE *, const struct report *, enum report_format,
 	    char **cause);

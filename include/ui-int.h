@@ -177,6 +177,8 @@ int	ui_attrib_id(const struct ui *);
  * the masked top-k entry; not the delta): 0 if there is none.
  */
 int	ui_value(const struct ui *, int row, int pos, float *);
+/* Whether metric m is of the grid's tracked token. */
+int	ui_metric_tracked(int m);
 /* The value of the delta view: the cell's minus the row below's. */
 int	ui_delta(const struct ui *, int row, int pos, float *);
 /* The top-k entry the grid shows (masking), or NULL. */

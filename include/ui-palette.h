@@ -28,6 +28,7 @@ enum ui_metric {
 	UI_METRIC_COUNT,	/* the config file's metrics end here */
 	UI_METRIC_TRACK = UI_METRIC_COUNT, /* probability of a tracked token */
 	UI_METRIC_TUNED_KL,	/* KL between the logit and the tuned lens */
+	UI_METRIC_TRACK_RANK,	/* rank of a tracked token */
 	UI_METRIC_ALL
 };
 

@@ -647,12 +647,14 @@ static const char *const report_metric_titles[LENS_METRIC_COUNT] = {
 
 /*
  * After the lens's metrics, the explorer's: the probability of the first
- * tracked token, and KL(P_tuned || P_logit) with a tuned lens.
+ * tracked token, KL(P_tuned || P_logit) with a tuned lens, the first
+ * tracked token's rank.
  */
 #define REPORT_TRACK		LENS_METRIC_COUNT
 #define REPORT_TUNED_KL		(LENS_METRIC_COUNT + 1)
+#define REPORT_TRACK_RANK	(LENS_METRIC_COUNT + 2)
 static const char *const report_extra_names[] = { REPORT_METRIC_TRACK,
-	REPORT_METRIC_TUNED_KL };
+	REPORT_METRIC_TUNED_KL, REPORT_METRIC_TRACK_RANK };
 
 /* matplotlib's viridis at 0, 0.1, ..., 1. */
 static const unsigned char report_viridis[11][3] = {
@@ -695,13 +697,17 @@ report_svg_raw(const struct report_svg *s, int rr, int pos, double *v)
 	const struct lens_top	*t = report_top(s->r, rr, pos);
 
 	if (s->metric == REPORT_TRACK) {
-		*v = lens_token_prob(s->r->lens, s->r->state, rr, pos,
-		    s->r->track[0]);
+		*v = (double)lens_token_prob(s->r->lens, s->r->state, rr,
+		    pos, s->r->track[0]);
 		return isfinite(*v);
 	}
 	if (s->metric == REPORT_TUNED_KL) {
-		*v = lens_cell(s->r->lens, rr, pos)->kl_other;
+		*v = (double)lens_cell(s->r->lens, rr, pos)->kl_other;
 		return isfinite(*v);
+	}
+	if (s->metric == REPORT_TRACK_RANK) {
+		*v = lens_token_rank(s->r->lens, rr, pos, s->r->track[0]);
+		return *v > 0;
 	}
 	/* Masked: the shown token's probability, none if all are input. */
 	if (t == NULL && s->metric == LENS_PROB)
@@ -747,6 +753,7 @@ report_svg_norm(const struct report_svg *s, double v)
 		return report_clip((v - s->lo) / (s->hi - s->lo));
 	case LENS_FINAL_RANK:
 	case LENS_NEXT_RANK:
+	case REPORT_TRACK_RANK:
 		return 1.0 - report_clip(log(v) / s->ln_v);
 	case LENS_KL:
 	case REPORT_TUNED_KL:
@@ -862,11 +869,11 @@ report_svg_title(FILE *f, const struct report_svg *s)
 		fputs("KL(tuned \xe2\x80\x96 logit lens), nats", f);
 		return;
 	}
-	if (s->metric != REPORT_TRACK) {
+	if (s->metric != REPORT_TRACK && s->metric != REPORT_TRACK_RANK) {
 		fputs(report_metric_titles[s->metric], f);
 		return;
 	}
-	fputs("P(", f);
+	fputs(s->metric == REPORT_TRACK ? "P(" : "rank(", f);
 	report_svg_token(f, s->r, s->r->track[0], 0);
 	fputs(")", f);
 }
@@ -897,6 +904,7 @@ report_svg_ticks(const struct report_svg *s, struct report_tick *t, int max)
 		break;
 	case LENS_FINAL_RANK:
 	case LENS_NEXT_RANK:
+	case REPORT_TRACK_RANK:
 		for (v = 1.0; v < exp(s->ln_v) / 3.0 && n < max - 1; v *= 10) {
 			t[n].norm = report_svg_norm(s, v);
 			snprintf(t[n++].label, sizeof t->label, "%.0f", v);
@@ -948,10 +956,17 @@ report_svg_init(struct report_svg *s, const struct report *r, char **cause)
 		s->metric = REPORT_TRACK;
 	else if (strcmp(m, report_extra_names[1]) == 0)
 		s->metric = REPORT_TUNED_KL;
+	else if (strcmp(m, report_extra_names[2]) == 0)
+		s->metric = REPORT_TRACK_RANK;
 	else if ((s->metric = lens_metric_find(m)) == -1)
 		return util_fail(cause, "unknown metric '%s'", m);
-	if (s->metric == REPORT_TRACK && r->ntrack == 0)
+	if ((s->metric == REPORT_TRACK || s->metric == REPORT_TRACK_RANK) &&
+	    r->ntrack == 0)
 		return util_fail(cause, "metric %s: no tracked token", m);
+	if (s->metric == REPORT_TRACK_RANK && lens_token_rank(r->lens, 0, 0,
+	    r->track[0]) == 0)
+		return util_fail(cause, "metric %s: token %d is not ranked", m,
+		    r->track[0]);
 	if (s->metric == REPORT_TUNED_KL && lens_tuned(r->lens) == NULL)
 		return util_fail(cause, "metric %s: no tuned lens", m);
 	s->row_from = r->row_from;
@@ -1059,7 +1074,7 @@ report_svg_cell(FILE *f, const struct report_svg *s, int i, int pos, int x,
 	unsigned char		 rgb[3] = { 0xe0, 0xe0, 0xe0 };
 	char			 name[32];
 	double			 v;
-	int			 has;
+	int			 has, rank;
 
 	if ((has = report_svg_value(s, i, pos, &v)) && s->r->delta)
 		report_svg_rgb_div(report_svg_norm(s, v), rgb);
@@ -1074,11 +1089,13 @@ report_svg_cell(FILE *f, const struct report_svg *s, int i, int pos, int x,
 		fprintf(f, " (p %.3g)", (double)top->prob);
 	} else
 		fprintf(f, "every top-k token is an input token");
+	rank = s->metric == LENS_FINAL_RANK || s->metric == LENS_NEXT_RANK ||
+	    s->metric == REPORT_TRACK_RANK;
 	if (has)
-		fprintf(f, s->r->delta ? ", %s change %+.4g" : ", %s %.4g",
-		    s->metric >= LENS_METRIC_COUNT ? report_extra_names[
-		    s->metric - LENS_METRIC_COUNT] : lens_metric_names[
-		    s->metric], v);
+		fprintf(f, s->r->delta ? ", %s change %+.4g" : rank ?
+		    ", %s %.0f" : ", %s %.4g", s->metric >= LENS_METRIC_COUNT ?
+		    report_extra_names[s->metric - LENS_METRIC_COUNT] :
+		    lens_metric_names[s->metric], v);
 	fprintf(f, "</title></rect>\n<text x=\"%d\" y=\"%d\" "
 	    "text-anchor=\"middle\" fill=\"%s\">", x + SVG_CW / 2, y + 15,
 	    report_svg_ink(rgb));

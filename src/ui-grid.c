@@ -124,7 +124,7 @@ ui_grid_delta_range(const struct ui *u)
 static int
 ui_grid_numbers(const struct ui *u)
 {
-	return (u->delta || u->metric == UI_METRIC_TRACK);
+	return (u->delta || ui_metric_tracked(u->metric));
 }
 
 static void
@@ -141,7 +141,12 @@ ui_grid_cell(struct ui *u, int row, int pos, int y, int x)
 		return;
 	attr = ui_grid_look(u, row, pos, &glyph, &v, &has);
 	match = ui_is_match(u, row, pos);
-	if (ui_grid_numbers(u)) {
+	if (ui_grid_numbers(u) && u->metric == UI_METRIC_TRACK_RANK &&
+	    !u->delta) {
+		snprintf(num, sizeof num, "%d", (int)v);
+		ui_layout_fit(has ? num : "", has ? strlen(num) : 0,
+		    u->cell_w - 2, u->ascii, text, sizeof text);
+	} else if (ui_grid_numbers(u)) {
 		ui_view_num(v, u->delta, u->cell_w - 2, num, sizeof num);
 		ui_layout_fit(has ? num : "", has ? strlen(num) : 0,
 		    u->cell_w - 2, u->ascii, text, sizeof text);
@@ -281,7 +286,7 @@ ui_grid_legend_flags(struct ui *u)
 		printw("  mask");
 	if (u->snap != NULL && u->snap->tuned)
 		printw("  tuned");
-	if (u->metric == UI_METRIC_TRACK && u->ntrack > 0) {
+	if (ui_metric_tracked(u->metric) && u->ntrack > 0) {
 		text = ui_token_text(u, u->track[u->track_cur]);
 		printw("  tracking %s", text);
 		free(text);
@@ -311,7 +316,8 @@ ui_grid_legend(struct ui *u)
 		return;
 	}
 	printw("%s: ", ui_palette_metric_title(m));
-	if (m == UI_METRIC_FINAL_RANK || m == UI_METRIC_NEXT_RANK) {
+	if (m == UI_METRIC_FINAL_RANK || m == UI_METRIC_NEXT_RANK ||
+	    m == UI_METRIC_TRACK_RANK) {
 		for (i = 0; i < UI_NBUCKETS; i++) {
 			snprintf(buf, sizeof buf, "%s", ranks[i]);
 			ui_grid_swatch(u, i / 4.0f, buf);

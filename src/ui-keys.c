@@ -58,6 +58,8 @@ static const struct {
 	    "colour: P(tracked token)" },
 	{ UI_A_METRIC_0 + 9, "metric-tuned-kl", "K",
 	    "colour: KL(logit lens||tuned lens)" },
+	{ UI_A_METRIC_0 + 10, "metric-track-rank", "R",
+	    "colour: rank(tracked token)" },
 	{ UI_A_DELTA, "delta", "d", "delta: change from the row below" },
 	{ UI_A_MASK, "mask", "x", "mask tokens copied from the input" },
 	{ UI_A_PALETTE, "palette-next", "p", "next palette" },

@@ -17,12 +17,13 @@
 
 /* The lens's metrics (named in lens.h), then the explorer's own. */
 static const char *const ui_palette_names[UI_METRIC_ALL - UI_METRIC_COUNT] = {
-	REPORT_METRIC_TRACK, REPORT_METRIC_TUNED_KL
+	REPORT_METRIC_TRACK, REPORT_METRIC_TUNED_KL, REPORT_METRIC_TRACK_RANK
 };
 static const char *const ui_palette_titles[UI_METRIC_ALL] = {
 	"P(top-1)", "P(final top-1)", "logit(final top-1)",
 	"rank(final top-1)", "rank(next token)", "P(next token)",
-	"KL(final||layer)", "entropy", "P(tracked)", "KL(logit||tuned)"
+	"KL(final||layer)", "entropy", "P(tracked)", "KL(logit||tuned)",
+	"rank(tracked)"
 };
 _Static_assert(UI_METRIC_COUNT == (int)LENS_METRIC_COUNT,
     "the explorer's metrics start with the lens's");
@@ -136,6 +137,7 @@ ui_palette_norm(int metric, float v, float lo, float hi, int n_vocab)
 		return (ui_palette_clip((v - lo) / (hi - lo)));
 	case UI_METRIC_FINAL_RANK:
 	case UI_METRIC_NEXT_RANK:
+	case UI_METRIC_TRACK_RANK:
 		return ((4 - ui_palette_rank_bucket((int)v)) / 4.0f);
 	case UI_METRIC_KL:
 	case UI_METRIC_TUNED_KL:
@@ -265,6 +267,7 @@ ui_palette_ends(int metric, float lo, float hi, char *low, char *high,
 		break;
 	case UI_METRIC_FINAL_RANK:
 	case UI_METRIC_NEXT_RANK:
+	case UI_METRIC_TRACK_RANK:
 		snprintf(low, len, ">100");
 		snprintf(high, len, "1");
 		break;

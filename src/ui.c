@@ -80,7 +80,7 @@ ui_attrib_id(const struct ui *u)
 {
 	const struct lens_top	*t;
 
-	if (u->metric == UI_METRIC_TRACK && u->ntrack > 0)
+	if (ui_metric_tracked(u->metric) && u->ntrack > 0)
 		return (u->track[u->track_cur]);
 	if ((t = ui_shown_top(u, u->sel_row, u->sel_pos)) == NULL)
 		return (-1);
@@ -147,11 +147,18 @@ ui_track_value(const struct ui *u, int id, int row, int pos, float *prob,
 }
 
 int
+ui_metric_tracked(int m)
+{
+	return (m == UI_METRIC_TRACK || m == UI_METRIC_TRACK_RANK);
+}
+
+int
 ui_value(const struct ui *u, int row, int pos, float *v)
 {
 	const struct lens_cell	*c = ui_cell(u, row, pos);
 	const struct lens_top	*t;
 	float			 logit;
+	int			 i;
 
 	if (c == NULL)
 		return (0);
@@ -161,6 +168,12 @@ ui_value(const struct ui *u, int row, int pos, float *v)
 			return (0);
 		return (ui_track_value(u, u->track[u->track_cur], row, pos, v,
 		    &logit));
+	case UI_METRIC_TRACK_RANK:
+		if (u->ntrack == 0 || (i = ui_track_value(u,
+		    u->track[u->track_cur], row, pos, &logit, &logit)) == 0)
+			return (0);
+		*v = (float)i;
+		return (1);
 	case UI_METRIC_TUNED_KL:
 		*v = c->kl_other;
 		return (u->snap->tuned && !isnan(*v));
@@ -391,9 +404,9 @@ ui_worker_export(struct ui *u)
 	r.pos_from = u->req_pos_from;
 	r.pos_to = u->req_pos_to;
 	/* The grid's metric; the tracked token's, if it shows one. */
-	if (u->req_metric != UI_METRIC_TRACK || track >= 0)
+	if (!ui_metric_tracked(u->req_metric) || track >= 0)
 		metric = ui_palette_metric_name(u->req_metric);
-	if (u->req_metric == UI_METRIC_TRACK && track >= 0) {
+	if (ui_metric_tracked(u->req_metric) && track >= 0) {
 		r.track = &track;
 		r.ntrack = 1;
 	}
@@ -957,7 +970,7 @@ ui_say(struct ui *u, const char *fmt, ...)
 static int
 ui_metric_ok(const struct ui *u, int m)
 {
-	if (m == UI_METRIC_TRACK)
+	if (ui_metric_tracked(m))
 		return (u->ntrack > 0);
 	if (m == UI_METRIC_TUNED_KL)
 		return (u->use_tuned);
@@ -969,7 +982,7 @@ ui_set_metric(struct ui *u, int m)
 {
 	if (!ui_metric_ok(u, m)) {
 		ui_say(u, "%s: %s", ui_palette_metric_name(m),
-		    m == UI_METRIC_TRACK ? "no tracked tokens (T types one, "
+		    ui_metric_tracked(m) ? "no tracked tokens (T types one, "
 		    "Enter tracks the selected)" : "no tuned lens loaded");
 		return;
 	}
@@ -1011,7 +1024,8 @@ ui_track_id(struct ui *u, int id)
 	if (i == u->ntrack)
 		u->track[u->ntrack++] = id;
 	u->track_cur = i;
-	u->metric = UI_METRIC_TRACK;
+	if (!ui_metric_tracked(u->metric))
+		u->metric = UI_METRIC_TRACK;
 	text = ui_token_text(u, id);
 	ui_say(u, "tracking %s (%d)", text, id);
 	free(text);
@@ -1066,7 +1080,7 @@ ui_untrack(struct ui *u)
 	u->ntrack--;
 	if (u->track_cur >= u->ntrack)
 		u->track_cur = 0;
-	if (u->ntrack == 0 && u->metric == UI_METRIC_TRACK)
+	if (u->ntrack == 0 && ui_metric_tracked(u->metric))
 		u->metric = UI_METRIC_PROB;
 	ui_say(u, "%d tracked", u->ntrack);
 }
@@ -1465,7 +1479,8 @@ ui_action_tool(struct ui *u, int a)
 	case UI_A_TRACK_NEXT:
 		if (u->ntrack > 0) {
 			u->track_cur = (u->track_cur + 1) % u->ntrack;
-			ui_set_metric(u, UI_METRIC_TRACK);
+			if (!ui_metric_tracked(u->metric))
+				ui_set_metric(u, UI_METRIC_TRACK);
 		} else
 			ui_say(u, "no tracked tokens");
 		break;

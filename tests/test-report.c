@@ -253,7 +253,7 @@ hits(const struct report *r, int row_from, int row_to, int pos_from,
  * lens_token_prob, the picture's title names the token.
  */
 static void
-check_svg_track(struct report *r)
+check_svg_track(struct report *r, struct lens *ln, struct gpt2_state *st)
 {
 	char		*svg, *cause, name[32], *key, *at;
 	int		 id = 3797, i, p, rr, n = 0;	/* " cat" */
@@ -284,20 +284,51 @@ check_svg_track(struct report *r)
 			if ((at = strstr(svg, key)) != NULL &&
 			    (at = strstr(at, ", track-prob ")) != NULL &&
 			    sscanf(at, ", track-prob %lg", &v) == 1)
-				n += fabs(v - lens_token_prob(r->lens, r->state,
-				    rr, p, id)) <= 1e-3 * v;	/* %.4g */
+				n += fabs(v - (double)lens_token_prob(r->lens,
+				    r->state, rr, p, id)) <= 1e-3 * v;	/* %.4g */
 			free(key);
 		}
 	}
 	CHECK(n == lens_nrows(r->lens, r->sublayers) * r->T, "%d of %d cells "
 	    "give P( cat)", n, lens_nrows(r->lens, r->sublayers) * r->T);
 	free(svg);
+
+	/* Its rank: refused unless the lens ranks it; then every cell's. */
+	r->metric = "track-rank";
+	svg = write_mem(r, REPORT_SVG, &cause);
+	CHECK(svg == NULL && strcmp(cause, "metric track-rank: token 3797 is "
+	    "not ranked") == 0, "track-rank of a token not ranked");
+	free(svg);
+	free(cause);
+	lens_set_track(ln, &id, 1);
+	if (lens_run(ln, st, r->ids, r->T, 1, 0, 0, NULL, NULL, NULL) < 0 ||
+	    (svg = write_mem(r, REPORT_SVG, &cause)) == NULL) {
+		CHECK(0, "svg (track-rank)");
+		return;
+	}
+	CHECK(strstr(svg, "colour: rank(\xc2\xb7" "cat)") != NULL,
+	    "the rank's title does not name the tracked token");
+	for (n = i = 0; i < lens_nrows(r->lens, r->sublayers); i++) {
+		rr = lens_row(r->lens, i, r->sublayers);
+		for (p = 0; p < r->T; p++) {
+			key = xasprintf("<title>%s, position %d: ",
+			    lens_row_name(rr, name, sizeof name), p);
+			if ((at = strstr(svg, key)) != NULL &&
+			    (at = strstr(at, ", track-rank ")) != NULL &&
+			    sscanf(at, ", track-rank %lg", &v) == 1)
+				n += v == lens_token_rank(r->lens, rr, p, id);
+			free(key);
+		}
+	}
+	CHECK(n == lens_nrows(r->lens, r->sublayers) * r->T, "%d of %d cells "
+	    "give rank( cat)", n, lens_nrows(r->lens, r->sublayers) * r->T);
+	free(svg);
 	r->track = NULL;
 	r->ntrack = 0;
 }
 
 static void
-check_svgs(struct report *r)
+check_svgs(struct report *r, struct lens *ln, struct gpt2_state *st)
 {
 	const char	*const *m;
 	char		*cause, *s;
@@ -308,7 +339,7 @@ check_svgs(struct report *r)
 		check_svg(r, rows * r->T, hits(r, 0, rows, 0, r->T));
 	}
 	CHECK(hits(r, 0, rows, 0, r->T) > 0, "the prompt has no hits");
-	check_svg_track(r);
+	check_svg_track(r, ln, st);
 	/* The explorer's window. */
 	r->metric = "kl";
 	r->row_from = 1;
@@ -373,7 +404,7 @@ main(void)
 	check_yaml(&r);
 	r.prompt = prompt;
 	r.prompt_len = sizeof prompt - 1;
-	check_svgs(&r);
+	check_svgs(&r, ln, s);
 
 	lens_free(ln);
 	gpt2_state_free(s);

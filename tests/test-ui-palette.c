@@ -27,6 +27,12 @@ test_names(void)
 		    "cfg palette '%s' unknown to the UI", cfg_palettes[i]);
 	CHECK(ui_palette_metric("colour") == -1, "unknown metric");
 	CHECK(strcmp(ui_palette_metric_name(UI_METRIC_KL), "kl") == 0, "kl");
+	for (i = 0; i < UI_METRIC_ALL; i++)
+		CHECK(ui_palette_metric(ui_palette_metric_name(i)) == i,
+		    "metric %d's name '%s' names another", i,
+		    ui_palette_metric_name(i));
+	CHECK(ui_palette_metric("track-rank") == UI_METRIC_TRACK_RANK,
+	    "track-rank");
 }
 
 static void
@@ -64,6 +70,10 @@ test_scale(void)
 	    && ui_palette_rank_bucket(20) == 2 &&
 	    ui_palette_rank_bucket(21) == 3 && ui_palette_rank_bucket(100) == 3
 	    && ui_palette_rank_bucket(101) == 4, "rank buckets");
+	CHECK(ui_palette_norm(UI_METRIC_TRACK_RANK, 1, 0, 0, 10) == 1.0f &&
+	    ui_palette_norm(UI_METRIC_TRACK_RANK, 7, 0, 0, 10) == 0.5f &&
+	    ui_palette_norm(UI_METRIC_TRACK_RANK, 101, 0, 0, 10) == 0.0f,
+	    "a tracked token's rank in the rank buckets");
 	CHECK(ui_palette_norm(UI_METRIC_NEXT_RANK, 1, 0, 0, 10) == 1.0f &&
 	    ui_palette_norm(UI_METRIC_NEXT_RANK, 7, 0, 0, 10) == 0.5f &&
 	    ui_palette_norm(UI_METRIC_FINAL_RANK, 5000, 0, 0, 10) == 0.0f,

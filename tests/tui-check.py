@@ -182,6 +182,27 @@ def check_track(tid, ncols):
     if n == 0:
         errors.append("token %d is in no cell's top-k" % tid)
 
+def check_rankgrid(tid, ncols):
+    """The grid shows tracked token tid's rank in every cell, as the
+    JSON's tracked entries give it."""
+    n = 0
+    for row in lens["rows"]:
+        for t in range(ncols):
+            got = cell_text(row["name"], t)
+            if got is None:
+                return
+            want = [e["rank"] for e in row["cells"][t]["tracked"]
+                    if e["id"] == tid]
+            if not want:
+                errors.append("the JSON does not track %d" % tid)
+                return
+            n += 1
+            if got.strip() != str(want[0]):
+                errors.append("%s pos %d: rank %r, expected %d" %
+                              (row["name"], t, got, want[0]))
+    if n == 0:
+        errors.append("no cells compared")
+
 def check_delta(ncols):
     """Delta of P(top-1): the row minus the row below, from the JSON."""
     rows = lens["rows"]
@@ -340,6 +361,8 @@ elif mode == "cands":
     check_cands(int(sys.argv[4]), int(sys.argv[5]))
 elif mode == "attrib":
     check_attrib(sys.argv[4], int(sys.argv[5]))
+elif mode == "rankgrid":
+    check_rankgrid(int(sys.argv[4]), int(sys.argv[5]))
 elif mode == "trackrank":
     check_trackrank(sys.argv[4], int(sys.argv[5]))
 elif mode == "spark":

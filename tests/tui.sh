@@ -355,6 +355,18 @@ if ready "views"; then
 	else
 		fail "no ranks after T"
 	fi
+	# R: the grid shows the tracked token's rank in every cell.
+	toid=$("$python" -c "import json; d = json.load(open('$tmp/tracked.json')); \
+print(d['rows'][0]['cells'][0]['tracked'][1]['id'])")
+	keys R
+	if wait_for '^rank\(tracked\): ' "rank legend"; then
+		check rankgrid "$tmp/screen" "$tmp/tracked.json" "$toid" 6 &&
+			ok "R: the tracked token's rank in every cell" ||
+			fail "rank grid"
+	else
+		fail "R: no rank legend"
+	fi
+	keys 9
 	keys u
 	wait_for "1 tracked" untrack || fail "u: untrack"
 
