@@ -249,15 +249,50 @@ hits(const struct report *r, int row_from, int row_to, int pos_from,
 }
 
 /*
- * Coloured by a tracked token's probability: each cell's title gives
- * lens_token_prob, the picture's title names the token.
+ * Cells of the grid whose title gives the value of metric (track-prob or
+ * track-rank) for token id: the probability up to its %.4g, the rank
+ * exactly.
+ */
+static int
+svg_agree(const char *svg, const struct report *r, const char *metric,
+    int id)
+{
+	char		 name[32], *key, *what = xasprintf(", %s ", metric);
+	const char	*at;
+	double		 v, want;
+	int		 i, p, rr, n = 0, rank = strcmp(metric, "track-rank") == 0;
+
+	for (i = 0; i < lens_nrows(r->lens, r->sublayers); i++) {
+		rr = lens_row(r->lens, i, r->sublayers);
+		for (p = 0; p < r->T; p++) {
+			want = rank ? lens_token_rank(r->lens, rr, p, id) :
+			    (double)lens_token_prob(r->lens, r->state, rr, p,
+			    id);
+			key = xasprintf("<title>%s, position %d: ",
+			    lens_row_name(rr, name, sizeof name), p);
+			if ((at = strstr(svg, key)) != NULL &&
+			    (at = strstr(at, what)) != NULL &&
+			    sscanf(at + strlen(what), "%lg", &v) == 1)
+				n += rank ? v == want : fabs(v - want) <=
+				    1e-3 * want;
+			free(key);
+		}
+	}
+	free(what);
+	return n;
+}
+
+/*
+ * Coloured by a tracked token's probability or rank: each cell's title
+ * gives the lens's, the picture's title names the token. Both are refused
+ * without a tracked token, the rank also until the lens ranks it.
  */
 static void
 check_svg_track(struct report *r, struct lens *ln, struct gpt2_state *st)
 {
-	char		*svg, *cause, name[32], *key, *at;
-	int		 id = 3797, i, p, rr, n = 0;	/* " cat" */
-	double		 v;
+	char	*svg, *cause;
+	int	 id = 3797;	/* " cat" */
+	int	 cells = lens_nrows(r->lens, r->sublayers) * r->T, n;
 
 	r->metric = "track-prob";
 	svg = write_mem(r, REPORT_SVG, &cause);
@@ -267,33 +302,19 @@ check_svg_track(struct report *r, struct lens *ln, struct gpt2_state *st)
 	free(cause);
 	r->track = &id;
 	r->ntrack = 1;
-	if ((svg = write_mem(r, REPORT_SVG, &cause)) == NULL) {
+	if ((svg = write_mem(r, REPORT_SVG, &cause)) != NULL) {
+		CHECK(strstr(svg, "colour: P(\xc2\xb7" "cat)") != NULL,
+		    "the title does not name the tracked token");
+		check_svg(r, cells, hits(r, 0, lens_nrows(r->lens,
+		    r->sublayers), 0, r->T));
+		n = svg_agree(svg, r, "track-prob", id);
+		CHECK(n == cells, "%d of %d cells give P( cat)", n, cells);
+	} else {
 		CHECK(0, "svg (track-prob): %s", cause);
 		free(cause);
-		return;
 	}
-	CHECK(strstr(svg, "colour: P(\xc2\xb7" "cat)") != NULL,
-	    "the title does not name the tracked token");
-	check_svg(r, lens_nrows(r->lens, r->sublayers) * r->T, hits(r, 0,
-	    lens_nrows(r->lens, r->sublayers), 0, r->T));
-	for (i = 0; i < lens_nrows(r->lens, r->sublayers); i++) {
-		rr = lens_row(r->lens, i, r->sublayers);
-		for (p = 0; p < r->T; p++) {
-			key = xasprintf("<title>%s, position %d: ",
-			    lens_row_name(rr, name, sizeof name), p);
-			if ((at = strstr(svg, key)) != NULL &&
-			    (at = strstr(at, ", track-prob ")) != NULL &&
-			    sscanf(at, ", track-prob %lg", &v) == 1)
-				n += fabs(v - (double)lens_token_prob(r->lens,
-				    r->state, rr, p, id)) <= 1e-3 * v;	/* %.4g */
-			free(key);
-		}
-	}
-	CHECK(n == lens_nrows(r->lens, r->sublayers) * r->T, "%d of %d cells "
-	    "give P( cat)", n, lens_nrows(r->lens, r->sublayers) * r->T);
 	free(svg);
 
-	/* Its rank: refused unless the lens ranks it; then every cell's. */
 	r->metric = "track-rank";
 	svg = write_mem(r, REPORT_SVG, &cause);
 	CHECK(svg == NULL && strcmp(cause, "metric track-rank: token 3797 is "
@@ -301,27 +322,17 @@ check_svg_track(struct report *r, struct lens *ln, struct gpt2_state *st)
 	free(svg);
 	free(cause);
 	lens_set_track(ln, &id, 1);
-	if (lens_run(ln, st, r->ids, r->T, 1, 0, 0, NULL, NULL, NULL) < 0 ||
-	    (svg = write_mem(r, REPORT_SVG, &cause)) == NULL) {
-		CHECK(0, "svg (track-rank)");
-		return;
+	CHECK(lens_run(ln, st, r->ids, r->T, 1, 0, 0, NULL, NULL, NULL) >= 0,
+	    "lens_run");
+	if ((svg = write_mem(r, REPORT_SVG, &cause)) != NULL) {
+		CHECK(strstr(svg, "colour: rank(\xc2\xb7" "cat)") != NULL,
+		    "the rank's title does not name the tracked token");
+		n = svg_agree(svg, r, "track-rank", id);
+		CHECK(n == cells, "%d of %d cells give rank( cat)", n, cells);
+	} else {
+		CHECK(0, "svg (track-rank): %s", cause);
+		free(cause);
 	}
-	CHECK(strstr(svg, "colour: rank(\xc2\xb7" "cat)") != NULL,
-	    "the rank's title does not name the tracked token");
-	for (n = i = 0; i < lens_nrows(r->lens, r->sublayers); i++) {
-		rr = lens_row(r->lens, i, r->sublayers);
-		for (p = 0; p < r->T; p++) {
-			key = xasprintf("<title>%s, position %d: ",
-			    lens_row_name(rr, name, sizeof name), p);
-			if ((at = strstr(svg, key)) != NULL &&
-			    (at = strstr(at, ", track-rank ")) != NULL &&
-			    sscanf(at, ", track-rank %lg", &v) == 1)
-				n += v == lens_token_rank(r->lens, rr, p, id);
-			free(key);
-		}
-	}
-	CHECK(n == lens_nrows(r->lens, r->sublayers) * r->T, "%d of %d cells "
-	    "give rank( cat)", n, lens_nrows(r->lens, r->sublayers) * r->T);
 	free(svg);
 	r->track = NULL;
 	r->ntrack = 0;
