@@ -170,7 +170,7 @@ ui_value(const struct ui *u, int row, int pos, float *v)
 		    &logit));
 	case UI_METRIC_TRACK_RANK:
 		if (u->ntrack == 0 || (i = ui_track_value(u,
-		    u->track[u->track_cur], row, pos, &logit, &logit)) == 0)
+		    u->track[u->track_cur], row, pos, v, &logit)) == 0)
 			return (0);
 		*v = (float)i;
 		return (1);
