@@ -24,11 +24,21 @@ _logitlens()
 		COMPREPLY=($(compgen -W "auto always never" -- "$cur"))
 		return
 		;;
-	-c | --config)
+	-c | --config | --session)
 		_filedir '@(yaml|yml)'
 		return
 		;;
-	-k | --top-k | --threads)
+	--tuned)
+		_filedir safetensors
+		return
+		;;
+	--metric)
+		COMPREPLY=($(compgen -W "prob final-prob final-logit final-rank
+		    next-rank next-prob kl entropy track-prob track-rank
+		    tuned-kl" -- "$cur"))
+		return
+		;;
+	-k | --top-k | --threads | --track)
 		return
 		;;
 	--list-keys)
@@ -43,10 +53,12 @@ _logitlens()
 
 	if [[ $cur == -* ]]; then
 		COMPREPLY=($(compgen -W "-m --model= -p --print -f --format=
-		    -k --top-k= -s --sublayers -t --tokenize --truncate
-		    --threads= -c --config= --print-config --download=
-		    --list-keys --color= --no-mouse --ascii -h --help
-		    -V --version" -- "$cur"))
+		    -k --top-k= -s --sublayers -t --tokenize --track=
+		    --candidates --attribution --mask-input --delta
+		    --metric= --tuned= --truncate --threads= -c --config=
+		    --print-config --download= --color= --no-mouse
+		    --list-keys --session= --ascii -h --help -V --version" \
+		    -- "$cur"))
 		[[ ${COMPREPLY-} == *= ]] && compopt -o nospace
 	fi
 } &&

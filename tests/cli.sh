@@ -11,6 +11,27 @@
 # Usage.
 expect 0 '' "$bin" --help
 grep -q '^Usage: logitlens' "$tmp/out" || bad "--help has no Usage line"
+# Every long option of --help is in the man page and the bash completion.
+if python3 - "$tmp/out" "$top_srcdir/man/logitlens.1" \
+    "$top_srcdir/completion/logitlens.bash" >"$tmp/py" 2>&1 <<'PY'
+import re, sys
+opts = sorted(set(re.findall(r"--[a-z][a-z-]+", open(sys.argv[1]).read())))
+man = open(sys.argv[2], encoding="utf-8").read()
+comp = open(sys.argv[3], encoding="utf-8").read()
+err = []
+for o in opts:
+    # mdoc spells --no-mouse as "Fl \-no\-mouse".
+    m = "Fl " + o[1:].replace("-", "\\-")
+    if not re.search(re.escape(m) + r"(?![a-z\\])", man):
+        err.append("man page: no " + o)
+    if not re.search(re.escape(o) + r"(?![a-z-])", comp):
+        err.append("completion: no " + o)
+if len(opts) < 20:
+    err.append("only %d options in --help" % len(opts))
+print("\n".join(err))
+sys.exit(1 if err else 0)
+PY
+then ok; else bad "options: $(cat "$tmp/py")"; fi
 expect 0 '' "$bin" --version
 grep -q '^logitlens [0-9]' "$tmp/out" || bad "--version: $(cat "$tmp/out")"
 expect 1 'unrecognized option' "$bin" --bogus
