@@ -38,7 +38,8 @@
 enum {
 	OPT_NO_MOUSE = 256, OPT_COLOR, OPT_ASCII, OPT_TRUNCATE, OPT_THREADS,
 	OPT_PRINT_CONFIG, OPT_DOWNLOAD, OPT_LIST_KEYS, OPT_TUNED, OPT_SESSION,
-	OPT_TRACK, OPT_CANDIDATES, OPT_ATTRIBUTION, OPT_MASK_INPUT, OPT_DELTA
+	OPT_TRACK, OPT_CANDIDATES, OPT_ATTRIBUTION, OPT_MASK_INPUT, OPT_DELTA,
+	OPT_METRIC
 };
 
 struct args {
@@ -65,6 +66,7 @@ struct args {
 	int			 attribution;
 	int			 mask_input;
 	int			 delta;
+	const char		*metric;	/* NULL: the configuration's */
 	char			*prompt;	/* NULL: none given */
 	size_t			 prompt_len;
 };
@@ -92,6 +94,7 @@ static const struct option longopts[] = {
 	{ "attribution",  no_argument,	     NULL, OPT_ATTRIBUTION },
 	{ "mask-input",	  no_argument,	     NULL, OPT_MASK_INPUT },
 	{ "delta",	  no_argument,	     NULL, OPT_DELTA },
+	{ "metric",	  required_argument, NULL, OPT_METRIC },
 	{ "help",	  no_argument,	     NULL, 'h' },
 	{ "version",	  no_argument,	     NULL, 'V' },
 	{ NULL, 0, NULL, 0 }
@@ -127,6 +130,9 @@ usage(FILE *f)
 "      --mask-input       text, svg: show the best top-k token that is not\n"
 "                         an input token so far\n"
 "      --delta            text, svg: each value's change from the row below\n"
+"      --metric=NAME      colour by NAME (the configuration's metric); svg\n"
+"                         also track-prob and track-rank (of the first\n"
+"                         --track token) and tuned-kl (with --tuned)\n"
 "      --tuned=FILE       decode through a tuned lens's translators (a\n"
 "                         safetensors file, see logitlens(1))\n"
 "      --truncate         keep the last n_ctx tokens of a longer prompt\n"
@@ -310,6 +316,9 @@ args_parse(struct args *a, int argc, char **argv)
 			break;
 		case OPT_DELTA:
 			a->delta = 1;
+			break;
+		case OPT_METRIC:
+			a->metric = optarg;
 			break;
 		case OPT_MASK_INPUT:
 			a->mask_input = 1;
@@ -569,6 +578,13 @@ run_print(const struct args *a, const struct cfg *cfg, struct gpt2 *m,
 	char			*cause;
 	int			*ids, T, *track = NULL, ntrack = 0;
 
+	if (a->metric != NULL && (strcmp(a->metric, REPORT_METRIC_TRACK) ==
+	    0 || strcmp(a->metric, REPORT_METRIC_TRACK_RANK) == 0) &&
+	    a->track == NULL)
+		die(EXIT_USAGE, "--metric=%s needs --track", a->metric);
+	if (a->metric != NULL && strcmp(a->metric, REPORT_METRIC_TUNED_KL) ==
+	    0 && a->tuned == NULL)
+		die(EXIT_USAGE, "--metric=%s needs --tuned", a->metric);
 	if (a->track != NULL)
 		track = track_ids(a->track, tok, gpt2_config(m)->n_vocab,
 		    &ntrack);
@@ -595,7 +611,7 @@ run_print(const struct args *a, const struct cfg *cfg, struct gpt2 *m,
 	r.T = T;
 	r.sublayers = cfg->sublayers;
 	r.note = note;
-	r.metric = cfg->metric;
+	r.metric = a->metric != NULL ? a->metric : cfg->metric;
 	r.prompt = a->prompt;
 	r.prompt_len = a->prompt_len;
 	r.track = track;
@@ -732,10 +748,24 @@ run_explorer(const struct args *a, const struct cfg *cfg, struct gpt2 *m,
 		die_cause(EXIT_INPUT, cause);
 }
 
+/* Whether --metric names one of the SVG's own (report.h), not the lens's. */
+static int
+metric_svg_only(const char *name)
+{
+	return (strcmp(name, REPORT_METRIC_TRACK) == 0 ||
+	    strcmp(name, REPORT_METRIC_TRACK_RANK) == 0 ||
+	    strcmp(name, REPORT_METRIC_TUNED_KL) == 0);
+}
+
 /* Options given on the command line win over the configuration file. */
 static void
 apply_args(const struct args *a, struct cfg *cfg)
 {
+	if (a->metric != NULL && lens_metric_find(a->metric) != -1) {
+		free(cfg->metric);
+		cfg->metric = xstrdup(a->metric);
+	} else if (a->metric != NULL && !metric_svg_only(a->metric))
+		die(EXIT_USAGE, "--metric: unknown metric '%s'", a->metric);
 	if (a->top_k != 0)
 		cfg->top_k = a->top_k;
 	if (a->sublayers)
@@ -823,6 +853,9 @@ main(int argc, char **argv)
 		tok_free(tok);
 		die_cause(EXIT_INPUT, cause);
 	}
+	if (interactive && a.metric != NULL && metric_svg_only(a.metric))
+		die(EXIT_USAGE, "--metric=%s: only with --print (in the "
+		    "explorer: 9, R, K)", a.metric);
 	if (interactive)
 		run_explorer(&a, cfg, m, tok, note);
 	else {

@@ -116,6 +116,38 @@ sys.exit(1 if err else 0)
 PY
 then ok; else bad "tsv tracked: $(cat "$tmp/py")"; fi
 
+# --metric=track-rank: the SVG's cells give the first tracked token's rank,
+# as the JSON's tracked entries do; its title names the token.
+expect 0 '' "$bin" -m "$m" -p -f svg -s -k 5 --track=" cat" \
+    --metric=track-rank "$prompt"
+if python3 - "$tmp/x.json" "$tmp/out" >"$tmp/py" 2>&1 <<'PY'
+import json, re, sys
+d = json.load(open(sys.argv[1]))
+svg = open(sys.argv[2], encoding="utf-8").read()
+want = {(r["name"], p): c["tracked"][0]["rank"]
+        for r in d["rows"] for p, c in enumerate(r["cells"])}
+got = {(n, int(p)): int(v) for n, p, v in re.findall(
+    r"<title>([^,<]+), position (\d+): [^<]*, track-rank (\d+)</title>", svg)}
+err = []
+if got != want:
+    err.append("%d cells, %d differ" % (len(got),
+               sum(got.get(k) != v for k, v in want.items())))
+if "colour: rank(\u00b7cat)" not in svg:
+    err.append("the title does not name \u00b7cat")
+print("\n".join(err))
+sys.exit(1 if err else 0)
+PY
+then ok; else bad "--metric=track-rank: $(cat "$tmp/py")"; fi
+expect 0 '' "$bin" -m "$m" -p -f svg --metric=final-rank "$prompt"
+grep -q 'colour: rank(final top-1)' "$tmp/out" && ok ||
+	bad "--metric=final-rank: not the SVG's metric"
+expect 1 "--metric: unknown metric 'colour'" "$bin" -m "$m" -p -f svg \
+    --metric=colour "$prompt"
+expect 1 '--metric=track-prob needs --track' "$bin" -m "$m" -p -f svg \
+    --metric=track-prob "$prompt"
+expect 1 '--metric=tuned-kl needs --tuned' "$bin" -m "$m" -p -f svg \
+    --metric=tuned-kl "$prompt"
+
 # YAML carries the same keys.
 expect 0 '' "$bin" -m "$m" -p -f yaml --track=" cat" --candidates \
     --attribution "$prompt"
