@@ -30,7 +30,7 @@ fi
 # Only the modules the targets reach: a half-written explorer does not stop
 # the fuzzers.
 objs=
-for m in util st ops model tok cfg; do
+for m in util st ops model tuned lens tok cfg; do
 	objs="$objs src/libll_a-$m.o"
 done
 # shellcheck disable=SC2086
