@@ -87,6 +87,8 @@ const struct tuned *lens_tuned(const struct lens *);
  * means every cell is computed again. Not while a run is in progress.
  */
 void		 lens_set_track(struct lens *, const int *ids, int n);
+/* Whether the cells rank each of ids[0..n) (lens_set_track keeps them). */
+int		 lens_tracks(const struct lens *, const int *ids, int n);
 
 /* Positions computed by the last complete run. */
 int		 lens_len(const struct lens *);

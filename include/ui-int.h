@@ -184,11 +184,11 @@ int	ui_delta(const struct ui *, int row, int pos, float *);
 /* The top-k entry the grid shows (masking), or NULL. */
 const struct lens_top *ui_shown_top(const struct ui *, int row, int pos);
 /*
- * A tracked token's probability and logit in a cell; returns its rank there
- * (1: the top), 0 if unknown.
+ * A tracked token's probability, logit and rank (1: the top; 0 while it is
+ * being computed) in a cell; 0 if unknown.
  */
 int	ui_track_value(const struct ui *, int id, int row, int pos,
-	    float *prob, float *logit);
+	    float *prob, float *logit, int *rank);
 const struct lens_cell *ui_cell(const struct ui *, int row, int pos);
 const struct lens_top *ui_top(const struct ui *, int row, int pos);
 /* The display text of a token (escaped, visible spaces), allocated. */

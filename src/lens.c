@@ -688,6 +688,16 @@ lens_set_tuned(struct lens *ln, const struct tuned *t)
 	ln->len = 0;
 }
 
+int
+lens_tracks(const struct lens *ln, const int *ids, int n)
+{
+	int	i;
+
+	for (i = 0; i < n && lens_in(ids[i], ln->track, ln->ntrack); i++)
+		/* nothing */;
+	return i == n;
+}
+
 void
 lens_set_track(struct lens *ln, const int *ids, int n)
 {
@@ -695,9 +705,7 @@ lens_set_track(struct lens *ln, const int *ids, int n)
 
 	for (i = 0; i < n; i++)
 		assert(ids[i] >= 0 && ids[i] < ln->c->n_vocab);
-	for (i = 0; i < n && lens_in(ids[i], ln->track, ln->ntrack); i++)
-		/* nothing */;
-	if (i == n)
+	if (lens_tracks(ln, ids, n))
 		return;		/* ranked already */
 	free(ln->track);
 	free(ln->trank);

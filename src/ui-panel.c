@@ -297,7 +297,7 @@ static void
 ui_panel_track_draw(struct ui *u, int *y, int k)
 {
 	const struct ui_snap	*s = u->snap;
-	char			 tok[128], p[32], spark[256];
+	char			 tok[128], p[32], spark[256], rk[16];
 	float			 v[256], prob, logit;
 	int			 i, r, n, attr, rank, lines = 0;
 
@@ -306,20 +306,24 @@ ui_panel_track_draw(struct ui *u, int *y, int k)
 		ui_token_fit(u, u->track[i], 12, tok, sizeof tok);
 		attr = u->focus == UI_FOCUS_PANEL && i == u->panel_sel ?
 		    A_REVERSE : A_NORMAL;
-		if ((rank = ui_track_value(u, u->track[i], u->sel_row,
-		    u->sel_pos, &prob, &logit)) == 0) {
+		if (!ui_track_value(u, u->track[i], u->sel_row, u->sel_pos,
+		    &prob, &logit, &rank)) {
 			ui_panel_line(u, y, attr, "%c%s (computing)",
 			    i == u->track_cur ? '*' : ' ', tok);
 			(*y)++;
 			continue;
 		}
-		ui_panel_line(u, y, attr, "%c%s %s %6.2f %5d",
+		if (rank > 0)
+			snprintf(rk, sizeof rk, "%5d", rank);
+		else	/* the lens is counting it */
+			snprintf(rk, sizeof rk, "%5s", "...");
+		ui_panel_line(u, y, attr, "%c%s %s %6.2f %s",
 		    i == u->track_cur ? '*' : ' ', tok, ui_panel_prob(p,
-		    sizeof p, prob), (double)logit, rank);
+		    sizeof p, prob), (double)logit, rk);
 		n = s->nrows < (int)(sizeof v / sizeof v[0]) ? s->nrows : 256;
 		for (r = 0; r < n; r++)
 			ui_track_value(u, u->track[i], r, u->sel_pos, &v[r],
-			    &logit);
+			    &logit, &rank);
 		ui_view_spark(v, n, u->ascii, spark, sizeof spark);
 		ui_panel_line(u, y, A_NORMAL, "  %s", spark);
 	}

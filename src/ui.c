@@ -127,7 +127,7 @@ ui_shown_top(const struct ui *u, int row, int pos)
 
 int
 ui_track_value(const struct ui *u, int id, int row, int pos, float *prob,
-    float *logit)
+    float *logit, int *rank)
 {
 	const struct ui_snap	*s = u->snap;
 	size_t			 at;
@@ -141,7 +141,8 @@ ui_track_value(const struct ui *u, int id, int row, int pos, float *prob,
 		at = ((size_t)i * s->nrows + row) * s->T + pos;
 		*prob = s->track_prob[at];
 		*logit = s->track_logit[at];
-		return (s->track_rank[at]);
+		*rank = s->track_rank[at];
+		return (1);
 	}
 	return (0);
 }
@@ -167,10 +168,10 @@ ui_value(const struct ui *u, int row, int pos, float *v)
 		if (u->ntrack == 0)
 			return (0);
 		return (ui_track_value(u, u->track[u->track_cur], row, pos, v,
-		    &logit));
+		    &logit, &i));
 	case UI_METRIC_TRACK_RANK:
-		if (u->ntrack == 0 || (i = ui_track_value(u,
-		    u->track[u->track_cur], row, pos, v, &logit)) == 0)
+		if (u->ntrack == 0 || !ui_track_value(u,
+		    u->track[u->track_cur], row, pos, v, &logit, &i) || i == 0)
 			return (0);
 		*v = (float)i;
 		return (1);
@@ -337,6 +338,15 @@ ui_snap_take(struct ui *u, const int *ids, int T, int sub)
 	return (s);
 }
 
+/* Whether the lens's last complete run was of ids[0..T) with sub. Worker. */
+static int
+ui_worker_same(const struct ui *u, const int *ids, int T, int sub)
+{
+	return (lens_len(u->lens) == T && gpt2_state_len(u->state) == T &&
+	    memcmp(gpt2_state_ids(u->state), ids, T * sizeof *ids) == 0 &&
+	    u->run_sub == sub);
+}
+
 /* Runs one request (lock held on entry and exit). */
 static void
 ui_worker_run(struct ui *u)
@@ -360,7 +370,23 @@ ui_worker_run(struct ui *u)
 
 	if (lens_tuned(u->lens) != tuned)
 		lens_set_tuned(u->lens, tuned);
-	/* A token tracked anew: every cell again, for its ranks. */
+	/*
+	 * A token tracked anew: every cell again, for its ranks. Its
+	 * probabilities come first, from the cells there are.
+	 */
+	if (!lens_tracks(u->lens, track, ntrack) && ui_worker_same(u, ids, T,
+	    sub)) {
+		s = ui_snap_take(u, ids, T, sub);
+		ui_snap_track(u, s, track, ntrack);
+		s->tuned = tuned != NULL;
+		s->gen = gen;
+		pthread_mutex_lock(&u->lock);
+		ui_snap_free(u->posted);
+		u->posted = s;
+		pthread_mutex_unlock(&u->lock);
+		ui_wake(u->pipe[1], UI_WAKE_WORKER);
+		s = NULL;
+	}
 	lens_set_track(u->lens, track, ntrack);
 
 	r = lens_run(u->lens, u->state, ids, T, sub, from, to, &u->cancel,

@@ -418,6 +418,8 @@ check_track(struct gpt2 *m, const int *ids, int T, const struct lens *ref,
 		}
 	}
 
+	CHECK(lens_tracks(ln, track + 1, n - 1) && !lens_tracks(ln, &other, 1),
+	    "track: lens_tracks");
 	/* Fewer: nothing to compute, the ranks stay. */
 	got = lens_token_rank(ln, 0, T - 1, track[n - 1]);
 	lens_set_track(ln, track + n - 1, 1);
