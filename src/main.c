@@ -761,11 +761,22 @@ metric_svg_only(const char *name)
 static void
 apply_args(const struct args *a, struct cfg *cfg)
 {
+	char	names[256];
+	size_t	n = 0;
+	int	i;
+
 	if (a->metric != NULL && lens_metric_find(a->metric) != -1) {
 		free(cfg->metric);
 		cfg->metric = xstrdup(a->metric);
-	} else if (a->metric != NULL && !metric_svg_only(a->metric))
-		die(EXIT_USAGE, "--metric: unknown metric '%s'", a->metric);
+	} else if (a->metric != NULL && !metric_svg_only(a->metric)) {
+		for (i = 0; lens_metric_names[i] != NULL && n < sizeof names;
+		    i++)
+			n += (size_t)snprintf(names + n, sizeof names - n,
+			    "%s, ", lens_metric_names[i]);
+		die(EXIT_USAGE, "--metric: unknown metric '%s' (%s%s, %s, %s)",
+		    a->metric, names, REPORT_METRIC_TRACK,
+		    REPORT_METRIC_TRACK_RANK, REPORT_METRIC_TUNED_KL);
+	}
 	if (a->top_k != 0)
 		cfg->top_k = a->top_k;
 	if (a->sublayers)
