@@ -102,10 +102,9 @@ const struct lens_cell *lens_cell(const struct lens *, int resid_row, int pos);
 const struct lens_top *lens_top(const struct lens *, int resid_row, int pos);
 
 /*
- * What a cell can be coloured by: the
- * probability of its own top-1, the probability, logit and rank of the final
- * row's top-1, the rank and probability of the actual next token, KL(final ||
- * row), entropy.
+ * What a cell can be coloured by: the probability of its own top-1, the
+ * probability, logit and rank of the final row's top-1, the rank and
+ * probability of the actual next token, KL(final || row), entropy.
  */
 enum lens_metric {
 	LENS_PROB, LENS_FINAL_PROB, LENS_FINAL_LOGIT, LENS_FINAL_RANK,
@@ -162,7 +161,7 @@ float		 lens_token_prob(const struct lens *,
 		    const struct gpt2_state *, int resid_row, int pos, int id);
 /*
  * Rank of id in a computed cell (1 + the logits above its own), or 0 when
- * id is not one that lens_set_track asked for.
+ * the cells do not rank it (lens_tracks).
  */
 int		 lens_token_rank(const struct lens *, int resid_row, int pos,
 		    int id);
