@@ -248,6 +248,19 @@ hits(const struct report *r, int row_from, int row_to, int pos_from,
 	return n;
 }
 
+/* The SVG of r is refused, with the message want. */
+static void
+check_refused(const struct report *r, const char *want)
+{
+	char	*cause = NULL, *svg = write_mem(r, REPORT_SVG, &cause);
+
+	CHECK(svg == NULL && cause != NULL && strcmp(cause, want) == 0,
+	    "metric %s: '%s', expected the refusal '%s'", r->metric,
+	    cause != NULL ? cause : "written", want);
+	free(svg);
+	free(cause);
+}
+
 /*
  * Cells of the grid whose title gives the value of metric (track-prob or
  * track-rank) for token id: the probability up to its %.4g, the rank
@@ -295,11 +308,7 @@ check_svg_track(struct report *r, struct lens *ln, struct gpt2_state *st)
 	int	 cells = lens_nrows(r->lens, r->sublayers) * r->T, n;
 
 	r->metric = "track-prob";
-	svg = write_mem(r, REPORT_SVG, &cause);
-	CHECK(svg == NULL && strcmp(cause, "metric track-prob: no tracked "
-	    "token") == 0, "track-prob without a tracked token");
-	free(svg);
-	free(cause);
+	check_refused(r, "metric track-prob: no tracked token");
 	r->track = &id;
 	r->ntrack = 1;
 	if ((svg = write_mem(r, REPORT_SVG, &cause)) != NULL) {
@@ -316,11 +325,7 @@ check_svg_track(struct report *r, struct lens *ln, struct gpt2_state *st)
 	free(svg);
 
 	r->metric = "track-rank";
-	svg = write_mem(r, REPORT_SVG, &cause);
-	CHECK(svg == NULL && strcmp(cause, "metric track-rank: token 3797 is "
-	    "not ranked") == 0, "track-rank of a token not ranked");
-	free(svg);
-	free(cause);
+	check_refused(r, "metric track-rank: token 3797 is not ranked");
 	lens_set_track(ln, &id, 1);
 	CHECK(lens_run(ln, st, r->ids, r->T, 1, 0, 0, NULL, NULL, NULL) >= 0,
 	    "lens_run");
@@ -369,11 +374,7 @@ check_svgs(struct report *r, struct lens *ln, struct gpt2_state *st)
 	free(cause);
 	r->row_from = r->row_to = 0;
 	r->metric = "colour";
-	s = write_mem(r, REPORT_SVG, &cause);
-	CHECK(s == NULL && strcmp(cause, "unknown metric 'colour'") == 0,
-	    "an unknown metric is refused");
-	free(s);
-	free(cause);
+	check_refused(r, "unknown metric 'colour'");
 }
 
 int
