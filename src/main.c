@@ -159,26 +159,48 @@ usage(FILE *f)
 
 /*
  * One line on stderr. Messages quote names from hostile files (tensor names,
- * YAML keys, merges lines): C0 controls, DEL and C1 controls (U+0080..U+009F)
- * are written as \xNN, so they can neither drive the terminal nor break the
- * line.
+ * YAML keys, merges lines) and from servers: C0 controls, DEL, C1 controls
+ * (U+0080..U+009F) and invalid UTF-8 are written as \xNN (util_escape), so
+ * they can neither drive the terminal nor break the line.
  */
 static void
 msg(const char *s)
 {
-	const unsigned char	*u = (const unsigned char *)s;
+	char	*safe = util_escape(s, strlen(s));
 
-	fputs("logitlens: ", stderr);
-	for (; *u != '\0'; u++) {
-		if (*u == 0xc2 && u[1] >= 0x80 && u[1] <= 0x9f) {
-			fprintf(stderr, "\\x%02X\\x%02X", u[0], u[1]);
-			u++;
-		} else if (*u < 0x20 || *u == 0x7f)
-			fprintf(stderr, "\\x%02X", *u);
-		else
-			fputc(*u, stderr);
+	fprintf(stderr, "logitlens: %s\n", safe);
+	free(safe);
+}
+
+/*
+ * At exit: what went to standard output (--print, --tokenize,
+ * --print-config, --list-keys, --download's path) must have been written;
+ * a full disk or a closed pipe is an error, said in one line. A failed
+ * stderr cannot be told, only shown in the status.
+ */
+static int dying;	/* die() said what went wrong: say nothing more */
+
+static void
+close_stdout(void)
+{
+	char	*s;
+	int	 err = 0;
+
+	if (dying)
+		return;
+	errno = 0;
+	if (fflush(stdout) != 0 || ferror(stdout))
+		err = errno != 0 ? errno : EIO;
+	if (fclose(stdout) != 0 && err == 0 && errno != EBADF)
+		err = errno;
+	if (err != 0) {
+		s = xasprintf("standard output: %s", strerror(err));
+		msg(s);
+		free(s);
+		_exit(EXIT_INPUT);
 	}
-	fputc('\n', stderr);
+	if (fflush(stderr) != 0 || ferror(stderr))
+		_exit(EXIT_INPUT);
 }
 
 static void __attribute__((noreturn, format(printf, 2, 3)))
@@ -187,6 +209,7 @@ die(int status, const char *fmt, ...)
 	va_list	 ap;
 	char	*s;
 
+	dying = 1;
 	fflush(stdout);
 	va_start(ap, fmt);
 	s = xvasprintf(fmt, ap);
@@ -806,6 +829,7 @@ main(int argc, char **argv)
 	size_t		 nids;
 	int		*ids, interactive;
 
+	atexit(close_stdout);
 	args_parse(&a, argc, argv);
 	cfg = cfg_new();
 	load_config(&a, cfg);

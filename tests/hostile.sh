@@ -208,7 +208,7 @@ run 0 "$tmp/empty" -m "$model" --config "$tmp/c-empty.yaml" --print Hi &&
 case=config-directory
 mkdir "$tmp/c-dir"
 run 0 "$tmp/empty" -m "$model" --config "$tmp/c-dir" --print Hi &&
-    one_line "$tmp/c-dir: not a regular file" && ok
+    one_line "$tmp/c-dir: not a regular file (a directory)" && ok
 case=config-missing
 run 2 "$tmp/empty" -m "$model" --config "$tmp/none.yaml" --print Hi &&
     one_line "$tmp/none.yaml: No such file" && ok

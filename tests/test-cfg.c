@@ -597,7 +597,7 @@ test_load(void)
 
 	/* A directory is not readable as a file, even with missing_ok. */
 	CHECK(cfg_load(cfg, dir, 1, &cause) == -1, "directory");
-	want = xasprintf("%s: not a regular file", dir);
+	want = xasprintf("%s: not a regular file (a directory)", dir);
 	CHECK(cause != NULL && strcmp(cause, want) == 0, "got %s", cause);
 	free(want);
 	free(cause);

@@ -317,7 +317,7 @@ test_read_file(void)
 	/* A directory. */
 	cause = NULL;
 	rc = util_read_file(dir, 100, &buf, &len, &cause);
-	want = xasprintf("%s: not a regular file", dir);
+	want = xasprintf("%s: not a regular file (a directory)", dir);
 	CHECK(rc == -1, "directory: rc %d", rc);
 	expect_cause(cause, want, "directory");
 	free(want);
