@@ -933,6 +933,15 @@ hub_head(struct hub_dl *dl, struct hub_resp *r, const char *url0,
 		hub_http_fail(dl, r, url, cause);
 		goto out;
 	}
+	if (r->code >= 300 && r->linked_etag == NULL) {
+		raw = hub_clean(r->location != NULL ? r->location : "",
+		    r->location != NULL ? strlen(r->location) : 0);
+		util_fail(cause, "%s: HTTP %ld from %s redirects to '%s', not a "
+		    "path on HF_ENDPOINT: not followed", r->file, r->code, url,
+		    raw);
+		free(raw);
+		goto out;
+	}
 	if (r->commit == NULL || !hub_commit_ok(r->commit)) {
 		raw = r->commit != NULL ? hub_clean(r->commit,
 		    strlen(r->commit)) : NULL;

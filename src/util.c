@@ -169,6 +169,11 @@ util_open_file(const char *path, int flags, int mode, struct stat *sb,
 	/* A FIFO would block open() until a writer comes: never wait. */
 	fd = open(path, flags | O_NONBLOCK | O_NOCTTY | O_CLOEXEC, mode);
 	if (fd == -1) {
+		/* E.g. ENXIO: a FIFO opened for writing, with no reader. */
+		if (errno != ELOOP && stat(path, &st) == 0 &&
+		    !S_ISREG(st.st_mode))
+			return util_fail(cause, "%s: not a regular file (%s)",
+			    path, util_kind(st.st_mode));
 		if (errno == ELOOP && (flags & O_NOFOLLOW))
 			return util_fail(cause, "%s: a symbolic link, refused",
 			    path);
