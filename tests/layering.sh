@@ -40,13 +40,13 @@ never() {
 
 only curses.h ui.c ui-grid.c ui-panel.c ui-keys.c ui-term.c
 only cblas.h ops.c bench.c
-only yaml.h cfg.c session.c report.c
+only yaml.h cfg.c session.c report.c yml.c
 only curl/curl.h hub.c
 only pcre2.h tok.c
 only openssl/evp.h hub.c
 
 ui="ui.h ui-int.h ui-keys.h ui-term.h ui-view.h ui-palette.h ui-edit.h ui-layout.h"
-for f in util.c st.c ops.c model.c; do
+for f in util.c st.c ops.c model.c yml.c; do
 	never $f lens.h tok.h report.h cfg.h hub.h session.h tuned.h attrib.h $ui
 done
 for f in lens.c tuned.c attrib.c tok.c cfg.c hub.c report.c session.c; do
