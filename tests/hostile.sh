@@ -42,7 +42,7 @@ fi
 run() {
 	want=$1 in=$2
 	shift 2
-	"$bin" "$@" <"$in" >"$tmp/out" 2>"$tmp/err"
+	timeout 120 "$bin" "$@" <"$in" >"$tmp/out" 2>"$tmp/err"
 	got=$?
 	if [ "$got" != "$want" ]; then
 		bad "$*: exit $got, expected $want ($(head -c 300 "$tmp/err"))"
@@ -164,7 +164,8 @@ for p in space utf8 nul esc random; do
 done
 # JSON carries the text escaped: the tokens join back to the prompt (when
 # no character spans two tokens).
-printf 'a [2J[H ]0;t z' >"$tmp/p-ascii"
+printf 'a [2J[H
+ ]0;t z' >"$tmp/p-ascii"
 for p in ascii; do
 	run 0 "$tmp/p-$p" -m "$model" --print -f json &&
 	python3 -c 'import json, sys
@@ -213,6 +214,73 @@ case=config-missing
 run 2 "$tmp/empty" -m "$model" --config "$tmp/none.yaml" --print Hi &&
     one_line "$tmp/none.yaml: No such file" && ok
 [ -s "$tmp/out" ] && bad "$case: output on stdout"
+
+# Special files wherever a file is opened: a FIFO is refused at once with
+# one line (run's timeout only guards against a hang; nothing is timed).
+for f in config.json vocab.json merges.txt model.safetensors; do
+	case=fifo-$f
+	d=$tmp/fifo-$f
+	mkdir "$d"
+	for g in config.json vocab.json merges.txt model.safetensors; do
+		ln -s "$(cd "$model" && pwd)/$g" "$d/$g"
+	done
+	rm "$d/$f"
+	mkfifo "$d/$f" || exit 99
+	run 2 "$tmp/empty" -m "$d" --print Hi &&
+	    one_line "$d/$f: not a regular file (a FIFO)" && ok
+	rm -rf "$d"
+done
+mkfifo "$tmp/fifo" || exit 99
+case=fifo-config
+run 0 "$tmp/empty" -m "$model" --config "$tmp/fifo" --print Hi &&
+    one_line "$tmp/fifo: not a regular file (a FIFO)" && ok
+case=fifo-tuned
+run 2 "$tmp/empty" -m "$model" --tuned "$tmp/fifo" --print Hi &&
+    one_line "$tmp/fifo: not a regular file (a FIFO)" && ok
+
+# YAML bombs in the configuration: one line, the lens with the defaults.
+case=bomb-depth
+python3 -c 'import sys; sys.stdout.write("top-k: " + "[" * 100000 +
+    "]" * 100000 + "\n")' >"$tmp/bomb1.yaml"
+run 0 "$tmp/empty" -m "$model" --config "$tmp/bomb1.yaml" --print Hi &&
+    one_line "$tmp/bomb1.yaml:1:23: nested more than 16 levels deep" && ok
+case=bomb-keys
+python3 -c 'import sys; sys.stdout.write("keys: {" +
+    ",".join("%x: x" % i for i in range(100000)) + "}\n")' \
+    >"$tmp/bomb2.yaml"
+run 0 "$tmp/empty" -m "$model" --config "$tmp/bomb2.yaml" --print Hi &&
+    one_line "$tmp/bomb2.yaml:1:" "more than 10000 values" && ok
+
+# Messages never carry C1 controls or invalid UTF-8: a merges.txt of
+# random bytes is quoted escaped.
+case=merges-random
+d=$tmp/m-random
+mkdir "$d"
+for g in config.json vocab.json model.safetensors; do
+	ln -s "$(cd "$model" && pwd)/$g" "$d/$g"
+done
+python3 -c 'import random, sys; random.seed(11)
+sys.stdout.buffer.write(b"#version: 0.2\n" +
+    bytes(random.randrange(128, 160) for _ in range(64)) + b" x\n")' \
+    >"$d/merges.txt"
+run 2 "$tmp/empty" -m "$d" --print Hi && one_line "$d/merges.txt" &&
+    { clean text "$tmp/err" && ok || bad "$case: raw bytes on stderr"; }
+grep -q '\\x8' "$tmp/err" ||
+    bad "$case: no escaped C1 byte: $(cat "$tmp/err")"
+
+# Every output to a full disk is an error, in one line.
+if [ -w /dev/full ]; then
+	for args in "--tokenize Hi" "--print-config" "--list-keys" \
+	    "--print Hi" "--print -f json Hi" "--help"; do
+		case="$args >/dev/full"
+		# shellcheck disable=SC2086
+		timeout 120 "$bin" -m "$model" $args </dev/null >/dev/full \
+		    2>"$tmp/err"
+		got=$?
+		[ $got -eq 2 ] || bad "$case: exit $got, expected 2"
+		one_line "standard output: " "No space left on device" && ok
+	done
+fi
 
 echo "$ncases model directories, $((ninputs + 0)) prompts, $i+3 configuration" \
     "files; $vgruns runs under valgrind"
