@@ -816,18 +816,15 @@ static void
 report_xml(FILE *f, const char *s, size_t len, int cols)
 {
 	const unsigned char	*p = (const unsigned char *)s;
-	size_t			 i, j;
+	size_t			 i;
 	uint32_t		 cp;
 	int			 n, w, used = 0;
 
 	for (i = 0; i < len; i += (size_t)n) {
-		if ((n = util_utf8_len(p + i, len - i)) == 0) {
+		n = (int)util_utf8_decode(p + i, len - i, &cp);
+		if (cp == UTIL_UTF8_BAD) {
 			n = 1;
 			cp = 0xfffd;
-		} else {
-			cp = n == 1 ? p[i] : p[i] & (0xff >> (n + 1));
-			for (j = 1; j < (size_t)n; j++)
-				cp = (cp << 6) | (p[i + j] & 0x3f);
 		}
 		w = cp >= 0x2e80 && cp != 0xfffd ? 2 : 1;
 		if (cols > 0 && used + w > cols - 1 && i + (size_t)n < len) {

@@ -264,17 +264,15 @@ static int
 session_bytes(struct session_ctx *c, const yaml_node_t *n)
 {
 	const unsigned char	*p = n->data.scalar.value;
-	size_t			 len = n->data.scalar.length, i, o = 0;
+	size_t			 len = n->data.scalar.length, i, o = 0, k;
 	char			*b = xmalloc(len + 1);
+	uint32_t		 cp;
 
-	for (i = 0; i < len; i++) {
-		if (p[i] < 0x80)
-			b[o++] = (char)p[i];
-		else if ((p[i] == 0xc2 || p[i] == 0xc3) && i + 1 < len) {
-			b[o++] = (char)(((p[i] & 0x03) << 6) |
-			    (p[i + 1] & 0x3f));
-			i++;
-		} else {
+	for (i = 0; i < len; i += k) {
+		k = util_utf8_decode(p + i, len - i, &cp);
+		if (cp <= 0xff)
+			b[o++] = (char)cp;
+		else {
 			free(b);
 			return (session_error(c, n, "prompt_bytes: a "
 			    "character past U+00FF is not a byte"));
