@@ -21,7 +21,11 @@
 #include "util.h"
 #include "yml.h"
 
-/* Anchors and how many values each stands for: open addressing. */
+/*
+ * Anchors and how many values each stands for (YML_OPEN while its own
+ * collection is being read): open addressing.
+ */
+#define YML_OPEN	SIZE_MAX
 struct yml_anchors {
 	char	**name;
 	size_t	 *size;
@@ -211,6 +215,9 @@ yml_scan_event(struct yml_scan *s, const yaml_event_t *ev)
 	case YAML_ALIAS_EVENT:
 		n = yml_anchor_get(&s->anchors,
 		    (const char *)ev->data.alias.anchor);
+		if (n == YML_OPEN)
+			return yml_error(s, ev, "an alias inside what its "
+			    "anchor names (a value that contains itself)");
 		return yml_count(s, ev, n > 0 ? n : 1);
 	case YAML_SCALAR_EVENT:
 		if (yml_count(s, ev, 1) != 0)
@@ -230,8 +237,11 @@ yml_scan_event(struct yml_scan *s, const yaml_event_t *ev)
 		    ev->data.mapping_start.anchor;
 		o = &s->open[s->depth++];
 		o->start = s->nodes - 1;
-		o->anchor = anchor != NULL ? xstrdup((const char *)anchor) :
-		    NULL;
+		o->anchor = NULL;
+		if (anchor != NULL) {
+			o->anchor = xstrdup((const char *)anchor);
+			yml_anchor_set(&s->anchors, o->anchor, YML_OPEN);
+		}
 		return 0;
 	case YAML_SEQUENCE_END_EVENT:
 	case YAML_MAPPING_END_EVENT:

@@ -193,7 +193,8 @@ invalid|top-k: [1,\n|2:1:
 tab-indent|keys:\n\tquit: q\n|2:1: 
 wrong-type|top-k: abc\n|1:8: 'top-k' must be an integer
 range|top-k: 99999999999999999999\n|1:8: 'top-k' must be between
-list|top-k: &a [*a]\n|1:8: 'top-k' must be an integer
+list|top-k: [1]\n|1:8: 'top-k' must be an integer
+recursive|top-k: &a [*a]\n|1:12: an alias inside what its anchor names
 unknown-key|colour: red\n|1:1: unknown key 'colour'
 top-level|- 1\n- 2\n|1:1: 
 documents|a: 1\n---\nb: 2\n|3:1: 

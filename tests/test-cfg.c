@@ -624,6 +624,10 @@ test_bombs(void)
 	    "counted as what they stand for): too large");
 	free(text);
 
+	/* A value that contains itself would make every walk endless. */
+	parse_fail("keys: &k {quit: [q, *k]}\n", "config.yaml:1:21: an alias "
+	    "inside what its anchor names (a value that contains itself)");
+
 	/* 4,000 actions (8,003 values) are fine; the duplicate is found. */
 	len = 0;
 	n = 4000;
