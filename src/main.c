@@ -178,6 +178,20 @@ msg(const char *s)
  * a full disk or a closed pipe is an error, said in one line. A failed
  * stderr cannot be told, only shown in the status.
  */
+/* msg() of a formatted line. */
+static void __attribute__((format(printf, 1, 2)))
+msgf(const char *fmt, ...)
+{
+	va_list	 ap;
+	char	*s;
+
+	va_start(ap, fmt);
+	s = xvasprintf(fmt, ap);
+	va_end(ap);
+	msg(s);
+	free(s);
+}
+
 static int dying;	/* die() said what went wrong: say nothing more */
 
 static void
@@ -644,13 +658,13 @@ run_print(const struct args *a, const struct cfg *cfg, struct gpt2 *m,
 	r.mask = a->mask_input;
 	r.delta = a->delta;
 	if (gpt2_state_nonfinite(s) >= 0)
-		fprintf(stderr, "logitlens: warning: %s: the model produced "
-		    "NaN or Inf values (from row %d on); its weights may be "
-		    "corrupt\n", gpt2_dir(m), gpt2_state_nonfinite(s));
+		msgf("warning: %s: the model produced NaN or Inf values (from "
+		    "row %d on); its weights may be corrupt", gpt2_dir(m),
+		    gpt2_state_nonfinite(s));
 	else if (lens_nonfinite(ln, T, r.sublayers))
-		fprintf(stderr, "logitlens: warning: %s: the final layer norm "
-		    "or the unembedding gives NaN or Inf values; its weights "
-		    "may be corrupt\n", gpt2_dir(m));
+		msgf("warning: %s: the final layer norm or the unembedding "
+		    "gives NaN or Inf values; its weights may be corrupt",
+		    gpt2_dir(m));
 	if (report_write(stdout, &r, a->format_set ? a->format : REPORT_TEXT,
 	    &cause) != 0)
 		die(EXIT_INPUT, "standard output: %s", cause);
@@ -761,7 +775,7 @@ run_explorer(const struct args *a, const struct cfg *cfg, struct gpt2 *m,
 		 * A terminating signal, the terminal restored: report it, then
 		 * die of it, so that a shell loop sees an interrupt as one.
 		 */
-		fprintf(stderr, "logitlens: %s\n", cause);
+		msg(cause);
 		free(cause);
 		signal(rc, SIG_DFL);
 		raise(rc);
@@ -864,7 +878,7 @@ main(int argc, char **argv)
 	interactive = !a.print && !a.tokenize && isatty(STDOUT_FILENO) &&
 	    isatty(STDIN_FILENO);
 	if (note != NULL && !interactive)
-		fprintf(stderr, "logitlens: using the %s\n", note);
+		msgf("using the %s", note);
 	tok = tok_open(dir);
 	if (a.tokenize) {
 		if (a.prompt == NULL)

@@ -269,6 +269,19 @@ run 2 "$tmp/empty" -m "$d" --print Hi && one_line "$d/merges.txt" &&
 grep -q '\\x8' "$tmp/err" ||
     bad "$case: no escaped C1 byte: $(cat "$tmp/err")"
 
+# A model directory whose name carries escapes and C1 bytes, named in the
+# note on stderr: escaped there too.
+case=escaped-note
+d=$tmp/$(printf 'm\033]0;x\007\302\233\377')
+mkdir "$d"
+for g in config.json vocab.json merges.txt model.safetensors; do
+	ln -s "$(cd "$model" && pwd)/$g" "$d/$g"
+done
+LOGITLENS_MODEL=$d run 0 "$tmp/empty" --print Hi &&
+    one_line "using the model" '\x1B]0;x\x07\xC2\x9B\xFF' &&
+    { clean text "$tmp/err" && ok || bad "$case: raw bytes on stderr"; }
+unset LOGITLENS_MODEL
+
 # Every output to a full disk is an error, in one line.
 if [ -w /dev/full ]; then
 	for args in "--tokenize Hi" "--print-config" "--list-keys" \
