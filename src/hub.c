@@ -821,8 +821,7 @@ hub_digest(const char *path, const char *etag, char hex[65], char **cause)
 	int		 fd, ok, len;
 
 	type = strlen(etag) == 64 ? EVP_sha256() : EVP_sha1();
-	if ((fd = util_open_file(path, O_RDONLY | O_NOFOLLOW, 0, &sb,
-	    cause)) == -1)
+	if ((fd = util_open_file(path, O_RDONLY, 0, &sb, cause)) == -1)
 		return -1;
 	if ((ctx = EVP_MD_CTX_new()) == NULL) {
 		close(fd);
@@ -1129,10 +1128,11 @@ out:
 static int
 hub_write_ref(struct hub_dl *dl, char **cause)
 {
-	FILE	*f;
-	char	*dir, *path, *tmp, *old = NULL;
-	size_t	 len;
-	int	 rc = -1;
+	struct stat	 sb;
+	FILE		*f;
+	char		*dir, *path, *tmp, *old = NULL;
+	size_t		 len;
+	int		 rc = -1;
 
 	dir = util_path(dl->folder, "refs");
 	path = util_path(dir, HUB_REVISION);
@@ -1143,6 +1143,12 @@ hub_write_ref(struct hub_dl *dl, char **cause)
 	}
 	if (hub_mkdirs(dir, cause) != 0)
 		goto out;
+	/* Not ours to write through (a FIFO, a device): replaced. */
+	if (lstat(path, &sb) == 0 && !S_ISREG(sb.st_mode) &&
+	    !S_ISDIR(sb.st_mode) && unlink(path) != 0) {
+		util_fail(cause, "%s: %s", path, strerror(errno));
+		goto out;
+	}
 	if ((f = util_atomic_open(path, 0666, &tmp, cause)) == NULL)
 		goto out;
 	fputs(dl->commit, f);
@@ -1238,7 +1244,7 @@ hub_fetch(struct hub_dl *dl, const char *file, char **cause)
 		goto out;
 	}
 	blob = xasprintf("%s/blobs/%s", dl->folder, etag);
-	if (lstat(blob, &sb) == 0 && hub_blob_ok(blob, &sb, etag)) {
+	if (stat(blob, &sb) == 0 && hub_blob_ok(blob, &sb, etag)) {
 		r.have = r.total = sb.st_size;
 		hub_progress_report(&r, 1);
 	} else {

@@ -411,6 +411,19 @@ mkfifo "$tmp/c16/$folder/blobs/$sha" || exit 99
 expect_ok gpt2
 check_cache "$tmp/c16"
 stop_server
+# refs/main as a FIFO: read without blocking, the snapshot still found.
+what="FIFO as refs/main"
+rm "$tmp/c16/$folder/refs/main"
+mkfifo "$tmp/c16/$folder/refs/main" || exit 99
+run -r gpt2
+[ $rc -eq 0 ] && [ "$(cat "$tmp/out")" = \
+    "$tmp/c16/$folder/snapshots/$commit" ] ||
+    fail "$what: exit $rc: $(cat "$tmp/out" "$tmp/err")"
+what="download over a FIFO refs/main"
+start_server
+expect_ok gpt2
+check_cache "$tmp/c16"
+stop_server
 
 # The path --download prints, to a full disk: an error, not silence.
 what="download to /dev/full"
