@@ -172,12 +172,6 @@ msg(const char *s)
 	free(safe);
 }
 
-/*
- * At exit: what went to standard output (--print, --tokenize,
- * --print-config, --list-keys, --download's path) must have been written;
- * a full disk or a closed pipe is an error, said in one line. A failed
- * stderr cannot be told, only shown in the status.
- */
 /* msg() of a formatted line. */
 static void __attribute__((format(printf, 1, 2)))
 msgf(const char *fmt, ...)
@@ -194,11 +188,16 @@ msgf(const char *fmt, ...)
 
 static int dying;	/* die() said what went wrong: say nothing more */
 
+/*
+ * At exit: what went to standard output (--print, --tokenize,
+ * --print-config, --list-keys, --download's path) must have been written;
+ * a full disk or a closed pipe is an error, said in one line. A failed
+ * stderr cannot be told, only shown in the status.
+ */
 static void
 close_stdout(void)
 {
-	char	*s;
-	int	 err = 0;
+	int	err = 0;
 
 	if (dying)
 		return;
@@ -208,9 +207,7 @@ close_stdout(void)
 	if (fclose(stdout) != 0 && err == 0 && errno != EBADF)
 		err = errno;
 	if (err != 0) {
-		s = xasprintf("standard output: %s", strerror(err));
-		msg(s);
-		free(s);
+		msgf("standard output: %s", strerror(err));
 		_exit(EXIT_INPUT);
 	}
 	if (fflush(stderr) != 0 || ferror(stderr))
