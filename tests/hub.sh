@@ -433,6 +433,11 @@ if [ -w /dev/full ] && [ -x "$top_builddir/logitlens" ]; then
 	[ $? -ne 0 ] || fail "$what: exit 0"
 	tail -n 1 "$tmp/err" | grep -q "standard output: No space left" ||
 	    fail "$what: no message: $(cat "$tmp/err")"
+	# Its progress messages to a full disk: nowhere to say it, but the
+	# status says it.
+	what="download messages to /dev/full"
+	"$top_builddir/logitlens" --download gpt2 >"$tmp/out" 2>/dev/full
+	[ $? -ne 0 ] || fail "$what: exit 0"
 	stop_server
 fi
 
