@@ -5,9 +5,11 @@
 # hostile-model.py), hostile prompts and bad configuration files, each run
 # through the real binary: the exit status, exactly one line on stderr that
 # names the file and the problem, nothing on stdout for an error, and no raw
-# control bytes in what is printed. With LOGITLENS_VALGRIND=1 (and valgrind
-# installed, and a binary built without sanitizers) every case also runs
-# once under memcheck: no errors, no definite leaks.
+# control bytes in what is printed. Then special files (a FIFO for every
+# file the program reads), YAML bombs, C1 bytes and escapes that reach a
+# message, and every output to a full disk. With LOGITLENS_VALGRIND=1 (and
+# valgrind installed, and a binary built without sanitizers) every case also
+# runs once under memcheck: no errors, no definite leaks.
 
 : "${top_srcdir:=.}" "${top_builddir:=.}"
 bin=$top_builddir/logitlens
