@@ -41,6 +41,8 @@ struct compare {
 	unsigned char			*ok;		/* (nrows, n_ctx) */
 	int				*ida, *idb;	/* (n_ctx) last run's */
 	int				 ta, tb;
+	int				 pending;	/* first position
+							   not recomputed */
 	int				 diff_x, diff_y;
 	float				*xa, *xb;	/* (BATCH, C) */
 	float				*la, *lb;	/* (BATCH, V) */
@@ -116,6 +118,7 @@ void
 compare_reset(struct compare *cm)
 {
 	compare_invalidate(cm, 0);
+	cm->pending = 0;
 	cm->len = 0;
 }
 
@@ -308,6 +311,8 @@ compare_run(struct compare *cm, const struct lens *ln,
 	if (fb < from)
 		from = fb;
 	compare_invalidate(cm, from);
+	if (from < cm->pending)
+		cm->pending = from;
 	memcpy(cm->ida, ida, (size_t)Ta * sizeof *ida);
 	memcpy(cm->idb, idb, (size_t)Tb * sizeof *idb);
 	cm->ta = Ta;
@@ -327,6 +332,9 @@ compare_run(struct compare *cm, const struct lens *ln,
 		compare_batch(cm, ln, sa, sb, cm->jobs + i, nj - i <
 		    COMPARE_BATCH ? nj - i : COMPARE_BATCH);
 	}
+	/* A cancelled run's positions count as recomputed by this one. */
+	from = cm->pending < n ? cm->pending : n;
+	cm->pending = n;
 	cm->len = n;
-	return from < n ? from : n;
+	return from;
 }
