@@ -4,12 +4,13 @@
  * Each batch of cells decodes A's and B's residuals in two matrix products
  * (ops_matmul_nt, as the lens does), then reduces each pair of logit rows
  * on ops's pool in double precision: two passes, the first for the
- * log-sum-exps, the second for the rest:
- *     KL = sum pa (xa - lse_a - xb + lse_b)
- *     JS = sum m g(r) / 2,  m = (pa + pb) / 2,  r = (pa - pb) / (pa + pb),
- *          g(r) = (1 + r) log(1 + r) + (1 - r) log(1 - r)
- * a sum of terms >= 0 that are exactly 0 where pa = pb (the form of
- * H(M) - (H(P_A) + H(P_B))/2 would leave rounding of the entropies there).
+ * log-sum-exps (keeping each exp in the thread's scratch), the second for
+ * the rest with one logarithm per token, M's (la = xa - lse_a, ...):
+ *     KL = sum pa (la - lb)
+ *     JS = 1/2 sum pa (la - lm) + pb (lb - lm),  lm = log (pa + pb) / 2
+ * Tokens where pa = pb add nothing to either and are skipped, so cells
+ * with the same prefix compare as exactly 0 (the form H(M) - (H(P_A) +
+ * H(P_B)) / 2 would leave the entropies' rounding there).
  * Both prompts' cells at a position depend on their prefixes only, so the
  * ids of the last run tell which positions an edit invalidates. Refuses to
  * know what the cells mean to a reader: report.c and the explorer say it.
@@ -47,6 +48,8 @@ struct compare {
 	float				*xa, *xb;	/* (BATCH, C) */
 	float				*la, *lb;	/* (BATCH, V) */
 	size_t				 logitbytes;
+	double				*ex[OPS_MAXTHREADS];	/* (2, V)
+							   exps, per thread */
 	struct compare_job		*jobs;		/* (nrows * n_ctx) */
 	/* The batch being reduced, shared by the pool's threads. */
 	const struct compare_job	*work;
@@ -60,6 +63,7 @@ compare_new(const struct gpt2 *m)
 	const struct gpt2_config	*c = gpt2_config(m);
 	struct compare			*cm;
 	size_t				 cells;
+	int				 i;
 
 	cm = xcalloc(1, sizeof *cm);
 	cm->m = m;
@@ -77,14 +81,20 @@ compare_new(const struct gpt2 *m)
 	cm->la = xbigalloc(cm->logitbytes);
 	cm->lb = xbigalloc(cm->logitbytes);
 	cm->jobs = xcalloc(cells, sizeof *cm->jobs);
+	for (i = 0; i < OPS_MAXTHREADS; i++)
+		cm->ex[i] = xcalloc(2 * (size_t)c->n_vocab, sizeof (double));
 	return cm;
 }
 
 void
 compare_free(struct compare *cm)
 {
+	int	i;
+
 	if (cm == NULL)
 		return;
+	for (i = 0; i < OPS_MAXTHREADS; i++)
+		free(cm->ex[i]);
 	free(cm->cells);
 	free(cm->ok);
 	free(cm->ida);
@@ -177,11 +187,10 @@ compare_logit_diff(const struct lens *ln, const struct gpt2_state *s,
 	return d;
 }
 
-/* log sum exp x (V), in double. */
+/* log sum exp x (V) in double; e (V) gets exp(x - max x), *sum their sum. */
 static double
-compare_lse(const float *x, int V)
+compare_lse(const float *x, int V, double *e, double *sum)
 {
-	double	sum = 0;
 	float	max = x[0];
 	int	i;
 
@@ -189,45 +198,49 @@ compare_lse(const float *x, int V)
 		if (x[i] > max)
 			max = x[i];
 	}
+	*sum = 0;
 	for (i = 0; i < V; i++)
-		sum += exp((double)x[i] - (double)max);
-	return (double)max + log(sum);
+		*sum += e[i] = exp((double)x[i] - (double)max);
+	return (double)max + log(*sum);
 }
 
-/* Reduces A's logits xa (V) and B's xb (V) to the comparison of a cell. */
+/*
+ * Reduces A's logits xa (V) and B's xb (V) to the comparison of a cell;
+ * ex (2, V) is scratch.
+ */
 static void
 compare_reduce(struct compare_cell *out, const float *xa, const float *xb,
-    int V)
+    int V, double *ex)
 {
-	double	lsa = compare_lse(xa, V), lsb = compare_lse(xb, V);
-	double	pa, pb, sum, r, d, kl = 0, js = 0, tv = 0;
-	double	best = -1.0;
-	int	i;
+	double	*ea = ex, *eb = ex + V, sa, sb;
+	double	 lsa = compare_lse(xa, V, ea, &sa);
+	double	 lsb = compare_lse(xb, V, eb, &sb);
+	double	 pa, pb, la, lb, lm, d, kl = 0, js = 0, tv = 0, best = -1.0;
+	int	 i;
 
 	out->max_id = 0;
 	out->max_delta = 0.0;
 	for (i = 0; i < V; i++) {
-		pa = exp((double)xa[i] - lsa);
-		pb = exp((double)xb[i] - lsb);
-		kl += pa * (((double)xa[i] - lsa) - ((double)xb[i] - lsb));
+		pa = ea[i] / sa;
+		pb = eb[i] / sb;
 		d = pb - pa;
-		sum = pa + pb;
-		if (d != 0.0) {
-			r = -d / sum;
-			/* x log x is 0 at x = 0: where pa or pb underflowed. */
-			js += 0.25 * sum * ((r > -1.0 ? (1.0 + r) * log1p(r) :
-			    0.0) + (r < 1.0 ? (1.0 - r) * log1p(-r) : 0.0));
-		}
-		tv += fabs(d);
 		if (fabs(d) > best) {
 			best = fabs(d);
 			out->max_id = i;
 			out->max_delta = d;
 		}
+		if (d == 0.0)
+			continue;
+		la = (double)xa[i] - lsa;
+		lb = (double)xb[i] - lsb;
+		lm = log(0.5 * (pa + pb));
+		kl += pa * (la - lb);
+		js += pa * (la - lm) + pb * (lb - lm);
+		tv += fabs(d);
 	}
 	/* Rounding may take a true 0 just below it. */
 	out->kl = kl > 0.0 ? kl : 0.0;
-	out->js = js;
+	out->js = js > 0.0 ? 0.5 * js : 0.0;
 	out->tv = 0.5 * tv;
 }
 
@@ -240,13 +253,12 @@ compare_part(void *arg, int i, int n)
 	const struct compare_job *job;
 	int			 j;
 
-	(void)i;
 	(void)n;
 	while ((j = atomic_fetch_add(&cm->next, 1)) < cm->nwork) {
 		job = &cm->work[j];
 		compare_reduce(&cm->cells[compare_index(cm, job->row,
 		    job->pos)], cm->la + (size_t)j * V, cm->lb + (size_t)j * V,
-		    (int)V);
+		    (int)V, cm->ex[i]);
 	}
 }
 
