@@ -160,6 +160,29 @@ for metric in compare-kl compare-js compare-tv logit-diff logit-diff-change \
 	fi
 done
 
+# A hostile prompt B (invalid UTF-8, markup, escapes, controls) in every
+# format: output that parses, no raw escape byte.
+hostile=$(printf '\377\376 <b>&amp; \033[31m "x"\t\001\n')
+for f in text json tsv yaml svg; do
+	expect 0 '' "$bin" -m "$m" -p -f $f --compare="$hostile" \
+	    --logit-diff='#0,#50256' "$a"
+	cp "$tmp/out" "$tmp/h.$f"
+done
+python3 - "$tmp" <<'PY' && ok || bad "hostile prompt B: unsound output"
+import json, sys, xml.dom.minidom
+d = sys.argv[1]
+json.load(open(d + "/h.json"))
+xml.dom.minidom.parse(d + "/h.svg")
+try:
+    import yaml
+    yaml.safe_load(open(d + "/h.yaml"))
+except ImportError:
+    pass
+for f in ("text", "tsv", "svg", "json", "yaml"):
+    if b"\x1b" in open(d + "/h." + f, "rb").read():
+        sys.exit(1)
+PY
+
 # Bad input: a clear message and the documented status.
 expect 2 'prompt B is empty' "$bin" -m "$m" -p --compare= "$a"
 long=$(python3 -c 'print(" word" * 80)')
