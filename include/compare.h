@@ -43,7 +43,8 @@ void		 compare_free(struct compare *);
 
 /*
  * Reports logit(x) - logit(y) in every cell from the next run on; x = y =
- * -1 for none. A new pair means every cell is computed again.
+ * -1 for none. A new pair costs the next run a dot product per kept cell
+ * and prompt, not the divergences again.
  */
 void		 compare_set_diff(struct compare *, int x, int y);
 /* Forgets every cell (for instance after lens_set_tuned). */
@@ -55,8 +56,12 @@ void		 compare_reset(struct compare *);
  * on ida[0..Ta), sb its run on idb[0..Tb) (gpt2_forward; with sublayers,
  * both keep them); ln gives the decoding (its tuned lens, if set) and is
  * only read. Cells still valid from the last run are kept. Returns the
- * first recomputed position, or -1 if *cancel became non-zero (cancel may
- * be NULL).
+ * first position whose cells were recomputed (min(Ta, Tb) if none), or -1
+ * if *cancel became non-zero (cancel may be NULL); a cancelled run's
+ * positions are reported by the next.
+ *
+ * The states must have been run on these ids; after anything else that
+ * changes the cells of the same ids (lens_set_tuned), compare_reset.
  */
 int		 compare_run(struct compare *, const struct lens *ln,
 		    const struct gpt2_state *sa, const int *ida, int Ta,

@@ -40,6 +40,8 @@ struct compare {
 	int				 len;
 	struct compare_cell		*cells;		/* (nrows, n_ctx) */
 	unsigned char			*ok;		/* (nrows, n_ctx) */
+	unsigned char			*dok;		/* (nrows, n_ctx)
+							   diff_a, diff_b */
 	int				*ida, *idb;	/* (n_ctx) last run's */
 	int				 ta, tb;
 	int				 pending;	/* first position
@@ -72,6 +74,7 @@ compare_new(const struct gpt2 *m)
 	cells = (size_t)cm->nrows * c->n_ctx;
 	cm->cells = xcalloc(cells, sizeof *cm->cells);
 	cm->ok = xcalloc(cells, 1);
+	cm->dok = xcalloc(cells, 1);
 	cm->ida = xcalloc((size_t)c->n_ctx, sizeof *cm->ida);
 	cm->idb = xcalloc((size_t)c->n_ctx, sizeof *cm->idb);
 	cm->diff_x = cm->diff_y = -1;
@@ -97,6 +100,7 @@ compare_free(struct compare *cm)
 		free(cm->ex[i]);
 	free(cm->cells);
 	free(cm->ok);
+	free(cm->dok);
 	free(cm->ida);
 	free(cm->idb);
 	free(cm->xa);
@@ -141,7 +145,7 @@ compare_set_diff(struct compare *cm, int x, int y)
 		return;
 	cm->diff_x = x;
 	cm->diff_y = y;
-	compare_reset(cm);
+	memset(cm->dok, 0, (size_t)cm->nrows * cm->c->n_ctx);
 }
 
 int
@@ -215,7 +219,8 @@ compare_reduce(struct compare_cell *out, const float *xa, const float *xb,
 	double	*ea = ex, *eb = ex + V, sa, sb;
 	double	 lsa = compare_lse(xa, V, ea, &sa);
 	double	 lsb = compare_lse(xb, V, eb, &sb);
-	double	 pa, pb, la, lb, lm, d, kl = 0, js = 0, tv = 0, best = -1.0;
+	double	 pa, pb, la, lb, lm, d, kl = 0, js = 0, tv = 0;
+	double	 best = -1.0;
 	int	 i;
 
 	out->max_id = 0;
@@ -262,6 +267,18 @@ compare_part(void *arg, int i, int n)
 	}
 }
 
+/* A cell's logit differences from A's and B's decoder inputs (C). */
+static void
+compare_diffs(const struct compare *cm, struct compare_cell *cell,
+    const float *xa, const float *xb)
+{
+	cell->diff_a = cell->diff_b = NAN;
+	if (cm->diff_x < 0)
+		return;
+	cell->diff_a = compare_dot_diff(cm->m, xa, cm->diff_x, cm->diff_y);
+	cell->diff_b = compare_dot_diff(cm->m, xb, cm->diff_x, cm->diff_y);
+}
+
 /* Decodes both prompts' cells jobs[0..n) and compares them. */
 static void
 compare_batch(struct compare *cm, const struct lens *ln,
@@ -286,14 +303,36 @@ compare_batch(struct compare *cm, const struct lens *ln,
 	ops_parallel(compare_part, cm);
 	for (i = 0; i < n; i++) {
 		cell = &cm->cells[compare_index(cm, jobs[i].row, jobs[i].pos)];
-		cell->diff_a = cell->diff_b = NAN;
-		if (cm->diff_x >= 0) {
-			cell->diff_a = compare_dot_diff(cm->m,
-			    cm->xa + (size_t)i * C, cm->diff_x, cm->diff_y);
-			cell->diff_b = compare_dot_diff(cm->m,
-			    cm->xb + (size_t)i * C, cm->diff_x, cm->diff_y);
-		}
+		compare_diffs(cm, cell, cm->xa + (size_t)i * C,
+		    cm->xb + (size_t)i * C);
 		cm->ok[compare_index(cm, jobs[i].row, jobs[i].pos)] = 1;
+		cm->dok[compare_index(cm, jobs[i].row, jobs[i].pos)] = 1;
+	}
+}
+
+/*
+ * The logit differences of the computed cells of positions [0, n) that a
+ * new pair made stale: one dot product per cell and prompt.
+ */
+static void
+compare_redo_diffs(struct compare *cm, const struct lens *ln,
+    const struct gpt2_state *sa, const struct gpt2_state *sb, int n,
+    int sublayers)
+{
+	size_t	j;
+	int	i, p, row;
+
+	for (i = 0; i < lens_nrows(ln, sublayers); i++) {
+		row = lens_row(ln, i, sublayers);
+		for (p = 0; p < n; p++) {
+			j = compare_index(cm, row, p);
+			if (!cm->ok[j] || cm->dok[j])
+				continue;
+			lens_cell_input(ln, sa, row, p, cm->xa);
+			lens_cell_input(ln, sb, row, p, cm->xb);
+			compare_diffs(cm, &cm->cells[j], cm->xa, cm->xb);
+			cm->dok[j] = 1;
+		}
 	}
 }
 
@@ -331,6 +370,7 @@ compare_run(struct compare *cm, const struct lens *ln,
 	cm->tb = Tb;
 	cm->len = 0;
 	n = Ta < Tb ? Ta : Tb;
+	compare_redo_diffs(cm, ln, sa, sb, n, sublayers);
 	for (i = 0; i < lens_nrows(ln, sublayers); i++) {
 		row = lens_row(ln, i, sublayers);
 		for (p = 0; p < n; p++) {

@@ -224,9 +224,10 @@ report_compared(const struct report *r, int pos)
 static json_t *
 report_json_compare(const struct report *r, int row, int pos)
 {
-	const struct compare_cell	*c = compare_cell(r->compare, row, pos);
+	const struct compare_cell	*c;
 	json_t				*o, *d;
 
+	c = compare_cell(r->compare, row, pos);
 	d = json_object();
 	json_object_set_new(d, "id", json_integer(c->max_id));
 	json_object_set_new(d, "text", report_json_token(r, c->max_id));
@@ -423,8 +424,8 @@ report_write_tsv(FILE *f, const struct report *r)
 
 	fprintf(f, "row\tpos\ttoken_id\ttoken\ttop1_id\ttop1\ttop1_prob\t"
 	    "entropy\tkl\tfinal_top1\tfinal_top1_rank\tnext_id\tnext_prob\t"
-	    "next_rank\ttop_ids\ttop_probs%s\tsurprisal%s%s%s\n", r->ntrack > 0 ?
-	    "\ttracked" : "", r->logit_diff ? "\tlogit_diff" : "",
+	    "next_rank\ttop_ids\ttop_probs%s\tsurprisal%s%s%s\n",
+	    r->ntrack > 0 ? "\ttracked" : "", r->logit_diff ? "\tlogit_diff" : "",
 	    r->compare != NULL ? "\tcmp_token_id\tcmp_token\tcmp_kl\tcmp_js"
 	    "\tcmp_tv\tcmp_max_id\tcmp_max_token\tcmp_max_delta" : "",
 	    r->compare != NULL && r->logit_diff ? "\tcmp_logit_diff" : "");
@@ -649,7 +650,8 @@ report_text_compare(FILE *f, const struct report *r)
 	fprintf(f, "\n# compared with prompt B at positions 0-%d: the token "
 	    "whose probability changed most from A to B (+ up, - down), then "
 	    "JS(A, B) in nats; = no change; ^ marks positions whose input "
-	    "tokens differ, - a position only one prompt has\n", compare_len(r->compare) - 1);
+	    "tokens differ, - a position only one prompt has\n",
+	    compare_len(r->compare) - 1);
 	report_text_inputs(f, r, "A");
 	report_text_inputs_b(f, r);
 	for (i = lens_nrows(r->lens, r->sublayers) - 1; i >= 0; i--) {
@@ -662,8 +664,8 @@ report_text_compare(FILE *f, const struct report *r)
 			}
 			c = compare_cell(r->compare, rr, p);
 			s = report_display(r, c->max_id);
-			lab = c->max_delta == 0.0 ? xstrdup("=") : xasprintf("%c%s",
-			    c->max_delta < 0 ? '-' : '+', s);
+			lab = c->max_delta == 0.0 ? xstrdup("=") :
+			    xasprintf("%c%s", c->max_delta < 0 ? '-' : '+', s);
 			report_cell_text(f, lab, 10);
 			fputc(' ', f);
 			free(lab);
@@ -994,7 +996,8 @@ report_clip(double v)
 static int
 report_svg_raw_cmp(const struct report_svg *s, int rr, int pos, double *v)
 {
-	const struct lens_cell		*c = lens_cell(s->r->lens, rr, pos);
+	const struct lens_cell		*c = lens_cell(s->r->lens, rr,
+					    pos);
 	const struct compare_cell	*cc;
 
 	if (s->metric == REPORT_SURPRISAL) {
@@ -1340,7 +1343,8 @@ report_svg_init(struct report_svg *s, const struct report *r, char **cause)
 {
 	const char	*m = r->metric != NULL ? r->metric : "prob";
 	double		 v;
-	int		 i, p, need, nrows = lens_nrows(r->lens, r->sublayers);
+	int		 i, p, need;
+	int		 nrows = lens_nrows(r->lens, r->sublayers);
 
 	memset(s, 0, sizeof *s);
 	s->r = r;
@@ -1477,8 +1481,9 @@ static void
 report_svg_cmp_cell(FILE *f, const struct report_svg *s, int rr, int pos,
     int x, int y, const unsigned char rgb[3])
 {
-	const struct compare_cell	*c = compare_cell(s->r->compare, rr, pos);
+	const struct compare_cell	*c;
 
+	c = compare_cell(s->r->compare, rr, pos);
 	fprintf(f, "; largest change from A to B: ");
 	report_svg_token(f, s->r, c->max_id, 0);
 	fprintf(f, " %+.4g</title></rect>\n<text x=\"%d\" y=\"%d\" "

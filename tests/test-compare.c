@@ -74,7 +74,8 @@ check_cell(const struct gpt2 *m, const struct lens *ln,
     const struct compare_cell *cc, int row, int pos, double *la, double *lb)
 {
 	const int	V = gpt2_config(m)->n_vocab;
-	double		pa, pb, lm, kl = 0, kam = 0, kbm = 0, tv = 0, best = 0;
+	double		pa, pb, lm, kl = 0, kam = 0, kbm = 0, tv = 0;
+	double		best = 0;
 	int		v, arg = 0;
 
 	ref_logp(m, ln, sa, row, pos, la);
@@ -165,7 +166,9 @@ check_incremental(const struct gpt2 *m, const struct lens *ln,
 {
 	struct compare		*fresh;
 	struct compare_cell	*before;
-	int			 b2[TB], i, nrows = GPT2_NROWS(gpt2_config(m));
+	const struct compare_cell *x;
+	int			 b2[TB], i;
+	int			 nrows = GPT2_NROWS(gpt2_config(m));
 	atomic_int		 cancel = 1;
 
 	before = xcalloc((size_t)nrows * TA, sizeof *before);
@@ -192,6 +195,18 @@ check_incremental(const struct gpt2 *m, const struct lens *ln,
 	/* Nothing changed: nothing recomputed. */
 	CHECK(compare_run(cm, ln, sa, g_a, TA, sb, b2, TB, 1, NULL) == TA,
 	    "an unchanged run");
+	/* A new pair: the divergences kept, the differences anew. */
+	for (i = 0; i < nrows * TA; i++)
+		before[i] = *compare_cell(cm, i / TA, i % TA);
+	compare_set_diff(cm, Y_ID, X_ID);
+	CHECK(compare_run(cm, ln, sa, g_a, TA, sb, b2, TB, 1, NULL) == TA,
+	    "a new pair: no position recomputed");
+	for (i = 0; i < nrows * TA; i++) {
+		x = compare_cell(cm, i / TA, i % TA);
+		CHECK(x->kl == before[i].kl && x->js == before[i].js &&
+		    x->diff_a == -before[i].diff_a &&
+		    x->diff_b == -before[i].diff_b, "cell %d: pair swapped", i);
+	}
 	compare_free(fresh);
 	free(before);
 }
