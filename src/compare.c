@@ -272,7 +272,7 @@ static void
 compare_diffs(const struct compare *cm, struct compare_cell *cell,
     const float *xa, const float *xb)
 {
-	cell->diff_a = cell->diff_b = NAN;
+	cell->diff_a = cell->diff_b = (double)NAN;
 	if (cm->diff_x < 0)
 		return;
 	cell->diff_a = compare_dot_diff(cm->m, xa, cm->diff_x, cm->diff_y);
