@@ -216,7 +216,7 @@ static void
 compare_reduce(struct compare_cell *out, const float *xa, const float *xb,
     int V, double *ex)
 {
-	double	*ea = ex, *eb = ex + V, sa, sb;
+	double	*ea = ex, *eb = ex + V, sa, sb;	/* sums, then 1/sums */
 	double	 lsa = compare_lse(xa, V, ea, &sa);
 	double	 lsb = compare_lse(xb, V, eb, &sb);
 	double	 pa, pb, la, lb, lm, d, kl = 0, js = 0, tv = 0;
@@ -225,9 +225,11 @@ compare_reduce(struct compare_cell *out, const float *xa, const float *xb,
 
 	out->max_id = 0;
 	out->max_delta = 0.0;
+	sa = 1.0 / sa;
+	sb = 1.0 / sb;
 	for (i = 0; i < V; i++) {
-		pa = ea[i] / sa;
-		pb = eb[i] / sb;
+		pa = ea[i] * sa;
+		pb = eb[i] * sb;
 		d = pb - pa;
 		if (fabs(d) > best) {
 			best = fabs(d);
