@@ -642,20 +642,17 @@ struct compare_hold {
 };
 
 /*
- * Prompt B run on its own state and compared with A's (compare.h): fills
- * r's comparison.
+ * Prompt B, h->idb[0..Tb), run on its own state and compared with A's
+ * (compare.h): fills r's comparison.
  */
 static void
 compare_start(const struct args *a, const struct cfg *cfg, struct gpt2 *m,
-    const struct tok *tok, const struct lens *ln, struct report *r,
-    struct compare_hold *h)
+    const struct lens *ln, int Tb, struct report *r, struct compare_hold *h)
 {
 	struct gpt2_state	*sb;
 	struct compare		*cmp;
-	int			*idb, Tb;
+	int			*idb = h->idb;
 
-	idb = text_ids("--compare: prompt B", a->compare, strlen(a->compare),
-	    a->truncate, tok, gpt2_config(m), &Tb);
 	sb = gpt2_state_new(m);
 	if (cfg->sublayers)
 		gpt2_state_keep_sublayers(sb);
@@ -674,7 +671,6 @@ compare_start(const struct args *a, const struct cfg *cfg, struct gpt2 *m,
 	r->cmp_prompt = a->compare;
 	h->cmp = cmp;
 	h->sb = sb;
-	h->idb = idb;
 }
 
 static void
@@ -696,7 +692,7 @@ run_print(const struct args *a, const struct cfg *cfg, struct gpt2 *m,
 	struct compare_hold	 h;
 	char			*cause;
 	int			*ids, T, *track = NULL, ntrack = 0, dx = -1;
-	int			 dy = -1;
+	int			 dy = -1, Tb = 0;
 
 	if (a->metric != NULL && (strcmp(a->metric, REPORT_METRIC_TRACK) ==
 	    0 || strcmp(a->metric, REPORT_METRIC_TRACK_RANK) == 0) &&
@@ -706,6 +702,10 @@ run_print(const struct args *a, const struct cfg *cfg, struct gpt2 *m,
 	    0 && a->tuned == NULL)
 		die(EXIT_USAGE, "--metric=%s needs --tuned", a->metric);
 	check_metric_needs(a);
+	memset(&h, 0, sizeof h);
+	if (a->compare != NULL)	/* B's errors before A's work */
+		h.idb = text_ids("--compare: prompt B", a->compare,
+		    strlen(a->compare), a->truncate, tok, gpt2_config(m), &Tb);
 	if (a->logit_diff != NULL)
 		diff_ids(a->logit_diff, tok, gpt2_config(m)->n_vocab, &dx, &dy);
 	if (a->track != NULL)
@@ -743,12 +743,11 @@ run_print(const struct args *a, const struct cfg *cfg, struct gpt2 *m,
 	r.attribution = a->attribution;
 	r.mask = a->mask_input;
 	r.delta = a->delta;
-	memset(&h, 0, sizeof h);
 	r.logit_diff = dx >= 0;
 	r.diff_x = dx;
 	r.diff_y = dy;
 	if (a->compare != NULL) {
-		compare_start(a, cfg, m, tok, ln, &r, &h);
+		compare_start(a, cfg, m, ln, Tb, &r, &h);
 		if (a->metric == NULL)
 			r.metric = REPORT_METRIC_CMP_JS;
 	}
