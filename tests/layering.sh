@@ -2,9 +2,9 @@
 # layering.sh: the module layout of STYLE.md, kept by checking #include lines.
 #
 #   util <- st <- model (ops) <- lens <- ui <- main; tok, cfg, hub, report,
-#   session, tuned, attrib, compare beside them. The model never sees curses or text;
-#   each outside library is included by the one module that owns it; only
-#   main.c (and the benchmark program) print to stderr or exit.
+#   session, tuned, attrib, compare beside them. The model never sees curses
+#   or text; each outside library is included by the one module that owns
+#   it; only main.c (and the benchmark program) print to stderr or exit.
 
 : "${top_srcdir:=.}"
 cd "$top_srcdir/src" || exit 99
