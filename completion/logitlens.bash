@@ -38,7 +38,7 @@ _logitlens()
 		    tuned-kl" -- "$cur"))
 		return
 		;;
-	-k | --top-k | --threads | --track)
+	-k | --top-k | --threads | --track | --positions)
 		return
 		;;
 	--list-keys)
@@ -55,7 +55,7 @@ _logitlens()
 		COMPREPLY=($(compgen -W "-m --model= -p --print -f --format=
 		    -k --top-k= -s --sublayers -t --tokenize --track=
 		    --candidates --attribution --mask-input --delta
-		    --metric= --tuned= --truncate --threads= -c --config=
+		    --metric= --positions= --tuned= --truncate --threads= -c --config=
 		    --print-config --download= --color= --no-mouse
 		    --list-keys --session= --ascii -h --help -V --version" \
 		    -- "$cur"))

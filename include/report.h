@@ -50,9 +50,10 @@ struct report {
 	 */
 	size_t			 prompt_len;
 	/*
-	 * svg only: a window of the grid, shown rows [row_from, row_to)
-	 * (0 = embed, as lens_row) and positions [pos_from, pos_to); a "to"
-	 * of 0 means to the end. The other formats write everything.
+	 * A window of the grid: positions [pos_from, pos_to) for text, tsv
+	 * and svg; svg only: shown rows [row_from, row_to) (0 = embed, as
+	 * lens_row). A "to" of 0 means to the end. json and yaml write
+	 * everything.
 	 */
 	int			 row_from, row_to;
 	int			 pos_from, pos_to;
@@ -73,6 +74,15 @@ struct report {
 	int			 mask;
 	int			 delta;
 };
+
+/*
+ * --positions: "A:B", 1-based and inclusive (A or B may be left out: the
+ * first or the last position), or "A" alone, for a prompt of T tokens:
+ * pos_from and pos_to as struct report takes them; -1 and *cause if the
+ * text is not such a range within 1..T.
+ */
+int	report_positions(const char *spec, int T, int *from, int *to,
+	    char **cause);
 
 /* "json" -> REPORT_JSON; -1 if unknown. */
 int	report_format_parse(const char *);

@@ -39,6 +39,10 @@ enum ui_tier { UI_TIER_MONO, UI_TIER_8, UI_TIER_256 };
 
 #define UI_TRACK_MAX	8	/* tracked tokens at once */
 
+/* The mark of a top-1 that is the next token (not a glyph of the scale). */
+#define UI_MARK_NEXT		"\xe2\x9c\x93"	/* ✓ */
+#define UI_MARK_NEXT_ASCII	"!"
+
 /* A complete lens run, copied out of the lens for drawing. */
 struct ui_snap {
 	unsigned	 gen;		/* the request it answers */
@@ -118,12 +122,15 @@ struct ui {
 
 	/* The prompt and its tokens. */
 	struct ui_edit		 edit;
+	int			 example;	/* the config's example, unedited */
 	const char		*hist_path;	/* NULL: history not written */
 	int			 hist_dirty;	/* not saved since a change */
 	struct ui_edit		 search;	/* the status line's input */
 	char			*pattern;	/* the active search, or NULL */
+	int			 search_input;	/* its last hit: the input row */
 	int			*ids;
 	size_t			 nids;
+	size_t			 dropped;	/* tokens truncated at the front */
 	char			*tok_err;	/* why the prompt cannot run */
 	double			 debounce_at;	/* 0: nothing pending */
 	unsigned		 submitted;	/* gen of the last request */
@@ -196,7 +203,12 @@ char	*ui_token_text(const struct ui *, int id);
 /* Fitted into width columns, in out. */
 char	*ui_token_fit(const struct ui *, int id, int width, char *out,
 	    size_t len);
+/* Does the search pattern occur in the token (ASCII case ignored)? */
+int	ui_token_match(const struct ui *, int id);
+/* 1 + the first top-k entry of the cell that matches, or 0. */
 int	ui_is_match(const struct ui *, int row, int pos);
+/* Does the input token at pos match? */
+int	ui_input_match(const struct ui *, int pos);
 int	ui_rows(const struct ui *);
 
 /* ui-grid.c */

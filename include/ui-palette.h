@@ -74,6 +74,8 @@ int		 ui_palette_bucket(float norm);
 void		 ui_palette_ansi(int bucket, int *fg, int *bg);
 /* Glyph for the scale: a bar "▁".."█", or ASCII ".:-=+*#%@". */
 const char	*ui_palette_glyph(float norm, int ascii);
+/* How many glyphs the scale has (the legend shows each once). */
+int		 ui_palette_nglyphs(int ascii);
 /*
  * Legend text for the low and high ends of a metric's scale: lo and hi
  * bound logits; for entropy lo is ln V.

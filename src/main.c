@@ -39,7 +39,7 @@ enum {
 	OPT_NO_MOUSE = 256, OPT_COLOR, OPT_ASCII, OPT_TRUNCATE, OPT_THREADS,
 	OPT_PRINT_CONFIG, OPT_DOWNLOAD, OPT_LIST_KEYS, OPT_TUNED, OPT_SESSION,
 	OPT_TRACK, OPT_CANDIDATES, OPT_ATTRIBUTION, OPT_MASK_INPUT, OPT_DELTA,
-	OPT_METRIC
+	OPT_METRIC, OPT_POSITIONS
 };
 
 struct args {
@@ -67,6 +67,7 @@ struct args {
 	int			 mask_input;
 	int			 delta;
 	const char		*metric;	/* NULL: the configuration's */
+	const char		*positions;	/* --positions A:B, unparsed */
 	char			*prompt;	/* NULL: none given */
 	size_t			 prompt_len;
 };
@@ -95,6 +96,7 @@ static const struct option longopts[] = {
 	{ "mask-input",	  no_argument,	     NULL, OPT_MASK_INPUT },
 	{ "delta",	  no_argument,	     NULL, OPT_DELTA },
 	{ "metric",	  required_argument, NULL, OPT_METRIC },
+	{ "positions",	  required_argument, NULL, OPT_POSITIONS },
 	{ "help",	  no_argument,	     NULL, 'h' },
 	{ "version",	  no_argument,	     NULL, 'V' },
 	{ NULL, 0, NULL, 0 }
@@ -133,6 +135,8 @@ usage(FILE *f)
 "      --metric=NAME      colour by NAME (the configuration's metric); svg\n"
 "                         also track-prob and track-rank (of the first\n"
 "                         --track token) and tuned-kl (with --tuned)\n"
+"      --positions=A:B    text, tsv, svg: only positions A to B (1-based,\n"
+"                         inclusive; A: or :B leave an end open)\n"
 "      --tuned=FILE       decode through a tuned lens's translators (a\n"
 "                         safetensors file, see logitlens(1))\n"
 "      --truncate         keep the last n_ctx tokens of a longer prompt\n"
@@ -319,6 +323,9 @@ args_parse(struct args *a, int argc, char **argv)
 			break;
 		case OPT_METRIC:
 			a->metric = optarg;
+			break;
+		case OPT_POSITIONS:
+			a->positions = optarg;
 			break;
 		case OPT_MASK_INPUT:
 			a->mask_input = 1;
@@ -529,39 +536,27 @@ lens_nonfinite(const struct lens *ln, int T, int sublayers)
 }
 
 /*
- * --track's list: comma-separated token texts that must each encode to one
- * token, or #ID. Dies on anything else.
+ * --track's list: comma-separated tokens, each as tok_track takes them.
+ * Dies on anything else: a usage error for an empty item or a bad #ID.
  */
 static int *
 track_ids(const char *list, const struct tok *tok, int n_vocab, int *n)
 {
-	char	*copy, *s, *item, *cause;
-	int	*ids = NULL, *enc;
-	size_t	 nenc;
+	char	*copy, *s, *item, *cause, *why;
+	int	*ids = NULL;
 
 	*n = 0;
 	copy = s = xstrdup(list);
 	while ((item = strsep(&s, ",")) != NULL) {
 		ids = xreallocarray(ids, (size_t)*n + 1, sizeof *ids);
-		if (item[0] == '#' && item[1] != '\0') {
-			ids[(*n)++] = parse_int(item + 1, 0, n_vocab - 1,
-			    "--track: a token id");
-			continue;
+		if (tok_track(tok, item, strlen(item), n_vocab, &ids[*n],
+		    &cause) != 0) {
+			why = xasprintf("--track: %s", cause);
+			free(cause);
+			die_cause(*item == '\0' || *item == '#' ? EXIT_USAGE :
+			    EXIT_INPUT, why);
 		}
-		if (*item == '\0')
-			die(EXIT_USAGE, "--track: an empty token in '%s'", list);
-		if (tok_encode(tok, item, strlen(item), &enc, &nenc,
-		    &cause) != 0)
-			die_cause(EXIT_INPUT, cause);
-		if (nenc != 1)
-			die(EXIT_INPUT, "--track: '%s' is %zu tokens, not one "
-			    "(a leading space is part of a token; #ID names "
-			    "one by id)", item, nenc);
-		if (enc[0] >= n_vocab)
-			die(EXIT_INPUT, "--track: '%s' is token %d, outside the "
-			    "model's vocabulary (%d)", item, enc[0], n_vocab);
-		ids[(*n)++] = enc[0];
-		free(enc);
+		(*n)++;
 	}
 	free(copy);
 	return ids;
@@ -575,7 +570,7 @@ run_print(const struct args *a, const struct cfg *cfg, struct gpt2 *m,
 	struct lens		*ln;
 	struct tuned		*tuned;
 	struct report		 r;
-	char			*cause;
+	char			*cause, *why;
 	int			*ids, T, *track = NULL, ntrack = 0;
 
 	if (a->metric != NULL && (strcmp(a->metric, REPORT_METRIC_TRACK) ==
@@ -620,6 +615,16 @@ run_print(const struct args *a, const struct cfg *cfg, struct gpt2 *m,
 	r.attribution = a->attribution;
 	r.mask = a->mask_input;
 	r.delta = a->delta;
+	if (a->positions != NULL && a->format_set && (a->format ==
+	    REPORT_JSON || a->format == REPORT_YAML))
+		die(EXIT_USAGE, "--positions: only with --format text, tsv or "
+		    "svg (json and yaml give every position)");
+	if (a->positions != NULL && report_positions(a->positions, T,
+	    &r.pos_from, &r.pos_to, &cause) != 0) {
+		why = xasprintf("--positions: %s", cause);
+		free(cause);
+		die_cause(EXIT_USAGE, why);
+	}
 	if (gpt2_state_nonfinite(s) >= 0)
 		fprintf(stderr, "logitlens: warning: %s: the model produced "
 		    "NaN or Inf values (from row %d on); its weights may be "

@@ -315,6 +315,49 @@ report_display(const struct report *r, int id)
 	return tok_display(b, len, 0);
 }
 
+/* One end of --positions: a number 1..T, or def when empty. */
+static int
+report_pos_num(const char *s, size_t len, int def, int T)
+{
+	long	v = 0;
+	size_t	i;
+
+	if (len == 0)
+		return (def);
+	if (len > 9)
+		return (-1);
+	for (i = 0; i < len; i++) {
+		if (s[i] < '0' || s[i] > '9')
+			return (-1);
+		v = v * 10 + (s[i] - '0');
+	}
+	return (v >= 1 && v <= T ? (int)v : -1);
+}
+
+int
+report_positions(const char *spec, int T, int *from, int *to, char **cause)
+{
+	const char	*colon = strchr(spec, ':');
+	size_t		 alen = colon ? (size_t)(colon - spec) : strlen(spec);
+	int		 a, b;
+
+	a = report_pos_num(spec, alen, 1, T);
+	b = colon ? report_pos_num(colon + 1, strlen(colon + 1), T, T) : a;
+	if (a == -1 || b == -1 || a > b || (colon == NULL && alen == 0))
+		return (util_fail(cause, "'%s' is not a range A:B with 1 <= "
+		    "A <= B <= %d (the prompt's tokens)", spec, T));
+	*from = a - 1;
+	*to = b;
+	return (0);
+}
+
+/* The end of the window of positions text, tsv and svg write. */
+static int
+report_pos_end(const struct report *r)
+{
+	return (r->pos_to > 0 && r->pos_to <= r->T ? r->pos_to : r->T);
+}
+
 static int
 report_write_tsv(FILE *f, const struct report *r)
 {
@@ -330,7 +373,7 @@ report_write_tsv(FILE *f, const struct report *r)
 	for (i = lens_nrows(r->lens, r->sublayers) - 1; i >= 0; i--) {
 		rr = lens_row(r->lens, i, r->sublayers);
 		lens_row_name(rr, name, sizeof name);
-		for (p = 0; p < r->T; p++) {
+		for (p = r->pos_from; p < report_pos_end(r); p++) {
 			c = lens_cell(r->lens, rr, p);
 			top = lens_top(r->lens, rr, p);
 			tok = report_display(r, r->ids[p]);
@@ -391,7 +434,7 @@ report_text_inputs(FILE *f, const struct report *r, const char *label)
 	int	 p;
 
 	fprintf(f, "%-10s ", label);
-	for (p = 0; p < r->T; p++) {
+	for (p = r->pos_from; p < report_pos_end(r); p++) {
 		s = report_display(r, r->ids[p]);
 		report_cell_text(f, s, 10);
 		fputc(' ', f);
@@ -418,10 +461,12 @@ report_text_tracked(FILE *f, const struct report *r)
 			rr = lens_row(r->lens, i, r->sublayers);
 			fprintf(f, "%-10s ", lens_row_name(rr, name,
 			    sizeof name));
-			for (p = 0; p < r->T && rank; p++)
+			for (p = r->pos_from; p < report_pos_end(r) && rank;
+			    p++)
 				fprintf(f, "%-10d ", lens_token_rank(r->lens,
 				    rr, p, r->track[j / 2]));
-			for (p = 0; p < r->T && !rank; p++)
+			for (p = r->pos_from; p < report_pos_end(r) && !rank;
+			    p++)
 				fprintf(f, "%-10.3g ", (double)lens_token_prob(
 				    r->lens, r->state, rr, p, r->track[j / 2]));
 			fputc('\n', f);
@@ -449,7 +494,7 @@ report_write_text(FILE *f, const struct report *r)
 	for (i = lens_nrows(r->lens, r->sublayers) - 1; i >= 0; i--) {
 		rr = lens_row(r->lens, i, r->sublayers);
 		fprintf(f, "%-10s ", lens_row_name(rr, name, sizeof name));
-		for (p = 0; p < r->T; p++) {
+		for (p = r->pos_from; p < report_pos_end(r); p++) {
 			t = report_top(r, rr, p);
 			s = t != NULL ? report_display(r, t->id) : xstrdup("-");
 			report_cell_text(f, s, 10);
@@ -458,7 +503,7 @@ report_write_text(FILE *f, const struct report *r)
 		}
 		fputc('\n', f);
 		fprintf(f, "%-10s ", "");
-		for (p = 0; p < r->T; p++) {
+		for (p = r->pos_from; p < report_pos_end(r); p++) {
 			t = report_top(r, rr, p);
 			below = r->delta && i > 0 ? report_top(r, lens_row(
 			    r->lens, i - 1, r->sublayers), p) : NULL;
@@ -1014,7 +1059,7 @@ report_svg_head(FILE *f, const struct report_svg *s)
 {
 	const struct report	*r = s->r;
 	char			*text;
-	int			 i, cols = (s->width - 24) / 8;
+	int			 i, window, cols = (s->width - 24) / 8;
 
 	fprintf(f, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
 	    "<svg xmlns=\"http://www.w3.org/2000/svg\" version=\"1.1\" "
@@ -1039,15 +1084,21 @@ report_svg_head(FILE *f, const struct report_svg *s)
 	    "height=\"%d\" fill=\"#ffffff\"/>\n<text x=\"12\" y=\"24\" "
 	    "font-size=\"15\" font-weight=\"bold\">Logit lens: \xe2\x80\x9c",
 	    s->width, s->height);
+	/* A window of positions: the title also says where it is. */
+	window = s->pos_from > 0 || s->pos_to < r->T;
 	if (r->prompt != NULL && r->prompt_len > 0)
-		report_xml(f, r->prompt, r->prompt_len, cols - 16);
+		report_xml(f, r->prompt, r->prompt_len, cols - (window ? 44 :
+		    16));
 	else {
 		text = tok_decode_text(r->tok, r->ids, (size_t)r->T);
-		report_xml(f, text, strlen(text), cols - 16);
+		report_xml(f, text, strlen(text), cols - (window ? 44 : 16));
 		free(text);
 	}
-	fprintf(f, "\xe2\x80\x9d</text>\n<text x=\"12\" y=\"43\" "
-	    "fill=\"#444444\">");
+	fprintf(f, "\xe2\x80\x9d");
+	if (window)
+		fprintf(f, " (positions %d\xe2\x80\x93%d of %d)",
+		    s->pos_from + 1, s->pos_to, r->T);
+	fprintf(f, "</text>\n<text x=\"12\" y=\"43\" fill=\"#444444\">");
 	text = report_utf8(gpt2_dir(r->model));
 	report_xml(f, text, strlen(text), cols > 100 ? cols - 50 : 50);
 	free(text);
@@ -1192,6 +1243,10 @@ report_write(FILE *f, const struct report *r, enum report_format fmt,
 {
 	int	rc;
 
+	if ((fmt == REPORT_TEXT || fmt == REPORT_TSV) && (r->pos_from < 0 ||
+	    r->pos_from >= report_pos_end(r)))
+		return util_fail(cause, "empty window of positions %d-%d",
+		    r->pos_from, r->pos_to);
 	switch (fmt) {
 	case REPORT_JSON:
 		rc = report_write_json(f, r);

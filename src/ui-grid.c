@@ -20,8 +20,8 @@
 #include "ui-palette.h"
 #include "ui-view.h"
 
-#define UI_MARK_NEXT	"\xe2\x9c\x93"	/* ✓: the top-1 is the next token */
 #define UI_MARK_MATCH	"\xe2\x97\x86"	/* ◆: a search match */
+#define UI_MARK_MATCH_K	"\xe2\x97\x87"	/* ◇: a match in the top-k */
 
 int
 ui_grid_label_w(const struct ui *u)
@@ -156,9 +156,11 @@ ui_grid_cell(struct ui *u, int row, int pos, int y, int x)
 	else
 		ui_token_fit(u, t->id, u->cell_w - 2, text, sizeof text);
 	if (t != NULL && t->id == c->next_id && !ui_grid_numbers(u))
-		mark = u->ascii ? "=" : UI_MARK_NEXT;
-	else if (match)
+		mark = u->ascii ? UI_MARK_NEXT_ASCII : UI_MARK_NEXT;
+	else if (match == 1)
 		mark = u->ascii ? "/" : UI_MARK_MATCH;
+	else if (match > 1)
+		mark = u->ascii ? ";" : UI_MARK_MATCH_K;
 	if (match)
 		attr |= A_UNDERLINE;
 	if (row == u->sel_row && pos == u->sel_pos)
@@ -183,6 +185,9 @@ ui_grid_header(struct ui *u, const int *ids, int T)
 	for (c = 0; c < l->vis_cols && (t = u->col_off + c) < T; c++) {
 		x = l->grid_x + c * (l->cell_w + 1);
 		attr = t == u->sel_pos ? A_BOLD | A_UNDERLINE : A_BOLD;
+		if (ids == (u->snap ? u->snap->ids : NULL) &&
+		    ui_input_match(u, t))
+			attr |= A_REVERSE;
 		attron(attr);
 		mvaddstr(l->head_y, x, ui_token_fit(u, ids[t], l->cell_w, text,
 		    sizeof text));
@@ -258,18 +263,18 @@ static void
 ui_grid_legend_delta(struct ui *u)
 {
 	char	num[32];
-	int	i;
+	int	i, n = ui_palette_nglyphs(u->ascii);
 
 	printw("delta %s: ", ui_palette_metric_title(u->metric));
 	ui_view_num(-u->delta_range, 1, 7, num, sizeof num);
 	printw("%s ", num);
-	for (i = 0; i < UI_DIV_LEN; i++) {
-		int	attr = ui_grid_div_attr(u, (float)i /
-		    (float)(UI_DIV_LEN - 1));
+	/* Each glyph a cell can carry, in the colour it comes with. */
+	for (i = 0; i < n; i++) {
+		float	norm = (float)i / (float)(n - 1);
+		int	attr = ui_grid_div_attr(u, norm);
 
 		attron(attr);
-		addstr(ui_palette_glyph((float)i / (float)(UI_DIV_LEN - 1),
-		    u->ascii));
+		addstr(ui_palette_glyph(norm, u->ascii));
 		attroff(attr);
 	}
 	ui_view_num(u->delta_range, 1, 7, num, sizeof num);
@@ -325,15 +330,18 @@ ui_grid_legend(struct ui *u)
 		}
 	} else {
 		printw("%s ", lo);
-		n = u->tier == UI_TIER_256 ? ui_palette_ramp_len(u->palette) :
-		    u->tier == UI_TIER_8 ? UI_NBUCKETS : (u->ascii ? 9 : 8);
+		/* Each glyph a cell can carry, in the colour it comes with. */
+		n = ui_palette_nglyphs(u->ascii);
 		for (i = 0; i < n; i++)
 			ui_grid_swatch(u, (float)i / (float)(n - 1), NULL);
 		printw(" %s", hi);
 	}
 	if (!ui_grid_numbers(u))
-		printw("  %s next", u->ascii ? "=" : UI_MARK_NEXT);
+		printw("  %s next", u->ascii ? UI_MARK_NEXT_ASCII :
+		    UI_MARK_NEXT);
 	if (u->pattern != NULL)
-		printw(" %s /%s", u->ascii ? "/" : UI_MARK_MATCH, u->pattern);
+		printw(" %s /%s (input, top-1; %s top-k)", u->ascii ? "/" :
+		    UI_MARK_MATCH, u->pattern, u->ascii ? ";" :
+		    UI_MARK_MATCH_K);
 	ui_grid_legend_flags(u);
 }

@@ -22,7 +22,7 @@ static const char *const ui_palette_names[UI_METRIC_ALL - UI_METRIC_COUNT] = {
 static const char *const ui_palette_titles[UI_METRIC_ALL] = {
 	"P(top-1)", "P(final top-1)", "logit(final top-1)",
 	"rank(final top-1)", "rank(next token)", "P(next token)",
-	"KL(final||layer)", "entropy", "P(tracked)", "KL(logit||tuned)",
+	"KL(final||layer)", "entropy", "P(tracked)", "KL(tuned||logit)",
 	"rank(tracked)"
 };
 _Static_assert(UI_METRIC_COUNT == (int)LENS_METRIC_COUNT,
@@ -239,6 +239,12 @@ ui_palette_div_ansi(int bucket, int *fg, int *bg)
 
 	*bg = bgs[bucket];
 	*fg = fgs[bucket];
+}
+
+int
+ui_palette_nglyphs(int ascii)
+{
+	return (ascii ? 9 : 8);
 }
 
 const char *

@@ -171,7 +171,10 @@ ui_panel_top(struct ui *u, int *y, const struct lens_cell *c,
 		ui_token_fit(u, t[i].id, 12, tok, sizeof tok);
 		mark = "";
 		if (t[i].id == c->next_id)
-			mark = u->ascii ? " =" : " \xe2\x9c\x93";
+			mark = u->ascii ? " " UI_MARK_NEXT_ASCII :
+			    " " UI_MARK_NEXT;
+		else if (ui_token_match(u, t[i].id))
+			mark = u->ascii ? " ;" : " \xe2\x97\x87";
 		if (u->mask && ui_view_in(t[i].id, u->snap->ids, u->sel_pos +
 		    1))
 			mark = u->ascii ? " x" : " " UI_MARK_MASKED;
@@ -339,8 +342,8 @@ ui_panel_stats(struct ui *u, int *y, const struct lens_cell *c)
 	char	tok[128];
 	float	v, d, below;
 
-	ui_panel_line(u, y, 0, "KL(final||here) %.4f nats", (double)c->kl);
-	ui_panel_line(u, y, 0, "entropy         %.4f nats",
+	ui_panel_line(u, y, 0, "KL(final||layer) %.4f nats", (double)c->kl);
+	ui_panel_line(u, y, 0, "entropy          %.4f nats",
 	    (double)c->entropy);
 	ui_token_fit(u, c->final_top1, 16, tok, sizeof tok);
 	ui_panel_line(u, y, 0, "final top-1 %s", tok);

@@ -220,16 +220,15 @@ ui_token_fit(const struct ui *u, int id, int width, char *out, size_t len)
 	return (out);
 }
 
-/* Does the search pattern occur in the cell's top-1 (ignoring case)? */
+/* Does the search pattern occur in a token's text (ignoring case)? */
 int
-ui_is_match(const struct ui *u, int row, int pos)
+ui_token_match(const struct ui *u, int id)
 {
-	const struct lens_top	*t;
-	const char		*b;
-	size_t			 len, plen, i, j;
+	const char	*b;
+	size_t		 len, plen, i, j;
 
-	if (u->pattern == NULL || (t = ui_top(u, row, pos)) == NULL ||
-	    (b = tok_bytes(u->opts->tok, t->id, &len)) == NULL)
+	if (u->pattern == NULL ||
+	    (b = tok_bytes(u->opts->tok, id, &len)) == NULL)
 		return (0);
 	plen = strlen(u->pattern);
 	for (i = 0; i + plen <= len; i++) {
@@ -242,6 +241,28 @@ ui_is_match(const struct ui *u, int row, int pos)
 			return (1);
 	}
 	return (0);
+}
+
+int
+ui_is_match(const struct ui *u, int row, int pos)
+{
+	const struct lens_top	*t;
+	int			 i;
+
+	if (u->pattern == NULL || (t = ui_top(u, row, pos)) == NULL)
+		return (0);
+	for (i = 0; i < u->snap->top_k; i++) {
+		if (ui_token_match(u, t[i].id))
+			return (i + 1);
+	}
+	return (0);
+}
+
+int
+ui_input_match(const struct ui *u, int pos)
+{
+	return (u->snap != NULL && pos >= 0 && pos < u->snap->T &&
+	    ui_token_match(u, u->snap->ids[pos]));
 }
 
 /* The worker thread. */
@@ -552,12 +573,12 @@ ui_tokenize(struct ui *u)
 		u->tok_err = cause;
 		return (-1);
 	}
-	u->nids = n;
-	if (n > (size_t)u->n_ctx) {
-		u->tok_err = xasprintf("prompt too long: %zu tokens, the model "
-		    "takes %d", n, u->n_ctx);
-		return (-1);
-	}
+	/* As --truncate: the last n_ctx tokens, and the status says so. */
+	u->dropped = n > (size_t)u->n_ctx ? n - (size_t)u->n_ctx : 0;
+	if (u->dropped > 0)
+		memmove(u->ids, u->ids + u->dropped, (size_t)u->n_ctx *
+		    sizeof *u->ids);
+	u->nids = n - u->dropped;
 	return (0);
 }
 
@@ -594,7 +615,8 @@ ui_take_want(struct ui *u)
 	const struct ui_snap	*s = u->snap;
 	int			 i;
 
-	if (u->want_row == -1 || s->sublayers != u->sublayers)
+	if (u->want_row == -1 || s->sublayers != u->sublayers ||
+	    s->gen != u->submitted)
 		return;
 	for (i = 0; i < s->nrows; i++) {
 		if (s->rows[i] == u->want_row)
@@ -768,6 +790,12 @@ ui_draw_prompt(struct ui *u)
 		attron(A_DIM);
 		mvaddstr(u->layout.prompt_y, 2, "(press e to type a prompt)");
 		attroff(A_DIM);
+	} else if (u->example && u->focus != UI_FOCUS_PROMPT &&
+	    x + 4 < u->layout.cols) {
+		attron(A_DIM);
+		mvaddnstr(u->layout.prompt_y, x + 2, "(an example: e or Tab "
+		    "types your own prompt)", u->layout.cols - x - 3);
+		attroff(A_DIM);
 	}
 	if (u->focus == UI_FOCUS_PROMPT)
 		move(0, 2 + col);
@@ -776,7 +804,8 @@ ui_draw_prompt(struct ui *u)
 static const char *
 ui_ask_label(int ask)
 {
-	static const char *const labels[] = { "/", "track token: ",
+	static const char *const labels[] = {
+	    "search input, top-1 and top-k tokens: /", "track token: ",
 	    "save session: ", "open session: ", "export SVG: " };
 
 	return (labels[ask]);
@@ -786,6 +815,7 @@ static void
 ui_draw_status(struct ui *u)
 {
 	char		 left[256], right[256], name[32], pctbuf[32];
+	char		 trunc[96];
 	const char	*state;
 	int		 y = u->layout.status_y, pct, busy = ui_busy(u);
 
@@ -805,6 +835,10 @@ ui_draw_status(struct ui *u)
 		state = "empty";
 	else
 		state = "ready";
+	trunc[0] = '\0';
+	if (u->dropped > 0)
+		snprintf(trunc, sizeof trunc, "truncated: the last %d tokens "
+		    "(%zu dropped)", u->n_ctx, u->dropped);
 	name[0] = '\0';
 	if (u->snap != NULL)
 		lens_row_name(u->snap->rows[u->sel_row], name, sizeof name);
@@ -813,7 +847,7 @@ ui_draw_status(struct ui *u)
 	    u->snap ? u->sel_pos + 1 : 0, u->snap ? u->snap->T : 0, state,
 	    (busy || u->debounce_at != 0) && u->snap != NULL ? " (stale) " :
 	    " ", u->msg ? u->msg : u->tok_err ? u->tok_err :
-	    u->opts->model_note ? u->opts->model_note : "");
+	    trunc[0] ? trunc : u->opts->model_note ? u->opts->model_note : "");
 	snprintf(right, sizeof right, " %s%s%s ? help  q quit ",
 	    u->lastkey[0] ? "key " : "", u->lastkey,
 	    u->lastkey[0] ? " |" : "");
@@ -952,6 +986,45 @@ ui_move_lines(struct ui *u, int d)
 	u->sel_row += u->final_on_top ? -d : d;
 }
 
+static void	ui_say(struct ui *, const char *, ...)
+		    __attribute__((format(printf, 2, 3)));
+
+/*
+ * Is there a match at index j of the search order: the input row (line 0),
+ * then the grid's display lines, T positions each? Says where it is.
+ */
+static int
+ui_search_at(struct ui *u, int j, int nrows)
+{
+	char	name[32];
+	int	T = u->snap->T, row, pos = j % T, k;
+
+	if (j < T) {
+		if (!ui_input_match(u, pos))
+			return (0);
+		u->sel_pos = pos;
+		ui_say(u, "/%s: the input token at P%d", u->pattern, pos + 1);
+		return (1);
+	}
+	row = ui_layout_row(j / T - 1, nrows, u->final_on_top);
+	if ((k = ui_is_match(u, row, pos)) == 0)
+		return (0);
+	u->sel_row = row;
+	u->sel_pos = pos;
+	lens_row_name(u->snap->rows[row], name, sizeof name);
+	if (k == 1)
+		ui_say(u, "/%s: the top-1 of %s @ P%d", u->pattern, name,
+		    pos + 1);
+	else
+		ui_say(u, "/%s: #%d of the top-k of %s @ P%d", u->pattern, k,
+		    name, pos + 1);
+	return (1);
+}
+
+/*
+ * n or N: the next match of the search in the input tokens, the cells'
+ * top-1 and their top-k (the panel's list), in reading order.
+ */
 static void
 ui_search_step(struct ui *u, int dir)
 {
@@ -960,26 +1033,20 @@ ui_search_step(struct ui *u, int dir)
 	if (u->pattern == NULL || nrows == 0)
 		return;
 	T = u->snap->T;
-	n = nrows * T;
+	n = (nrows + 1) * T;
 	line = ui_layout_row(u->sel_row, nrows, u->final_on_top);
-	idx = line * T + u->sel_pos;
+	idx = u->search_input ? u->sel_pos : (line + 1) * T + u->sel_pos;
 	for (i = 1; i <= n; i++) {
 		int	j = ((idx + dir * i) % n + n) % n;
-		int	row = ui_layout_row(j / T, nrows, u->final_on_top);
 
-		if (ui_is_match(u, row, j % T)) {
-			u->sel_row = row;
-			u->sel_pos = j % T;
+		if (ui_search_at(u, j, nrows)) {
+			u->search_input = j < T;
 			return;
 		}
 	}
-	free(u->msg);
-	u->msg = xasprintf("no match for '%s'", u->pattern);
+	ui_say(u, "no match for '%s' in the input, top-1 or top-k tokens",
+	    u->pattern);
 }
-
-static void
-ui_say(struct ui *u, const char *fmt, ...) __attribute__((format(printf, 2,
-    3)));
 
 static void
 ui_say(struct ui *u, const char *fmt, ...)
@@ -1058,40 +1125,19 @@ ui_track_id(struct ui *u, int id)
 	ui_submit(u);
 }
 
-/* Tracks typed text: "#id", or the text's token (its first, if several). */
+/* Tracks typed text: "#id", or a text of one token (tok_track's rule). */
 static void
 ui_track_text(struct ui *u, const char *s, size_t len)
 {
-	char	*cause = NULL, *end, *text;
-	int	*ids = NULL;
-	size_t	 n;
-	long	 id;
+	char	*cause = NULL;
+	int	 id;
 
-	if (len > 1 && s[0] == '#') {
-		id = strtol(s + 1, &end, 10);
-		if (*end == '\0' && end == s + len && id >= 0 && id < INT_MAX)
-			ui_track_id(u, (int)id);
-		else
-			ui_say(u, "not a token id: %s", s);
-		return;
-	}
-	if (tok_encode(u->opts->tok, s, len, &ids, &n, &cause) != 0) {
-		ui_say(u, "%s", cause);
+	if (tok_track(u->opts->tok, s, len, u->n_vocab, &id, &cause) != 0) {
+		ui_say(u, "track: %s", cause);
 		free(cause);
 		return;
 	}
-	if (n == 0)
-		ui_say(u, "nothing to track");
-	else {
-		ui_track_id(u, ids[0]);
-		if (n > 1) {
-			text = ui_token_text(u, ids[0]);
-			ui_say(u, "'%s' is %zu tokens: tracking the first, %s",
-			    s, n, text);
-			free(text);
-		}
-	}
-	free(ids);
+	ui_track_id(u, id);
 }
 
 static void
@@ -1137,10 +1183,14 @@ ui_step(struct ui *u)
 		return;
 	ui_edit_end(&u->edit);
 	ui_edit_insert(&u->edit, b, len);
+	u->example = 0;
 	text = ui_token_text(u, t->id);
 	ui_say(u, "step: appended %s", text);
 	free(text);
 	ui_submit(u);
+	/* The selection follows to the new column once it is computed. */
+	u->want_row = u->snap->rows[u->sel_row];
+	u->want_pos = (int)u->nids - 1;
 }
 
 /* History. */
@@ -1267,8 +1317,10 @@ ui_session_apply(struct ui *u, const struct session *s, const char *path,
 	if (s->ntracked > UI_TRACK_MAX)
 		return (util_fail(cause, "%s: %zu tracked tokens, at most %d",
 		    path, s->ntracked, UI_TRACK_MAX));
-	if (s->prompt != NULL)
+	if (s->prompt != NULL) {
 		ui_edit_set(&u->edit, s->prompt, s->prompt_len);
+		u->example = 0;
+	}
 	u->ntrack = (int)s->ntracked;
 	memcpy(u->track, s->tracked, s->ntracked * sizeof *u->track);
 	u->track_cur = 0;
@@ -1377,6 +1429,7 @@ ui_ask_done(struct ui *u)
 	case UI_ASK_SEARCH:
 		free(u->pattern);
 		u->pattern = len ? xstrdup(s) : NULL;
+		u->search_input = 0;
 		ui_search_step(u, 1);
 		break;
 	case UI_ASK_TRACK:
@@ -1426,6 +1479,8 @@ ui_action_move(struct ui *u, int a)
 {
 	int	page = u->layout.vis_rows > 1 ? u->layout.vis_rows - 1 : 1;
 
+	if (a != UI_A_SEARCH_NEXT && a != UI_A_SEARCH_PREV)
+		u->search_input = 0;
 	switch (a) {
 	case UI_A_LEFT:
 		u->sel_pos--;
@@ -1712,6 +1767,7 @@ ui_key_prompt(struct ui *u, int key)
 	else if (key >= ' ' && !(key & (UI_KEY_FN | UI_KEY_META)))
 		ui_insert_key(&u->edit, key);
 	if (u->edit.len != len || memcmp(u->edit.buf, old, len) != 0) {
+		u->example = 0;
 		/* A new edit cancels the run in flight. */
 		atomic_store(&u->cancel, 1);
 		u->debounce_at = util_now() + UI_DEBOUNCE;
@@ -1777,6 +1833,7 @@ ui_key(struct ui *u, int key)
 		return (0);
 	}
 	if (u->paste) {
+		u->example = 0;
 		ui_insert_key(&u->edit, key == '\r' ? '\n' : key);
 		u->debounce_at = util_now() + UI_DEBOUNCE;
 		atomic_store(&u->cancel, 1);
@@ -2041,6 +2098,7 @@ ui_init(struct ui *u, const struct ui_opts *o, char **cause)
 {
 	const struct cfg	*cfg = o->cfg;
 	const struct gpt2_config *gc = gpt2_config(o->model);
+	const char		*ex;
 	int			 m;
 
 	memset(u, 0, sizeof *u);
@@ -2065,7 +2123,12 @@ ui_init(struct ui *u, const struct ui_opts *o, char **cause)
 	u->want_row = -1;
 	if (o->prompt != NULL)
 		ui_edit_set(&u->edit, o->prompt, o->prompt_len);
-	u->focus = u->edit.len ? UI_FOCUS_GRID : UI_FOCUS_PROMPT;
+	else if ((ex = cfg ? cfg->prompt : CFG_PROMPT) != NULL) {
+		/* A first screen that shows the lens, and keys that work. */
+		ui_edit_set(&u->edit, ex, strlen(ex));
+		u->example = 1;
+	}
+	u->focus = UI_FOCUS_GRID;
 	return (0);
 }
 
@@ -2163,6 +2226,8 @@ ui_loop(struct ui *u)
 	int		key, timeout, sig;
 
 	for (;;) {
+		/* Layout first: a resize may have changed what fits. */
+		ui_relayout(u);
 		ui_clamp(u);
 		ui_attrib_want(u);
 		ui_draw(u);

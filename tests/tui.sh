@@ -453,7 +453,7 @@ if ready "tuned lens"; then
 		ok "--tuned opens on the tuned lens: the grid is --print --tuned's" ||
 		fail "tuned lens grid"
 	keys K
-	wait_for 'KL\(logit\|\|tuned\)' "tuned-kl metric" &&
+	wait_for 'KL\(tuned\|\|logit\)' "tuned-kl metric" &&
 		ok "K colours by the KL between the two lenses" ||
 		fail "tuned-kl legend"
 	# w keeps the metric: each cell's KL, as --print --tuned gives it.
