@@ -33,12 +33,15 @@
 #include "session.h"
 #include "tok.h"
 #include "tuned.h"
-#include "ui.h"
+#include "ui-grid.h"
 #include "ui-int.h"
 #include "ui-keys.h"
 #include "ui-palette.h"
+#include "ui-panel.h"
+#include "ui-snap.h"
 #include "ui-term.h"
 #include "ui-view.h"
+#include "ui.h"
 #include "util.h"
 
 #define UI_DEBOUNCE	0.15	/* seconds of quiet typing before a run */
@@ -47,223 +50,6 @@
 #define UI_KEY_PASTE_OFF (KEY_MAX + 2)
 
 static volatile sig_atomic_t	ui_sigfd = -1;
-
-/* Snapshots and reading them. */
-
-void
-ui_snap_free(struct ui_snap *s)
-{
-	if (s == NULL)
-		return;
-	free(s->ids);
-	free(s->rows);
-	free(s->cells);
-	free(s->tops);
-	free(s->track);
-	free(s->track_logit);
-	free(s->track_prob);
-	free(s->track_rank);
-	free(s);
-}
-
-static void
-ui_attrib_free(struct ui_attrib *a)
-{
-	if (a == NULL)
-		return;
-	free(a->parts);
-	free(a);
-}
-
-int
-ui_attrib_id(const struct ui *u)
-{
-	const struct lens_top	*t;
-
-	if (ui_metric_tracked(u->metric) && u->ntrack > 0)
-		return (u->track[u->track_cur]);
-	if ((t = ui_shown_top(u, u->sel_row, u->sel_pos)) == NULL)
-		return (-1);
-	return (t->id);
-}
-
-int
-ui_rows(const struct ui *u)
-{
-	return (u->snap != NULL ? u->snap->nrows : 0);
-}
-
-const struct lens_cell *
-ui_cell(const struct ui *u, int row, int pos)
-{
-	const struct ui_snap	*s = u->snap;
-
-	if (s == NULL || row < 0 || row >= s->nrows || pos < 0 || pos >= s->T)
-		return (NULL);
-	return (&s->cells[(size_t)row * s->T + pos]);
-}
-
-const struct lens_top *
-ui_top(const struct ui *u, int row, int pos)
-{
-	const struct ui_snap	*s = u->snap;
-
-	if (ui_cell(u, row, pos) == NULL)
-		return (NULL);
-	return (&s->tops[((size_t)row * s->T + pos) * s->top_k]);
-}
-
-const struct lens_top *
-ui_shown_top(const struct ui *u, int row, int pos)
-{
-	const struct lens_top	*t = ui_top(u, row, pos);
-	int			 i;
-
-	if (t == NULL || !u->mask)
-		return (t);
-	i = ui_view_mask(t, u->snap->top_k, u->snap->ids, pos + 1);
-	return (i == -1 ? NULL : &t[i]);
-}
-
-int
-ui_track_value(const struct ui *u, int id, int row, int pos, float *prob,
-    float *logit, int *rank)
-{
-	const struct ui_snap	*s = u->snap;
-	size_t			 at;
-	int			 i;
-
-	if (ui_cell(u, row, pos) == NULL)
-		return (0);
-	for (i = 0; i < s->ntrack; i++) {
-		if (s->track[i] != id)
-			continue;
-		at = ((size_t)i * s->nrows + row) * s->T + pos;
-		*prob = s->track_prob[at];
-		*logit = s->track_logit[at];
-		*rank = s->track_rank[at];
-		return (1);
-	}
-	return (0);
-}
-
-int
-ui_metric_tracked(int m)
-{
-	return (m == UI_METRIC_TRACK || m == UI_METRIC_TRACK_RANK);
-}
-
-int
-ui_value(const struct ui *u, int row, int pos, float *v)
-{
-	const struct lens_cell	*c = ui_cell(u, row, pos);
-	const struct lens_top	*t;
-	float			 logit;
-	int			 i;
-
-	if (c == NULL)
-		return (0);
-	switch (u->metric) {
-	case UI_METRIC_TRACK:
-		if (u->ntrack == 0)
-			return (0);
-		return (ui_track_value(u, u->track[u->track_cur], row, pos, v,
-		    &logit, &i));
-	case UI_METRIC_TRACK_RANK:
-		if (u->ntrack == 0 || !ui_track_value(u,
-		    u->track[u->track_cur], row, pos, v, &logit, &i) || i == 0)
-			return (0);
-		*v = (float)i;
-		return (1);
-	case UI_METRIC_TUNED_KL:
-		*v = c->kl_other;
-		return (u->snap->tuned && !isnan(*v));
-	case UI_METRIC_PROB:
-		if ((t = ui_shown_top(u, row, pos)) == NULL)
-			return (0);
-		*v = t->prob;
-		return (1);
-	}
-	return (ui_palette_value(u->metric, c, ui_top(u, row, pos), v));
-}
-
-int
-ui_delta(const struct ui *u, int row, int pos, float *d)
-{
-	float	a, b;
-
-	if (row < 1 || !ui_value(u, row, pos, &a) ||
-	    !ui_value(u, row - 1, pos, &b))
-		return (0);
-	*d = a - b;
-	return (1);
-}
-
-char *
-ui_token_text(const struct ui *u, int id)
-{
-	const char	*b;
-	size_t		 len;
-
-	if ((b = tok_bytes(u->opts->tok, id, &len)) == NULL)
-		return (xasprintf("<%d>", id));
-	return (tok_display(b, len, u->ascii ? TOK_DISPLAY_ASCII : 0));
-}
-
-char *
-ui_token_fit(const struct ui *u, int id, int width, char *out, size_t len)
-{
-	char	*s = ui_token_text(u, id);
-
-	ui_layout_fit(s, strlen(s), width, u->ascii, out, len);
-	free(s);
-	return (out);
-}
-
-/* Does the search pattern occur in a token's text (ignoring case)? */
-int
-ui_token_match(const struct ui *u, int id)
-{
-	const char	*b;
-	size_t		 len, plen, i, j;
-
-	if (u->pattern == NULL ||
-	    (b = tok_bytes(u->opts->tok, id, &len)) == NULL)
-		return (0);
-	plen = strlen(u->pattern);
-	for (i = 0; i + plen <= len; i++) {
-		for (j = 0; j < plen; j++) {
-			if ((b[i + j] | 0x20) != (u->pattern[j] | 0x20) &&
-			    b[i + j] != u->pattern[j])
-				break;
-		}
-		if (j == plen)
-			return (1);
-	}
-	return (0);
-}
-
-int
-ui_is_match(const struct ui *u, int row, int pos)
-{
-	const struct lens_top	*t;
-	int			 i;
-
-	if (u->pattern == NULL || (t = ui_top(u, row, pos)) == NULL)
-		return (0);
-	for (i = 0; i < u->snap->top_k; i++) {
-		if (ui_token_match(u, t[i].id))
-			return (i + 1);
-	}
-	return (0);
-}
-
-int
-ui_input_match(const struct ui *u, int pos)
-{
-	return (u->snap != NULL && pos >= 0 && pos < u->snap->T &&
-	    ui_token_match(u, u->snap->ids[pos]));
-}
 
 /* The worker thread. */
 
@@ -451,9 +237,9 @@ ui_worker_export(struct ui *u)
 	r.pos_from = u->req_pos_from;
 	r.pos_to = u->req_pos_to;
 	/* The grid's metric; the tracked token's, if it shows one. */
-	if (!ui_metric_tracked(u->req_metric) || track >= 0)
+	if (!ui_snap_metric_tracked(u->req_metric) || track >= 0)
 		metric = ui_palette_metric_name(u->req_metric);
-	if (ui_metric_tracked(u->req_metric) && track >= 0) {
+	if (ui_snap_metric_tracked(u->req_metric) && track >= 0) {
 		r.track = &track;
 		r.ntrack = 1;
 	}
@@ -464,7 +250,7 @@ ui_worker_export(struct ui *u)
 	pthread_mutex_unlock(&u->lock);
 
 	r.model = u->opts->model;
-	r.tok = u->opts->tok;
+	r.tok = u->f.tok;
 	r.lens = u->lens;
 	r.state = u->state;
 	r.ids = gpt2_state_ids(u->state);
@@ -527,7 +313,7 @@ ui_worker_attrib(struct ui *u)
 	    a->row,
 	    a->pos, a->id, a->parts, &a->bias);
 	pthread_mutex_lock(&u->lock);
-	ui_attrib_free(u->attrib_posted);
+	ui_snap_attrib_free(u->attrib_posted);
 	u->attrib_posted = a;
 	ui_wake(u->pipe[1], UI_WAKE_WORKER);
 }
@@ -563,12 +349,12 @@ ui_tokenize(struct ui *u)
 	char	*cause = NULL;
 	size_t	 n;
 
-	free(u->ids);
-	u->ids = NULL;
-	u->nids = 0;
+	free(u->f.ids);
+	u->f.ids = NULL;
+	u->f.nids = 0;
 	free(u->tok_err);
 	u->tok_err = NULL;
-	if (tok_encode(u->opts->tok, u->edit.buf, u->edit.len, &u->ids, &n,
+	if (tok_encode(u->f.tok, u->edit.buf, u->edit.len, &u->f.ids, &n,
 	    &cause) != 0) {
 		u->tok_err = cause;
 		return (-1);
@@ -576,9 +362,9 @@ ui_tokenize(struct ui *u)
 	/* As --truncate: the last n_ctx tokens, and the status says so. */
 	u->dropped = n > (size_t)u->n_ctx ? n - (size_t)u->n_ctx : 0;
 	if (u->dropped > 0)
-		memmove(u->ids, u->ids + u->dropped, (size_t)u->n_ctx *
-		    sizeof *u->ids);
-	u->nids = n - u->dropped;
+		memmove(u->f.ids, u->f.ids + u->dropped, (size_t)u->n_ctx *
+		    sizeof *u->f.ids);
+	u->f.nids = n - u->dropped;
 	return (0);
 }
 
@@ -587,19 +373,19 @@ static void
 ui_submit(struct ui *u)
 {
 	u->debounce_at = 0;
-	if (ui_tokenize(u) != 0 || u->nids == 0)
+	if (ui_tokenize(u) != 0 || u->f.nids == 0)
 		return;
 	pthread_mutex_lock(&u->lock);
 	free(u->req_ids);
-	u->req_ids = xreallocarray(NULL, u->nids, sizeof *u->req_ids);
-	memcpy(u->req_ids, u->ids, u->nids * sizeof *u->ids);
-	u->req_T = u->nids;
-	u->req_sub = u->sublayers;
-	memcpy(u->req_track, u->track, sizeof u->req_track);
-	u->req_ntrack = u->ntrack;
+	u->req_ids = xreallocarray(NULL, u->f.nids, sizeof *u->req_ids);
+	memcpy(u->req_ids, u->f.ids, u->f.nids * sizeof *u->f.ids);
+	u->req_T = u->f.nids;
+	u->req_sub = u->f.sublayers;
+	memcpy(u->req_track, u->f.track, sizeof u->req_track);
+	u->req_ntrack = u->f.ntrack;
 	u->req_tuned = u->use_tuned;
-	u->req_from = u->col_off;
-	u->req_to = u->col_off + u->layout.vis_cols;
+	u->req_from = u->f.col_off;
+	u->req_to = u->f.col_off + u->f.layout.vis_cols;
 	if (u->req_to > u->req_T)
 		u->req_to = u->req_T;
 	u->submitted = ++u->req_gen;
@@ -612,18 +398,18 @@ ui_submit(struct ui *u)
 static void
 ui_take_want(struct ui *u)
 {
-	const struct ui_snap	*s = u->snap;
+	const struct ui_snap	*s = u->f.snap;
 	int			 i;
 
-	if (u->want_row == -1 || s->sublayers != u->sublayers ||
+	if (u->want_row == -1 || s->sublayers != u->f.sublayers ||
 	    s->gen != u->submitted)
 		return;
 	for (i = 0; i < s->nrows; i++) {
 		if (s->rows[i] == u->want_row)
-			u->sel_row = i;
+			u->f.sel_row = i;
 	}
 	if (u->want_pos >= 0 && u->want_pos < s->T)
-		u->sel_pos = u->want_pos;
+		u->f.sel_pos = u->want_pos;
 	u->want_row = -1;
 }
 
@@ -643,24 +429,25 @@ ui_take(struct ui *u)
 		u->done_msg = NULL;
 	}
 	if (u->attrib_posted != NULL) {
-		ui_attrib_free(u->attrib);
-		u->attrib = u->attrib_posted;
+		ui_snap_attrib_free(u->f.attrib);
+		u->f.attrib = u->attrib_posted;
 		u->attrib_posted = NULL;
 	}
 	pthread_mutex_unlock(&u->lock);
 	if (s == NULL)
 		return (0);
-	was_last = u->snap == NULL || u->sel_pos == u->snap->T - 1;
-	if (u->snap == NULL)
-		u->sel_row = s->nrows - 1;	/* start on the final layer */
-	if (u->snap != NULL && u->snap->sublayers != s->sublayers)
-		u->sel_row = s->sublayers ? 2 * u->sel_row : u->sel_row / 2;
-	ui_snap_free(u->snap);
-	u->snap = s;
-	if (was_last || u->sel_pos >= s->T)
-		u->sel_pos = s->T - 1;
-	if (u->sel_row >= s->nrows)
-		u->sel_row = s->nrows - 1;
+	was_last = u->f.snap == NULL || u->f.sel_pos == u->f.snap->T - 1;
+	if (u->f.snap == NULL)
+		u->f.sel_row = s->nrows - 1;	/* start on the final layer */
+	if (u->f.snap != NULL && u->f.snap->sublayers != s->sublayers)
+		u->f.sel_row = s->sublayers ? 2 * u->f.sel_row :
+		    u->f.sel_row / 2;
+	ui_snap_free(u->f.snap);
+	u->f.snap = s;
+	if (was_last || u->f.sel_pos >= s->T)
+		u->f.sel_pos = s->T - 1;
+	if (u->f.sel_row >= s->nrows)
+		u->f.sel_row = s->nrows - 1;
 	ui_take_want(u);
 	return (1);
 }
@@ -672,16 +459,16 @@ ui_take(struct ui *u)
 static void
 ui_attrib_want(struct ui *u)
 {
-	struct ui_attrib	 w, *a = u->attrib, *q = &u->attrib_asked;
+	struct ui_attrib	 w, *a = u->f.attrib, *q = &u->attrib_asked;
 
-	if (u->view != UI_VIEW_ATTRIB || u->snap == NULL ||
-	    u->snap->gen != u->submitted)
+	if (u->f.view != UI_VIEW_ATTRIB || u->f.snap == NULL ||
+	    u->f.snap->gen != u->submitted)
 		return;
 	memset(&w, 0, sizeof w);
-	w.gen = u->snap->gen;
-	w.row = u->snap->rows[u->sel_row];
-	w.pos = u->sel_pos;
-	if ((w.id = ui_attrib_id(u)) == -1)
+	w.gen = u->f.snap->gen;
+	w.row = u->f.snap->rows[u->f.sel_row];
+	w.pos = u->f.sel_pos;
+	if ((w.id = ui_snap_attrib_id(&u->f)) == -1)
 		return;
 	if (a != NULL && a->gen == w.gen && a->row == w.row &&
 	    a->pos == w.pos && a->id == w.id)
@@ -721,12 +508,12 @@ ui_prompt_char(const struct ui *u, const char *s, size_t avail, size_t *n,
 	*n = 1;
 	*w = 1;
 	if (*p == '\n') {
-		*w = u->ascii ? 2 : 1;
-		return (u->ascii ? "\\n" : "\xe2\x86\xb5");
+		*w = u->f.ascii ? 2 : 1;
+		return (u->f.ascii ? "\\n" : "\xe2\x86\xb5");
 	}
 	if (*p == '\t') {
-		*w = u->ascii ? 2 : 1;
-		return (u->ascii ? "\\t" : "\xe2\x86\x92");
+		*w = u->f.ascii ? 2 : 1;
+		return (u->f.ascii ? "\\t" : "\xe2\x86\x92");
 	}
 	if (*p < 0x20 || *p == 0x7f) {
 		snprintf(buf, 8, "^%c", *p ^ 0x40);
@@ -736,7 +523,7 @@ ui_prompt_char(const struct ui *u, const char *s, size_t avail, size_t *n,
 	if (*p < 0x80)
 		return (memcpy(buf, s, 1), buf[1] = '\0', buf);
 	l = util_utf8_len(p, avail);
-	if (l < 2 || u->ascii) {
+	if (l < 2 || u->f.ascii) {
 		snprintf(buf, 8, "\\x%02x", *p);
 		*w = 4;
 		return (buf);
@@ -757,7 +544,7 @@ ui_draw_prompt(struct ui *u)
 	int		 w, col = 0, cur_col = 0, avail, x;
 
 	/* Scroll so that the cursor is on screen. */
-	avail = u->layout.cols - 3;
+	avail = u->f.layout.cols - 3;
 	for (off = 0; off < u->edit.cur; off += n) {
 		ui_prompt_char(u, u->edit.buf + off, u->edit.len - off, &n,
 		    buf, &w);
@@ -770,34 +557,34 @@ ui_draw_prompt(struct ui *u)
 		start = off + n;
 	}
 	attron(A_BOLD);
-	mvaddstr(u->layout.prompt_y, 0, u->focus == UI_FOCUS_PROMPT ? "> " :
+	mvaddstr(u->f.layout.prompt_y, 0, u->f.focus == UI_FOCUS_PROMPT ? "> " :
 	    ": ");
 	attroff(A_BOLD);
 	x = 2;
 	for (off = start; off < u->edit.len; off += n) {
 		shown = ui_prompt_char(u, u->edit.buf + off, u->edit.len - off,
 		    &n, buf, &w);
-		if (x + w > u->layout.cols - 1)
+		if (x + w > u->f.layout.cols - 1)
 			break;
 		if ((unsigned char)u->edit.buf[off] < 0x20 ||
 		    shown[0] == '\\')
 			attron(A_DIM);
-		mvaddstr(u->layout.prompt_y, x, shown);
+		mvaddstr(u->f.layout.prompt_y, x, shown);
 		attroff(A_DIM);
 		x += w;
 	}
-	if (u->edit.len == 0 && u->focus != UI_FOCUS_PROMPT) {
+	if (u->edit.len == 0 && u->f.focus != UI_FOCUS_PROMPT) {
 		attron(A_DIM);
-		mvaddstr(u->layout.prompt_y, 2, "(press e to type a prompt)");
+		mvaddstr(u->f.layout.prompt_y, 2, "(press e to type a prompt)");
 		attroff(A_DIM);
-	} else if (u->example && u->focus != UI_FOCUS_PROMPT &&
-	    x + 4 < u->layout.cols) {
+	} else if (u->example && u->f.focus != UI_FOCUS_PROMPT &&
+	    x + 4 < u->f.layout.cols) {
 		attron(A_DIM);
-		mvaddnstr(u->layout.prompt_y, x + 2, "(an example: e or Tab "
-		    "types your own prompt)", u->layout.cols - x - 3);
+		mvaddnstr(u->f.layout.prompt_y, x + 2, "(an example: e or Tab "
+		    "types your own prompt)", u->f.layout.cols - x - 3);
 		attroff(A_DIM);
 	}
-	if (u->focus == UI_FOCUS_PROMPT)
+	if (u->f.focus == UI_FOCUS_PROMPT)
 		move(0, 2 + col);
 }
 
@@ -817,9 +604,9 @@ ui_draw_status(struct ui *u)
 	char		 left[256], right[256], name[32], pctbuf[32];
 	char		 trunc[96];
 	const char	*state;
-	int		 y = u->layout.status_y, pct, busy = ui_busy(u);
+	int		 y = u->f.layout.status_y, pct, busy = ui_busy(u);
 
-	if (u->focus == UI_FOCUS_ASK) {
+	if (u->f.focus == UI_FOCUS_ASK) {
 		mvprintw(y, 0, "%s%.*s", ui_ask_label(u->ask),
 		    (int)u->search.len, u->search.buf);
 		clrtoeol();
@@ -831,7 +618,7 @@ ui_draw_status(struct ui *u)
 	else if (busy || u->debounce_at != 0) {
 		snprintf(pctbuf, sizeof pctbuf, "computing %d%%", pct);
 		state = pctbuf;
-	} else if (u->nids == 0)
+	} else if (u->f.nids == 0)
 		state = "empty";
 	else
 		state = "ready";
@@ -840,12 +627,12 @@ ui_draw_status(struct ui *u)
 		snprintf(trunc, sizeof trunc, "truncated: the last %d tokens "
 		    "(%zu dropped)", u->n_ctx, u->dropped);
 	name[0] = '\0';
-	if (u->snap != NULL)
-		lens_row_name(u->snap->rows[u->sel_row], name, sizeof name);
+	if (u->f.snap != NULL)
+		lens_row_name(u->f.snap->rows[u->f.sel_row], name, sizeof name);
 	snprintf(left, sizeof left, " %s L%d/%d P%d/%d %s%s| %s ",
-	    name, u->sel_row, u->snap ? u->snap->nrows - 1 : 0,
-	    u->snap ? u->sel_pos + 1 : 0, u->snap ? u->snap->T : 0, state,
-	    (busy || u->debounce_at != 0) && u->snap != NULL ? " (stale) " :
+	    name, u->f.sel_row, u->f.snap ? u->f.snap->nrows - 1 : 0,
+	    u->f.snap ? u->f.sel_pos + 1 : 0, u->f.snap ? u->f.snap->T : 0, state,
+	    (busy || u->debounce_at != 0) && u->f.snap != NULL ? " (stale) " :
 	    " ", u->msg ? u->msg : u->tok_err ? u->tok_err :
 	    trunc[0] ? trunc : u->opts->model_note ? u->opts->model_note : "");
 	snprintf(right, sizeof right, " %s%s%s ? help  q quit ",
@@ -853,10 +640,10 @@ ui_draw_status(struct ui *u)
 	    u->lastkey[0] ? " |" : "");
 	attron(A_REVERSE);
 	move(y, 0);
-	hline(' ', u->layout.cols);
-	mvaddnstr(y, 0, left, u->layout.cols);
-	if ((int)(strlen(left) + strlen(right)) < u->layout.cols)
-		mvaddstr(y, u->layout.cols - (int)strlen(right), right);
+	hline(' ', u->f.layout.cols);
+	mvaddnstr(y, 0, left, u->f.layout.cols);
+	if ((int)(strlen(left) + strlen(right)) < u->f.layout.cols)
+		mvaddstr(y, u->f.layout.cols - (int)strlen(right), right);
 	attroff(A_REVERSE);
 }
 
@@ -877,21 +664,21 @@ static void
 ui_draw_help(struct ui *u)
 {
 	size_t	i;
-	int	a, ncol, per, n = 0, w, lines = u->layout.lines;
+	int	a, ncol, per, n = 0, w, lines = u->f.layout.lines;
 
 	while (ui_keys_nth(n) != -1)
 		n++;
-	ncol = u->layout.cols / 50 > 0 ? u->layout.cols / 50 : 1;
+	ncol = u->f.layout.cols / 50 > 0 ? u->f.layout.cols / 50 : 1;
 	per = lines - 5 > 1 ? lines - 5 : 1;
 	if (ncol > (n + per - 1) / per)
 		ncol = (n + per - 1) / per;
-	w = u->layout.cols / ncol;
+	w = u->f.layout.cols / ncol;
 	if (u->help_off > n - per * ncol)
 		u->help_off = n - per * ncol > 0 ? n - per * ncol : 0;
 	erase();
 	attron(A_BOLD);
 	mvaddnstr(0, 0, "logitlens keys (q, Esc or ? closes; j/k scroll)",
-	    u->layout.cols);
+	    u->f.layout.cols);
 	attroff(A_BOLD);
 	for (i = u->help_off; (a = ui_keys_nth(i)) != -1; i++) {
 		int	k = (int)i - u->help_off;
@@ -901,10 +688,10 @@ ui_draw_help(struct ui *u)
 		ui_draw_help_entry(u, a, 2 + k % per, (k / per) * w, w);
 	}
 	mvaddnstr(lines - 2, 0, "Prompt: readline keys (C-a C-e C-k C-u C-w, "
-	    "Up/Down history), Enter runs, Esc leaves.", u->layout.cols);
+	    "Up/Down history), Enter runs, Esc leaves.", u->f.layout.cols);
 	mvaddnstr(lines - 1, 0, u->mouse ? "Mouse: click selects a cell, the "
 	    "wheel scrolls; Shift+drag selects text." : "Mouse: off.",
-	    u->layout.cols);
+	    u->f.layout.cols);
 }
 
 static void
@@ -913,17 +700,17 @@ ui_draw_small(struct ui *u)
 	char	buf[64];
 
 	erase();
-	mvaddnstr(0, 0, "terminal too small", u->layout.cols);
+	mvaddnstr(0, 0, "terminal too small", u->f.layout.cols);
 	snprintf(buf, sizeof buf, "need %dx%d", UI_MIN_COLS, UI_MIN_LINES);
-	if (u->layout.lines > 1)
-		mvaddnstr(1, 0, buf, u->layout.cols);
+	if (u->f.layout.lines > 1)
+		mvaddnstr(1, 0, buf, u->f.layout.cols);
 }
 
 static void
 ui_relayout(struct ui *u)
 {
-	ui_layout_compute(&u->layout, COLS, LINES, u->cell_w,
-	    ui_grid_label_w(u), ui_panel_lines(u));
+	ui_layout_compute(&u->f.layout, COLS, LINES, u->f.cell_w,
+	    ui_grid_label_w(&u->f), ui_panel_lines(&u->f));
 }
 
 static void
@@ -931,7 +718,7 @@ ui_draw(struct ui *u)
 {
 	ui_relayout(u);
 	curs_set(0);
-	if (u->layout.too_small) {
+	if (u->f.layout.too_small) {
 		ui_draw_small(u);
 		refresh();
 		return;
@@ -942,15 +729,17 @@ ui_draw(struct ui *u)
 		return;
 	}
 	erase();
-	ui_grid_draw(u);
-	ui_panel_draw(u);
-	ui_grid_legend(u);
+	u->f.delta_range = u->f.delta && u->f.snap != NULL ?
+	    ui_snap_delta_range(&u->f) : 0.0f;
+	ui_grid_draw(&u->f);
+	ui_panel_draw(&u->f);
+	ui_grid_legend(&u->f);
 	ui_draw_status(u);
 	ui_draw_prompt(u);
-	if (u->focus == UI_FOCUS_PROMPT)
+	if (u->f.focus == UI_FOCUS_PROMPT)
 		curs_set(1);
-	else if (u->focus == UI_FOCUS_ASK) {
-		move(u->layout.status_y, (int)strlen(ui_ask_label(u->ask)) +
+	else if (u->f.focus == UI_FOCUS_ASK) {
+		move(u->f.layout.status_y, (int)strlen(ui_ask_label(u->ask)) +
 		    ui_layout_width(u->search.buf, u->search.cur));
 		curs_set(1);
 	}
@@ -962,28 +751,28 @@ ui_draw(struct ui *u)
 static void
 ui_clamp(struct ui *u)
 {
-	int	nrows = ui_rows(u), T = u->snap ? u->snap->T : 0, line;
+	int	nrows = ui_snap_rows(&u->f), T = u->f.snap ? u->f.snap->T : 0, line;
 
-	if (u->sel_row >= nrows)
-		u->sel_row = nrows - 1;
-	if (u->sel_row < 0)
-		u->sel_row = 0;
-	if (u->sel_pos >= T)
-		u->sel_pos = T - 1;
-	if (u->sel_pos < 0)
-		u->sel_pos = 0;
-	line = ui_layout_row(u->sel_row, nrows, u->final_on_top);
-	u->row_off = ui_layout_scroll(line, u->row_off, u->layout.vis_rows,
+	if (u->f.sel_row >= nrows)
+		u->f.sel_row = nrows - 1;
+	if (u->f.sel_row < 0)
+		u->f.sel_row = 0;
+	if (u->f.sel_pos >= T)
+		u->f.sel_pos = T - 1;
+	if (u->f.sel_pos < 0)
+		u->f.sel_pos = 0;
+	line = ui_layout_row(u->f.sel_row, nrows, u->f.final_on_top);
+	u->f.row_off = ui_layout_scroll(line, u->f.row_off, u->f.layout.vis_rows,
 	    nrows);
-	u->col_off = ui_layout_scroll(u->sel_pos, u->col_off,
-	    u->layout.vis_cols, T);
+	u->f.col_off = ui_layout_scroll(u->f.sel_pos, u->f.col_off,
+	    u->f.layout.vis_cols, T);
 }
 
 /* Moves the selection by display lines (down is positive). */
 static void
 ui_move_lines(struct ui *u, int d)
 {
-	u->sel_row += u->final_on_top ? -d : d;
+	u->f.sel_row += u->f.final_on_top ? -d : d;
 }
 
 static void	ui_say(struct ui *, const char *, ...)
@@ -997,26 +786,26 @@ static int
 ui_search_at(struct ui *u, int j, int nrows)
 {
 	char	name[32];
-	int	T = u->snap->T, row, pos = j % T, k;
+	int	T = u->f.snap->T, row, pos = j % T, k;
 
 	if (j < T) {
-		if (!ui_input_match(u, pos))
+		if (!ui_snap_input_match(&u->f, pos))
 			return (0);
-		u->sel_pos = pos;
-		ui_say(u, "/%s: the input token at P%d", u->pattern, pos + 1);
+		u->f.sel_pos = pos;
+		ui_say(u, "/%s: the input token at P%d", u->f.pattern, pos + 1);
 		return (1);
 	}
-	row = ui_layout_row(j / T - 1, nrows, u->final_on_top);
-	if ((k = ui_is_match(u, row, pos)) == 0)
+	row = ui_layout_row(j / T - 1, nrows, u->f.final_on_top);
+	if ((k = ui_snap_match(&u->f, row, pos)) == 0)
 		return (0);
-	u->sel_row = row;
-	u->sel_pos = pos;
-	lens_row_name(u->snap->rows[row], name, sizeof name);
+	u->f.sel_row = row;
+	u->f.sel_pos = pos;
+	lens_row_name(u->f.snap->rows[row], name, sizeof name);
 	if (k == 1)
-		ui_say(u, "/%s: the top-1 of %s @ P%d", u->pattern, name,
+		ui_say(u, "/%s: the top-1 of %s @ P%d", u->f.pattern, name,
 		    pos + 1);
 	else
-		ui_say(u, "/%s: #%d of the top-k of %s @ P%d", u->pattern, k,
+		ui_say(u, "/%s: #%d of the top-k of %s @ P%d", u->f.pattern, k,
 		    name, pos + 1);
 	return (1);
 }
@@ -1028,24 +817,24 @@ ui_search_at(struct ui *u, int j, int nrows)
 static void
 ui_search_step(struct ui *u, int dir)
 {
-	int	nrows = ui_rows(u), T, n, i, idx, line;
+	int	nrows = ui_snap_rows(&u->f), T, n, i, idx, line;
 
-	if (u->pattern == NULL || nrows == 0)
+	if (u->f.pattern == NULL || nrows == 0)
 		return;
-	T = u->snap->T;
+	T = u->f.snap->T;
 	n = (nrows + 1) * T;
-	line = ui_layout_row(u->sel_row, nrows, u->final_on_top);
-	idx = u->search_input ? u->sel_pos : (line + 1) * T + u->sel_pos;
+	line = ui_layout_row(u->f.sel_row, nrows, u->f.final_on_top);
+	idx = u->f.search_input ? u->f.sel_pos : (line + 1) * T + u->f.sel_pos;
 	for (i = 1; i <= n; i++) {
 		int	j = ((idx + dir * i) % n + n) % n;
 
 		if (ui_search_at(u, j, nrows)) {
-			u->search_input = j < T;
+			u->f.search_input = j < T;
 			return;
 		}
 	}
 	ui_say(u, "no match for '%s' in the input, top-1 or top-k tokens",
-	    u->pattern);
+	    u->f.pattern);
 }
 
 static void
@@ -1063,8 +852,8 @@ ui_say(struct ui *u, const char *fmt, ...)
 static int
 ui_metric_ok(const struct ui *u, int m)
 {
-	if (ui_metric_tracked(m))
-		return (u->ntrack > 0);
+	if (ui_snap_metric_tracked(m))
+		return (u->f.ntrack > 0);
 	if (m == UI_METRIC_TUNED_KL)
 		return (u->use_tuned);
 	return (1);
@@ -1075,19 +864,19 @@ ui_set_metric(struct ui *u, int m)
 {
 	if (!ui_metric_ok(u, m)) {
 		ui_say(u, "%s: %s", ui_palette_metric_name(m),
-		    ui_metric_tracked(m) ? "no tracked tokens (T types one, "
+		    ui_snap_metric_tracked(m) ? "no tracked tokens (T types one, "
 		    "Enter tracks the selected)" : "no tuned lens loaded");
 		return;
 	}
-	u->metric = m;
-	ui_say(u, "metric %s", ui_palette_metric_name(u->metric));
+	u->f.metric = m;
+	ui_say(u, "metric %s", ui_palette_metric_name(u->f.metric));
 }
 
 /* m or M: the next (dir 1) or previous metric that can be shown. */
 static void
 ui_cycle_metric(struct ui *u, int dir)
 {
-	int	m = u->metric;
+	int	m = u->f.metric;
 
 	do
 		m = (m + dir + UI_METRIC_ALL) % UI_METRIC_ALL;
@@ -1103,23 +892,23 @@ ui_track_id(struct ui *u, int id)
 	char	*text;
 	int	 i;
 
-	if (id < 0 || id >= u->n_vocab) {
+	if (id < 0 || id >= u->f.n_vocab) {
 		ui_say(u, "no token %d", id);
 		return;
 	}
-	for (i = 0; i < u->ntrack && u->track[i] != id; i++)
+	for (i = 0; i < u->f.ntrack && u->f.track[i] != id; i++)
 		;
 	if (i == UI_TRACK_MAX) {
 		ui_say(u, "%d tokens tracked already (u untracks)",
 		    UI_TRACK_MAX);
 		return;
 	}
-	if (i == u->ntrack)
-		u->track[u->ntrack++] = id;
-	u->track_cur = i;
-	if (!ui_metric_tracked(u->metric))
-		u->metric = UI_METRIC_TRACK;
-	text = ui_token_text(u, id);
+	if (i == u->f.ntrack)
+		u->f.track[u->f.ntrack++] = id;
+	u->f.track_cur = i;
+	if (!ui_snap_metric_tracked(u->f.metric))
+		u->f.metric = UI_METRIC_TRACK;
+	text = ui_snap_token_text(&u->f, id);
 	ui_say(u, "tracking %s (%d)", text, id);
 	free(text);
 	ui_submit(u);
@@ -1132,7 +921,7 @@ ui_track_text(struct ui *u, const char *s, size_t len)
 	char	*cause = NULL;
 	int	 id;
 
-	if (tok_track(u->opts->tok, s, len, u->n_vocab, &id, &cause) != 0) {
+	if (tok_track(u->f.tok, s, len, u->f.n_vocab, &id, &cause) != 0) {
 		ui_say(u, "track: %s", cause);
 		free(cause);
 		return;
@@ -1143,25 +932,25 @@ ui_track_text(struct ui *u, const char *s, size_t len)
 static void
 ui_untrack(struct ui *u)
 {
-	if (u->ntrack == 0) {
+	if (u->f.ntrack == 0) {
 		ui_say(u, "no tracked tokens");
 		return;
 	}
-	memmove(&u->track[u->track_cur], &u->track[u->track_cur + 1],
-	    (u->ntrack - u->track_cur - 1) * sizeof *u->track);
-	u->ntrack--;
-	if (u->track_cur >= u->ntrack)
-		u->track_cur = 0;
-	if (u->ntrack == 0 && ui_metric_tracked(u->metric))
-		u->metric = UI_METRIC_PROB;
-	ui_say(u, "%d tracked", u->ntrack);
+	memmove(&u->f.track[u->f.track_cur], &u->f.track[u->f.track_cur + 1],
+	    (u->f.ntrack - u->f.track_cur - 1) * sizeof *u->f.track);
+	u->f.ntrack--;
+	if (u->f.track_cur >= u->f.ntrack)
+		u->f.track_cur = 0;
+	if (u->f.ntrack == 0 && ui_snap_metric_tracked(u->f.metric))
+		u->f.metric = UI_METRIC_PROB;
+	ui_say(u, "%d tracked", u->f.ntrack);
 }
 
 /* Whether the snapshot answers the prompt as it is now. */
 static int
 ui_ready(struct ui *u)
 {
-	return (u->snap != NULL && u->snap->gen == u->submitted &&
+	return (u->f.snap != NULL && u->f.snap->gen == u->submitted &&
 	    u->debounce_at == 0 && !ui_busy(u) && u->tok_err == NULL);
 }
 
@@ -1178,19 +967,19 @@ ui_step(struct ui *u)
 		ui_say(u, "step: wait until ready");
 		return;
 	}
-	t = ui_top(u, u->snap->nrows - 1, u->snap->T - 1);
-	if ((b = tok_bytes(u->opts->tok, t->id, &len)) == NULL)
+	t = ui_snap_top(&u->f, u->f.snap->nrows - 1, u->f.snap->T - 1);
+	if ((b = tok_bytes(u->f.tok, t->id, &len)) == NULL)
 		return;
 	ui_edit_end(&u->edit);
 	ui_edit_insert(&u->edit, b, len);
 	u->example = 0;
-	text = ui_token_text(u, t->id);
+	text = ui_snap_token_text(&u->f, t->id);
 	ui_say(u, "step: appended %s", text);
 	free(text);
 	ui_submit(u);
 	/* The selection follows to the new column once it is computed. */
-	u->want_row = u->snap->rows[u->sel_row];
-	u->want_pos = (int)u->nids - 1;
+	u->want_row = u->f.snap->rows[u->f.sel_row];
+	u->want_pos = (int)u->f.nids - 1;
 }
 
 /* History. */
@@ -1268,21 +1057,21 @@ ui_session_fill(const struct ui *u, struct session *s)
 	memcpy(s->prompt, u->edit.buf, u->edit.len);
 	s->prompt[u->edit.len] = '\0';
 	s->prompt_len = u->edit.len;
-	if (u->snap != NULL) {
-		s->row = xstrdup(lens_row_name(u->snap->rows[u->sel_row], name,
+	if (u->f.snap != NULL) {
+		s->row = xstrdup(lens_row_name(u->f.snap->rows[u->f.sel_row], name,
 		    sizeof name));
-		s->pos = u->sel_pos;
+		s->pos = u->f.sel_pos;
 	}
-	s->tracked = xreallocarray(NULL, u->ntrack + 1, sizeof *s->tracked);
-	memcpy(s->tracked, u->track, u->ntrack * sizeof *u->track);
-	s->ntracked = u->ntrack;
-	s->metric = xstrdup(ui_palette_metric_name(u->metric));
-	s->palette = xstrdup(ui_palette_name(u->palette));
-	s->panel = xstrdup(ui_panel_view_name(u->view));
-	s->final_on_top = u->final_on_top;
-	s->sublayers = u->sublayers;
-	s->delta = u->delta;
-	s->mask = u->mask;
+	s->tracked = xreallocarray(NULL, u->f.ntrack + 1, sizeof *s->tracked);
+	memcpy(s->tracked, u->f.track, u->f.ntrack * sizeof *u->f.track);
+	s->ntracked = u->f.ntrack;
+	s->metric = xstrdup(ui_palette_metric_name(u->f.metric));
+	s->palette = xstrdup(ui_palette_name(u->f.palette));
+	s->panel = xstrdup(ui_panel_view_name(u->f.view));
+	s->final_on_top = u->f.final_on_top;
+	s->sublayers = u->f.sublayers;
+	s->delta = u->f.delta;
+	s->mask = u->f.mask;
 	s->tuned = u->use_tuned;
 }
 
@@ -1294,7 +1083,7 @@ static int
 ui_session_apply(struct ui *u, const struct session *s, const char *path,
     char **cause)
 {
-	int	m = u->metric, p = u->palette, v = u->view, row = -1;
+	int	m = u->f.metric, p = u->f.palette, v = u->f.view, row = -1;
 	size_t	i;
 
 	if (s->metric != NULL && (m = ui_palette_metric(s->metric)) == -1)
@@ -1310,7 +1099,7 @@ ui_session_apply(struct ui *u, const struct session *s, const char *path,
 		return (util_fail(cause, "%s: no row '%s' in this model", path,
 		    s->row));
 	for (i = 0; i < s->ntracked; i++) {
-		if (s->tracked[i] < 0 || s->tracked[i] >= u->n_vocab)
+		if (s->tracked[i] < 0 || s->tracked[i] >= u->f.n_vocab)
 			return (util_fail(cause, "%s: no token %d in this "
 			    "vocabulary", path, s->tracked[i]));
 	}
@@ -1321,30 +1110,30 @@ ui_session_apply(struct ui *u, const struct session *s, const char *path,
 		ui_edit_set(&u->edit, s->prompt, s->prompt_len);
 		u->example = 0;
 	}
-	u->ntrack = (int)s->ntracked;
-	memcpy(u->track, s->tracked, s->ntracked * sizeof *u->track);
-	u->track_cur = 0;
+	u->f.ntrack = (int)s->ntracked;
+	memcpy(u->f.track, s->tracked, s->ntracked * sizeof *u->f.track);
+	u->f.track_cur = 0;
 	if (s->tuned == 1 && u->tuned != NULL)
 		u->use_tuned = 1;
 	if (!ui_metric_ok(u, m))
 		m = UI_METRIC_PROB;
-	u->metric = m;
-	u->palette = p;
-	u->view = v;
+	u->f.metric = m;
+	u->f.palette = p;
+	u->f.view = v;
 	if (s->final_on_top != -1)
-		u->final_on_top = s->final_on_top;
+		u->f.final_on_top = s->final_on_top;
 	if (s->sublayers != -1)
-		u->sublayers = s->sublayers;
+		u->f.sublayers = s->sublayers;
 	if (s->delta != -1)
-		u->delta = s->delta;
+		u->f.delta = s->delta;
 	if (s->mask != -1)
-		u->mask = s->mask;
+		u->f.mask = s->mask;
 	if (s->tuned != -1)
 		u->use_tuned = s->tuned && u->tuned != NULL;
 	u->want_row = row;
 	u->want_pos = s->pos;
 	if (row == -1 && s->pos >= 0)
-		u->want_row = u->snap != NULL ? u->snap->rows[u->sel_row] : -1;
+		u->want_row = u->f.snap != NULL ? u->f.snap->rows[u->f.sel_row] : -1;
 	return (0);
 }
 
@@ -1380,29 +1169,29 @@ ui_session_save(struct ui *u, const char *path)
 static void
 ui_export(struct ui *u, const char *path)
 {
-	int	nrows = ui_rows(u), a, b;
+	int	nrows = ui_snap_rows(&u->f), a, b;
 
 	if (nrows == 0) {
 		ui_say(u, "export: nothing computed yet");
 		return;
 	}
-	a = u->row_off;
-	b = u->row_off + u->layout.vis_rows;
+	a = u->f.row_off;
+	b = u->f.row_off + u->f.layout.vis_rows;
 	if (b > nrows)
 		b = nrows;
 	pthread_mutex_lock(&u->lock);
 	free(u->req_export);
 	u->req_export = xstrdup(path);
-	u->req_row_from = u->final_on_top ? nrows - b : a;
-	u->req_row_to = u->final_on_top ? nrows - a : b;
-	u->req_pos_from = u->col_off;
-	u->req_pos_to = u->col_off + u->layout.vis_cols;
-	if (u->req_pos_to > u->snap->T)
-		u->req_pos_to = u->snap->T;
-	u->req_metric = u->metric;
-	u->req_export_track = u->ntrack > 0 ? u->track[u->track_cur] : -1;
-	u->req_delta = u->delta;
-	u->req_mask = u->mask;
+	u->req_row_from = u->f.final_on_top ? nrows - b : a;
+	u->req_row_to = u->f.final_on_top ? nrows - a : b;
+	u->req_pos_from = u->f.col_off;
+	u->req_pos_to = u->f.col_off + u->f.layout.vis_cols;
+	if (u->req_pos_to > u->f.snap->T)
+		u->req_pos_to = u->f.snap->T;
+	u->req_metric = u->f.metric;
+	u->req_export_track = u->f.ntrack > 0 ? u->f.track[u->f.track_cur] : -1;
+	u->req_delta = u->f.delta;
+	u->req_mask = u->f.mask;
 	pthread_cond_signal(&u->cond);
 	pthread_mutex_unlock(&u->lock);
 	ui_say(u, "exporting %s", path);
@@ -1411,7 +1200,7 @@ ui_export(struct ui *u, const char *path)
 static void
 ui_ask_start(struct ui *u, int kind, const char *text)
 {
-	u->focus = UI_FOCUS_ASK;
+	u->f.focus = UI_FOCUS_ASK;
 	u->ask = kind;
 	ui_edit_set(&u->search, text, strlen(text));
 }
@@ -1424,12 +1213,12 @@ ui_ask_done(struct ui *u)
 	char		*cause = NULL;
 	size_t		 len = u->search.len;
 
-	u->focus = UI_FOCUS_GRID;
+	u->f.focus = UI_FOCUS_GRID;
 	switch (u->ask) {
 	case UI_ASK_SEARCH:
-		free(u->pattern);
-		u->pattern = len ? xstrdup(s) : NULL;
-		u->search_input = 0;
+		free(u->f.pattern);
+		u->f.pattern = len ? xstrdup(s) : NULL;
+		u->f.search_input = 0;
 		ui_search_step(u, 1);
 		break;
 	case UI_ASK_TRACK:
@@ -1464,12 +1253,12 @@ ui_track_selected(struct ui *u)
 	const struct lens_top	*t;
 	int			 id;
 
-	if (u->focus == UI_FOCUS_PANEL) {
-		if ((id = ui_panel_entry(u, u->panel_sel)) >= 0)
+	if (u->f.focus == UI_FOCUS_PANEL) {
+		if ((id = ui_panel_entry(&u->f, u->f.panel_sel)) >= 0)
 			ui_track_id(u, id);
 		return;
 	}
-	if ((t = ui_shown_top(u, u->sel_row, u->sel_pos)) != NULL)
+	if ((t = ui_snap_shown_top(&u->f, u->f.sel_row, u->f.sel_pos)) != NULL)
 		ui_track_id(u, t->id);
 }
 
@@ -1477,16 +1266,16 @@ ui_track_selected(struct ui *u)
 static int
 ui_action_move(struct ui *u, int a)
 {
-	int	page = u->layout.vis_rows > 1 ? u->layout.vis_rows - 1 : 1;
+	int	page = u->f.layout.vis_rows > 1 ? u->f.layout.vis_rows - 1 : 1;
 
 	if (a != UI_A_SEARCH_NEXT && a != UI_A_SEARCH_PREV)
-		u->search_input = 0;
+		u->f.search_input = 0;
 	switch (a) {
 	case UI_A_LEFT:
-		u->sel_pos--;
+		u->f.sel_pos--;
 		break;
 	case UI_A_RIGHT:
-		u->sel_pos++;
+		u->f.sel_pos++;
 		break;
 	case UI_A_UP:
 		ui_move_lines(u, -1);
@@ -1507,16 +1296,16 @@ ui_action_move(struct ui *u, int a)
 		ui_move_lines(u, (page + 1) / 2);
 		break;
 	case UI_A_FIRST_LAYER:
-		u->sel_row = 0;
+		u->f.sel_row = 0;
 		break;
 	case UI_A_LAST_LAYER:
-		u->sel_row = ui_rows(u) - 1;
+		u->f.sel_row = ui_snap_rows(&u->f) - 1;
 		break;
 	case UI_A_FIRST_POS:
-		u->sel_pos = 0;
+		u->f.sel_pos = 0;
 		break;
 	case UI_A_LAST_POS:
-		u->sel_pos = u->snap ? u->snap->T - 1 : 0;
+		u->f.sel_pos = u->f.snap ? u->f.snap->T - 1 : 0;
 		break;
 	case UI_A_SEARCH_NEXT:
 	case UI_A_SEARCH_PREV:
@@ -1534,19 +1323,19 @@ ui_action_tool(struct ui *u, int a)
 {
 	switch (a) {
 	case UI_A_DELTA:
-		u->delta = !u->delta;
-		ui_say(u, "delta %s", u->delta ? "on: the row minus the row "
+		u->f.delta = !u->f.delta;
+		ui_say(u, "delta %s", u->f.delta ? "on: the row minus the row "
 		    "below" : "off");
 		break;
 	case UI_A_MASK:
-		u->mask = !u->mask;
-		ui_say(u, "mask %s", u->mask ? "on: input tokens hidden" :
+		u->f.mask = !u->f.mask;
+		ui_say(u, "mask %s", u->f.mask ? "on: input tokens hidden" :
 		    "off");
 		break;
 	case UI_A_VIEW:
-		u->view = (u->view + 1) % UI_VIEW_COUNT;
-		u->panel_sel = 0;
-		ui_say(u, "panel: %s", ui_panel_view_name(u->view));
+		u->f.view = (u->f.view + 1) % UI_VIEW_COUNT;
+		u->f.panel_sel = 0;
+		ui_say(u, "panel: %s", ui_panel_view_name(u->f.view));
 		break;
 	case UI_A_TRACK:
 		ui_track_selected(u);
@@ -1558,9 +1347,9 @@ ui_action_tool(struct ui *u, int a)
 		ui_untrack(u);
 		break;
 	case UI_A_TRACK_NEXT:
-		if (u->ntrack > 0) {
-			u->track_cur = (u->track_cur + 1) % u->ntrack;
-			if (!ui_metric_tracked(u->metric))
+		if (u->f.ntrack > 0) {
+			u->f.track_cur = (u->f.track_cur + 1) % u->f.ntrack;
+			if (!ui_snap_metric_tracked(u->f.metric))
 				ui_set_metric(u, UI_METRIC_TRACK);
 		} else
 			ui_say(u, "no tracked tokens");
@@ -1574,8 +1363,8 @@ ui_action_tool(struct ui *u, int a)
 			break;
 		}
 		u->use_tuned = !u->use_tuned;
-		if (!u->use_tuned && u->metric == UI_METRIC_TUNED_KL)
-			u->metric = UI_METRIC_KL;
+		if (!u->use_tuned && u->f.metric == UI_METRIC_TUNED_KL)
+			u->f.metric = UI_METRIC_KL;
 		ui_say(u, "%s lens", u->use_tuned ? "tuned" : "logit");
 		ui_submit(u);
 		break;
@@ -1610,11 +1399,11 @@ ui_action(struct ui *u, int a, int key)
 		u->help_off = 0;
 		break;
 	case UI_A_CANCEL:
-		if (u->focus == UI_FOCUS_PANEL)
-			u->focus = UI_FOCUS_GRID;
-		else if (u->pattern != NULL) {
-			free(u->pattern);
-			u->pattern = NULL;
+		if (u->f.focus == UI_FOCUS_PANEL)
+			u->f.focus = UI_FOCUS_GRID;
+		else if (u->f.pattern != NULL) {
+			free(u->f.pattern);
+			u->f.pattern = NULL;
 		} else if (key == UI_KEY_CTRL('c'))
 			return (1);	/* C-c with nothing to cancel quits */
 		break;
@@ -1628,26 +1417,26 @@ ui_action(struct ui *u, int a, int key)
 		ui_cycle_metric(u, -1);
 		break;
 	case UI_A_PALETTE:
-		u->palette = (u->palette + 1) % UI_PAL_COUNT;
+		u->f.palette = (u->f.palette + 1) % UI_PAL_COUNT;
 		free(u->msg);
-		u->msg = xasprintf("palette %s", ui_palette_name(u->palette));
+		u->msg = xasprintf("palette %s", ui_palette_name(u->f.palette));
 		break;
 	case UI_A_FLIP:
-		u->final_on_top = !u->final_on_top;
+		u->f.final_on_top = !u->f.final_on_top;
 		break;
 	case UI_A_SUBLAYERS:
-		u->sublayers = !u->sublayers;
+		u->f.sublayers = !u->f.sublayers;
 		ui_submit(u);
 		break;
 	case UI_A_ASCII:
-		u->ascii = !u->ascii;
+		u->f.ascii = !u->f.ascii;
 		break;
 	case UI_A_FOCUS:
-		u->focus = u->focus == UI_FOCUS_GRID ? UI_FOCUS_PANEL :
+		u->f.focus = u->f.focus == UI_FOCUS_GRID ? UI_FOCUS_PANEL :
 		    UI_FOCUS_PROMPT;
 		break;
 	case UI_A_EDIT:
-		u->focus = UI_FOCUS_PROMPT;
+		u->f.focus = UI_FOCUS_PROMPT;
 		break;
 	case UI_A_REDRAW:
 		clearok(curscr, TRUE);
@@ -1749,11 +1538,11 @@ ui_key_prompt(struct ui *u, int key)
 		ui_edit_hist_add(&u->edit, u->edit.buf, u->edit.len);
 		ui_hist_save(u, 1);
 		ui_submit(u);
-		u->focus = UI_FOCUS_GRID;
+		u->f.focus = UI_FOCUS_GRID;
 		return;
 	}
 	if (key == 27 || key == UI_KEY_CTRL('c') || key == '\t') {
-		u->focus = UI_FOCUS_GRID;
+		u->f.focus = UI_FOCUS_GRID;
 		return;
 	}
 	old = xmalloc(len + 1);
@@ -1783,7 +1572,7 @@ ui_key_ask(struct ui *u, int key)
 		return;
 	}
 	if (key == 27 || key == UI_KEY_CTRL('c')) {
-		u->focus = UI_FOCUS_GRID;
+		u->f.focus = UI_FOCUS_GRID;
 		return;
 	}
 	if (!ui_key_edit(&u->search, key) && key >= ' ' &&
@@ -1795,7 +1584,7 @@ static void
 ui_key_mouse(struct ui *u)
 {
 	MEVENT	ev;
-	int	line, col, nrows = ui_rows(u);
+	int	line, col, nrows = ui_snap_rows(&u->f);
 
 	if (getmouse(&ev) != OK)
 		return;
@@ -1806,12 +1595,12 @@ ui_key_mouse(struct ui *u)
 		ui_move_lines(u, 1);
 #endif
 	else if ((ev.bstate & (BUTTON1_PRESSED | BUTTON1_CLICKED)) &&
-	    ui_layout_hit(&u->layout, ev.x, ev.y, &line, &col) == 0 &&
-	    u->row_off + line < nrows) {
-		u->sel_row = ui_layout_row(u->row_off + line, nrows,
-		    u->final_on_top);
-		u->sel_pos = u->col_off + col;
-		u->focus = UI_FOCUS_GRID;
+	    ui_layout_hit(&u->f.layout, ev.x, ev.y, &line, &col) == 0 &&
+	    u->f.row_off + line < nrows) {
+		u->f.sel_row = ui_layout_row(u->f.row_off + line, nrows,
+		    u->f.final_on_top);
+		u->f.sel_pos = u->f.col_off + col;
+		u->f.focus = UI_FOCUS_GRID;
 	}
 }
 
@@ -1825,7 +1614,7 @@ ui_key(struct ui *u, int key)
 		return (0);
 	if (key == (UI_KEY_PASTE_ON | UI_KEY_FN)) {
 		u->paste = 1;
-		u->focus = UI_FOCUS_PROMPT;
+		u->f.focus = UI_FOCUS_PROMPT;
 		return (0);
 	}
 	if (key == (UI_KEY_PASTE_OFF | UI_KEY_FN)) {
@@ -1844,18 +1633,18 @@ ui_key(struct ui *u, int key)
 		return (0);
 	}
 	/* Esc then a key nothing binds as M-x: a quick Esc, then that key. */
-	if ((key & UI_KEY_META) && u->focus != UI_FOCUS_PROMPT &&
+	if ((key & UI_KEY_META) && u->f.focus != UI_FOCUS_PROMPT &&
 	    ui_keys_action(u->keys, key) == UI_A_NONE) {
 		if (ui_key(u, 27))
 			return (1);
 		key &= ~UI_KEY_META;
 	}
 	ui_keys_key_name(key, u->lastkey, sizeof u->lastkey);
-	if (u->focus == UI_FOCUS_PROMPT) {
+	if (u->f.focus == UI_FOCUS_PROMPT) {
 		ui_key_prompt(u, key);
 		return (0);
 	}
-	if (u->focus == UI_FOCUS_ASK) {
+	if (u->f.focus == UI_FOCUS_ASK) {
 		ui_key_ask(u, key);
 		return (0);
 	}
@@ -1864,12 +1653,12 @@ ui_key(struct ui *u, int key)
 		ui_key_help(u, key, a);
 		return (0);
 	}
-	if (u->focus == UI_FOCUS_PANEL && (a == UI_A_UP || a == UI_A_DOWN)) {
-		u->panel_sel += a == UI_A_UP ? -1 : 1;
-		if (u->panel_sel >= ui_panel_count(u))
-			u->panel_sel = ui_panel_count(u) - 1;
-		if (u->panel_sel < 0)
-			u->panel_sel = 0;
+	if (u->f.focus == UI_FOCUS_PANEL && (a == UI_A_UP || a == UI_A_DOWN)) {
+		u->f.panel_sel += a == UI_A_UP ? -1 : 1;
+		if (u->f.panel_sel >= ui_panel_count(&u->f))
+			u->f.panel_sel = ui_panel_count(&u->f) - 1;
+		if (u->f.panel_sel < 0)
+			u->f.panel_sel = 0;
 		return (0);
 	}
 	free(u->msg);
@@ -1959,7 +1748,7 @@ ui_init_pairs(struct ui *u)
 {
 	int	p, i, c, fg, bg;
 
-	if (u->tier == UI_TIER_256) {
+	if (u->f.tier == UI_TIER_256) {
 		for (p = 0; p < UI_PAL_COUNT; p++) {
 			for (i = 0; i < ui_palette_ramp_len(p); i++) {
 				c = ui_palette_ramp(p, i);
@@ -1968,14 +1757,14 @@ ui_init_pairs(struct ui *u)
 			}
 		}
 	}
-	if (u->tier == UI_TIER_256) {
+	if (u->f.tier == UI_TIER_256) {
 		for (i = 0; i < UI_DIV_LEN; i++) {
 			c = ui_palette_div(i);
 			init_pair(UI_PAIR_DIV(i), ui_palette_dark(c) ? 231 : 16,
 			    c);
 		}
 	}
-	if (u->tier != UI_TIER_MONO) {
+	if (u->f.tier != UI_TIER_MONO) {
 		for (i = 0; i < UI_NBUCKETS; i++) {
 			ui_palette_ansi(i, &fg, &bg);
 			init_pair(UI_PAIR_BUCKET(i), fg, bg);
@@ -2025,7 +1814,7 @@ ui_curses_start(struct ui *u)
 	keypad(stdscr, TRUE);
 	nodelay(stdscr, TRUE);
 	set_escdelay(25);
-	u->tier = ui_color_tier(u->opts);
+	u->f.tier = ui_color_tier(u->opts);
 	ui_init_pairs(u);
 	ui_define_keys();
 	define_key("\033[200~", UI_KEY_PASTE_ON);
@@ -2107,17 +1896,19 @@ ui_init(struct ui *u, const struct ui_opts *o, char **cause)
 	u->keys = ui_keys_new();
 	/* Bad bindings are skipped and named in the status line. */
 	(void)ui_apply_bindings(u->keys, cfg, &u->msg);
-	u->n_vocab = gc->n_vocab;
+	u->f.tok = o->tok;
+	u->f.model = o->model;
+	u->f.n_vocab = gc->n_vocab;
 	u->n_ctx = gc->n_ctx;
-	u->cell_w = cfg ? cfg->cell_width : 8;
-	if (u->cell_w < 3)
-		u->cell_w = 3;
-	u->metric = cfg && (m = ui_palette_metric(cfg->metric)) != -1 ? m : 0;
-	u->palette = cfg && (m = ui_palette_find(cfg->palette)) != -1 ? m : 0;
-	u->final_on_top = cfg ? cfg->final_on_top : 1;
-	u->sublayers = cfg ? cfg->sublayers : 0;
+	u->f.cell_w = cfg ? cfg->cell_width : 8;
+	if (u->f.cell_w < 3)
+		u->f.cell_w = 3;
+	u->f.metric = cfg && (m = ui_palette_metric(cfg->metric)) != -1 ? m : 0;
+	u->f.palette = cfg && (m = ui_palette_find(cfg->palette)) != -1 ? m : 0;
+	u->f.final_on_top = cfg ? cfg->final_on_top : 1;
+	u->f.sublayers = cfg ? cfg->sublayers : 0;
 	u->mouse = o->mouse && (cfg == NULL || cfg->mouse);
-	u->ascii = o->ascii || (cfg && cfg->ascii) || !ui_utf8_locale();
+	u->f.ascii = o->ascii || (cfg && cfg->ascii) || !ui_utf8_locale();
 	ui_edit_init(&u->edit, cfg ? (size_t)cfg->history_size : 500);
 	ui_edit_init(&u->search, 0);
 	u->want_row = -1;
@@ -2128,7 +1919,7 @@ ui_init(struct ui *u, const struct ui_opts *o, char **cause)
 		ui_edit_set(&u->edit, ex, strlen(ex));
 		u->example = 1;
 	}
-	u->focus = UI_FOCUS_GRID;
+	u->f.focus = UI_FOCUS_GRID;
 	return (0);
 }
 
@@ -2184,17 +1975,17 @@ ui_stop_worker(struct ui *u)
 static void
 ui_done(struct ui *u)
 {
-	ui_snap_free(u->snap);
+	ui_snap_free(u->f.snap);
 	ui_snap_free(u->posted);
 	free(u->req_ids);
-	free(u->ids);
+	free(u->f.ids);
 	free(u->tok_err);
-	free(u->pattern);
+	free(u->f.pattern);
 	free(u->msg);
 	free(u->req_export);
 	free(u->done_msg);
-	ui_attrib_free(u->attrib);
-	ui_attrib_free(u->attrib_posted);
+	ui_snap_attrib_free(u->f.attrib);
+	ui_snap_attrib_free(u->attrib_posted);
 	tuned_free(u->tuned);
 	ui_edit_free(&u->edit);
 	ui_edit_free(&u->search);
