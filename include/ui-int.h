@@ -12,14 +12,13 @@
 #ifndef UI_INT_H
 #define UI_INT_H
 
-#include <pthread.h>
-#include <stdatomic.h>
 #include <stddef.h>
 
 #include "lens.h"
 #include "ui-edit.h"
 #include "ui-layout.h"
 #include "ui-snap.h"
+#include "ui-worker.h"
 
 struct ui_opts;
 struct ui_keys;
@@ -59,40 +58,7 @@ struct ui {
 	double			 debounce_at;	/* 0: nothing pending */
 	unsigned		 submitted;	/* gen of the last request */
 
-	/* Worker; the fields below lock are guarded by it. */
-	pthread_t		 thread;
-	int			 thread_started;
-	atomic_int		 cancel;
-	atomic_int		 progress;	/* percent of the run */
-	int			 pipe[2];	/* wakes the main loop */
-	struct lens		*lens;		/* worker thread only */
-	struct gpt2_state	*state;		/* worker thread only */
-	int			 run_sub;	/* worker: the last run's */
-	pthread_mutex_t		 lock;
-	pthread_cond_t		 cond;
-	unsigned		 req_gen;
-	unsigned		 taken_gen;
-	int			 quit;
-	int			 busy;
-	int			*req_ids;
-	int			 req_T;
-	int			 req_sub;
-	int			 req_from;
-	int			 req_to;
-	struct ui_snap		*posted;
-	char			*req_export;	/* an SVG to write, or NULL */
-	int			 req_row_from, req_row_to;
-	int			 req_pos_from, req_pos_to;
-	int			 req_metric;
-	int			 req_export_track; /* its tracked token */
-	int			 req_delta, req_mask;	/* the view's */
-	int			 req_track[UI_TRACK_MAX];
-	int			 req_ntrack;
-	int			 req_tuned;
-	char			*done_msg;	/* what the export did */
-	unsigned		 run_gen;	/* worker: the state's run, 0 */
-	struct ui_attrib	 req_attrib;	/* wanted: gen 0 for none */
-	struct ui_attrib	*attrib_posted;
+	struct ui_worker	 w;		/* runs the lens */
 	struct ui_attrib	 attrib_asked;	/* the last asked for */
 };
 

@@ -41,306 +41,17 @@
 #include "ui-snap.h"
 #include "ui-term.h"
 #include "ui-view.h"
+#include "ui-worker.h"
 #include "ui.h"
 #include "util.h"
 
 #define UI_DEBOUNCE	0.15	/* seconds of quiet typing before a run */
-#define UI_WAKE_WORKER	'w'	/* pipe byte; signals write their number */
 #define UI_KEY_PASTE_ON	(KEY_MAX + 1)
 #define UI_KEY_PASTE_OFF (KEY_MAX + 2)
 
 static volatile sig_atomic_t	ui_sigfd = -1;
 
 /* The worker thread. */
-
-static void
-ui_wake(int fd, char c)
-{
-	ssize_t	r;
-
-	r = write(fd, &c, 1);	/* a full pipe already wakes the loop */
-	(void)r;
-}
-
-static void
-ui_progress(void *arg, int done, int total)
-{
-	struct ui	*u = arg;
-	int		 pct = total > 0 ? 100 * done / total : 0;
-
-	if (atomic_exchange(&u->progress, pct) != pct)
-		ui_wake(u->pipe[1], UI_WAKE_WORKER);
-}
-
-/*
- * Logits, probabilities and ranks of the tracked tokens in every cell.
- * Worker.
- */
-static void
-ui_snap_track(struct ui *u, struct ui_snap *s, const int *track, int ntrack)
-{
-	const struct lens_cell	*c;
-	size_t			 at, n = (size_t)ntrack * s->nrows * s->T;
-	int			 i, r, t;
-	float			 l;
-
-	s->ntrack = ntrack;
-	s->track = xreallocarray(NULL, ntrack + 1, sizeof *s->track);
-	memcpy(s->track, track, ntrack * sizeof *track);
-	s->track_logit = xreallocarray(NULL, n + 1, sizeof *s->track_logit);
-	s->track_prob = xreallocarray(NULL, n + 1, sizeof *s->track_prob);
-	s->track_rank = xreallocarray(NULL, n + 1, sizeof *s->track_rank);
-	for (i = 0; i < ntrack; i++) {
-		for (r = 0; r < s->nrows; r++) {
-			for (t = 0; t < s->T; t++) {
-				at = ((size_t)i * s->nrows + r) * s->T + t;
-				c = &s->cells[(size_t)r * s->T + t];
-				l = lens_token_logit(u->lens, u->state,
-				    s->rows[r], t, track[i]);
-				s->track_logit[at] = l;
-				s->track_prob[at] = expf(l - c->lse);
-				s->track_rank[at] = lens_token_rank(u->lens,
-				    s->rows[r], t, track[i]);
-			}
-		}
-	}
-}
-
-/* Copies every shown cell of the lens. Worker thread. */
-static struct ui_snap *
-ui_snap_take(struct ui *u, const int *ids, int T, int sub)
-{
-	struct ui_snap		*s = xcalloc(1, sizeof *s);
-	const struct lens_cell	*c;
-	size_t			 k, n;
-	int			 i, t;
-
-	s->T = T;
-	s->sublayers = sub;
-	s->top_k = lens_top_k(u->lens);
-	s->nrows = lens_nrows(u->lens, sub);
-	s->ids = xreallocarray(NULL, T, sizeof *s->ids);
-	memcpy(s->ids, ids, T * sizeof *ids);
-	s->rows = xreallocarray(NULL, s->nrows, sizeof *s->rows);
-	n = (size_t)s->nrows * T;
-	k = s->top_k;
-	s->cells = xreallocarray(NULL, n, sizeof *s->cells);
-	s->tops = xreallocarray(NULL, n * k, sizeof *s->tops);
-	for (i = 0; i < s->nrows; i++) {
-		s->rows[i] = lens_row(u->lens, i, sub);
-		for (t = 0; t < T; t++) {
-			c = lens_cell(u->lens, s->rows[i], t);
-			s->cells[(size_t)i * T + t] = *c;
-			memcpy(&s->tops[((size_t)i * T + t) * k],
-			    lens_top(u->lens, s->rows[i], t), k *
-			    sizeof *s->tops);
-			if (i == 0 && t == 0)
-				s->logit_lo = s->logit_hi = c->final_top1_logit;
-			if (c->final_top1_logit < s->logit_lo)
-				s->logit_lo = c->final_top1_logit;
-			if (c->final_top1_logit > s->logit_hi)
-				s->logit_hi = c->final_top1_logit;
-		}
-	}
-	return (s);
-}
-
-/* Whether the lens's last complete run was of ids[0..T) with sub. Worker. */
-static int
-ui_worker_same(const struct ui *u, const int *ids, int T, int sub)
-{
-	return (lens_len(u->lens) == T && gpt2_state_len(u->state) == T &&
-	    memcmp(gpt2_state_ids(u->state), ids, T * sizeof *ids) == 0 &&
-	    u->run_sub == sub);
-}
-
-/* Runs one request (lock held on entry and exit). */
-static void
-ui_worker_run(struct ui *u)
-{
-	struct ui_snap	*s = NULL;
-	unsigned	 gen = u->req_gen;
-	int		*ids, T = u->req_T, sub = u->req_sub, r;
-	int		 from = u->req_from, to = u->req_to;
-	int		 track[UI_TRACK_MAX], ntrack = u->req_ntrack;
-	const struct tuned *tuned = u->req_tuned ? u->tuned : NULL;
-
-	ids = xreallocarray(NULL, T, sizeof *ids);
-	memcpy(ids, u->req_ids, T * sizeof *ids);
-	memcpy(track, u->req_track, sizeof track);
-	u->taken_gen = gen;
-	u->busy = 1;
-	atomic_store(&u->cancel, 0);
-	atomic_store(&u->progress, 0);
-	u->run_gen = 0;		/* the state is being rewritten */
-	pthread_mutex_unlock(&u->lock);
-
-	if (lens_tuned(u->lens) != tuned)
-		lens_set_tuned(u->lens, tuned);
-	/*
-	 * A token tracked anew: every cell again, for its ranks. Its
-	 * probabilities come first, from the cells there are.
-	 */
-	if (!lens_tracks(u->lens, track, ntrack) && ui_worker_same(u, ids, T,
-	    sub)) {
-		s = ui_snap_take(u, ids, T, sub);
-		ui_snap_track(u, s, track, ntrack);
-		s->tuned = tuned != NULL;
-		s->gen = gen;
-		pthread_mutex_lock(&u->lock);
-		ui_snap_free(u->posted);
-		u->posted = s;
-		pthread_mutex_unlock(&u->lock);
-		ui_wake(u->pipe[1], UI_WAKE_WORKER);
-		s = NULL;
-	}
-	lens_set_track(u->lens, track, ntrack);
-
-	r = lens_run(u->lens, u->state, ids, T, sub, from, to, &u->cancel,
-	    ui_progress, u);
-	if (r >= 0) {
-		s = ui_snap_take(u, ids, T, sub);
-		ui_snap_track(u, s, track, ntrack);
-		s->tuned = tuned != NULL;
-		s->gen = gen;
-		u->run_sub = sub;
-	}
-	free(ids);
-
-	pthread_mutex_lock(&u->lock);
-	u->busy = 0;
-	if (s != NULL) {
-		ui_snap_free(u->posted);
-		u->posted = s;
-		u->run_gen = gen;
-	}
-	ui_wake(u->pipe[1], UI_WAKE_WORKER);
-}
-
-/*
- * Writes the SVG the main thread asked for, from the lens of the last run
- * (lock held on entry and exit; the lens is the worker's own).
- */
-static void
-ui_worker_export(struct ui *u)
-{
-	struct report	 r;
-	const char	*metric = "prob";
-	char		*path = u->req_export, *cause = NULL, *why, *msg;
-	char		*tmp;
-	FILE		*f;
-	int		 rv, track = u->req_export_track;
-
-	memset(&r, 0, sizeof r);
-	r.row_from = u->req_row_from;
-	r.row_to = u->req_row_to;
-	r.pos_from = u->req_pos_from;
-	r.pos_to = u->req_pos_to;
-	/* The grid's metric; the tracked token's, if it shows one. */
-	if (!ui_snap_metric_tracked(u->req_metric) || track >= 0)
-		metric = ui_palette_metric_name(u->req_metric);
-	if (ui_snap_metric_tracked(u->req_metric) && track >= 0) {
-		r.track = &track;
-		r.ntrack = 1;
-	}
-	r.delta = u->req_delta;
-	r.mask = u->req_mask;
-	u->req_export = NULL;
-	u->busy = 1;
-	pthread_mutex_unlock(&u->lock);
-
-	r.model = u->opts->model;
-	r.tok = u->f.tok;
-	r.lens = u->lens;
-	r.state = u->state;
-	r.ids = gpt2_state_ids(u->state);
-	r.T = lens_len(u->lens);
-	r.sublayers = u->run_sub;
-	r.metric = metric;
-	r.note = u->opts->model_note;
-	if (r.T == 0)
-		rv = util_fail(&cause, "nothing computed yet");
-	else if ((f = util_atomic_open(path, 0666, &tmp, &cause)) == NULL)
-		rv = -1;
-	else {
-		/* The report does not know the file's name. */
-		if ((rv = report_write(f, &r, REPORT_SVG, &why)) != 0) {
-			util_fail(&cause, "%s: %s", path, why);
-			free(why);
-		}
-		rv = util_atomic_close(f, tmp, path, rv != 0, &cause);
-	}
-	if (rv == 0)
-		msg = xasprintf("wrote %s (%s)", path, metric);
-	else
-		msg = xasprintf("export: %s", cause);
-	free(cause);
-	free(path);
-
-	pthread_mutex_lock(&u->lock);
-	u->busy = 0;
-	free(u->done_msg);
-	u->done_msg = msg;
-	ui_wake(u->pipe[1], UI_WAKE_WORKER);
-}
-
-/* The attribution the main thread asked for (lock held on entry, exit). */
-static void
-ui_worker_attrib(struct ui *u)
-{
-	struct ui_attrib	*a = xcalloc(1, sizeof *a);
-	int			*ids, T;
-
-	*a = u->req_attrib;
-	u->req_attrib.gen = 0;
-	if (a->gen != u->run_gen) {
-		free(a);	/* the state holds another run now */
-		return;
-	}
-	pthread_mutex_unlock(&u->lock);
-	/* The parts are the rows' differences: the first time, a recompute. */
-	if (!gpt2_state_sublayers(u->state) &&
-	    (T = gpt2_state_len(u->state)) > 0) {
-		ids = xreallocarray(NULL, T, sizeof *ids);
-		memcpy(ids, gpt2_state_ids(u->state), T * sizeof *ids);
-		gpt2_state_keep_sublayers(u->state);
-		gpt2_forward(u->state, ids, T, NULL, NULL, NULL);
-		free(ids);
-	}
-	a->nparts = attrib_nparts(a->row);
-	a->parts = xreallocarray(NULL, a->nparts, sizeof *a->parts);
-	a->logit = attrib_logit(u->opts->model, u->state, lens_tuned(u->lens),
-	    a->row,
-	    a->pos, a->id, a->parts, &a->bias);
-	pthread_mutex_lock(&u->lock);
-	ui_snap_attrib_free(u->attrib_posted);
-	u->attrib_posted = a;
-	ui_wake(u->pipe[1], UI_WAKE_WORKER);
-}
-
-static void *
-ui_worker(void *arg)
-{
-	struct ui	*u = arg;
-
-	pthread_mutex_lock(&u->lock);
-	for (;;) {
-		while (!u->quit && u->req_gen == u->taken_gen &&
-		    u->req_export == NULL && u->req_attrib.gen == 0)
-			pthread_cond_wait(&u->cond, &u->lock);
-		if (u->quit)
-			break;
-		/* A pending run first: the export shows the latest prompt. */
-		if (u->req_gen != u->taken_gen)
-			ui_worker_run(u);
-		else if (u->req_export != NULL)
-			ui_worker_export(u);
-		else
-			ui_worker_attrib(u);
-	}
-	pthread_mutex_unlock(&u->lock);
-	return (NULL);
-}
 
 /* Tokenizes the prompt; 0, or -1 with u->tok_err set. */
 static int
@@ -369,29 +80,24 @@ ui_tokenize(struct ui *u)
 }
 
 /* Hands the current prompt to the worker, cancelling its run. */
+/* Hands the current prompt to the worker, cancelling its run. */
 static void
 ui_submit(struct ui *u)
 {
+	struct ui_worker_req	r;
+
 	u->debounce_at = 0;
 	if (ui_tokenize(u) != 0 || u->f.nids == 0)
 		return;
-	pthread_mutex_lock(&u->lock);
-	free(u->req_ids);
-	u->req_ids = xreallocarray(NULL, u->f.nids, sizeof *u->req_ids);
-	memcpy(u->req_ids, u->f.ids, u->f.nids * sizeof *u->f.ids);
-	u->req_T = u->f.nids;
-	u->req_sub = u->f.sublayers;
-	memcpy(u->req_track, u->f.track, sizeof u->req_track);
-	u->req_ntrack = u->f.ntrack;
-	u->req_tuned = u->use_tuned;
-	u->req_from = u->f.col_off;
-	u->req_to = u->f.col_off + u->f.layout.vis_cols;
-	if (u->req_to > u->req_T)
-		u->req_to = u->req_T;
-	u->submitted = ++u->req_gen;
-	atomic_store(&u->cancel, 1);
-	pthread_cond_signal(&u->cond);
-	pthread_mutex_unlock(&u->lock);
+	r.ids = u->f.ids;
+	r.T = (int)u->f.nids;
+	r.sub = u->f.sublayers;
+	r.track = u->f.track;
+	r.ntrack = u->f.ntrack;
+	r.tuned = u->use_tuned;
+	r.from = u->f.col_off;
+	r.to = u->f.col_off + u->f.layout.vis_cols;
+	u->submitted = ui_worker_submit(&u->w, &r);
 }
 
 /* Selects the cell a session named, once a snapshot has its row. */
@@ -418,22 +124,14 @@ static int
 ui_take(struct ui *u)
 {
 	struct ui_snap	*s;
+	char		*msg;
 	int		 was_last;
 
-	pthread_mutex_lock(&u->lock);
-	s = u->posted;
-	u->posted = NULL;
-	if (u->done_msg != NULL) {
+	s = ui_worker_take(&u->w, &u->f.attrib, &msg);
+	if (msg != NULL) {
 		free(u->msg);
-		u->msg = u->done_msg;
-		u->done_msg = NULL;
+		u->msg = msg;
 	}
-	if (u->attrib_posted != NULL) {
-		ui_snap_attrib_free(u->f.attrib);
-		u->f.attrib = u->attrib_posted;
-		u->attrib_posted = NULL;
-	}
-	pthread_mutex_unlock(&u->lock);
 	if (s == NULL)
 		return (0);
 	was_last = u->f.snap == NULL || u->f.sel_pos == u->f.snap->T - 1;
@@ -477,22 +175,13 @@ ui_attrib_want(struct ui *u)
 	    q->id == w.id)
 		return;
 	*q = w;
-	pthread_mutex_lock(&u->lock);
-	u->req_attrib = w;
-	pthread_cond_signal(&u->cond);
-	pthread_mutex_unlock(&u->lock);
+	ui_worker_attrib(&u->w, &w);
 }
 
 static int
 ui_busy(struct ui *u)
 {
-	int	busy;
-
-	pthread_mutex_lock(&u->lock);
-	busy = u->busy || u->req_gen != u->taken_gen || u->posted != NULL ||
-	    u->req_export != NULL;
-	pthread_mutex_unlock(&u->lock);
-	return (busy);
+	return (ui_worker_busy(&u->w));
 }
 
 /* Drawing: the prompt, the status line and the help screen. */
@@ -612,7 +301,7 @@ ui_draw_status(struct ui *u)
 		clrtoeol();
 		return;
 	}
-	pct = atomic_load(&u->progress);
+	pct = ui_worker_progress(&u->w);
 	if (u->tok_err != NULL)
 		state = "error";
 	else if (busy || u->debounce_at != 0) {
@@ -1169,7 +858,8 @@ ui_session_save(struct ui *u, const char *path)
 static void
 ui_export(struct ui *u, const char *path)
 {
-	int	nrows = ui_snap_rows(&u->f), a, b;
+	struct ui_worker_svg	svg;
+	int			nrows = ui_snap_rows(&u->f), a, b;
 
 	if (nrows == 0) {
 		ui_say(u, "export: nothing computed yet");
@@ -1179,21 +869,18 @@ ui_export(struct ui *u, const char *path)
 	b = u->f.row_off + u->f.layout.vis_rows;
 	if (b > nrows)
 		b = nrows;
-	pthread_mutex_lock(&u->lock);
-	free(u->req_export);
-	u->req_export = xstrdup(path);
-	u->req_row_from = u->f.final_on_top ? nrows - b : a;
-	u->req_row_to = u->f.final_on_top ? nrows - a : b;
-	u->req_pos_from = u->f.col_off;
-	u->req_pos_to = u->f.col_off + u->f.layout.vis_cols;
-	if (u->req_pos_to > u->f.snap->T)
-		u->req_pos_to = u->f.snap->T;
-	u->req_metric = u->f.metric;
-	u->req_export_track = u->f.ntrack > 0 ? u->f.track[u->f.track_cur] : -1;
-	u->req_delta = u->f.delta;
-	u->req_mask = u->f.mask;
-	pthread_cond_signal(&u->cond);
-	pthread_mutex_unlock(&u->lock);
+	svg.path = path;
+	svg.row_from = u->f.final_on_top ? nrows - b : a;
+	svg.row_to = u->f.final_on_top ? nrows - a : b;
+	svg.pos_from = u->f.col_off;
+	svg.pos_to = u->f.col_off + u->f.layout.vis_cols;
+	if (svg.pos_to > u->f.snap->T)
+		svg.pos_to = u->f.snap->T;
+	svg.metric = u->f.metric;
+	svg.track = u->f.ntrack > 0 ? u->f.track[u->f.track_cur] : -1;
+	svg.delta = u->f.delta;
+	svg.mask = u->f.mask;
+	ui_worker_export(&u->w, &svg);
 	ui_say(u, "exporting %s", path);
 }
 
@@ -1558,7 +1245,7 @@ ui_key_prompt(struct ui *u, int key)
 	if (u->edit.len != len || memcmp(u->edit.buf, old, len) != 0) {
 		u->example = 0;
 		/* A new edit cancels the run in flight. */
-		atomic_store(&u->cancel, 1);
+		ui_worker_cancel(&u->w);
 		u->debounce_at = util_now() + UI_DEBOUNCE;
 	}
 	free(old);
@@ -1625,7 +1312,7 @@ ui_key(struct ui *u, int key)
 		u->example = 0;
 		ui_insert_key(&u->edit, key == '\r' ? '\n' : key);
 		u->debounce_at = util_now() + UI_DEBOUNCE;
-		atomic_store(&u->cancel, 1);
+		ui_worker_cancel(&u->w);
 		return (0);
 	}
 	if (key == (KEY_MOUSE | UI_KEY_FN)) {
@@ -1926,66 +1613,26 @@ ui_init(struct ui *u, const struct ui_opts *o, char **cause)
 static int
 ui_start_worker(struct ui *u, char **cause)
 {
-	sigset_t	all, old;
-	int		i, r;
-
-	if (pipe(u->pipe) != 0)
-		return (util_fail(cause, "pipe: %s", strerror(errno)));
-	for (i = 0; i < 2; i++) {
-		fcntl(u->pipe[i], F_SETFL, O_NONBLOCK);
-		fcntl(u->pipe[i], F_SETFD, FD_CLOEXEC);
-	}
-	u->lens = lens_new(u->opts->model, u->opts->cfg ?
-	    u->opts->cfg->top_k : 10);
-	u->state = gpt2_state_new(u->opts->model);
-	pthread_mutex_init(&u->lock, NULL);
-	pthread_cond_init(&u->cond, NULL);
-	/* Signals go to the main thread, whose poll() they interrupt. */
-	sigfillset(&all);
-	pthread_sigmask(SIG_BLOCK, &all, &old);
-	r = pthread_create(&u->thread, NULL, ui_worker, u);
-	pthread_sigmask(SIG_SETMASK, &old, NULL);
-	if (r != 0)
-		return (util_fail(cause, "pthread_create: %s", strerror(r)));
-	u->thread_started = 1;
-	return (0);
+	return (ui_worker_start(&u->w, u->opts->model, u->opts->tok, u->tuned,
+	    u->opts->model_note, u->opts->cfg ? u->opts->cfg->top_k : 10,
+	    cause));
 }
 
 static void
 ui_stop_worker(struct ui *u)
 {
-	if (u->thread_started) {
-		pthread_mutex_lock(&u->lock);
-		u->quit = 1;
-		atomic_store(&u->cancel, 1);
-		pthread_cond_signal(&u->cond);
-		pthread_mutex_unlock(&u->lock);
-		pthread_join(u->thread, NULL);
-		pthread_mutex_destroy(&u->lock);
-		pthread_cond_destroy(&u->cond);
-	}
-	lens_free(u->lens);
-	gpt2_state_free(u->state);
-	if (u->pipe[0] > 0) {
-		close(u->pipe[0]);
-		close(u->pipe[1]);
-	}
+	ui_worker_stop(&u->w);
 }
 
 static void
 ui_done(struct ui *u)
 {
 	ui_snap_free(u->f.snap);
-	ui_snap_free(u->posted);
-	free(u->req_ids);
 	free(u->f.ids);
 	free(u->tok_err);
 	free(u->f.pattern);
 	free(u->msg);
-	free(u->req_export);
-	free(u->done_msg);
 	ui_snap_attrib_free(u->f.attrib);
-	ui_snap_attrib_free(u->attrib_posted);
 	tuned_free(u->tuned);
 	ui_edit_free(&u->edit);
 	ui_edit_free(&u->search);
@@ -2000,7 +1647,7 @@ ui_drain(struct ui *u)
 	ssize_t	n, i;
 	int	sig = 0;
 
-	while ((n = read(u->pipe[0], buf, sizeof buf)) > 0) {
+	while ((n = read(ui_worker_fd(&u->w), buf, sizeof buf)) > 0) {
 		for (i = 0; i < n; i++) {
 			if (buf[i] != UI_WAKE_WORKER)
 				sig = buf[i];
@@ -2030,7 +1677,7 @@ ui_loop(struct ui *u)
 		}
 		pfd[0].fd = STDIN_FILENO;
 		pfd[0].events = POLLIN;
-		pfd[1].fd = u->pipe[0];
+		pfd[1].fd = ui_worker_fd(&u->w);
 		pfd[1].events = POLLIN;
 		if (poll(pfd, 2, timeout) == -1 && errno != EINTR)
 			return (-1);
@@ -2076,7 +1723,7 @@ ui_run(const struct ui_opts *o, char **cause)
 		ui_done(&u);
 		return (-1);
 	}
-	ui_sigfd = u.pipe[1];
+	ui_sigfd = ui_worker_wake_fd(&u.w);
 	ui_signals(1);
 	ui_curses_start(&u);
 	ui_relayout(&u);
