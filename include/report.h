@@ -21,15 +21,6 @@ enum report_format {
 	REPORT_TEXT, REPORT_JSON, REPORT_TSV, REPORT_YAML, REPORT_SVG
 };
 
-/*
- * The SVG's metrics beyond the lens's (lens_metric_names): the first
- * tracked token's probability, KL(P_tuned || P_logit) with a tuned lens,
- * the first tracked token's rank (the lens must rank it: lens_set_track).
- */
-#define REPORT_METRIC_TRACK	"track-prob"
-#define REPORT_METRIC_TUNED_KL	"tuned-kl"
-#define REPORT_METRIC_TRACK_RANK "track-rank"
-
 struct report {
 	const struct gpt2	*model;
 	const struct tok	*tok;
@@ -39,10 +30,12 @@ struct report {
 	int			 T;
 	int			 sublayers;
 	const char		*prompt;	/* for titles; may be NULL */
-	const char		*metric;	/* svg colour; NULL: "prob";
-					   "track-prob": track[0]'s;
-					   "tuned-kl" with a tuned lens;
-					   "track-rank": track[0]'s */
+	const char		*metric;	/* svg colour, a name of
+					   metric.h; NULL: "prob";
+					   track-prob and track-rank:
+					   track[0]'s (the lens must rank
+					   it: lens_set_track); tuned-kl
+					   with a tuned lens */
 	const char		*note;		/* e.g. the demo-model notice */
 	/*
 	 * The title is prompt_len bytes of prompt (any bytes, need not be
@@ -88,8 +81,8 @@ int	report_positions(const char *spec, int T, int *from, int *to,
 int	report_format_parse(const char *);
 /*
  * Writes and flushes. -1 and *cause on a write error, an unknown metric
- * (svg: one of lens_metric_names, "track-prob" or "track-rank" with a
- * tracked token, "tuned-kl" with a tuned lens) or an empty window.
+ * (svg: a name of metric.h, track-prob or track-rank with a tracked
+ * token, tuned-kl with a tuned lens) or an empty window.
  */
 int	report_write(FILE *, const struct report *, enum report_format,
 	    char **cause);

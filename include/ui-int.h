@@ -17,11 +17,14 @@
 #include "lens.h"
 #include "ui-edit.h"
 #include "ui-layout.h"
+#include "ui-opts.h"
 #include "ui-snap.h"
 #include "ui-worker.h"
 
-struct ui_opts;
 struct ui_keys;
+
+/* Debounce: seconds of quiet typing before a run. */
+#define UI_DEBOUNCE	0.15
 
 enum ui_ask { UI_ASK_SEARCH, UI_ASK_TRACK, UI_ASK_SAVE, UI_ASK_OPEN,
 	UI_ASK_EXPORT };
@@ -41,6 +44,7 @@ struct ui {
 	int			 help;		/* help overlay shown */
 	int			 help_off;
 	int			 paste;		/* inside a bracketed paste */
+	int			 redraw;	/* C-l: repaint everything */
 	int			 ask;		/* enum ui_ask */
 	int			 want_row;	/* residual row to select, or -1 */
 	int			 want_pos;

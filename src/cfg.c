@@ -26,7 +26,7 @@
 #include <yaml.h>
 
 #include "cfg.h"
-#include "lens.h"
+#include "metric.h"
 #include "util.h"
 
 #define CFG_MAX_SIZE	(1024 * 1024)
@@ -96,7 +96,7 @@ static const struct cfg_entry cfg_table[] = {
 	{ "prompt", CFG_STRING, cfg_set_string, F(prompt), 0, 0, NULL },
 	{ "top-k", CFG_INT, cfg_set_int, F(top_k), 1, 100, NULL },
 	{ "metric", CFG_WORD, cfg_set_word, F(metric), 0, 0,
-	    lens_metric_names },
+	    metric_config_names },
 	{ "palette", CFG_WORD, cfg_set_word, F(palette), 0, 0, cfg_palettes },
 	{ "orientation", CFG_INDEX, cfg_set_index, F(final_on_top), 0, 0,
 	    cfg_orientations },

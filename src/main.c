@@ -22,6 +22,7 @@
 #include "cfg.h"
 #include "hub.h"
 #include "lens.h"
+#include "metric.h"
 #include "model.h"
 #include "ops.h"
 #include "report.h"
@@ -102,6 +103,23 @@ static const struct option longopts[] = {
 	{ NULL, 0, NULL, 0 }
 };
 
+/* --help's list of metrics, from metric.h, wrapped. */
+static void
+usage_metrics(FILE *f)
+{
+	const struct metric	*m;
+	int			 i, col;
+
+	col = fprintf(f, "\nMetrics (--metric, the configuration's metric):");
+	for (i = 0; i < METRIC_COUNT; i++) {
+		m = metric_get(i);
+		if (col + (int)strlen(m->name) + 2 > 78)
+			col = fprintf(f, "\n ");
+		col += fprintf(f, " %s%s", m->name, i + 1 < METRIC_COUNT ?
+		    "," : ".\n");
+	}
+}
+
 static void
 usage(FILE *f)
 {
@@ -153,13 +171,15 @@ usage(FILE *f)
 "                         tracked tokens, view); S saves it again\n"
 "      --ascii            draw with ASCII characters only\n"
 "  -h, --help             display this help and exit\n"
-"  -V, --version          output version information and exit\n"
-"\n"
+"  -V, --version          output version information and exit\n");
+	usage_metrics(f);
+	fprintf(f, "\n"
 "Exit status: 0 if OK, 1 for a usage error, 2 for bad input (model,\n"
 "prompt or configuration).\n"
 "\n"
 "Report bugs to the project's issue tracker.\n");
 }
+
 
 /*
  * One line on stderr. Messages quote names from hostile files (tensor names,
@@ -573,12 +593,13 @@ run_print(const struct args *a, const struct cfg *cfg, struct gpt2 *m,
 	char			*cause, *why;
 	int			*ids, T, *track = NULL, ntrack = 0;
 
-	if (a->metric != NULL && (strcmp(a->metric, REPORT_METRIC_TRACK) ==
-	    0 || strcmp(a->metric, REPORT_METRIC_TRACK_RANK) == 0) &&
+	if (a->metric != NULL && metric_find(a->metric) >= 0 &&
+	    (metric_get(metric_find(a->metric))->needs & METRIC_NEEDS_TRACK) &&
 	    a->track == NULL)
 		die(EXIT_USAGE, "--metric=%s needs --track", a->metric);
-	if (a->metric != NULL && strcmp(a->metric, REPORT_METRIC_TUNED_KL) ==
-	    0 && a->tuned == NULL)
+	if (a->metric != NULL && metric_find(a->metric) >= 0 &&
+	    (metric_get(metric_find(a->metric))->needs & METRIC_NEEDS_TUNED) &&
+	    a->tuned == NULL)
 		die(EXIT_USAGE, "--metric=%s needs --tuned", a->metric);
 	if (a->track != NULL)
 		track = track_ids(a->track, tok, gpt2_config(m)->n_vocab,
@@ -753,35 +774,25 @@ run_explorer(const struct args *a, const struct cfg *cfg, struct gpt2 *m,
 		die_cause(EXIT_INPUT, cause);
 }
 
-/* Whether --metric names one of the SVG's own (report.h), not the lens's. */
+/* Whether --metric names one beyond the configuration's (metric.h). */
 static int
 metric_svg_only(const char *name)
 {
-	return (strcmp(name, REPORT_METRIC_TRACK) == 0 ||
-	    strcmp(name, REPORT_METRIC_TRACK_RANK) == 0 ||
-	    strcmp(name, REPORT_METRIC_TUNED_KL) == 0);
+	return (metric_find(name) >= METRIC_CONFIG);
 }
 
 /* Options given on the command line win over the configuration file. */
 static void
 apply_args(const struct args *a, struct cfg *cfg)
 {
-	char	names[256];
-	size_t	n = 0;
-	int	i;
+	int	m = a->metric != NULL ? metric_find(a->metric) : -1;
 
-	if (a->metric != NULL && lens_metric_find(a->metric) != -1) {
+	if (m >= 0 && m < METRIC_CONFIG) {
 		free(cfg->metric);
 		cfg->metric = xstrdup(a->metric);
-	} else if (a->metric != NULL && !metric_svg_only(a->metric)) {
-		for (i = 0; lens_metric_names[i] != NULL && n < sizeof names;
-		    i++)
-			n += (size_t)snprintf(names + n, sizeof names - n,
-			    "%s, ", lens_metric_names[i]);
-		die(EXIT_USAGE, "--metric: unknown metric '%s' (%s%s, %s, %s)",
-		    a->metric, names, REPORT_METRIC_TRACK,
-		    REPORT_METRIC_TRACK_RANK, REPORT_METRIC_TUNED_KL);
-	}
+	} else if (a->metric != NULL && m == -1)
+		die(EXIT_USAGE, "--metric: unknown metric '%s' (%s)",
+		    a->metric, metric_list());
 	if (a->top_k != 0)
 		cfg->top_k = a->top_k;
 	if (a->sublayers)

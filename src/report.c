@@ -17,8 +17,10 @@
 #include <yaml.h>
 
 #include "attrib.h"
+#include "metric.h"
 #include "report.h"
 #include "util.h"
+#include "width.h"
 
 int
 report_format_parse(const char *s)
@@ -408,20 +410,24 @@ report_write_tsv(FILE *f, const struct report *r)
 	return 0;
 }
 
-/* Pads s (already display-safe, ASCII or UTF-8) to w columns. */
+/*
+ * Pads s (already display-safe, ASCII or UTF-8) to w columns, by width.h's
+ * rule: a wide character that would pass w is left out.
+ */
 static void
 report_cell_text(FILE *f, const char *s, int w)
 {
-	int	cols = 0;
+	size_t	len = strlen(s), off = 0, n;
+	int	cols = 0, cw;
 
-	for (; *s != '\0' && cols < w; s++) {
-		fputc(*s, f);
-		if (((unsigned char)*s & 0xc0) != 0x80)
-			cols++;
+	while (off < len) {
+		cw = width_char(s + off, len - off, &n);
+		if (cols + cw > w)
+			break;
+		fwrite(s + off, 1, n, f);
+		cols += cw;
+		off += n;
 	}
-	/* Finish a multibyte character cut at the limit. */
-	for (; ((unsigned char)*s & 0xc0) == 0x80; s++)
-		fputc(*s, f);
 	for (; cols < w; cols++)
 		fputc(' ', f);
 }
@@ -680,26 +686,6 @@ out:
 #define SVG_TOP		92	/* title, subtitle, note, next tokens */
 #define SVG_BAR_W	16
 #define SVG_BAR_MIN	176
-#define SVG_KL_LO	0.01
-#define SVG_KL_HI	10.0
-
-/* The titles of the lens's metrics (lens_metric_names), in its order. */
-static const char *const report_metric_titles[LENS_METRIC_COUNT] = {
-	"P(top-1)", "P(final top-1)", "logit(final top-1)",
-	"rank(final top-1)", "rank(next token)", "P(next token)",
-	"KL(final \xe2\x80\x96 layer), nats", "entropy, nats"
-};
-
-/*
- * After the lens's metrics, the explorer's: the probability of the first
- * tracked token, KL(P_tuned || P_logit) with a tuned lens, the first
- * tracked token's rank.
- */
-#define REPORT_TRACK		LENS_METRIC_COUNT
-#define REPORT_TUNED_KL		(LENS_METRIC_COUNT + 1)
-#define REPORT_TRACK_RANK	(LENS_METRIC_COUNT + 2)
-static const char *const report_extra_names[] = { REPORT_METRIC_TRACK,
-	REPORT_METRIC_TUNED_KL, REPORT_METRIC_TRACK_RANK };
 
 /* matplotlib's viridis at 0, 0.1, ..., 1. */
 static const unsigned char report_viridis[11][3] = {
@@ -741,26 +727,26 @@ report_svg_raw(const struct report_svg *s, int rr, int pos, double *v)
 {
 	const struct lens_top	*t = report_top(s->r, rr, pos);
 
-	if (s->metric == REPORT_TRACK) {
+	if (s->metric == METRIC_TRACK_PROB) {
 		*v = (double)lens_token_prob(s->r->lens, s->r->state, rr,
 		    pos, s->r->track[0]);
 		return isfinite(*v);
 	}
-	if (s->metric == REPORT_TUNED_KL) {
+	if (s->metric == METRIC_TUNED_KL) {
 		*v = (double)lens_cell(s->r->lens, rr, pos)->kl_other;
 		return isfinite(*v);
 	}
-	if (s->metric == REPORT_TRACK_RANK) {
+	if (s->metric == METRIC_TRACK_RANK) {
 		*v = lens_token_rank(s->r->lens, rr, pos, s->r->track[0]);
 		return *v > 0;
 	}
 	/* Masked: the shown token's probability, none if all are input. */
-	if (t == NULL && s->metric == LENS_PROB)
+	if (t == NULL && s->metric == METRIC_PROB)
 		return 0;
 	if (t == NULL)
 		t = lens_top(s->r->lens, rr, pos);
-	return lens_metric_value((enum lens_metric)s->metric,
-	    lens_cell(s->r->lens, rr, pos), t, v) && isfinite(*v);
+	return metric_value(s->metric, lens_cell(s->r->lens, rr, pos), t, v) &&
+	    isfinite(*v);
 }
 
 /*
@@ -791,26 +777,8 @@ report_svg_norm(const struct report_svg *s, double v)
 	if (s->r->delta)	/* diverging: 0.5 is no change */
 		return s->dmax > 0 ? report_clip(0.5 + 0.5 * v / s->dmax) :
 		    0.5;
-	switch (s->metric) {
-	case LENS_FINAL_LOGIT:
-		if (!(s->hi > s->lo))
-			return 1.0;
-		return report_clip((v - s->lo) / (s->hi - s->lo));
-	case LENS_FINAL_RANK:
-	case LENS_NEXT_RANK:
-	case REPORT_TRACK_RANK:
-		return 1.0 - report_clip(log(v) / s->ln_v);
-	case LENS_KL:
-	case REPORT_TUNED_KL:
-		if (v <= SVG_KL_LO)
-			return 1.0;
-		return 1.0 - report_clip(log10(v / SVG_KL_LO) /
-		    log10(SVG_KL_HI / SVG_KL_LO));
-	case LENS_ENTROPY:
-		return 1.0 - report_clip(v / s->ln_v);
-	default:
-		return report_clip(v);
-	}
+	return metric_norm(s->metric, v, s->lo, s->hi,
+	    gpt2_config(s->r->model)->n_vocab);
 }
 
 /* Blue, light grey, red (matplotlib's coolwarm ends): a change's sign. */
@@ -861,7 +829,7 @@ static void
 report_xml(FILE *f, const char *s, size_t len, int cols)
 {
 	const unsigned char	*p = (const unsigned char *)s;
-	size_t			 i, j;
+	size_t			 i, j, wn;
 	uint32_t		 cp;
 	int			 n, w, used = 0;
 
@@ -874,7 +842,7 @@ report_xml(FILE *f, const char *s, size_t len, int cols)
 			for (j = 1; j < (size_t)n; j++)
 				cp = (cp << 6) | (p[i + j] & 0x3f);
 		}
-		w = cp >= 0x2e80 && cp != 0xfffd ? 2 : 1;
+		w = cp == 0xfffd ? 1 : width_char(s + i, len - i, &wn);
 		if (cols > 0 && used + w > cols - 1 && i + (size_t)n < len) {
 			fputs("\xe2\x80\xa6", f);
 			return;
@@ -910,24 +878,23 @@ report_svg_token(FILE *f, const struct report *r, int id, int cols)
 static void
 report_svg_title(FILE *f, const struct report_svg *s)
 {
-	if (s->metric == REPORT_TUNED_KL) {
-		fputs("KL(tuned \xe2\x80\x96 logit lens), nats", f);
-		return;
-	}
-	if (s->metric != REPORT_TRACK && s->metric != REPORT_TRACK_RANK) {
-		fputs(report_metric_titles[s->metric], f);
-		return;
-	}
-	fputs(s->metric == REPORT_TRACK ? "P(" : "rank(", f);
-	report_svg_token(f, s->r, s->r->track[0], 0);
-	fputs(")", f);
+	const struct metric	*m = metric_get(s->metric);
+
+	if (m->needs & METRIC_NEEDS_TRACK) {
+		fputs(metric_is_rank(s->metric) ? "rank(" : "P(", f);
+		report_svg_token(f, s->r, s->r->track[0], 0);
+		fputs(")", f);
+	} else
+		report_xml(f, m->title, strlen(m->title), 0);
+	if (m->unit[0] != '\0')
+		fprintf(f, ", %s", m->unit);
 }
 
 /* What the colour bar's ticks say, top (1) to bottom (0). */
 static int
 report_svg_ticks(const struct report_svg *s, struct report_tick *t, int max)
 {
-	static const double	 kl[] = { 0.01, 0.1, 1.0, 10.0 };
+	static const double	 kl[] = { METRIC_KL_LO, 0.1, 1.0, METRIC_KL_HI };
 	double			 v, step;
 	int			 n = 0, i;
 
@@ -939,17 +906,15 @@ report_svg_ticks(const struct report_svg *s, struct report_tick *t, int max)
 		}
 		return n;
 	}
-	switch (s->metric) {
-	case LENS_FINAL_LOGIT:
+	switch (metric_get(s->metric)->scale) {
+	case METRIC_SCALE_LOGIT:
 		for (i = 0; i <= 4; i++) {
 			v = s->lo + (s->hi - s->lo) * i / 4.0;
 			t[n].norm = report_svg_norm(s, v);
 			snprintf(t[n++].label, sizeof t->label, "%.3g", v);
 		}
 		break;
-	case LENS_FINAL_RANK:
-	case LENS_NEXT_RANK:
-	case REPORT_TRACK_RANK:
+	case METRIC_SCALE_RANK:
 		for (v = 1.0; v < exp(s->ln_v) / 3.0 && n < max - 1; v *= 10) {
 			t[n].norm = report_svg_norm(s, v);
 			snprintf(t[n++].label, sizeof t->label, "%.0f", v);
@@ -957,8 +922,7 @@ report_svg_ticks(const struct report_svg *s, struct report_tick *t, int max)
 		t[n].norm = 0.0;
 		snprintf(t[n++].label, sizeof t->label, "%.0f", exp(s->ln_v));
 		break;
-	case LENS_KL:
-	case REPORT_TUNED_KL:
+	case METRIC_SCALE_KL:
 		for (i = 0; i < (int)nitems(kl); i++) {
 			t[n].norm = report_svg_norm(s, kl[i]);
 			snprintf(t[n++].label, sizeof t->label, "%s%g", i == 0 ?
@@ -966,7 +930,7 @@ report_svg_ticks(const struct report_svg *s, struct report_tick *t, int max)
 			    "\xe2\x89\xa5" : "", kl[i]);
 		}
 		break;
-	case LENS_ENTROPY:
+	case METRIC_SCALE_ENTROPY:
 		step = s->ln_v > 6.0 ? 2.0 : 1.0;
 		for (v = 0.0; v < s->ln_v - step / 2 && n < max - 1;
 		    v += step) {
@@ -997,22 +961,16 @@ report_svg_init(struct report_svg *s, const struct report *r, char **cause)
 
 	memset(s, 0, sizeof *s);
 	s->r = r;
-	if (strcmp(m, report_extra_names[0]) == 0)
-		s->metric = REPORT_TRACK;
-	else if (strcmp(m, report_extra_names[1]) == 0)
-		s->metric = REPORT_TUNED_KL;
-	else if (strcmp(m, report_extra_names[2]) == 0)
-		s->metric = REPORT_TRACK_RANK;
-	else if ((s->metric = lens_metric_find(m)) == -1)
+	if ((s->metric = metric_find(m)) == -1)
 		return util_fail(cause, "unknown metric '%s'", m);
-	if ((s->metric == REPORT_TRACK || s->metric == REPORT_TRACK_RANK) &&
+	if ((s->metric == METRIC_TRACK_PROB || s->metric == METRIC_TRACK_RANK) &&
 	    r->ntrack == 0)
 		return util_fail(cause, "metric %s: no tracked token", m);
-	if (s->metric == REPORT_TRACK_RANK && lens_token_rank(r->lens, 0, 0,
+	if (s->metric == METRIC_TRACK_RANK && lens_token_rank(r->lens, 0, 0,
 	    r->track[0]) == 0)
 		return util_fail(cause, "metric %s: token %d is not ranked", m,
 		    r->track[0]);
-	if (s->metric == REPORT_TUNED_KL && lens_tuned(r->lens) == NULL)
+	if (s->metric == METRIC_TUNED_KL && lens_tuned(r->lens) == NULL)
 		return util_fail(cause, "metric %s: no tuned lens", m);
 	s->row_from = r->row_from;
 	s->row_to = r->row_to > 0 && r->row_to <= nrows ? r->row_to : nrows;
@@ -1140,13 +1098,10 @@ report_svg_cell(FILE *f, const struct report_svg *s, int i, int pos, int x,
 		fprintf(f, " (p %.3g)", (double)top->prob);
 	} else
 		fprintf(f, "every top-k token is an input token");
-	rank = s->metric == LENS_FINAL_RANK || s->metric == LENS_NEXT_RANK ||
-	    s->metric == REPORT_TRACK_RANK;
+	rank = metric_is_rank(s->metric);
 	if (has)
 		fprintf(f, s->r->delta ? ", %s change %+.4g" : rank ?
-		    ", %s %.0f" : ", %s %.4g", s->metric >= LENS_METRIC_COUNT ?
-		    report_extra_names[s->metric - LENS_METRIC_COUNT] :
-		    lens_metric_names[s->metric], v);
+		    ", %s %.0f" : ", %s %.4g", metric_get(s->metric)->name, v);
 	fprintf(f, "</title></rect>\n<text x=\"%d\" y=\"%d\" "
 	    "text-anchor=\"middle\" fill=\"%s\">", x + SVG_CW / 2, y + 15,
 	    report_svg_ink(rgb));

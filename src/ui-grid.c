@@ -17,6 +17,7 @@
 #include "lens.h"
 #include "model.h"
 #include "ui-grid.h"
+#include "ui-layout.h"
 #include "ui-palette.h"
 #include "ui-snap.h"
 #include "ui-view.h"

@@ -32,27 +32,6 @@
 #define UI_PANEL_FIXED	11	/* lines besides the top-k */
 #define UI_MARK_MASKED	"\xc3\x97"	/* ×: an input token, masked */
 
-static const char *const ui_panel_views[UI_VIEW_COUNT] = { "top-k",
-    "candidates", "attribution", "tracked" };
-
-const char *
-ui_panel_view_name(int v)
-{
-	return (ui_panel_views[v]);
-}
-
-int
-ui_panel_view_find(const char *name)
-{
-	int	i;
-
-	for (i = 0; i < UI_VIEW_COUNT; i++) {
-		if (strcmp(name, ui_panel_views[i]) == 0)
-			return (i);
-	}
-	return (-1);
-}
-
 /* The candidates at the selected position; allocated, *n of them. */
 static struct ui_cand *
 ui_panel_cands(const struct ui_frame *u, int *n)
@@ -69,49 +48,53 @@ ui_panel_cands(const struct ui_frame *u, int *n)
 	return (c);
 }
 
-int
-ui_panel_count(const struct ui_frame *u)
+/* Entries of each view's list: count, and the token id of entry i. */
+
+static int
+ui_panel_top_count(const struct ui_frame *u)
+{
+	return (u->snap->top_k);
+}
+
+static int
+ui_panel_top_entry(const struct ui_frame *u, int i)
+{
+	const struct lens_top	*t = ui_snap_top(u, u->sel_row, u->sel_pos);
+
+	return (t != NULL ? t[i].id : -1);
+}
+
+static int
+ui_panel_cands_count(const struct ui_frame *u)
 {
 	int	n;
 
-	if (u->snap == NULL)
-		return (0);
-	switch (u->view) {
-	case UI_VIEW_TOP:
-		return (u->snap->top_k);
-	case UI_VIEW_CANDS:
-		free(ui_panel_cands(u, &n));
-		return (n);
-	case UI_VIEW_TRACK:
-		return (u->ntrack);
-	}
-	return (0);
+	free(ui_panel_cands(u, &n));
+	return (n);
 }
 
-int
-ui_panel_entry(const struct ui_frame *u, int i)
+static int
+ui_panel_cands_entry(const struct ui_frame *u, int i)
 {
-	const struct lens_top	*t;
-	struct ui_cand		*c;
-	int			 n, id = -1;
+	struct ui_cand	*c;
+	int		 n, id;
 
-	if (i < 0 || i >= ui_panel_count(u))
-		return (-1);
-	switch (u->view) {
-	case UI_VIEW_TOP:
-		if ((t = ui_snap_top(u, u->sel_row, u->sel_pos)) != NULL)
-			id = t[i].id;
-		break;
-	case UI_VIEW_CANDS:
-		c = ui_panel_cands(u, &n);
-		id = c[i].id;
-		free(c);
-		break;
-	case UI_VIEW_TRACK:
-		id = u->track[i];
-		break;
-	}
+	c = ui_panel_cands(u, &n);
+	id = c[i].id;
+	free(c);
 	return (id);
+}
+
+static int
+ui_panel_track_count(const struct ui_frame *u)
+{
+	return (u->ntrack);
+}
+
+static int
+ui_panel_track_entry(const struct ui_frame *u, int i)
+{
+	return (u->track[i]);
 }
 
 int
@@ -157,9 +140,10 @@ ui_panel_prob(char *buf, size_t len, float p)
 }
 
 static void
-ui_panel_top(const struct ui_frame *u, int *y, const struct lens_cell *c,
-    const struct lens_top *t, int k)
+ui_panel_top(const struct ui_frame *u, int *y, int k)
 {
+	const struct lens_cell	*c = ui_snap_cell(u, u->sel_row, u->sel_pos);
+	const struct lens_top	*t = ui_snap_top(u, u->sel_row, u->sel_pos);
 	char	tok[128], p[32];
 	int	i;
 
@@ -389,14 +373,70 @@ ui_panel_rule(const struct ui_frame *u)
 		mvaddstr(l->panel_y, i, u->ascii ? "-" : "\xe2\x94\x80");
 }
 
+/*
+ * The panel's views, cycled by a key: each a name (sessions keep it), how
+ * it draws in k lines (or the whole panel), and its list's entries, which
+ * Enter tracks. A new view is a row here and a value of enum ui_view.
+ */
+static const struct ui_panel_view {
+	const char	*name;
+	void		(*draw)(const struct ui_frame *, int *y, int k);
+	int		(*count)(const struct ui_frame *);	/* NULL: none */
+	int		(*entry)(const struct ui_frame *, int i);
+	int		 whole;	/* takes the whole panel, no statistics */
+} ui_panel_views[UI_VIEW_COUNT] = {
+	[UI_VIEW_TOP] = { "top-k", ui_panel_top, ui_panel_top_count,
+	    ui_panel_top_entry, 0 },
+	[UI_VIEW_CANDS] = { "candidates", ui_panel_cands_draw,
+	    ui_panel_cands_count, ui_panel_cands_entry, 0 },
+	[UI_VIEW_ATTRIB] = { "attribution", ui_panel_attrib_draw, NULL, NULL,
+	    1 },
+	[UI_VIEW_TRACK] = { "tracked", ui_panel_track_draw,
+	    ui_panel_track_count, ui_panel_track_entry, 0 },
+};
+
+const char *
+ui_panel_view_name(int v)
+{
+	return (ui_panel_views[v].name);
+}
+
+int
+ui_panel_view_find(const char *name)
+{
+	int	i;
+
+	for (i = 0; i < UI_VIEW_COUNT; i++) {
+		if (strcmp(name, ui_panel_views[i].name) == 0)
+			return (i);
+	}
+	return (-1);
+}
+
+int
+ui_panel_count(const struct ui_frame *u)
+{
+	const struct ui_panel_view	*v = &ui_panel_views[u->view];
+
+	return (u->snap != NULL && v->count != NULL ? v->count(u) : 0);
+}
+
+int
+ui_panel_entry(const struct ui_frame *u, int i)
+{
+	if (i < 0 || i >= ui_panel_count(u))
+		return (-1);
+	return (ui_panel_views[u->view].entry(u, i));
+}
+
 void
 ui_panel_draw(const struct ui_frame *u)
 {
-	const struct ui_layout	*l = &u->layout;
-	const struct lens_cell	*c;
-	const struct lens_top	*t;
-	char			 name[32], tok[128];
-	int			 y = l->panel_y, k;
+	const struct ui_panel_view	*v = &ui_panel_views[u->view];
+	const struct ui_layout		*l = &u->layout;
+	const struct lens_cell		*c;
+	char				 name[32], tok[128];
+	int				 y = l->panel_y, k;
 
 	if (l->panel_w == 0)
 		return;
@@ -404,29 +444,18 @@ ui_panel_draw(const struct ui_frame *u)
 	y += l->panel_x > 0 ? 0 : 1;
 	if ((c = ui_snap_cell(u, u->sel_row, u->sel_pos)) == NULL)
 		return;
-	t = ui_snap_top(u, u->sel_row, u->sel_pos);
 	lens_row_name(u->snap->rows[u->sel_row], name, sizeof name);
 	ui_snap_token_fit(u, u->snap->ids[u->sel_pos], 14, tok, sizeof tok);
 	ui_panel_line(u, &y, A_BOLD, "%s @ %d %s", name, u->sel_pos + 1, tok);
+	if (v->whole) {
+		v->draw(u, &y, l->panel_y + l->panel_h - y);
+		return;
+	}
 	k = u->snap->top_k;
 	if (k > l->panel_h - UI_PANEL_FIXED + (l->panel_x > 0 ? 0 : -1))
 		k = l->panel_h - UI_PANEL_FIXED + (l->panel_x > 0 ? 0 : -1);
 	if (k < 1)
 		k = 1;
-	switch (u->view) {
-	case UI_VIEW_CANDS:
-		ui_panel_cands_draw(u, &y, k);
-		break;
-	case UI_VIEW_ATTRIB:
-		/* The whole panel: a line a part. */
-		ui_panel_attrib_draw(u, &y, l->panel_y + l->panel_h - y);
-		return;
-	case UI_VIEW_TRACK:
-		ui_panel_track_draw(u, &y, k);
-		break;
-	default:
-		ui_panel_top(u, &y, c, t, k);
-		break;
-	}
+	v->draw(u, &y, k);
 	ui_panel_stats(u, &y, c);
 }

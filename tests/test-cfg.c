@@ -16,6 +16,7 @@
 #include "lens.h"
 #include "util.h"
 #include "harness.h"
+#include "metric.h"
 
 /* Parses text into a fresh cfg; *cause is set (or NULL) either way. */
 static struct cfg *
@@ -170,10 +171,10 @@ test_keys(void)
 	cfg_free(cfg);
 
 	/* Every metric and palette name, both orientations, colours. */
-	for (i = 0; lens_metric_names[i] != NULL; i++) {
-		char *t = xasprintf("metric: %s\n", lens_metric_names[i]);
+	for (i = 0; metric_config_names[i] != NULL; i++) {
+		char *t = xasprintf("metric: %s\n", metric_config_names[i]);
 		cfg = parse_ok(t);
-		CHECK(strcmp(cfg->metric, lens_metric_names[i]) == 0, "%s", t);
+		CHECK(strcmp(cfg->metric, metric_config_names[i]) == 0, "%s", t);
 		cfg_free(cfg);
 		free(t);
 	}

@@ -471,7 +471,7 @@ got = re.findall(r"<title>([^,<]+), position (\d+): [^<]*, tuned-kl "
                  r"([-+0-9.e]+)</title>", svg)
 bad = [g for g in got if abs(float(g[2]) - kl[(g[0], int(g[1]))]) >
        1e-3 * kl[(g[0], int(g[1]))] + 1e-6]
-if not got or bad or "KL(tuned \u2016 logit lens)" not in svg:
+if not got or bad or "KL(tuned||logit)" not in svg:
     print("%d cells, differing: %s" % (len(got), bad[:3]))
     sys.exit(1)
 EOF
