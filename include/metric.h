@@ -56,7 +56,7 @@ struct metric {
 	const char		*unit;	/* "nats", or "" */
 	const char		*key;	/* the explorer's default key */
 	enum metric_scale	 scale;
-	int			 higher;	/* 1: a higher value is confident */
+	int			 higher;	/* 1: higher is confident */
 	int			 needs;		/* METRIC_NEEDS_* */
 };
 

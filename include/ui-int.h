@@ -41,6 +41,7 @@ struct ui {
 	int			 use_tuned;	/* decode through it */
 
 	/* Screen state. */
+	int			 screen;	/* ui.c's view: 0, the lens */
 	int			 help;		/* help overlay shown */
 	int			 help_off;
 	int			 paste;		/* inside a bracketed paste */
@@ -53,11 +54,11 @@ struct ui {
 
 	/* The prompt and its tokens. */
 	struct ui_edit		 edit;
-	int			 example;	/* the config's example, unedited */
+	int			 example;	/* the config's, unedited */
 	const char		*hist_path;	/* NULL: history not written */
 	int			 hist_dirty;	/* not saved since a change */
 	struct ui_edit		 search;	/* the status line's input */
-	size_t			 dropped;	/* tokens truncated at the front */
+	size_t			 dropped;	/* tokens cut at the front */
 	char			*tok_err;	/* why the prompt cannot run */
 	double			 debounce_at;	/* 0: nothing pending */
 	unsigned		 submitted;	/* gen of the last request */

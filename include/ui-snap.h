@@ -96,7 +96,7 @@ struct ui_frame {
 	int			 cell_w;
 	int			 delta;		/* metric minus the row below */
 	float			 delta_range;	/* max |delta| of the grid */
-	int			 mask;		/* hide copies of input tokens */
+	int			 mask;		/* hide input tokens */
 	int			 view;		/* enum ui_view */
 
 	/* Tracked tokens (the snapshot has their values). */
@@ -112,7 +112,7 @@ struct ui_frame {
 	int			 col_off;	/* first position shown */
 	int			 panel_sel;	/* entry of the panel's list */
 	char			*pattern;	/* the active search, or NULL */
-	int			 search_input;	/* its last hit: the input row */
+	int			 search_input;	/* last hit in the input */
 };
 
 void	ui_snap_free(struct ui_snap *);			/* NULL is fine */

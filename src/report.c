@@ -894,7 +894,8 @@ report_svg_title(FILE *f, const struct report_svg *s)
 static int
 report_svg_ticks(const struct report_svg *s, struct report_tick *t, int max)
 {
-	static const double	 kl[] = { METRIC_KL_LO, 0.1, 1.0, METRIC_KL_HI };
+	static const double	 kl[] = { METRIC_KL_LO, 0.1, 1.0,
+	    METRIC_KL_HI };
 	double			 v, step;
 	int			 n = 0, i;
 
@@ -963,7 +964,7 @@ report_svg_init(struct report_svg *s, const struct report *r, char **cause)
 	s->r = r;
 	if ((s->metric = metric_find(m)) == -1)
 		return util_fail(cause, "unknown metric '%s'", m);
-	if ((s->metric == METRIC_TRACK_PROB || s->metric == METRIC_TRACK_RANK) &&
+	if ((metric_get(s->metric)->needs & METRIC_NEEDS_TRACK) &&
 	    r->ntrack == 0)
 		return util_fail(cause, "metric %s: no tracked token", m);
 	if (s->metric == METRIC_TRACK_RANK && lens_token_rank(r->lens, 0, 0,

@@ -600,8 +600,9 @@ tok_track(const struct tok *t, const char *s, size_t len, int n_vocab,
 		    i++)
 			v = v * 10 + (s[i] - '0');
 		if (i < len || v >= n_vocab)
-			return (util_fail(cause, "'%.*s': a token id must be an "
-			    "integer from 0 to %d", (int)len, s, n_vocab - 1));
+			return (util_fail(cause, "'%.*s': a token id must be "
+			    "an integer from 0 to %d", (int)len, s,
+			    n_vocab - 1));
 		*id = (int)v;
 		return (0);
 	}

@@ -97,7 +97,8 @@ ui_action_search_at(struct ui *u, int j, int nrows)
 		if (!ui_snap_input_match(&u->f, pos))
 			return (0);
 		u->f.sel_pos = pos;
-		ui_action_say(u, "/%s: the input token at P%d", u->f.pattern, pos + 1);
+		ui_action_say(u, "/%s: the input token at P%d", u->f.pattern,
+		    pos + 1);
 		return (1);
 	}
 	row = ui_layout_row(j / T - 1, nrows, u->f.final_on_top);
@@ -107,11 +108,11 @@ ui_action_search_at(struct ui *u, int j, int nrows)
 	u->f.sel_pos = pos;
 	lens_row_name(u->f.snap->rows[row], name, sizeof name);
 	if (k == 1)
-		ui_action_say(u, "/%s: the top-1 of %s @ P%d", u->f.pattern, name,
-		    pos + 1);
-	else
-		ui_action_say(u, "/%s: #%d of the top-k of %s @ P%d", u->f.pattern, k,
+		ui_action_say(u, "/%s: the top-1 of %s @ P%d", u->f.pattern,
 		    name, pos + 1);
+	else
+		ui_action_say(u, "/%s: #%d of the top-k of %s @ P%d",
+		    u->f.pattern, k, name, pos + 1);
 	return (1);
 }
 
@@ -138,8 +139,8 @@ ui_action_search(struct ui *u, int dir)
 			return;
 		}
 	}
-	ui_action_say(u, "no match for '%s' in the input, top-1 or top-k tokens",
-	    u->f.pattern);
+	ui_action_say(u, "no match for '%s' in the input, top-1 or top-k "
+	    "tokens", u->f.pattern);
 }
 
 void
@@ -169,8 +170,8 @@ ui_action_set_metric(struct ui *u, int m)
 {
 	if (!ui_action_metric_ok(u, m)) {
 		ui_action_say(u, "%s: %s", ui_palette_metric_name(m),
-		    ui_snap_metric_tracked(m) ? "no tracked tokens (T types one, "
-		    "Enter tracks the selected)" : "no tuned lens loaded");
+		    ui_snap_metric_tracked(m) ? "no tracked tokens (T types "
+		    "one, Enter tracks the selected)" : "no tuned lens loaded");
 		return;
 	}
 	u->f.metric = m;
@@ -256,7 +257,8 @@ static int
 ui_action_ready(struct ui *u)
 {
 	return (u->f.snap != NULL && u->f.snap->gen == u->submitted &&
-	    u->debounce_at == 0 && !ui_worker_busy(&u->w) && u->tok_err == NULL);
+	    u->debounce_at == 0 && !ui_worker_busy(&u->w) &&
+	    u->tok_err == NULL);
 }
 
 /* Appends the final layer's top-1 at the last position (greedy). */
@@ -305,7 +307,8 @@ ui_action_hist_open(struct ui *u, const char *path)
 	if (ui_edit_hist_aside(path, &aside, &err) == 0)
 		ui_action_say(u, "history set aside as %s: %s", aside, why);
 	else {
-		ui_action_say(u, "history not saved this time: %s (%s)", why, err);
+		ui_action_say(u, "history not saved this time: %s (%s)", why,
+		    err);
 		u->hist_path = NULL;
 	}
 	free(aside);
@@ -363,8 +366,8 @@ ui_action_session_fill(const struct ui *u, struct session *s)
 	s->prompt[u->edit.len] = '\0';
 	s->prompt_len = u->edit.len;
 	if (u->f.snap != NULL) {
-		s->row = xstrdup(lens_row_name(u->f.snap->rows[u->f.sel_row], name,
-		    sizeof name));
+		s->row = xstrdup(lens_row_name(u->f.snap->rows[u->f.sel_row],
+		    name, sizeof name));
 		s->pos = u->f.sel_pos;
 	}
 	s->tracked = xreallocarray(NULL, u->f.ntrack + 1, sizeof *s->tracked);
@@ -438,7 +441,8 @@ ui_action_session_apply(struct ui *u, const struct session *s, const char *path,
 	u->want_row = row;
 	u->want_pos = s->pos;
 	if (row == -1 && s->pos >= 0)
-		u->want_row = u->f.snap != NULL ? u->f.snap->rows[u->f.sel_row] : -1;
+		u->want_row = u->f.snap != NULL ?
+		    u->f.snap->rows[u->f.sel_row] : -1;
 	return (0);
 }
 
@@ -627,13 +631,13 @@ ui_action_tool(struct ui *u, int a)
 	switch (a) {
 	case UI_A_DELTA:
 		u->f.delta = !u->f.delta;
-		ui_action_say(u, "delta %s", u->f.delta ? "on: the row minus the row "
-		    "below" : "off");
+		ui_action_say(u, "delta %s", u->f.delta ? "on: the row minus "
+		    "the row below" : "off");
 		break;
 	case UI_A_MASK:
 		u->f.mask = !u->f.mask;
-		ui_action_say(u, "mask %s", u->f.mask ? "on: input tokens hidden" :
-		    "off");
+		ui_action_say(u, "mask %s", u->f.mask ?
+		    "on: input tokens hidden" : "off");
 		break;
 	case UI_A_VIEW:
 		u->f.view = (u->f.view + 1) % UI_VIEW_COUNT;
@@ -672,10 +676,12 @@ ui_action_tool(struct ui *u, int a)
 		ui_action_submit(u);
 		break;
 	case UI_A_SAVE:
-		ui_action_ask_start(u, UI_ASK_SAVE, ui_action_session_default(u));
+		ui_action_ask_start(u, UI_ASK_SAVE,
+		    ui_action_session_default(u));
 		break;
 	case UI_A_OPEN:
-		ui_action_ask_start(u, UI_ASK_OPEN, ui_action_session_default(u));
+		ui_action_ask_start(u, UI_ASK_OPEN,
+		    ui_action_session_default(u));
 		break;
 	case UI_A_EXPORT:
 		ui_action_ask_start(u, UI_ASK_EXPORT, "logitlens.svg");

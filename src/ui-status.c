@@ -127,7 +127,8 @@ ui_status_draw(struct ui *u)
 	char		 left[256], right[256], name[32], pctbuf[32];
 	char		 trunc[96];
 	const char	*state;
-	int		 y = u->f.layout.status_y, pct, busy = ui_worker_busy(&u->w);
+	int		 y = u->f.layout.status_y, pct;
+	int		 busy = ui_worker_busy(&u->w);
 
 	if (u->f.focus == UI_FOCUS_ASK) {
 		mvprintw(y, 0, "%s%.*s", ui_status_ask_label(u->ask),
@@ -154,7 +155,8 @@ ui_status_draw(struct ui *u)
 		lens_row_name(u->f.snap->rows[u->f.sel_row], name, sizeof name);
 	snprintf(left, sizeof left, " %s L%d/%d P%d/%d %s%s| %s ",
 	    name, u->f.sel_row, u->f.snap ? u->f.snap->nrows - 1 : 0,
-	    u->f.snap ? u->f.sel_pos + 1 : 0, u->f.snap ? u->f.snap->T : 0, state,
+	    u->f.snap ? u->f.sel_pos + 1 : 0, u->f.snap ? u->f.snap->T : 0,
+	    state,
 	    (busy || u->debounce_at != 0) && u->f.snap != NULL ? " (stale) " :
 	    " ", u->msg ? u->msg : u->tok_err ? u->tok_err :
 	    trunc[0] ? trunc : u->opts->model_note ? u->opts->model_note : "");

@@ -49,7 +49,8 @@ ui_worker_progress_cb(void *arg, int done, int total)
  * Worker.
  */
 static void
-ui_worker_track(struct ui_worker *u, struct ui_snap *s, const int *track, int ntrack)
+ui_worker_track(struct ui_worker *u, struct ui_snap *s, const int *track,
+    int ntrack)
 {
 	const struct lens_cell	*c;
 	size_t			 at, n = (size_t)ntrack * s->nrows * s->T;

@@ -136,6 +136,29 @@ ui_relayout(struct ui *u)
 	    ui_grid_label_w(&u->f), ui_panel_lines(&u->f));
 }
 
+/* The lens grid: the grid, the selected cell's panel, the legend. */
+static void
+ui_draw_lens(const struct ui_frame *f)
+{
+	ui_grid_draw(f);
+	ui_panel_draw(f);
+	ui_grid_legend(f);
+}
+
+/*
+ * The explorer's views: what fills the screen above the status line, and
+ * the actions a view handles before the common ones (NULL: none; 1 if it
+ * took the action). The lens grid is the first; a comparison or a
+ * patching view is one more row, drawn from struct ui_frame.
+ */
+static const struct ui_screen {
+	const char	*name;
+	void		(*draw)(const struct ui_frame *);
+	int		(*action)(struct ui *, int a);
+} ui_screens[] = {
+	{ "lens", ui_draw_lens, NULL },
+};
+
 static void
 ui_draw(struct ui *u)
 {
@@ -158,9 +181,7 @@ ui_draw(struct ui *u)
 	erase();
 	u->f.delta_range = u->f.delta && u->f.snap != NULL ?
 	    ui_snap_delta_range(&u->f) : 0.0f;
-	ui_grid_draw(&u->f);
-	ui_panel_draw(&u->f);
-	ui_grid_legend(&u->f);
+	ui_screens[u->screen].draw(&u->f);
 	ui_status_draw(u);
 	ui_status_prompt(u);
 	if (u->f.focus == UI_FOCUS_PROMPT)
@@ -191,8 +212,8 @@ ui_clamp(struct ui *u)
 	if (u->f.sel_pos < 0)
 		u->f.sel_pos = 0;
 	line = ui_layout_row(u->f.sel_row, nrows, u->f.final_on_top);
-	u->f.row_off = ui_layout_scroll(line, u->f.row_off, u->f.layout.vis_rows,
-	    nrows);
+	u->f.row_off = ui_layout_scroll(line, u->f.row_off,
+	    u->f.layout.vis_rows, nrows);
 	u->f.col_off = ui_layout_scroll(u->f.sel_pos, u->f.col_off,
 	    u->f.layout.vis_cols, T);
 }
@@ -413,6 +434,9 @@ ui_key(struct ui *u, int key)
 	}
 	free(u->msg);
 	u->msg = NULL;
+	if (ui_screens[u->screen].action != NULL &&
+	    ui_screens[u->screen].action(u, a))
+		return (0);
 	return (ui_action(u, a, key));
 }
 
