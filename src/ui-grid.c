@@ -3,7 +3,8 @@
  *
  * Owns how a cell looks: glyph, token, mark, colour by the chosen metric.
  * Refuses to know how the cells were computed or which key moved the
- * selection: it draws struct ui as it finds it, from the main thread.
+ * selection: it draws a const struct ui_frame (ui-snap.h) as it finds it,
+ * from the main thread.
  */
 #include "config.h"
 

@@ -9,7 +9,8 @@
  * Views, cycled by a key: the cell's top-k; the candidates across layers
  * (each token of some row's top-k at this position, by its highest
  * probability over the rows); the attribution of a logit; the tracked
- * tokens' trajectories over the rows as sparklines.
+ * tokens' trajectories over the rows as sparklines: a table of views
+ * (ui_panel_views), each drawn from a const struct ui_frame (ui-snap.h).
  */
 #include "config.h"
 

@@ -1,11 +1,12 @@
 /*
- * ui.c: the explorer's main loop, its worker thread, keys and signals.
+ * ui.c: the explorer's main loop, its keys and signals.
  *
- * Owns the terminal while ui_run runs: curses setup and teardown, the
- * poll() loop over stdin and a self-pipe, the worker that runs the lens,
- * the prompt line, the status line and the help screen. The grid and the
- * panel are drawn by ui-grid.c and ui-panel.c. Refuses to know how the lens
- * computes: it only reads struct lens_cell and struct lens_top.
+ * Owns the terminal while ui_run runs: curses set-up and teardown, the
+ * poll() loop over stdin and the worker's self-pipe, taking what the
+ * worker posted, mapping keys to actions, the table of views and the
+ * order of drawing. What an action does is ui-action.c's; the worker is
+ * ui-worker.c; the grid, the panel and the status line are drawn by
+ * ui-grid.c, ui-panel.c and ui-status.c. HACKING.md has the map.
  */
 #include "config.h"
 
