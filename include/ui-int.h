@@ -1,7 +1,8 @@
 /*
- * ui-int.h: the explorer's state, shared by its main-thread files (ui.c);
- * not a public interface. The draw functions never see it: they read
- * struct ui_frame (ui-snap.h), which struct ui holds.
+ * ui-int.h: the explorer's state, shared by its main-thread files (ui.c,
+ * ui-action.c, ui-status.c); not a public interface. The grid and the
+ * panel never see it: they read struct ui_frame (ui-snap.h), which struct
+ * ui holds; the worker's state is struct ui_worker (ui-worker.h).
  *
  * Threads: the worker owns the lens and the model state and touches them
  * only on its thread. After a complete run it copies every cell into a

@@ -2,7 +2,7 @@
  * ui-keys.c: the key table and the key names of the config file.
  *
  * Owns which key does what; the help screen is generated from ui_keys_table.
- * Refuses to know what an action does: ui.c performs them.
+ * Refuses to know what an action does: ui-action.c performs them.
  */
 #include "config.h"
 
