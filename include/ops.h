@@ -51,6 +51,9 @@ int			 ops_nt_kernel_supported(enum ops_nt_kernel);
 const char		*ops_nt_kernel_name(enum ops_nt_kernel);
 /* The kernel of that name; OPS_NT_AUTO for any other name. */
 enum ops_nt_kernel	 ops_nt_kernel_byname(const char *);
+/* OpenBLAS's build (version, options) and the kernel it runs, static. */
+const char		*ops_blas_config(void);
+const char		*ops_blas_core(void);
 /*
  * Causal self-attention of the queries at positions [t0, T) over the keys
  * at [0, T). q (T - t0, C) has row stride ldq; k, v (T, C) have row stride

@@ -916,6 +916,22 @@ ops_matmul_nt(float *out, const float *inp, const float *w, int T, int C,
 	free(xp);
 }
 
+const char *
+ops_blas_config(void)
+{
+	const char	*c = openblas_get_config();
+
+	return c != NULL ? c : "?";
+}
+
+const char *
+ops_blas_core(void)
+{
+	const char	*c = openblas_get_corename();
+
+	return c != NULL ? c : "?";
+}
+
 void
 ops_sgemm_nt(float *out, const float *inp, const float *w, int T, int C,
     int V)
