@@ -4,7 +4,7 @@
  * The candidates are ops.h's kernels this CPU runs (the portable one only
  * where there is no AVX2: elsewhere it never wins). kern_choose measures
  * them once on the lens's shape (a batch of 208 rows x C against 6144 rows
- * of w, best of 3 rounds) and sets the fastest, OpenBLAS's sgemm included.
+ * of w, best of 5 rounds) and sets the fastest, OpenBLAS's sgemm included.
  * The answer is kept in $XDG_CACHE_HOME/logitlens/kernels (default
  * ~/.cache), a line per machine: CPU model, its vector features, the BLAS
  * library and its kernel (OPENBLAS_CORETYPE changes it), and C; a new CPU

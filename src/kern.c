@@ -18,7 +18,7 @@
 
 #define KERN_T		208	/* a lens batch: 16 of 32 positions x 13 */
 #define KERN_V		6144	/* rows of w: a few ms per product */
-#define KERN_ROUNDS	3
+#define KERN_ROUNDS	5
 #define KERN_MAXFILE	65536
 #define KERN_MAXLINES	32	/* other machines' lines kept */
 #define KERN_MINC	256	/* narrower: no measuring (test models) */
