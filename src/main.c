@@ -22,6 +22,7 @@
 #include "cfg.h"
 #include "compare.h"
 #include "hub.h"
+#include "kern.h"
 #include "lens.h"
 #include "metric.h"
 #include "model.h"
@@ -975,6 +976,20 @@ apply_args(const struct args *a, struct cfg *cfg)
 	}
 }
 
+/* The lens's kernel for this machine (kern.h); a bad LOGITLENS_KERNEL warns. */
+static void
+choose_kernel(int n_embd)
+{
+	struct kern_choice	 ch;
+	char			*cause;
+
+	if (kern_choose(&ch, n_embd, &cause) != 0) {
+		fprintf(stderr, "logitlens: %s; using %s\n", cause,
+		    ops_nt_kernel_name(ch.kernel));
+		free(cause);
+	}
+}
+
 int
 main(int argc, char **argv)
 {
@@ -1037,6 +1052,7 @@ main(int argc, char **argv)
 	}
 	if ((m = gpt2_load(dir, &cause)) == NULL)
 		die_cause(EXIT_INPUT, cause);
+	choose_kernel(gpt2_config(m)->n_embd);
 	if (tok_vocab_size(tok) > gpt2_config(m)->n_vocab) {
 		/* Freed first: LeakSanitizer sees m as lost once unused. */
 		cause = xasprintf("%s/vocab.json: %d tokens, more than the "

@@ -2,9 +2,10 @@
 # layering.sh: the module layout of STYLE.md, kept by checking #include lines.
 #
 #   util <- st <- model (ops) <- lens <- ui <- main; tok, cfg, hub, report,
-#   session, tuned, attrib, compare beside them. The model never sees curses
-#   or text; each outside library is included by the one module that owns
-#   it; only main.c (and the benchmark program) print to stderr or exit.
+#   session, tuned, attrib, compare beside them; kern (ops's kernel,
+#   measured) above ops. The model never sees curses or text; each outside
+#   library is included by the one module that owns it; only main.c (and
+#   the benchmark program) print to stderr or exit.
 
 : "${top_srcdir:=.}"
 cd "$top_srcdir/src" || exit 99
@@ -47,7 +48,7 @@ only openssl/evp.h hub.c
 
 ui="ui.h ui-int.h ui-keys.h ui-term.h ui-view.h ui-palette.h ui-edit.h ui-layout.h
     ui-opts.h ui-snap.h ui-worker.h ui-grid.h ui-panel.h ui-status.h ui-action.h"
-for f in util.c st.c ops.c model.c yml.c; do
+for f in util.c st.c ops.c model.c yml.c kern.c; do
 	never $f lens.h metric.h tok.h report.h cfg.h hub.h session.h tuned.h attrib.h \
 	    $ui
 done
