@@ -2,7 +2,7 @@
 # layering.sh: the module layout of STYLE.md, kept by checking #include lines.
 #
 #   util <- st <- model (ops) <- lens <- ui <- main; tok, cfg, hub, report,
-#   session, tuned, attrib beside them. The model never sees curses or text;
+#   session, tuned, attrib, patch beside them. The model never sees curses or text;
 #   each outside library is included by the one module that owns it; only
 #   main.c (and the benchmark program) print to stderr or exit.
 
@@ -49,7 +49,7 @@ ui="ui.h ui-int.h ui-keys.h ui-term.h ui-view.h ui-palette.h ui-edit.h ui-layout
 for f in util.c st.c ops.c model.c; do
 	never $f lens.h tok.h report.h cfg.h hub.h session.h tuned.h attrib.h $ui
 done
-for f in lens.c tuned.c attrib.c tok.c cfg.c hub.c report.c session.c; do
+for f in lens.c tuned.c attrib.c patch.c tok.c cfg.c hub.c report.c session.c; do
 	never $f $ui main.h
 done
 
