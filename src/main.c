@@ -39,7 +39,8 @@ enum {
 	OPT_NO_MOUSE = 256, OPT_COLOR, OPT_ASCII, OPT_TRUNCATE, OPT_THREADS,
 	OPT_PRINT_CONFIG, OPT_DOWNLOAD, OPT_LIST_KEYS, OPT_TUNED, OPT_SESSION,
 	OPT_TRACK, OPT_CANDIDATES, OPT_ATTRIBUTION, OPT_MASK_INPUT, OPT_DELTA,
-	OPT_METRIC
+	OPT_METRIC, OPT_PATCH, OPT_TARGET, OPT_ANTI_TARGET, OPT_PATCH_DIRECTION,
+	OPT_PATCH_METRIC, OPT_HEAD_POSITIONS, OPT_ATTENTION
 };
 
 struct args {
@@ -67,6 +68,12 @@ struct args {
 	int			 mask_input;
 	int			 delta;
 	const char		*metric;	/* NULL: the configuration's */
+	char			*patch;		/* the clean prompt */
+	const char		*target, *anti_target;
+	int			 patch_noise;
+	int			 patch_prob;
+	int			 head_positions;
+	int			 attention;
 	char			*prompt;	/* NULL: none given */
 	size_t			 prompt_len;
 };
@@ -95,6 +102,13 @@ static const struct option longopts[] = {
 	{ "mask-input",	  no_argument,	     NULL, OPT_MASK_INPUT },
 	{ "delta",	  no_argument,	     NULL, OPT_DELTA },
 	{ "metric",	  required_argument, NULL, OPT_METRIC },
+	{ "patch",	  required_argument, NULL, OPT_PATCH },
+	{ "target",	  required_argument, NULL, OPT_TARGET },
+	{ "anti-target",  required_argument, NULL, OPT_ANTI_TARGET },
+	{ "patch-direction", required_argument, NULL, OPT_PATCH_DIRECTION },
+	{ "patch-metric", required_argument, NULL, OPT_PATCH_METRIC },
+	{ "head-positions", no_argument,     NULL, OPT_HEAD_POSITIONS },
+	{ "attention",	  no_argument,	     NULL, OPT_ATTENTION },
 	{ "help",	  no_argument,	     NULL, 'h' },
 	{ "version",	  no_argument,	     NULL, 'V' },
 	{ NULL, 0, NULL, 0 }
@@ -133,6 +147,22 @@ usage(FILE *f)
 "      --metric=NAME      colour by NAME (the configuration's metric); svg\n"
 "                         also track-prob and track-rank (of the first\n"
 "                         --track token) and tuned-kl (with --tuned)\n"
+"      --patch=CLEAN      activation patching: PROMPT is the corrupted\n"
+"                         prompt, CLEAN the clean one (as many tokens);\n"
+"                         restore each residual row, position and head\n"
+"                         and measure the metric at the last position\n"
+"      --target=TOKEN     the metric's target (default: the clean run's\n"
+"                         top-1), a token as --track takes it\n"
+"      --anti-target=TOKEN  its anti-target (default: the corrupted run's\n"
+"                         top-1)\n"
+"      --patch-direction=DIR  denoise (clean into corrupted, the default)\n"
+"                         or noise (corrupted into clean)\n"
+"      --patch-metric=NAME  logit_diff (target - anti-target, the\n"
+"                         default) or prob (of the target)\n"
+"      --head-positions   also patch each head one position at a time\n"
+"      --attention        json, yaml: every head's attention weights and\n"
+"                         each head's direct share of the last position's\n"
+"                         target (or top-1) logit\n"
 "      --tuned=FILE       decode through a tuned lens's translators (a\n"
 "                         safetensors file, see logitlens(1))\n"
 "      --truncate         keep the last n_ctx tokens of a longer prompt\n"
@@ -320,6 +350,35 @@ args_parse(struct args *a, int argc, char **argv)
 		case OPT_METRIC:
 			a->metric = optarg;
 			break;
+		case OPT_PATCH:
+			a->patch = optarg;
+			break;
+		case OPT_TARGET:
+			a->target = optarg;
+			break;
+		case OPT_ANTI_TARGET:
+			a->anti_target = optarg;
+			break;
+		case OPT_PATCH_DIRECTION:
+			if (strcmp(optarg, "denoise") != 0 &&
+			    strcmp(optarg, "noise") != 0)
+				die(EXIT_USAGE, "--patch-direction must be "
+				    "denoise or noise, not '%s'", optarg);
+			a->patch_noise = strcmp(optarg, "noise") == 0;
+			break;
+		case OPT_PATCH_METRIC:
+			if (strcmp(optarg, "logit_diff") != 0 &&
+			    strcmp(optarg, "prob") != 0)
+				die(EXIT_USAGE, "--patch-metric must be "
+				    "logit_diff or prob, not '%s'", optarg);
+			a->patch_prob = strcmp(optarg, "prob") == 0;
+			break;
+		case OPT_HEAD_POSITIONS:
+			a->head_positions = 1;
+			break;
+		case OPT_ATTENTION:
+			a->attention = 1;
+			break;
 		case OPT_MASK_INPUT:
 			a->mask_input = 1;
 			break;
@@ -348,6 +407,12 @@ args_parse(struct args *a, int argc, char **argv)
 		}
 	}
 	args_prompt(a, argc - optind, argv + optind);
+	if (a->patch == NULL && (a->anti_target != NULL || a->patch_noise ||
+	    a->patch_prob || a->head_positions))
+		die(EXIT_USAGE, "--anti-target, --patch-direction, "
+		    "--patch-metric and --head-positions need --patch");
+	if (a->target != NULL && a->patch == NULL && !a->attention)
+		die(EXIT_USAGE, "--target needs --patch or --attention");
 }
 
 /* Standard input, all of it, bytes as given. */
@@ -533,9 +598,10 @@ lens_nonfinite(const struct lens *ln, int T, int sublayers)
  * token, or #ID. Dies on anything else.
  */
 static int *
-track_ids(const char *list, const struct tok *tok, int n_vocab, int *n)
+token_ids(const char *opt, const char *list, const struct tok *tok,
+    int n_vocab, int *n)
 {
-	char	*copy, *s, *item, *cause;
+	char	*copy, *s, *item, *cause, what[64];
 	int	*ids = NULL, *enc;
 	size_t	 nenc;
 
@@ -544,27 +610,155 @@ track_ids(const char *list, const struct tok *tok, int n_vocab, int *n)
 	while ((item = strsep(&s, ",")) != NULL) {
 		ids = xreallocarray(ids, (size_t)*n + 1, sizeof *ids);
 		if (item[0] == '#' && item[1] != '\0') {
-			ids[(*n)++] = parse_int(item + 1, 0, n_vocab - 1,
-			    "--track: a token id");
+			snprintf(what, sizeof what, "%s: a token id", opt);
+			ids[(*n)++] = parse_int(item + 1, 0, n_vocab - 1, what);
 			continue;
 		}
 		if (*item == '\0')
-			die(EXIT_USAGE, "--track: an empty token in '%s'", list);
+			die(EXIT_USAGE, "%s: an empty token in '%s'", opt, list);
 		if (tok_encode(tok, item, strlen(item), &enc, &nenc,
 		    &cause) != 0)
 			die_cause(EXIT_INPUT, cause);
 		if (nenc != 1)
-			die(EXIT_INPUT, "--track: '%s' is %zu tokens, not one "
+			die(EXIT_INPUT, "%s: '%s' is %zu tokens, not one "
 			    "(a leading space is part of a token; #ID names "
-			    "one by id)", item, nenc);
+			    "one by id)", opt, item, nenc);
 		if (enc[0] >= n_vocab)
-			die(EXIT_INPUT, "--track: '%s' is token %d, outside the "
-			    "model's vocabulary (%d)", item, enc[0], n_vocab);
+			die(EXIT_INPUT, "%s: '%s' is token %d, outside the "
+			    "model's vocabulary (%d)", opt, item, enc[0],
+			    n_vocab);
 		ids[(*n)++] = enc[0];
 		free(enc);
 	}
 	free(copy);
 	return ids;
+}
+
+static int *
+track_ids(const char *list, const struct tok *tok, int n_vocab, int *n)
+{
+	return token_ids("--track", list, tok, n_vocab, n);
+}
+
+/* One token as --track takes it (a comma is #11), for option opt. */
+static int
+token_id(const char *opt, const char *text, const struct tok *tok,
+    int n_vocab)
+{
+	int	*ids, n, id;
+
+	ids = token_ids(opt, text, tok, n_vocab, &n);
+	if (n != 1)
+		die(EXIT_USAGE, "%s: one token, not %d ('%s'; a comma is #11)",
+		    opt, n, text);
+	id = ids[0];
+	free(ids);
+	return id;
+}
+
+/* A prompt's tokens for a message: 'The' ' Eiffel' ' Tower' (allocated). */
+static char *
+tokens_text(const struct tok *tok, const int *ids, int n)
+{
+	char	*s = xstrdup(""), *d, *t;
+	size_t	 len;
+	int	 i;
+
+	for (i = 0; i < n; i++) {
+		const char *b = tok_bytes(tok, ids[i], &len);
+
+		d = b != NULL ? tok_display(b, len, 0) : xasprintf("<%d>",
+		    ids[i]);
+		t = xasprintf("%s%s'%s'", s, i ? " " : "", d);
+		free(d);
+		free(s);
+		s = t;
+	}
+	return s;
+}
+
+/* --patch and --attention: runs, tokens and patched values. */
+struct patching {
+	struct patch_run	*clean, *corrupted;
+	struct patch_result	*res;
+	struct patch_spec	 spec;
+	int			*clean_ids;
+};
+
+static void
+patching_tokens(const struct args *a, const struct tok *tok, int n_vocab,
+    struct patching *p)
+{
+	struct patch_spec	*sp = &p->spec;
+	char			*t;
+	size_t			 len;
+
+	sp->target = a->target != NULL ? token_id("--target", a->target, tok,
+	    n_vocab) : patch_run_top1(p->clean);
+	sp->anti = a->anti_target != NULL ? token_id("--anti-target",
+	    a->anti_target, tok, n_vocab) : patch_run_top1(p->corrupted);
+	if (sp->metric != PATCH_LOGIT_DIFF || sp->target != sp->anti)
+		return;
+	t = tok_bytes(tok, sp->target, &len) != NULL ? tok_display(tok_bytes(
+	    tok, sp->target, &len), len, 0) : xasprintf("<%d>", sp->target);
+	die(EXIT_INPUT, "--patch: the target and the anti-target are both "
+	    "'%s' (%d)%s: their logit difference is 0 whatever is patched; "
+	    "name another with --target or --anti-target", t, sp->target,
+	    a->target == NULL && a->anti_target == NULL ? ", the top-1 of "
+	    "both runs" : "");
+}
+
+static void
+patching_run(const struct args *a, const struct cfg *cfg,
+    const struct gpt2 *m, const struct tok *tok, const int *ids, int T,
+    struct patching *p, struct report *r)
+{
+	struct args	 b;
+	char		*x, *y;
+	int		 n_vocab = gpt2_config(m)->n_vocab, cT;
+
+	memset(p, 0, sizeof *p);
+	if (a->patch == NULL && !a->attention)
+		return;
+	p->corrupted = patch_run_new(m, ids, T);
+	if (a->attention) {
+		r->attention = p->corrupted;
+		r->dla_id = a->target != NULL ? token_id("--target", a->target,
+		    tok, n_vocab) : patch_run_top1(p->corrupted);
+	}
+	if (a->patch == NULL)
+		return;
+	b = *a;
+	b.prompt = a->patch;
+	b.prompt_len = strlen(a->patch);
+	p->clean_ids = prompt_ids(&b, tok, gpt2_config(m), &cT);
+	if (cT != T) {
+		x = tokens_text(tok, p->clean_ids, cT);
+		y = tokens_text(tok, ids, T);
+		die(EXIT_INPUT, "--patch: the clean prompt is %d tokens (%s), "
+		    "the corrupted prompt %d (%s): patching needs the same "
+		    "number of tokens in both", cT, x, T, y);
+	}
+	p->clean = patch_run_new(m, p->clean_ids, T);
+	p->spec.metric = a->patch_prob ? PATCH_PROB : PATCH_LOGIT_DIFF;
+	p->spec.dir = a->patch_noise ? PATCH_NOISE : PATCH_DENOISE;
+	p->spec.sublayers = cfg->sublayers;
+	p->spec.head_pos = a->head_positions;
+	patching_tokens(a, tok, n_vocab, p);
+	p->res = patch_compute(m, p->clean, p->corrupted, &p->spec, NULL,
+	    NULL, NULL);
+	r->patching = p->res;
+	r->patch_spec = &p->spec;
+	r->clean_ids = p->clean_ids;
+}
+
+static void
+patching_free(struct patching *p)
+{
+	patch_result_free(p->res);
+	patch_run_free(p->clean);
+	patch_run_free(p->corrupted);
+	free(p->clean_ids);
 }
 
 static void
@@ -575,6 +769,7 @@ run_print(const struct args *a, const struct cfg *cfg, struct gpt2 *m,
 	struct lens		*ln;
 	struct tuned		*tuned;
 	struct report		 r;
+	struct patching		 pt;
 	char			*cause;
 	int			*ids, T, *track = NULL, ntrack = 0;
 
@@ -620,6 +815,7 @@ run_print(const struct args *a, const struct cfg *cfg, struct gpt2 *m,
 	r.attribution = a->attribution;
 	r.mask = a->mask_input;
 	r.delta = a->delta;
+	patching_run(a, cfg, m, tok, ids, T, &pt, &r);
 	if (gpt2_state_nonfinite(s) >= 0)
 		fprintf(stderr, "logitlens: warning: %s: the model produced "
 		    "NaN or Inf values (from row %d on); its weights may be "
@@ -631,6 +827,7 @@ run_print(const struct args *a, const struct cfg *cfg, struct gpt2 *m,
 	if (report_write(stdout, &r, a->format_set ? a->format : REPORT_TEXT,
 	    &cause) != 0)
 		die(EXIT_INPUT, "standard output: %s", cause);
+	patching_free(&pt);
 	lens_free(ln);
 	tuned_free(tuned);
 	gpt2_state_free(s);
@@ -867,6 +1064,10 @@ main(int argc, char **argv)
 	if (interactive && a.metric != NULL && metric_svg_only(a.metric))
 		die(EXIT_USAGE, "--metric=%s: only with --print (in the "
 		    "explorer: 9, R, K)", a.metric);
+	if (interactive && (a.patch != NULL || a.attention))
+		die(EXIT_USAGE, "--%s: only with --print (the explorer has no "
+		    "patching view yet)", a.patch != NULL ? "patch" :
+		    "attention");
 	if (interactive)
 		run_explorer(&a, cfg, m, tok, note);
 	else {

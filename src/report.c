@@ -18,6 +18,7 @@
 
 #include "attrib.h"
 #include "report.h"
+#include "report-patch.h"
 #include "util.h"
 
 int
@@ -286,6 +287,7 @@ report_json(const struct report *r)
 	json_object_set_new(root, "rows", rows);
 	if (r->candidates)
 		json_object_set_new(root, "candidates", report_json_cands(r));
+	report_patch_json(r, root);
 	return root;
 }
 
@@ -1192,6 +1194,9 @@ report_write(FILE *f, const struct report *r, enum report_format fmt,
 {
 	int	rc;
 
+	if (r->patching != NULL && (fmt == REPORT_TEXT || fmt == REPORT_TSV ||
+	    fmt == REPORT_SVG))
+		return report_patch_write(f, r, fmt, cause);
 	switch (fmt) {
 	case REPORT_JSON:
 		rc = report_write_json(f, r);
