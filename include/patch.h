@@ -13,7 +13,9 @@
  * the metric at the last position. A patch at position t changes nothing
  * before t: the base run's keys and values serve positions < t, only
  * positions t.. are recomputed from the patched row on, and the variants
- * that start at the same row go through each weight matrix together.
+ * that start at the same row go through each weight matrix together. A
+ * patch that writes what the base holds already (a shared prefix) gets the
+ * base's metric without a pass.
  * Knows nothing of text or terminals.
  */
 #ifndef PATCH_H

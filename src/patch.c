@@ -543,6 +543,36 @@ patch_stage(struct patch_ctx *cx, struct patch_var *v, int nv, int l0,
 	}
 }
 
+/*
+ * A patch that writes what is there already changes nothing: positions
+ * where the two runs agree (a shared prefix, an unchanged token's
+ * embedding) get the base's metric without a pass.
+ */
+static int
+patch_same_row(const struct patch_ctx *cx, int row, int t)
+{
+	const size_t	C = (size_t)cx->C;
+
+	return memcmp(run_row(cx->base, row) + t * C, run_row(cx->src, row) +
+	    t * C, C * sizeof (float)) == 0;
+}
+
+/* The first position from t0 where head h's outputs differ, or T. */
+static int
+patch_head_from(const struct patch_ctx *cx, int l, int h, int t0)
+{
+	const size_t	 C = (size_t)cx->C, hs = C / (size_t)cx->NH;
+	const float	*a = patch_run_atty(cx->base, l) + h * hs;
+	const float	*b = patch_run_atty(cx->src, l) + h * hs;
+	int		 t;
+
+	for (t = t0; t < cx->T; t++) {
+		if (memcmp(a + t * C, b + t * C, hs * sizeof (float)) != 0)
+			break;
+	}
+	return t;
+}
+
 struct patch_result *
 patch_compute(const struct gpt2 *m, const struct patch_run *clean,
     const struct patch_run *corrupted, const struct patch_spec *sp,
@@ -555,6 +585,7 @@ patch_compute(const struct gpt2 *m, const struct patch_run *clean,
 	int				 T = clean->T, L = c->n_layer;
 	int				 NH = c->n_head, i, r, t, h, nv;
 	int				 done = 0, total, l;
+	float				 bm;
 
 	assert(clean->T == corrupted->T);
 	memset(&cx, 0, sizeof cx);
@@ -583,6 +614,7 @@ patch_compute(const struct gpt2 *m, const struct patch_run *clean,
 		    sizeof *res->head_pos);
 	res->clean = patch_metric_of(m, clean, sp);
 	res->corrupted = patch_metric_of(m, corrupted, sp);
+	bm = (float)(sp->dir == PATCH_NOISE ? res->clean : res->corrupted);
 
 	total = res->nrows + L * (sp->head_pos ? 2 : 1);
 	v = xcalloc((size_t)NH * T, sizeof *v);
@@ -591,11 +623,15 @@ patch_compute(const struct gpt2 *m, const struct patch_run *clean,
 		if (cancel != NULL && atomic_load(cancel))
 			goto cancelled;
 		r = res->rows[i];
-		for (t = 0; t < T; t++) {
-			v[t].t0 = t;
-			v[t].out = &res->values[(size_t)i * T + t];
+		for (t = nv = 0; t < T; t++) {
+			v[nv].t0 = t;
+			v[nv].out = &res->values[(size_t)i * T + t];
+			if (patch_same_row(&cx, r, t))
+				*v[nv].out = bm;
+			else
+				nv++;
 		}
-		patch_stage(&cx, v, T, r / 2, r % 2 ? PHASE_MID :
+		patch_stage(&cx, v, nv, r / 2, r % 2 ? PHASE_MID :
 		    PHASE_INPUT);
 		if (progress != NULL)
 			progress(arg, ++done, total);
@@ -604,25 +640,33 @@ patch_compute(const struct gpt2 *m, const struct patch_run *clean,
 	for (l = 0; l < L; l++) {
 		if (cancel != NULL && atomic_load(cancel))
 			goto cancelled;
-		for (h = 0; h < NH; h++) {
-			v[h].t0 = 0;
-			v[h].head = h;
-			v[h].head_all = 1;
-			v[h].out = &res->heads[(size_t)l * NH + h];
+		for (h = nv = 0; h < NH; h++) {
+			v[nv].t0 = patch_head_from(&cx, l, h, 0);
+			v[nv].head = h;
+			v[nv].head_all = 1;
+			v[nv].out = &res->heads[(size_t)l * NH + h];
+			if (v[nv].t0 == T)
+				*v[nv].out = bm;
+			else
+				nv++;
 		}
-		patch_stage(&cx, v, NH, l, PHASE_HEAD);
+		patch_stage(&cx, v, nv, l, PHASE_HEAD);
 		if (progress != NULL)
 			progress(arg, ++done, total);
 		if (!sp->head_pos)
 			continue;
 		nv = 0;
 		for (h = 0; h < NH; h++) {
-			for (t = 0; t < T; t++, nv++) {
+			for (t = 0; t < T; t++) {
 				v[nv].t0 = t;
 				v[nv].head = h;
 				v[nv].head_all = 0;
 				v[nv].out = &res->head_pos[((size_t)l * NH +
 				    h) * T + t];
+				if (patch_head_from(&cx, l, h, t) > t)
+					*v[nv].out = bm;
+				else
+					nv++;
 			}
 		}
 		patch_stage(&cx, v, nv, l, PHASE_HEAD);
