@@ -38,7 +38,15 @@ _logitlens()
 		    tuned-kl" -- "$cur"))
 		return
 		;;
-	-k | --top-k | --threads | --track)
+	--patch-direction)
+		COMPREPLY=($(compgen -W "denoise noise" -- "$cur"))
+		return
+		;;
+	--patch-metric)
+		COMPREPLY=($(compgen -W "logit_diff prob" -- "$cur"))
+		return
+		;;
+	-k | --top-k | --threads | --track | --patch | --target | --anti-target)
 		return
 		;;
 	--list-keys)
@@ -57,7 +65,9 @@ _logitlens()
 		    --candidates --attribution --mask-input --delta
 		    --metric= --tuned= --truncate --threads= -c --config=
 		    --print-config --download= --color= --no-mouse
-		    --list-keys --session= --ascii -h --help -V --version" \
+		    --list-keys --session= --ascii --patch= --target=
+		    --anti-target= --patch-direction= --patch-metric=
+		    --head-positions --attention -h --help -V --version" \
 		    -- "$cur"))
 		[[ ${COMPREPLY-} == *= ]] && compopt -o nospace
 	fi
