@@ -26,6 +26,7 @@
 
 #define PATCH_BATCH	4096
 #define PATCH_UNEMBED	32	/* rows unembedded at once */
+#define PATCH_KV	(32 << 20)	/* floats of keys|values per batch */
 
 static int patch_batch_rows = PATCH_BATCH;
 
@@ -523,19 +524,22 @@ patch_batch(struct patch_ctx *cx, struct patch_var *v, int B, int l0,
 	free(res);
 }
 
-/* Runs the variants of one stage in batches of at most the row cap. */
+/*
+ * Runs the variants of one stage in batches of at most the row cap, and of
+ * at most as many variants as PATCH_KV holds keys and values for.
+ */
 static void
 patch_stage(struct patch_ctx *cx, struct patch_var *v, int nv, int l0,
     enum patch_phase ph)
 {
-	size_t	rows;
+	size_t	rows, maxb = PATCH_KV / ((size_t)cx->T * 2 * cx->C);
 	int	i, j;
 
 	for (i = 0; i < nv; i = j) {
 		rows = 0;
 		for (j = i; j < nv; j++) {
-			if (j > i && rows + (size_t)(cx->T - v[j].t0) >
-			    (size_t)patch_batch_rows)
+			if (j > i && (rows + (size_t)(cx->T - v[j].t0) >
+			    (size_t)patch_batch_rows || (size_t)(j - i) >= maxb))
 				break;
 			rows += (size_t)(cx->T - v[j].t0);
 		}
