@@ -3,7 +3,7 @@
 # attention weight and head attribution of the JSON against a float64
 # PyTorch GPT-2 written out in tests/patch-ref.py (one whole forward pass per
 # patched cell), on both fixture models; the other formats against the JSON;
-# the errors.
+# the errors; the benchmark's two sides, untimed, against each other.
 
 . "${top_srcdir:-.}/tests/cli-lib.sh"
 
@@ -134,6 +134,34 @@ expect 1 "logit_diff or prob" "$bin" -m "$fix/tiny-gpt2" --print \
     --patch-metric=kl --patch "$clean" "$corr"
 expect 2 "--target: ' cat sat' is 2 tokens" "$bin" -m "$fix/tiny-gpt2" \
     --print --patch "$clean" --target=' cat sat' "$corr"
+
+# The benchmark's two sides run, untimed, and agree: logitlens-patch-bench
+# and the peer bench/torch_patch.py (when ../shared/bench is there).
+pb=$top_builddir/logitlens-patch-bench
+peerdir=$top_srcdir/../shared/bench
+if ! "$pb" -n 1 -T 4,9 -j "$tmp/pb.json" "$fix/tiny-gpt2" >"$tmp/out" \
+    2>"$tmp/err"; then
+	bad "logitlens-patch-bench: $(cat "$tmp/err")"
+elif [ -f "$peerdir/torch_lens.py" ]; then
+	if PEER_DIR=$peerdir "$py" "$top_srcdir/bench/torch_patch.py" \
+	    "$fix/tiny-gpt2" --T 4 9 --json "$tmp/peer.json" >"$tmp/out" \
+	    2>&1 && python3 - "$tmp/pb.json" "$tmp/peer.json" >"$tmp/py" \
+	    2>&1 <<'PY'
+import json, math, sys
+o = json.load(open(sys.argv[1]))["results"]
+p = json.load(open(sys.argv[2]))["results"]
+assert [r["T"] for r in o] == [4, 9] == [r["T"] for r in p]
+for a, b in zip(o, p):
+    assert a["median_s"] > 0 and len(a["rows"]) == 4 and len(a["heads"]) == 3
+    assert b["cells_run"] == b["cells"] == a["cells"] == 4 * a["T"] + 12
+    for kind, i, j, v in b["values"]:
+        mine = a["rows"][i][j] if kind == "row" else a["heads"][i][j]
+        assert abs(mine - v) <= 1e-4 * (1 + abs(v)), (kind, i, j, mine, v)
+PY
+	then ok; else bad "bench sides: $(cat "$tmp/out" "$tmp/py" | head -c 800)"; fi
+else
+	ok
+fi
 
 echo "$pass passed, $fail failed"
 [ $fail -eq 0 ]
