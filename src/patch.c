@@ -577,6 +577,79 @@ patch_head_from(const struct patch_ctx *cx, int l, int h, int t0)
 	return t;
 }
 
+static struct patch_result *
+patch_result_new(const struct gpt2 *m, const struct patch_run *clean,
+    const struct patch_run *corrupted, const struct patch_spec *sp)
+{
+	const struct gpt2_config	*c = gpt2_config(m);
+	struct patch_result		*res;
+	const int			 T = clean->T, L = c->n_layer;
+	int				 i;
+
+	res = xcalloc(1, sizeof *res);
+	res->T = T;
+	res->n_layer = L;
+	res->n_head = c->n_head;
+	res->nrows = sp->sublayers ? 2 * L + 1 : L + 1;
+	res->rows = xcalloc((size_t)res->nrows, sizeof *res->rows);
+	for (i = 0; i < res->nrows; i++)
+		res->rows[i] = sp->sublayers ? i : 2 * i;
+	res->values = xcalloc((size_t)res->nrows * T, sizeof *res->values);
+	res->heads = xcalloc((size_t)L * c->n_head, sizeof *res->heads);
+	if (sp->head_pos)
+		res->head_pos = xcalloc((size_t)L * c->n_head * T,
+		    sizeof *res->head_pos);
+	res->clean = patch_metric_of(m, clean, sp);
+	res->corrupted = patch_metric_of(m, corrupted, sp);
+	return res;
+}
+
+/* Shown row i: one stage, a variant per position. */
+static void
+patch_row(struct patch_ctx *cx, struct patch_result *res,
+    struct patch_var *v, float bm, int i)
+{
+	const int	r = res->rows[i], T = cx->T;
+	int		t, nv = 0;
+
+	for (t = 0; t < T; t++) {
+		v[nv].t0 = t;
+		v[nv].out = &res->values[(size_t)i * T + t];
+		if (patch_same_row(cx, r, t))
+			*v[nv].out = bm;
+		else
+			nv++;
+	}
+	patch_stage(cx, v, nv, r / 2, r % 2 ? PHASE_MID : PHASE_INPUT);
+}
+
+/* Layer l's heads: one stage, a variant per head, or per head and position. */
+static void
+patch_heads(struct patch_ctx *cx, struct patch_result *res,
+    struct patch_var *v, float bm, int l, int by_pos)
+{
+	const int	T = cx->T, NH = cx->NH;
+	int		h, t, nv = 0;
+
+	for (h = 0; h < NH; h++) {
+		for (t = 0; t < (by_pos ? T : 1); t++) {
+			v[nv].t0 = patch_head_from(cx, l, h, t);
+			v[nv].head = h;
+			v[nv].head_all = !by_pos;
+			v[nv].out = by_pos ? &res->head_pos[((size_t)l * NH +
+			    h) * T + t] : &res->heads[(size_t)l * NH + h];
+			/* unchanged at t (all: at every position) */
+			if (by_pos ? v[nv].t0 > t : v[nv].t0 == T)
+				*v[nv].out = bm;
+			else {
+				v[nv].t0 = by_pos ? t : v[nv].t0;
+				nv++;
+			}
+		}
+	}
+	patch_stage(cx, v, nv, l, PHASE_HEAD);
+}
+
 struct patch_result *
 patch_compute(const struct gpt2 *m, const struct patch_run *clean,
     const struct patch_run *corrupted, const struct patch_spec *sp,
@@ -586,9 +659,7 @@ patch_compute(const struct gpt2 *m, const struct patch_run *clean,
 	struct patch_ctx		 cx;
 	struct patch_result		*res;
 	struct patch_var		*v;
-	int				 T = clean->T, L = c->n_layer;
-	int				 NH = c->n_head, i, r, t, h, nv;
-	int				 done = 0, total, l;
+	int				 u, total, per;
 	float				 bm;
 
 	assert(clean->T == corrupted->T);
@@ -597,94 +668,35 @@ patch_compute(const struct gpt2 *m, const struct patch_run *clean,
 	cx.base = sp->dir == PATCH_NOISE ? clean : corrupted;
 	cx.src = sp->dir == PATCH_NOISE ? corrupted : clean;
 	cx.sp = sp;
-	cx.T = T;
+	cx.T = clean->T;
 	cx.C = c->n_embd;
-	cx.L = L;
-	cx.NH = NH;
+	cx.L = c->n_layer;
+	cx.NH = c->n_head;
 	cx.I = c->n_inner;
-
-	res = xcalloc(1, sizeof *res);
-	res->T = T;
-	res->n_layer = L;
-	res->n_head = NH;
-	res->nrows = sp->sublayers ? 2 * L + 1 : L + 1;
-	res->rows = xcalloc((size_t)res->nrows, sizeof *res->rows);
-	for (i = 0; i < res->nrows; i++)
-		res->rows[i] = sp->sublayers ? i : 2 * i;
-	res->values = xcalloc((size_t)res->nrows * T, sizeof *res->values);
-	res->heads = xcalloc((size_t)L * NH, sizeof *res->heads);
-	if (sp->head_pos)
-		res->head_pos = xcalloc((size_t)L * NH * T,
-		    sizeof *res->head_pos);
-	res->clean = patch_metric_of(m, clean, sp);
-	res->corrupted = patch_metric_of(m, corrupted, sp);
+	res = patch_result_new(m, clean, corrupted, sp);
 	bm = (float)(sp->dir == PATCH_NOISE ? res->clean : res->corrupted);
+	v = xcalloc((size_t)cx.NH * cx.T, sizeof *v);
 
-	total = res->nrows + L * (sp->head_pos ? 2 : 1);
-	v = xcalloc((size_t)NH * T, sizeof *v);
-	/* Rows: one stage each, a variant per position. */
-	for (i = 0; i < res->nrows; i++) {
-		if (cancel != NULL && atomic_load(cancel))
-			goto cancelled;
-		r = res->rows[i];
-		for (t = nv = 0; t < T; t++) {
-			v[nv].t0 = t;
-			v[nv].out = &res->values[(size_t)i * T + t];
-			if (patch_same_row(&cx, r, t))
-				*v[nv].out = bm;
-			else
-				nv++;
+	/* Units of work: each row, then each layer's heads (by position). */
+	per = sp->head_pos ? 2 : 1;
+	total = res->nrows + cx.L * per;
+	for (u = 0; u < total; u++) {
+		if (cancel != NULL && atomic_load(cancel)) {
+			patch_result_free(res);
+			res = NULL;
+			break;
 		}
-		patch_stage(&cx, v, nv, r / 2, r % 2 ? PHASE_MID :
-		    PHASE_INPUT);
+		if (u < res->nrows)
+			patch_row(&cx, res, v, bm, u);
+		else
+			patch_heads(&cx, res, v, bm, (u - res->nrows) / per,
+			    (u - res->nrows) % per);
 		if (progress != NULL)
-			progress(arg, ++done, total);
-	}
-	/* Heads: one stage per layer, a variant per head (and position). */
-	for (l = 0; l < L; l++) {
-		if (cancel != NULL && atomic_load(cancel))
-			goto cancelled;
-		for (h = nv = 0; h < NH; h++) {
-			v[nv].t0 = patch_head_from(&cx, l, h, 0);
-			v[nv].head = h;
-			v[nv].head_all = 1;
-			v[nv].out = &res->heads[(size_t)l * NH + h];
-			if (v[nv].t0 == T)
-				*v[nv].out = bm;
-			else
-				nv++;
-		}
-		patch_stage(&cx, v, nv, l, PHASE_HEAD);
-		if (progress != NULL)
-			progress(arg, ++done, total);
-		if (!sp->head_pos)
-			continue;
-		nv = 0;
-		for (h = 0; h < NH; h++) {
-			for (t = 0; t < T; t++) {
-				v[nv].t0 = t;
-				v[nv].head = h;
-				v[nv].head_all = 0;
-				v[nv].out = &res->head_pos[((size_t)l * NH +
-				    h) * T + t];
-				if (patch_head_from(&cx, l, h, t) > t)
-					*v[nv].out = bm;
-				else
-					nv++;
-			}
-		}
-		patch_stage(&cx, v, nv, l, PHASE_HEAD);
-		if (progress != NULL)
-			progress(arg, ++done, total);
+			progress(arg, u + 1, total);
 	}
 	free(v);
 	ctx_free(&cx);
 	return res;
-cancelled:
-	free(v);
-	ctx_free(&cx);
-	patch_result_free(res);
-	return NULL;
 }
 
 void
