@@ -389,8 +389,10 @@ rp_svg_cell(FILE *f, const struct report *r, int x, int y, float v)
 	fprintf(f, "<rect x=\"%d\" y=\"%d\" width=\"%d\" height=\"%d\" "
 	    "fill=\"%s\"><title>metric %.6g, effect %.4f</title></rect>\n",
 	    x, y, RP_CELL_W, RP_CELL_H, col, (double)v, e);
+	/* No "-0.00" for a patch that changes (next to) nothing. */
 	fprintf(f, "<text x=\"%d\" y=\"%d\" text-anchor=\"middle\">%.2f"
-	    "</text>\n", x + RP_CELL_W / 2, y + 15, isfinite(e) ? e : 0.0);
+	    "</text>\n", x + RP_CELL_W / 2, y + 15, isfinite(e) &&
+	    fabs(e) >= 0.005 ? e : 0.0);
 }
 
 static void
@@ -461,17 +463,12 @@ rp_write_svg(FILE *f, const struct report *r)
 {
 	const struct patch_result	*p = r->patching;
 	const struct patch_spec		*sp = r->patch_spec;
-	int				 cols, w, h;
+	static const char		 legend[] = "colour: normalised effect "
+					    "(m - corrupted) / (clean - "
+					    "corrupted), blue -1, white 0, red 1";
+	int				 cols, w, h, tw;
 	char				*a = rp_display(r, sp->target), *b, *t;
 
-	cols = p->T > p->n_head ? p->T : p->n_head;
-	w = RP_LEFT + cols * RP_CELL_W + 20;
-	h = RP_TOP + (p->nrows + p->n_layer) * RP_CELL_H + 3 * 24 + 30;
-	fprintf(f, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
-	    "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%d\" "
-	    "height=\"%d\" viewBox=\"0 0 %d %d\" font-family=\"monospace\" "
-	    "font-size=\"11\">\n<rect width=\"100%%\" height=\"100%%\" "
-	    "fill=\"white\"/>\n", w, h, w, h);
 	if (sp->metric == PATCH_LOGIT_DIFF) {
 		b = rp_display(r, sp->anti);
 		t = xasprintf("activation patching (%s): logit(%s) - logit(%s)"
@@ -482,9 +479,20 @@ rp_write_svg(FILE *f, const struct report *r)
 		t = xasprintf("activation patching (%s): P(%s), clean %.4g, "
 		    "corrupted %.4g", patch_dir_name(sp->dir), a, p->clean,
 		    p->corrupted);
+	/* Wide enough for the grids and for the two lines above them. */
+	cols = p->T > p->n_head ? p->T : p->n_head;
+	w = RP_LEFT + cols * RP_CELL_W + 20;
+	tw = 20 + 7 * (int)(strlen(t) > sizeof legend ? strlen(t) :
+	    sizeof legend);
+	w = w > tw ? w : tw;
+	h = RP_TOP + (p->nrows + p->n_layer) * RP_CELL_H + 3 * 24 + 30;
+	fprintf(f, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
+	    "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%d\" "
+	    "height=\"%d\" viewBox=\"0 0 %d %d\" font-family=\"monospace\" "
+	    "font-size=\"11\">\n<rect width=\"100%%\" height=\"100%%\" "
+	    "fill=\"white\"/>\n", w, h, w, h);
 	rp_svg_label(f, 10, 20, "start", t);
-	rp_svg_label(f, 10, 38, "start", "colour: normalised effect (m - "
-	    "corrupted) / (clean - corrupted), blue -1, white 0, red 1");
+	rp_svg_label(f, 10, 38, "start", legend);
 	free(t);
 	free(a);
 	rp_svg_heads(f, r, rp_svg_rows(f, r, RP_TOP));
