@@ -35,7 +35,8 @@ _logitlens()
 	--metric)
 		COMPREPLY=($(compgen -W "prob final-prob final-logit final-rank
 		    next-rank next-prob kl entropy track-prob track-rank
-		    tuned-kl" -- "$cur"))
+		    tuned-kl surprisal logit-diff logit-diff-change compare-kl
+		    compare-js compare-tv" -- "$cur"))
 		return
 		;;
 	--patch-direction)
@@ -46,7 +47,8 @@ _logitlens()
 		COMPREPLY=($(compgen -W "logit_diff prob" -- "$cur"))
 		return
 		;;
-	-k | --top-k | --threads | --track | --patch | --target | --anti-target)
+	-k | --top-k | --threads | --track | --compare | --logit-diff | \
+	    --patch | --target | --anti-target)
 		return
 		;;
 	--list-keys)
@@ -63,7 +65,7 @@ _logitlens()
 		COMPREPLY=($(compgen -W "-m --model= -p --print -f --format=
 		    -k --top-k= -s --sublayers -t --tokenize --track=
 		    --candidates --attribution --mask-input --delta
-		    --metric= --tuned= --truncate --threads= -c --config=
+		    --metric= --compare= --logit-diff= --tuned= --truncate --threads= -c --config=
 		    --print-config --download= --color= --no-mouse
 		    --list-keys --session= --ascii --patch= --target=
 		    --anti-target= --patch-direction= --patch-metric=

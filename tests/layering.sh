@@ -2,9 +2,10 @@
 # layering.sh: the module layout of STYLE.md, kept by checking #include lines.
 #
 #   util <- st <- model (ops) <- lens <- ui <- main; tok, cfg, hub, report,
-#   session, tuned, attrib, patch beside them. The model never sees curses
-#   or text; each outside library is included by the one module that owns
-#   it; only main.c (and the benchmark programs) print to stderr or exit.
+#   session, tuned, attrib, compare, patch beside them. The model never
+#   sees curses or text; each outside library is included by the one module
+#   that owns it; only main.c (and the benchmark programs) print to stderr
+#   or exit.
 
 : "${top_srcdir:=.}"
 cd "$top_srcdir/src" || exit 99
@@ -40,16 +41,17 @@ never() {
 
 only curses.h ui.c ui-grid.c ui-panel.c ui-keys.c ui-term.c
 only cblas.h ops.c bench.c
-only yaml.h cfg.c session.c report.c
+only yaml.h cfg.c session.c report.c yml.c
 only curl/curl.h hub.c
 only pcre2.h tok.c
 only openssl/evp.h hub.c
 
 ui="ui.h ui-int.h ui-keys.h ui-term.h ui-view.h ui-palette.h ui-edit.h ui-layout.h"
-for f in util.c st.c ops.c model.c; do
+for f in util.c st.c ops.c model.c yml.c; do
 	never $f lens.h tok.h report.h cfg.h hub.h session.h tuned.h attrib.h $ui
 done
-for f in lens.c tuned.c attrib.c patch.c tok.c cfg.c hub.c report.c session.c; do
+for f in lens.c compare.c tuned.c attrib.c patch.c tok.c cfg.c hub.c report.c \
+    session.c; do
 	never $f $ui main.h
 done
 
