@@ -322,7 +322,8 @@ args_prompt(struct args *a, int argc, char **argv)
 static void
 args_parse(struct args *a, int argc, char **argv)
 {
-	int	ch, f;
+	static char	helpbuf[1 << 16];	/* glibc sizes only its own */
+	int		ch, f;
 
 	memset(a, 0, sizeof *a);
 	while ((ch = getopt_long(argc, argv, "m:pf:k:stc:hV", longopts,
@@ -445,6 +446,11 @@ args_parse(struct args *a, int argc, char **argv)
 			a->list_keys = optarg != NULL ? 2 : 1;
 			break;
 		case 'h':
+			/*
+			 * The help is longer than stdio's buffer: whole, in
+			 * one write at exit, a write error keeps its errno.
+			 */
+			setvbuf(stdout, helpbuf, _IOFBF, sizeof helpbuf);
 			usage(stdout);
 			exit(0);
 		case 'V':
