@@ -39,7 +39,16 @@ _logitlens()
 		    compare-js compare-tv" -- "$cur"))
 		return
 		;;
-	-k | --top-k | --threads | --track | --compare | --logit-diff | --positions)
+	--patch-direction)
+		COMPREPLY=($(compgen -W "denoise noise" -- "$cur"))
+		return
+		;;
+	--patch-metric)
+		COMPREPLY=($(compgen -W "logit_diff prob" -- "$cur"))
+		return
+		;;
+	-k | --top-k | --threads | --track | --compare | --logit-diff | \
+	    --patch | --target | --anti-target | --positions)
 		return
 		;;
 	--list-keys)
@@ -58,7 +67,9 @@ _logitlens()
 		    --candidates --attribution --mask-input --delta
 		    --metric= --compare= --logit-diff= --positions= --tuned= --truncate --threads= -c --config=
 		    --print-config --download= --color= --no-mouse
-		    --list-keys --session= --ascii -h --help -V --version" \
+		    --list-keys --session= --ascii --patch= --target=
+		    --anti-target= --patch-direction= --patch-metric=
+		    --head-positions --attention -h --help -V --version" \
 		    -- "$cur"))
 		[[ ${COMPREPLY-} == *= ]] && compopt -o nospace
 	fi

@@ -16,6 +16,7 @@
 #include "compare.h"
 #include "lens.h"
 #include "model.h"
+#include "patch.h"
 #include "tok.h"
 
 enum report_format {
@@ -84,6 +85,20 @@ struct report {
 	const int		*cmp_ids;
 	int			 cmp_T;
 	const char		*cmp_prompt;
+	/*
+	 * Activation patching (patch.h; report-patch.c), when patching is not
+	 * NULL: json and yaml add "patching"; text, tsv and svg show its grids
+	 * instead of the lens. clean_ids (T) are the clean prompt's tokens
+	 * (ids are the corrupted one's). attention, when not NULL, is the run
+	 * of ids: json and yaml add "attention" and "head_attribution" (the
+	 * direct logit attribution of every head to dla_id's logit at the last
+	 * position).
+	 */
+	const struct patch_result *patching;
+	const struct patch_spec	*patch_spec;
+	const int		*clean_ids;
+	const struct patch_run	*attention;
+	int			 dla_id;
 };
 
 /*

@@ -20,6 +20,7 @@
 #include "attrib.h"
 #include "metric.h"
 #include "report.h"
+#include "report-patch.h"
 #include "util.h"
 #include "width.h"
 
@@ -355,6 +356,7 @@ report_json(const struct report *r)
 	json_object_set_new(root, "rows", rows);
 	if (r->candidates)
 		json_object_set_new(root, "candidates", report_json_cands(r));
+	report_patch_json(r, root);
 	return root;
 }
 
@@ -1608,6 +1610,9 @@ report_write(FILE *f, const struct report *r, enum report_format fmt,
 {
 	int	rc;
 
+	if (r->patching != NULL && (fmt == REPORT_TEXT || fmt == REPORT_TSV ||
+	    fmt == REPORT_SVG))
+		return report_patch_write(f, r, fmt, cause);
 	if ((fmt == REPORT_TEXT || fmt == REPORT_TSV) && (r->pos_from < 0 ||
 	    r->pos_from >= report_pos_end(r)))
 		return util_fail(cause, "empty window of positions %d-%d",
