@@ -20,6 +20,7 @@
 #include <unistd.h>
 
 #include "cfg.h"
+#include "cmd-eval.h"
 #include "hub.h"
 #include "lens.h"
 #include "model.h"
@@ -105,6 +106,8 @@ usage(FILE *f)
 {
 	fprintf(f,
 "Usage: logitlens [OPTION]... [PROMPT]\n"
+"  or:  logitlens eval [OPTION]... FILE...  (the lens over a corpus: see\n"
+"       logitlens eval --help)\n"
 "Watch GPT-2 form its prediction layer by layer: the logit lens.\n"
 "\n"
 "On a terminal, opens the interactive explorer on PROMPT. With --print, or\n"
@@ -806,6 +809,8 @@ main(int argc, char **argv)
 	size_t		 nids;
 	int		*ids, interactive;
 
+	if (argc > 1 && strcmp(argv[1], "eval") == 0)
+		return cmd_eval_main(argc - 1, argv + 1);
 	args_parse(&a, argc, argv);
 	cfg = cfg_new();
 	load_config(&a, cfg);
