@@ -16,8 +16,9 @@ asked (float64 for the tests, float32 for the benchmark).
   reference: eval_torch.py MODEL --ids IDS.json --ctx N [--tuned F]
              [--jacobian F] [--sublayers] [--shard K/N] --json OUT
              (IDS.json: the stream, a list of ids; prints nothing)
-  bench:     eval_torch.py MODEL --bench --ctx 1024 --windows 2
-             (random ids, float32; prints tokens/s as JSON)
+  bench:     eval_torch.py MODEL --bench --ctx 1024 --windows 2 [--ids F]
+             (the first windows of IDS.json, else random ids; float32,
+             after one window of warm-up; prints tokens/s as JSON)
 """
 import argparse
 import json
@@ -178,10 +179,13 @@ def main():
     if a.jacobian:
         lenses["jacobian"] = lens_mats(a.jacobian, "jacobian", m.L, dtype)
     if a.bench:
-        V = m.w["wte.weight"].shape[0]
-        g = torch.Generator().manual_seed(0)
-        wins = [torch.randint(0, V, (a.ctx,), generator=g).tolist()
-                for _ in range(a.windows)]
+        if a.ids:
+            wins = windows_of(json.load(open(a.ids)), a.ctx)[:a.windows]
+        else:
+            V = m.w["wte.weight"].shape[0]
+            g = torch.Generator().manual_seed(0)
+            wins = [torch.randint(0, V, (a.ctx,), generator=g).tolist()
+                    for _ in range(a.windows)]
         with torch.no_grad():
             run(m, wins[:1], lenses, a.sublayers)      # warm-up
             t0 = time.perf_counter()

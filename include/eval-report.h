@@ -35,6 +35,7 @@ struct eval_run {
 					   if the run stopped early */
 	int64_t		 corpus_windows;	/* all windows of the stream */
 	int		 complete;	/* every window of the shard done */
+	double		 seconds;	/* of evaluation (shards: summed) */
 	/* Checkpoints only. */
 	char		*inputs_fp;	/* the input files' names and sizes */
 	int64_t		 resume_window;	/* windows [0, this) are done */

@@ -827,6 +827,7 @@ cmd_eval_main(int argc, char **argv)
 	if (!x.stopped && x.nwin >= 2)
 		eval_emit(&x);
 	eval_progress(&x, 1);
+	x.run.seconds = util_now() - x.t0;
 	x.run.complete = !x.stopped;
 	if (x.run.complete) {
 		x.run.corpus_fp = eval_fp_hex(x.fp);

@@ -167,6 +167,7 @@ eval_report_json(const struct eval_run *r, const struct eval_sums *s,
 	json_object_set_new(root, "shard", json_pack("{s:i,s:i}", "k",
 	    r->shard_k, "n", r->shard_n));
 	json_object_set_new(root, "complete", json_boolean(r->complete));
+	json_object_set_new(root, "seconds", json_real(r->seconds));
 	if (checkpoint)
 		json_object_set_new(root, "resume", json_pack("{s:o,s:I,s:o}",
 		    "inputs", eval_str(r->inputs_fp), "window",
@@ -247,6 +248,8 @@ eval_load_head(json_t *root, struct eval_run *r)
 	r->ctx = (int)v[0];
 	r->sublayers = json_is_true(json_object_get(root, "sublayers"));
 	r->complete = json_is_true(json_object_get(root, "complete"));
+	if (eval_get_num(root, "seconds", &r->seconds) != 0)
+		r->seconds = 0;
 	o = json_object_get(root, "shard");
 	if (eval_get_int(o, "n", 1, INT32_MAX, &v[1]) != 0 ||
 	    eval_get_int(o, "k", 0, v[1] - 1, &v[0]) != 0)
@@ -431,6 +434,7 @@ eval_report_merge(const char *const *paths, int n, struct eval_run *out,
 			goto fail_r;
 		}
 		seen[r.shard_k] = 1;
+		out->seconds += r.seconds;
 		eval_sums_add(*sout, s);
 		eval_run_clear(&r);
 		eval_sums_free(s);

@@ -6,7 +6,7 @@
  * are what every other row's KL is taken against:
  *     KL(P_final || P_row) = hf - sum pf x + lse(x)
  * Then each lens decodes each other row: translate (tuned, Jacobian), ln_f,
- * one product with wte^T (ops_matmul_nt), and one pass per position over
+ * one product with wte^T (sgemm), and one pass per position over
  * its V logits (ops_row_stats_count: lse, sum p x, sum pf x and the count
  * of logits above the next token's). A row a lens does not translate is
  * the logit lens's, copied. Per-position values land in arrays summed in
@@ -25,6 +25,7 @@
 #include "util.h"
 
 #define EVAL_BLOCK	256	/* positions per product */
+#define EVAL_SGEMM_MIN	64	/* positions from which sgemm is faster */
 
 const char *const eval_lens_names[EVAL_NLENS] = { "logit", "tuned",
     "jacobian" };
@@ -239,8 +240,17 @@ eval_decode(struct eval *ev, const float *h, const int *next_ids, int n,
 
 	ops_layernorm(ev->x, h, gpt2_lnf_g(ev->m), gpt2_lnf_b(ev->m), n,
 	    c->n_embd, c->eps);
-	ops_matmul_nt(ev->logits, ev->x, gpt2_wte(ev->m), n, c->n_embd,
-	    c->n_vocab);
+	/*
+	 * Blocks are large: OpenBLAS's sgemm, whose packing of wte is then
+	 * cheap against the product, runs the CPU's widest kernel (AVX-512
+	 * where there is one; ops_matmul_nt's is AVX2).
+	 */
+	if (n >= EVAL_SGEMM_MIN)
+		ops_sgemm_nt(ev->logits, ev->x, gpt2_wte(ev->m), n, c->n_embd,
+		    c->n_vocab);
+	else
+		ops_matmul_nt(ev->logits, ev->x, gpt2_wte(ev->m), n,
+		    c->n_embd, c->n_vocab);
 	ev->work.logits = ev->logits;
 	ev->work.next_ids = next_ids;
 	ev->work.n = n;

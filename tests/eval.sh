@@ -95,6 +95,48 @@ write(os.path.join(tmp, "jac-other.st"), [("jacobians.%d" % i, np.eye(16))
     for i in range(L)])
 PY
 
+# The converter of PyTorch pickles: three layouts give jac.st's matrices.
+conv=$top_srcdir/tools/convert-jacobian-lens.py
+"$py" - "$tmp" <<'PY' || bad "pickles for the converter"
+import json, struct, sys, os
+import numpy as np, torch
+tmp = sys.argv[1]
+with open(os.path.join(tmp, "jac.st"), "rb") as f:
+    n = struct.unpack("<Q", f.read(8))[0]
+    head = json.loads(f.read(n))
+    data = f.read()
+m = [np.frombuffer(data[head["jacobians.%d" % i]["data_offsets"][0]:
+     head["jacobians.%d" % i]["data_offsets"][1]], "<f4").reshape(32, 32)
+     for i in range(3)]
+t = [torch.tensor(x.copy()) for x in m]
+torch.save(torch.stack(t), os.path.join(tmp, "stacked.pt"))
+torch.save({"jacobian_lens.layers.%d" % i: x for i, x in enumerate(t)},
+           os.path.join(tmp, "dict.pt"))
+torch.save([x.T.contiguous() for x in t], os.path.join(tmp, "list-t.pt"))
+torch.save({"layers.0": t[0], "layers.2": t[2]}, os.path.join(tmp, "hole.pt"))
+PY
+for p in stacked dict list-t; do
+	flag=
+	[ $p = list-t ] && flag=--transpose
+	"$py" "$conv" $flag "$tmp/$p.pt" "$tmp/$p.st" 2>"$tmp/err" ||
+	    bad "convert-jacobian-lens.py $p: $(cat "$tmp/err")"
+	"$py" - "$tmp/$p.st" "$tmp/jac.st" <<'PY' && ok || bad "converted $p differs"
+import json, struct, sys
+import numpy as np
+def read(p):
+    with open(p, "rb") as f:
+        n = struct.unpack("<Q", f.read(8))[0]
+        h = json.loads(f.read(n)); d = f.read()
+    return {k: np.frombuffer(d[v["data_offsets"][0]:v["data_offsets"][1]], "<f4")
+            for k, v in h.items() if k != "__metadata__"}
+a, b = read(sys.argv[1]), read(sys.argv[2])
+assert sorted(a) == sorted(b), (sorted(a), sorted(b))
+for k in a:
+    assert (a[k] == b[k]).all(), k
+PY
+done
+expect 1 'no matrix for layer 1' "$py" "$conv" "$tmp/hole.pt" "$tmp/hole.st"
+
 # compare OURS.json REF.json: sums, means and counts, float32 against float64.
 compare() {
 	"$py" - "$1" "$2" "$model/vocab.json" "$tmp/ids.json" "$3" <<'PY'
@@ -225,6 +267,20 @@ for lens in b["lenses"]:
 assert a["shard"] == {"k": 0, "n": 1}
 PY
 	    bad "the merged shards are not the whole run"
+	# The Slurm array script, run as its tasks would be.
+	for k in 0 1 2; do
+		SLURM_ARRAY_TASK_ID=$k SLURM_ARRAY_TASK_COUNT=3 LOGITLENS=$bin \
+		    bash "$top_srcdir/tools/eval-slurm.sbatch" "$tmp/slurm" \
+		    -m "$model" --ctx 8 --tuned "$tmp/tuned.st" $corpus \
+		    2>"$tmp/err" || bad "eval-slurm.sbatch $k: $(cat "$tmp/err")"
+	done
+	"$bin" eval --merge -f json "$tmp"/slurm/shard-*.json >"$tmp/sl.json" \
+	    2>"$tmp/err" && "$py" - "$tmp/sl.json" "$tmp/merged.json" <<'PY' &&
+import json, sys
+a, b = (json.load(open(p)) for p in sys.argv[1:])
+assert a["lenses"] == b["lenses"] and a["baseline"] == b["baseline"]
+PY
+	    ok || bad "the Slurm shards merged are not the parallel ones"
 	# Shards that do not belong together.
 	"$bin" eval -m "$model" --ctx 9 --tuned "$tmp/tuned.st" --shard 1/3 \
 	    -o "$tmp/shard-9.json" $corpus >/dev/null 2>&1
