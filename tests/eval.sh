@@ -281,6 +281,20 @@ a, b = (json.load(open(p)) for p in sys.argv[1:])
 assert a["lenses"] == b["lenses"] and a["baseline"] == b["baseline"]
 PY
 	    ok || bad "the Slurm shards merged are not the parallel ones"
+	# The --sshlogin form, with the local machine as the login (:).
+	mkdir "$tmp/ssh"
+	(cd "$tmp/ssh" && parallel --will-cite -S 2/: --return shard-{}.json \
+	    --workdir . "$bin" eval -m "$model" --ctx 8 \
+	    --tuned "$tmp/tuned.st" --shard {}/3 -o shard-{}.json $corpus \
+	    ::: 0 1 2 >/dev/null 2>"$tmp/err") ||
+	    bad "the --sshlogin recipe: $(cat "$tmp/err")"
+	"$bin" eval --merge -f json "$tmp"/ssh/shard-*.json >"$tmp/ssh.json" \
+	    2>"$tmp/err" && "$py" - "$tmp/ssh.json" "$tmp/merged.json" <<'PY' &&
+import json, sys
+a, b = (json.load(open(p)) for p in sys.argv[1:])
+assert a["lenses"] == b["lenses"] and a["baseline"] == b["baseline"]
+PY
+	    ok || bad "the --sshlogin shards merged are not the -j ones"
 	# Shards that do not belong together.
 	"$bin" eval -m "$model" --ctx 9 --tuned "$tmp/tuned.st" --shard 1/3 \
 	    -o "$tmp/shard-9.json" $corpus >/dev/null 2>&1
