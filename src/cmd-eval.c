@@ -715,12 +715,33 @@ eval_on_signal(int sig)
 	atomic_store(&eval_cancel, 1);
 }
 
+/* Dies unless path's directory is writable: found before a long run. */
+static void
+eval_check_writable(const char *path)
+{
+	const char	*slash;
+	char		*dir;
+
+	if (path == NULL)
+		return;
+	slash = strrchr(path, '/');
+	dir = slash == NULL ? xstrdup(".") : slash == path ? xstrdup("/") :
+	    xstrndup(path, (size_t)(slash - path));
+	if (access(dir, W_OK) != 0)
+		eval_die(EXIT_INPUT, "%s: cannot write there (%s: %s)", path,
+		    dir, strerror(errno));
+	free(dir);
+}
+
 /* Unreadable inputs are found before the model is loaded. */
 static void
 eval_check_inputs(struct eval_ctx *x)
 {
 	struct stat	sb;
 	int		i;
+
+	eval_check_writable(x->a->output);
+	eval_check_writable(x->a->checkpoint);
 
 	for (i = 0; i < x->a->nfiles; i++) {
 		if (strcmp(x->a->files[i], "-") == 0)

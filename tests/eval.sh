@@ -395,6 +395,8 @@ expect 2 'jac-other.st.*shape \[16, 16\], expected \[32, 32\]' "$bin" eval \
     -m "$model" --jacobian "$tmp/jac-other.st" -o "$tmp/o.json" "$tmp/a.txt"
 expect 2 'tuned' "$bin" eval -m "$fix/tiny-gpt2-f16" --tuned "$tmp/tuned.st" \
     -o "$tmp/o.json" "$tmp/a.txt"
+expect 2 'nodir/o.json: cannot write there' "$bin" eval -m "$model" \
+    -o "$tmp/nodir/o.json" "$tmp/a.txt"
 cmp -s "$tmp/o.json" "$tmp/keep.json" && ok ||
     bad "a refused run touched its output file"
 rm -f "$tmp/o.json"
