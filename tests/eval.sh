@@ -244,6 +244,17 @@ for w in 'cross-entropy' 'KL' 'entropy' 'top-1 accuracy' 'layer' \
 	grep -q "$w" "$tmp/e.svg" && ok || bad "the SVG has no '$w'"
 done
 
+# Progress: a line on standard error when it is a terminal (script(1)
+# makes one), nothing otherwise.
+"$bin" eval -m "$model" --ctx 20 $corpus >/dev/null 2>"$tmp/err"
+[ ! -s "$tmp/err" ] && ok || bad "progress without a terminal: $(cat "$tmp/err")"
+if command -v script >/dev/null; then
+	script -qec "'$bin' eval -m '$model' --ctx 20 $corpus >/dev/null" \
+	    "$tmp/tty" >/dev/null 2>&1 </dev/null
+	grep -q '[0-9] windows, [0-9]* tokens, [0-9]* tokens/s' "$tmp/tty" &&
+	    ok || bad "no progress line on a terminal: $(tail -c 300 "$tmp/tty")"
+fi
+
 # Scale out: the GNU parallel recipe of the README, then --merge.
 if command -v parallel >/dev/null; then
 	parallel --will-cite -j 2 "$bin" eval -m "$model" --ctx 8 \
