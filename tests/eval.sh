@@ -294,8 +294,9 @@ PY
 	    ok || bad "the Slurm shards merged are not the parallel ones"
 	# The --sshlogin form, with the local machine as the login (:).
 	mkdir "$tmp/ssh"
+	abin=$(cd "$(dirname "$bin")" && pwd)/logitlens
 	(cd "$tmp/ssh" && parallel --will-cite -S 2/: --return shard-{}.json \
-	    --workdir . "$bin" eval -m "$model" --ctx 8 \
+	    --workdir . "$abin" eval -m "$model" --ctx 8 \
 	    --tuned "$tmp/tuned.st" --shard {}/3 -o shard-{}.json $corpus \
 	    ::: 0 1 2 >/dev/null 2>"$tmp/err") ||
 	    bad "the --sshlogin recipe: $(cat "$tmp/err")"
