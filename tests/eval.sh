@@ -295,8 +295,9 @@ PY
 	# The --sshlogin form, with the local machine as the login (:).
 	mkdir "$tmp/ssh"
 	abin=$(cd "$(dirname "$bin")" && pwd)/logitlens
+	amodel=$(cd "$model" && pwd)
 	(cd "$tmp/ssh" && parallel --will-cite -S 2/: --return shard-{}.json \
-	    --workdir . "$abin" eval -m "$model" --ctx 8 \
+	    --workdir . "$abin" eval -m "$amodel" --ctx 8 \
 	    --tuned "$tmp/tuned.st" --shard {}/3 -o shard-{}.json $corpus \
 	    ::: 0 1 2 >/dev/null 2>"$tmp/err") ||
 	    bad "the --sshlogin recipe: $(cat "$tmp/err")"
