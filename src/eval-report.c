@@ -495,8 +495,8 @@ eval_range(const struct eval_sums *s, int k, double *lo, double *hi)
 	double	x;
 	int	l, i;
 
-	*lo = INFINITY;
-	*hi = -INFINITY;
+	*lo = (double)INFINITY;
+	*hi = -(double)INFINITY;
 	for (l = 0; l < EVAL_NLENS; l++) {
 		if (!(s->lenses & (1 << l)))
 			continue;
