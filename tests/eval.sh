@@ -218,6 +218,29 @@ grep -q '^h\.1\.attn ' "$tmp/table--sublayers" && ok ||
     compare "$tmp/d.json" "$tmp/d-ref.json" 64 && ok ||
     bad "eval at the default ctx differs from the reference"
 
+# The F16 fixture (its weights converted at load), and --max-tokens: the
+# stream cut after 50 tokens (windows of 20, 20 and 10).
+f16=$fix/tiny-gpt2-f16
+if [ -f "$f16/model.safetensors" ]; then
+	"$bin" eval -m "$f16" --ctx 20 -o "$tmp/f16.json" $corpus >/dev/null \
+	    2>"$tmp/err" || bad "eval on the F16 model: $(cat "$tmp/err")"
+	"$py" "$ref" "$f16" --ids "$tmp/ids.json" --ctx 20 \
+	    --json "$tmp/f16-ref.json" && compare "$tmp/f16.json" \
+	    "$tmp/f16-ref.json" 20 && ok || bad "eval on the F16 model differs"
+fi
+"$bin" eval -m "$model" --ctx 20 --max-tokens 50 -o "$tmp/mt.json" $corpus \
+    >/dev/null 2>"$tmp/err" || bad "--max-tokens: $(cat "$tmp/err")"
+"$py" - "$tmp/mt.json" "$tmp/ours.json" <<'PY' && ok ||
+import json, sys
+a, b = (json.load(open(p)) for p in sys.argv[1:])
+assert a["windows"] == 3 and a["tokens_scored"] == 19 + 19 + 9, (a["windows"], a["tokens_scored"])
+assert a["corpus"]["max_tokens"] == 50
+# The first two windows are the whole run's first two: its sums are larger.
+for ra, rb in zip(a["lenses"]["logit"]["rows"], b["lenses"]["logit"]["rows"]):
+    assert 0 < ra["sums"]["ce"] < rb["sums"]["ce"], ra["name"]
+PY
+    bad "--max-tokens 50: not the first 50 tokens"
+
 # --format json is -o's document; --format svg is valid and renders.
 "$bin" eval -m "$model" --ctx 20 --format json $corpus >"$tmp/j.json" \
     2>/dev/null && "$py" - "$tmp/j.json" "$tmp/d.json" <<'PY' && ok ||
