@@ -76,10 +76,11 @@ _logitlens()
 	--metric)
 		COMPREPLY=($(compgen -W "prob final-prob final-logit final-rank
 		    next-rank next-prob kl entropy track-prob track-rank
-		    tuned-kl" -- "$cur"))
+		    tuned-kl surprisal logit-diff logit-diff-change compare-kl
+		    compare-js compare-tv" -- "$cur"))
 		return
 		;;
-	-k | --top-k | --threads | --track)
+	-k | --top-k | --threads | --track | --compare | --logit-diff)
 		return
 		;;
 	--list-keys)
@@ -96,7 +97,7 @@ _logitlens()
 		COMPREPLY=($(compgen -W "-m --model= -p --print -f --format=
 		    -k --top-k= -s --sublayers -t --tokenize --track=
 		    --candidates --attribution --mask-input --delta
-		    --metric= --tuned= --truncate --threads= -c --config=
+		    --metric= --compare= --logit-diff= --tuned= --truncate --threads= -c --config=
 		    --print-config --download= --color= --no-mouse
 		    --list-keys --session= --ascii -h --help -V --version" \
 		    -- "$cur"))

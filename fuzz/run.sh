@@ -14,7 +14,7 @@ set -u
 top=$(cd "$(dirname "$0")/.." && pwd)
 secs=${1:-60}
 [ $# -gt 0 ] && shift
-targets=${*:-st model-config vocab cfg tok display}
+targets=${*:-st model-config vocab cfg yml tok display}
 build=${FUZZ_BUILD:-$top/build-fuzz}
 export LOGITLENS_FIXTURES="${LOGITLENS_FIXTURES:-$top/../shared/fixtures}"
 
@@ -30,7 +30,7 @@ fi
 # Only the modules the targets reach: a half-written explorer does not stop
 # the fuzzers.
 objs=
-for m in util st ops model tuned lens tok cfg; do
+for m in util st ops model tuned lens tok yml cfg; do
 	objs="$objs src/libll_a-$m.o"
 done
 # shellcheck disable=SC2086

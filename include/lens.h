@@ -55,6 +55,7 @@ typedef void	 lens_progress_cb(void *arg, int done, int total);
 struct lens	*lens_new(const struct gpt2 *, int top_k);
 void		 lens_free(struct lens *);
 int		 lens_top_k(const struct lens *);
+const struct gpt2 *lens_model(const struct lens *);
 
 /*
  * Runs the model on ids[0..T) and computes the cells of every shown row
@@ -153,6 +154,14 @@ int		 lens_mask(const struct lens_top *top, int k, const int *ids,
 		    int n);
 /* Whether id is one of ids[0..n). */
 int		 lens_in(int id, const int *ids, int n);
+
+/*
+ * ln_f(resid[row][pos]) into out (C), through the tuned lens's translator
+ * when it has one: the vector whose product with wte^T is the cell's logits
+ * (for the modules that decode a cell again, such as compare.h).
+ */
+void		 lens_cell_input(const struct lens *, const struct gpt2_state *,
+		    int resid_row, int pos, float *out);
 
 /* Logit and probability of any token in a computed cell (tuned if set). */
 float		 lens_token_logit(const struct lens *,

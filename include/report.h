@@ -13,6 +13,7 @@
 
 #include <stdio.h>
 
+#include "compare.h"
 #include "lens.h"
 #include "model.h"
 #include "tok.h"
@@ -29,6 +30,19 @@ enum report_format {
 #define REPORT_METRIC_TRACK	"track-prob"
 #define REPORT_METRIC_TUNED_KL	"tuned-kl"
 #define REPORT_METRIC_TRACK_RANK "track-rank"
+/*
+ * And -log P(next token) in nats; logit(X) - logit(Y) of --logit-diff and
+ * its change from prompt A to prompt B; KL(P_A || P_B), JS and TV of a
+ * comparison (compare.h).
+ */
+#define REPORT_METRIC_SURPRISAL	"surprisal"
+#define REPORT_METRIC_DIFF	"logit-diff"
+#define REPORT_METRIC_DIFF_CHANGE "logit-diff-change"
+#define REPORT_METRIC_CMP_KL	"compare-kl"
+#define REPORT_METRIC_CMP_JS	"compare-js"
+#define REPORT_METRIC_CMP_TV	"compare-tv"
+#define REPORT_METRICS_COMPARE	"surprisal, logit-diff, logit-diff-change, " \
+	"compare-kl, compare-js, compare-tv"
 
 struct report {
 	const struct gpt2	*model;
@@ -72,14 +86,41 @@ struct report {
 	int			 attribution;
 	int			 mask;
 	int			 delta;
+	/*
+	 * logit_diff: every cell (json, yaml, tsv, text) reports logit(diff_x)
+	 * - logit(diff_y).
+	 * compare: prompt B, cmp_ids[0..cmp_T) run on cmp_state, compared
+	 * with A by compare_run over the same rows: json and yaml get
+	 * "compare_tokens" and a "compare" object in each compared cell, tsv
+	 * its columns, text its grids; svg colours by a comparison metric
+	 * and labels each compared cell with the token that changed most
+	 * (+ up, - down from A to B). cmp_prompt (may be NULL) is for titles.
+	 */
+	int			 logit_diff;
+	int			 diff_x, diff_y;
+	const struct compare	*compare;
+	const struct gpt2_state	*cmp_state;
+	const int		*cmp_ids;
+	int			 cmp_T;
+	const char		*cmp_prompt;
 };
+
+/*
+ * What an SVG metric of the comparison (REPORT_METRICS_COMPARE) needs:
+ * REPORT_NEEDS_* bits, or -1 if name is none of them.
+ */
+#define REPORT_NEEDS_COMPARE	1
+#define REPORT_NEEDS_DIFF	2
+int	report_metric_needs(const char *name);
 
 /* "json" -> REPORT_JSON; -1 if unknown. */
 int	report_format_parse(const char *);
 /*
  * Writes and flushes. -1 and *cause on a write error, an unknown metric
  * (svg: one of lens_metric_names, "track-prob" or "track-rank" with a
- * tracked token, "tuned-kl" with a tuned lens) or an empty window.
+ * tracked token, "tuned-kl" with a tuned lens, "surprisal", the logit
+ * difference's with logit_diff, the comparison's with compare) or an empty
+ * window.
  */
 int	report_write(FILE *, const struct report *, enum report_format,
 	    char **cause);

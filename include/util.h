@@ -32,6 +32,17 @@ int	 util_fail(char **cause, const char *, ...)
 	    __attribute__((format(printf, 2, 3)));
 
 /*
+ * Opens a file that must be a regular one, without ever blocking on a FIFO
+ * (O_NONBLOCK until fstat said what it is, then cleared); O_CLOEXEC is
+ * added. flags may hold O_NOFOLLOW, O_CREAT and the like. Fills *sb (may be
+ * NULL). A descriptor, or -1 and *cause ("path: not a regular file (a
+ * FIFO)").
+ */
+struct stat;
+int	 util_open_file(const char *path, int flags, int mode,
+	    struct stat *sb, char **cause);
+
+/*
  * Reads a whole file into an allocated NUL-terminated buffer (the NUL is
  * not counted in *len). At most max bytes; larger files are an error.
  */
@@ -45,7 +56,9 @@ int	 util_read_file(const char *path, size_t max, char **buf, size_t *len,
  * path and fsyncs the directory. On an error, or when failed is not 0 (the
  * caller's own error, *cause untouched), the temporary file is removed and
  * path is left as it was. NULL/-1 and *cause on error; util_atomic_close
- * always frees tmp.
+ * always frees tmp. An existing path that is not a regular file (a device,
+ * a FIFO) is written in place instead (*tmp is NULL then), so that a node
+ * is never replaced by a file; the temporary file is never a symlink.
  */
 FILE	*util_atomic_open(const char *path, int mode, char **tmp,
 	    char **cause);
@@ -62,7 +75,24 @@ double	 util_now(void);
 float	 util_f16_to_f32(uint16_t);
 float	 util_bf16_to_f32(uint16_t);
 
+/*
+ * The program's one UTF-8 decoder. Decodes the sequence at s (avail > 0
+ * bytes available): returns its length (1..4) and sets *cp; for an invalid
+ * sequence *cp is UTIL_UTF8_BAD and the length is that of its maximal
+ * subpart (1..3: Unicode's "best practice", which Python's
+ * errors="replace" follows, one U+FFFD per subpart). Overlongs, surrogates
+ * and values past U+10FFFF are invalid.
+ */
+#define UTIL_UTF8_BAD	0xffffffffU
+size_t	 util_utf8_decode(const unsigned char *s, size_t avail,
+	    uint32_t *cp);
 /* Valid UTF-8? Length of the sequence at s (1..4), or 0 if invalid. */
 int	 util_utf8_len(const unsigned char *s, size_t avail);
+/*
+ * len bytes made safe for a terminal line, allocated: C0 controls, DEL,
+ * C1 controls (U+0080..U+009F) and every byte of an invalid UTF-8 sequence
+ * are written as \xNN; valid printable UTF-8 is kept.
+ */
+char	*util_escape(const char *s, size_t len);
 
 #endif

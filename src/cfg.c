@@ -28,8 +28,11 @@
 #include "cfg.h"
 #include "lens.h"
 #include "util.h"
+#include "yml.h"
 
 #define CFG_MAX_SIZE	(1024 * 1024)
+#define CFG_MAX_DEPTH	16	/* levels of nesting; three are used */
+#define CFG_MAX_NODES	10000	/* values, aliases expanded */
 /* At most this many bytes of a value are quoted in a message. */
 #define CFG_QUOTE_MAX	48
 
@@ -133,21 +136,6 @@ cfg_new(void)
 	cfg->color = CFG_COLOR_AUTO;
 	cfg->history_size = 500;
 	return cfg;
-}
-
-static void
-cfg_unbind(struct cfg *cfg, const char *action)
-{
-	size_t	i, n = 0;
-
-	for (i = 0; i < cfg->nbindings; i++) {
-		if (strcmp(cfg->bindings[i].action, action) == 0) {
-			free(cfg->bindings[i].action);
-			free(cfg->bindings[i].key);
-		} else
-			cfg->bindings[n++] = cfg->bindings[i];
-	}
-	cfg->nbindings = n;
 }
 
 static void
@@ -493,17 +481,74 @@ cfg_set_index(struct cfg_ctx *ctx, const struct cfg_entry *e,
 	return 0;
 }
 
+/* The first key of a mapping that repeats an earlier one, and that one. */
+struct cfg_dup {
+	const yaml_node_pair_t	*dup;		/* NULL: none */
+	const yaml_node_pair_t	*first;
+};
+
+struct cfg_keyref {
+	const char		*text;
+	const yaml_node_pair_t	*pair;
+};
+
+static int
+cfg_keyref_cmp(const void *a, const void *b)
+{
+	const struct cfg_keyref	*x = a, *y = b;
+	int			 c;
+
+	if ((c = strcmp(x->text, y->text)) != 0)
+		return c;
+	return (x->pair > y->pair) - (x->pair < y->pair);
+}
+
+/* Sorting, not comparing every pair with every other: n log n. */
+static void
+cfg_find_dup(struct cfg_ctx *ctx, yaml_node_t *map, struct cfg_dup *d)
+{
+	yaml_node_pair_t	*p;
+	struct cfg_keyref	*refs;
+	const char		*s;
+	size_t			 n = 0, i;
+
+	d->dup = d->first = NULL;
+	refs = xcalloc((size_t)(map->data.mapping.pairs.top -
+	    map->data.mapping.pairs.start), sizeof *refs);
+	for (p = map->data.mapping.pairs.start;
+	    p < map->data.mapping.pairs.top; p++) {
+		s = cfg_text(yaml_document_get_node(ctx->doc, p->key));
+		if (s != NULL) {
+			refs[n].text = s;
+			refs[n++].pair = p;
+		}
+	}
+	qsort(refs, n, sizeof *refs, cfg_keyref_cmp);
+	for (i = 1; i < n; i++) {
+		if (strcmp(refs[i - 1].text, refs[i].text) != 0 ||
+		    (d->dup != NULL && refs[i].pair >= d->dup))
+			continue;
+		d->dup = refs[i].pair;
+		while (i > 0 && strcmp(refs[i - 1].text, refs[i].text) == 0)
+			i--;
+		d->first = refs[i].pair;
+		while (i + 1 < n && strcmp(refs[i + 1].text, refs[i].text) == 0)
+			i++;
+	}
+	free(refs);
+}
+
 /*
  * The key of a mapping pair as text: a scalar, and not the same as an
- * earlier key of that mapping.
+ * earlier key of that mapping (d, from cfg_find_dup).
  */
 static const char *
-cfg_pair_key(struct cfg_ctx *ctx, yaml_node_t *map, yaml_node_pair_t *pair)
+cfg_pair_key(struct cfg_ctx *ctx, const struct cfg_dup *d,
+    const yaml_node_pair_t *pair)
 {
-	yaml_node_t		*key, *old;
-	yaml_node_pair_t	*p;
-	const char		*s;
-	char			*got;
+	yaml_node_t	*key, *old;
+	const char	*s;
+	char		*got;
 
 	key = yaml_document_get_node(ctx->doc, pair->key);
 	if ((s = cfg_text(key)) == NULL) {
@@ -512,10 +557,8 @@ cfg_pair_key(struct cfg_ctx *ctx, yaml_node_t *map, yaml_node_pair_t *pair)
 		free(got);
 		return NULL;
 	}
-	for (p = map->data.mapping.pairs.start; p < pair; p++) {
-		old = yaml_document_get_node(ctx->doc, p->key);
-		if (strcmp((const char *)old->data.scalar.value, s) != 0)
-			continue;
+	if (pair == d->dup) {
+		old = yaml_document_get_node(ctx->doc, d->first->key);
 		got = cfg_quote(s, strlen(s));
 		cfg_error(ctx, key, "duplicate key %s (first at line %zu)",
 		    got, old->start_mark.line + 1);
@@ -549,64 +592,113 @@ cfg_key_name(struct cfg_ctx *ctx, const char *action, yaml_node_t *node)
 	return NULL;
 }
 
-/* action: key, or action: [key, ...]; all checked before any is bound. */
+/* action: key, or action: [key, ...], checked. */
 static int
-cfg_set_action(struct cfg_ctx *ctx, const char *action, yaml_node_t *node)
+cfg_check_action(struct cfg_ctx *ctx, const char *action, yaml_node_t *node)
 {
 	yaml_node_item_t	*item;
-	yaml_node_t		*n;
 
-	if (node->type != YAML_SEQUENCE_NODE) {
-		if (cfg_key_name(ctx, action, node) == NULL)
-			return -1;
-		cfg_unbind(ctx->cfg, action);
-		cfg_bind(ctx->cfg, action, cfg_text(node));
-		return 0;
-	}
+	if (node->type != YAML_SEQUENCE_NODE)
+		return cfg_key_name(ctx, action, node) == NULL ? -1 : 0;
 	if (node->data.sequence.items.start == node->data.sequence.items.top)
 		return cfg_error(ctx, node, "'%s' needs at least one key name",
 		    action);
 	for (item = node->data.sequence.items.start;
 	    item < node->data.sequence.items.top; item++) {
-		n = yaml_document_get_node(ctx->doc, *item);
-		if (cfg_key_name(ctx, action, n) == NULL)
+		if (cfg_key_name(ctx, action, yaml_document_get_node(ctx->doc,
+		    *item)) == NULL)
 			return -1;
-	}
-	cfg_unbind(ctx->cfg, action);
-	for (item = node->data.sequence.items.start;
-	    item < node->data.sequence.items.top; item++) {
-		n = yaml_document_get_node(ctx->doc, *item);
-		cfg_bind(ctx->cfg, action, cfg_text(n));
 	}
 	return 0;
 }
 
 static int
+cfg_strptr_cmp(const void *a, const void *b)
+{
+	return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+/*
+ * The actions of the checked pairs [start, end) get exactly the keys given
+ * there: their old bindings go in one pass (a sorted list of the names, not
+ * a scan of every binding for every action), then the new ones are added.
+ */
+static void
+cfg_rebind(struct cfg_ctx *ctx, const yaml_node_pair_t *start,
+    const yaml_node_pair_t *end)
+{
+	struct cfg		 *cfg = ctx->cfg;
+	const yaml_node_pair_t	 *p;
+	const char		**names;
+	yaml_node_t		 *v;
+	yaml_node_item_t	 *item;
+	size_t			  n = (size_t)(end - start), i, kept = 0;
+
+	names = xcalloc(n, sizeof *names);
+	for (i = 0; i < n; i++)
+		names[i] = cfg_text(yaml_document_get_node(ctx->doc,
+		    start[i].key));
+	qsort(names, n, sizeof *names, cfg_strptr_cmp);
+	for (i = 0; i < cfg->nbindings; i++) {
+		if (bsearch(&cfg->bindings[i].action, names, n, sizeof *names,
+		    cfg_strptr_cmp) != NULL) {
+			free(cfg->bindings[i].action);
+			free(cfg->bindings[i].key);
+		} else
+			cfg->bindings[kept++] = cfg->bindings[i];
+	}
+	cfg->nbindings = kept;
+	free(names);
+	for (p = start; p < end; p++) {
+		v = yaml_document_get_node(ctx->doc, p->value);
+		if (v->type != YAML_SEQUENCE_NODE) {
+			cfg_bind(cfg, cfg_text(yaml_document_get_node(ctx->doc,
+			    p->key)), cfg_text(v));
+			continue;
+		}
+		for (item = v->data.sequence.items.start;
+		    item < v->data.sequence.items.top; item++)
+			cfg_bind(cfg, cfg_text(yaml_document_get_node(ctx->doc,
+			    p->key)), cfg_text(yaml_document_get_node(ctx->doc,
+			    *item)));
+	}
+}
+
+/* Checked in order: the actions before a bad one are applied. */
+static int
 cfg_set_keys(struct cfg_ctx *ctx, const struct cfg_entry *e,
     yaml_node_t *node)
 {
 	yaml_node_pair_t	*pair;
+	struct cfg_dup		 dup;
 	const char		*action;
+	int			 rv = 0;
 
 	if (cfg_is_null(node))
 		return 0;
 	if (node->type != YAML_MAPPING_NODE)
 		return cfg_type_error(ctx, e, node, NULL);
+	cfg_find_dup(ctx, node, &dup);
 	for (pair = node->data.mapping.pairs.start;
 	    pair < node->data.mapping.pairs.top; pair++) {
-		if ((action = cfg_pair_key(ctx, node, pair)) == NULL)
-			return -1;
-		if (*action == '\0')
-			return cfg_error(ctx, yaml_document_get_node(ctx->doc,
+		if ((action = cfg_pair_key(ctx, &dup, pair)) == NULL) {
+			rv = -1;
+			break;
+		}
+		if (*action == '\0') {
+			rv = cfg_error(ctx, yaml_document_get_node(ctx->doc,
 			    pair->key), "an action name must not be empty");
-		if (cfg_set_action(ctx, action,
-		    yaml_document_get_node(ctx->doc, pair->value)) != 0)
-			return -1;
+			break;
+		}
+		if (cfg_check_action(ctx, action,
+		    yaml_document_get_node(ctx->doc, pair->value)) != 0) {
+			rv = -1;
+			break;
+		}
 	}
-	return 0;
+	cfg_rebind(ctx, node->data.mapping.pairs.start, pair);
+	return rv;
 }
-
-/* Documents. */
 
 static const struct cfg_entry *
 cfg_find(const char *name)
@@ -645,6 +737,7 @@ cfg_apply(struct cfg_ctx *ctx)
 {
 	yaml_node_t		*root, *key;
 	yaml_node_pair_t	*pair;
+	struct cfg_dup		 dup;
 	const struct cfg_entry	*e;
 	const char		*name;
 	char			*got;
@@ -659,9 +752,10 @@ cfg_apply(struct cfg_ctx *ctx)
 		free(got);
 		return -1;
 	}
+	cfg_find_dup(ctx, root, &dup);
 	for (pair = root->data.mapping.pairs.start;
 	    pair < root->data.mapping.pairs.top; pair++) {
-		if ((name = cfg_pair_key(ctx, root, pair)) == NULL)
+		if ((name = cfg_pair_key(ctx, &dup, pair)) == NULL)
 			return -1;
 		key = yaml_document_get_node(ctx->doc, pair->key);
 		if ((e = cfg_find(name)) == NULL)
@@ -673,82 +767,20 @@ cfg_apply(struct cfg_ctx *ctx)
 	return 0;
 }
 
-/* 1-based line and column of a byte offset (for reader errors). */
-static void
-cfg_offset_mark(const char *text, size_t len, size_t off, size_t *line,
-    size_t *col)
-{
-	size_t	i;
-
-	*line = *col = 1;
-	for (i = 0; i < off && i < len; i++) {
-		if (text[i] == '\n') {
-			(*line)++;
-			*col = 1;
-		} else if (((unsigned char)text[i] & 0xc0) != 0x80)
-			(*col)++;
-	}
-}
-
-/* libyaml's own problem text and mark. */
-static int
-cfg_yaml_error(const yaml_parser_t *p, const char *text, size_t len,
-    const char *label, char **cause)
-{
-	size_t	line, col;
-
-	if (p->error == YAML_MEMORY_ERROR)
-		return util_fail(cause, "%s: out of memory", label);
-	if (p->error == YAML_READER_ERROR) {
-		cfg_offset_mark(text, len, p->problem_offset, &line, &col);
-		if (p->problem_value != -1)
-			return util_fail(cause, "%s:%zu:%zu: %s (#%X)", label,
-			    line, col, p->problem, (unsigned)p->problem_value);
-		return util_fail(cause, "%s:%zu:%zu: %s", label, line, col,
-		    p->problem);
-	}
-	line = p->problem_mark.line + 1;
-	col = p->problem_mark.column + 1;
-	if (p->context == NULL)
-		return util_fail(cause, "%s:%zu:%zu: %s", label, line, col,
-		    p->problem);
-	return util_fail(cause, "%s:%zu:%zu: %s (%s at line %zu, column %zu)",
-	    label, line, col, p->problem, p->context,
-	    p->context_mark.line + 1, p->context_mark.column + 1);
-}
-
 int
 cfg_parse(struct cfg *cfg, const char *text, size_t len, const char *label,
     char **cause)
 {
 	struct cfg_ctx	 ctx = { cfg, label, cause, NULL };
-	yaml_parser_t	 parser;
-	yaml_document_t	 doc, next;
-	yaml_node_t	*extra;
-	int		 rv = -1;
+	yaml_document_t	 doc;
+	int		 rv;
 
-	if (!yaml_parser_initialize(&parser))
-		return util_fail(cause, "%s: out of memory", label);
-	yaml_parser_set_input_string(&parser, (const unsigned char *)text, len);
-	if (!yaml_parser_load(&parser, &doc)) {
-		rv = cfg_yaml_error(&parser, text, len, label, cause);
-		yaml_parser_delete(&parser);
-		return rv;
-	}
-	/* Look for a second document before applying anything. */
+	if (yml_load(&doc, text, len, label, CFG_MAX_DEPTH, CFG_MAX_NODES,
+	    cause) != 0)
+		return -1;
 	ctx.doc = &doc;
-	if (!yaml_parser_load(&parser, &next))
-		cfg_yaml_error(&parser, text, len, label, cause);
-	else {
-		if ((extra = yaml_document_get_root_node(&next)) != NULL)
-			cfg_error(&ctx, extra, "only one YAML document is "
-			    "allowed");
-		else
-			rv = cfg_apply(&ctx);
-		yaml_document_delete(&next);
-	}
+	rv = cfg_apply(&ctx);
 	yaml_document_delete(&doc);
-	yaml_parser_delete(&parser);
 	return rv;
 }
 
@@ -788,84 +820,18 @@ cfg_default_path(void)
 	return util_path(dir, ".config/logitlens/config.yaml");
 }
 
-/* Dumping: every event goes through cfg_emit, which remembers a failure. */
-
-struct cfg_out {
-	yaml_emitter_t	 emitter;
-	int		 failed;
-	char		*buf;
-	size_t		 len;
-	size_t		 size;
-};
-
-static int
-cfg_write(void *data, unsigned char *bytes, size_t n)
-{
-	struct cfg_out	*out = data;
-
-	while (out->len + n + 1 > out->size) {
-		out->size = out->size == 0 ? 512 : out->size * 2;
-		out->buf = xreallocarray(out->buf, out->size, 1);
-	}
-	memcpy(out->buf + out->len, bytes, n);
-	out->len += n;
-	out->buf[out->len] = '\0';
-	return 1;
-}
+/* Dumping, through yml.c's emitter. */
 
 static void
-cfg_emit(struct cfg_out *out, yaml_event_t *ev, int ok)
-{
-	if (!ok)
-		out->failed = 1;
-	else if (out->failed)
-		yaml_event_delete(ev);
-	else if (!yaml_emitter_emit(&out->emitter, ev))
-		out->failed = 1;
-}
-
-static void
-cfg_emit_scalar(struct cfg_out *out, const char *s,
+cfg_emit_scalar(struct yml_out *out, const char *s,
     yaml_scalar_style_t style)
 {
-	yaml_event_t	ev;
-	size_t		len = strlen(s);
-
-	if (len > INT_MAX) {
-		out->failed = 1;
-		return;
-	}
-	cfg_emit(out, &ev, yaml_scalar_event_initialize(&ev, NULL, NULL,
-	    (const yaml_char_t *)s, (int)len, 1, 1, style));
-}
-
-static void
-cfg_emit_seq(struct cfg_out *out, int start)
-{
-	yaml_event_t	ev;
-
-	if (start)
-		cfg_emit(out, &ev, yaml_sequence_start_event_initialize(&ev,
-		    NULL, NULL, 1, YAML_FLOW_SEQUENCE_STYLE));
-	else
-		cfg_emit(out, &ev, yaml_sequence_end_event_initialize(&ev));
-}
-
-static void
-cfg_emit_map(struct cfg_out *out, int start, yaml_mapping_style_t style)
-{
-	yaml_event_t	ev;
-
-	if (start)
-		cfg_emit(out, &ev, yaml_mapping_start_event_initialize(&ev,
-		    NULL, NULL, 1, style));
-	else
-		cfg_emit(out, &ev, yaml_mapping_end_event_initialize(&ev));
+	yml_out_scalar(out, s, strlen(s), style);
 }
 
 /* A string that a plain scalar would turn into null is quoted. */
 static void
-cfg_emit_string(struct cfg_out *out, const char *s)
+cfg_emit_string(struct yml_out *out, const char *s)
 {
 	static const char *const nulls[] = { "", "~", "null", "Null", "NULL" };
 	size_t			 i;
@@ -884,39 +850,59 @@ cfg_emit_string(struct cfg_out *out, const char *s)
 	cfg_emit_scalar(out, s, YAML_ANY_SCALAR_STYLE);
 }
 
-/* Bindings grouped by action, in order of first appearance. */
-static void
-cfg_emit_keys(struct cfg_out *out, const struct cfg *cfg)
+static int
+cfg_binding_cmp(const void *a, const void *b)
 {
-	const struct cfg_binding	*b = cfg->bindings;
-	size_t				 i, j, n;
+	const struct cfg_binding *const	*x = a, *const *y = b;
+	int				 c;
 
-	cfg_emit_map(out, 1, cfg->nbindings == 0 ? YAML_FLOW_MAPPING_STYLE :
+	if ((c = strcmp((*x)->action, (*y)->action)) != 0)
+		return c;
+	return (*x > *y) - (*x < *y);
+}
+
+/*
+ * Bindings grouped by action, in order of first appearance: sorted by
+ * action (then position), each group is written where its first binding
+ * stands.
+ */
+static void
+cfg_emit_keys(struct yml_out *out, const struct cfg *cfg)
+{
+	const struct cfg_binding	*b = cfg->bindings, **sorted;
+	size_t				 n = cfg->nbindings, i, k, m, *pos;
+
+	sorted = xcalloc(n, sizeof *sorted);
+	pos = xcalloc(n, sizeof *pos);
+	for (i = 0; i < n; i++)
+		sorted[i] = &b[i];
+	qsort(sorted, n, sizeof *sorted, cfg_binding_cmp);
+	for (k = 0; k < n; k++)
+		pos[sorted[k] - b] = k;
+	yml_out_map(out, 1, n == 0 ? YAML_FLOW_MAPPING_STYLE :
 	    YAML_BLOCK_MAPPING_STYLE);
-	for (i = 0; i < cfg->nbindings; i++) {
-		for (j = 0; j < i; j++) {
-			if (strcmp(b[j].action, b[i].action) == 0)
-				break;
-		}
-		if (j < i)
-			continue;
-		for (n = 0, j = i; j < cfg->nbindings; j++)
-			n += strcmp(b[j].action, b[i].action) == 0;
+	for (i = 0; i < n; i++) {
+		k = pos[i];
+		if (k > 0 && strcmp(sorted[k - 1]->action, b[i].action) == 0)
+			continue;	/* not the first of its action */
+		for (m = k; m < n && strcmp(sorted[m]->action, b[i].action) ==
+		    0; m++)
+			;
 		cfg_emit_string(out, b[i].action);
-		if (n > 1)
-			cfg_emit_seq(out, 1);
-		for (j = i; j < cfg->nbindings; j++) {
-			if (strcmp(b[j].action, b[i].action) == 0)
-				cfg_emit_string(out, b[j].key);
-		}
-		if (n > 1)
-			cfg_emit_seq(out, 0);
+		if (m - k > 1)
+			yml_out_seq(out, 1);
+		for (; k < m; k++)
+			cfg_emit_string(out, sorted[k]->key);
+		if (m - pos[i] > 1)
+			yml_out_seq(out, 0);
 	}
-	cfg_emit_map(out, 0, YAML_ANY_MAPPING_STYLE);
+	yml_out_map(out, 0, YAML_ANY_MAPPING_STYLE);
+	free(pos);
+	free(sorted);
 }
 
 static void
-cfg_emit_entry(struct cfg_out *out, const struct cfg *cfg,
+cfg_emit_entry(struct yml_out *out, const struct cfg *cfg,
     const struct cfg_entry *e)
 {
 	char	*s;
@@ -958,30 +944,13 @@ cfg_emit_entry(struct cfg_out *out, const struct cfg *cfg,
 char *
 cfg_dump(const struct cfg *cfg)
 {
-	struct cfg_out	out;
-	yaml_event_t	ev;
+	struct yml_out	out;
 	size_t		i;
 
-	memset(&out, 0, sizeof out);
-	if (!yaml_emitter_initialize(&out.emitter))
-		return NULL;
-	yaml_emitter_set_output(&out.emitter, cfg_write, &out);
-	yaml_emitter_set_unicode(&out.emitter, 1);
-	yaml_emitter_set_width(&out.emitter, -1);
-	cfg_emit(&out, &ev, yaml_stream_start_event_initialize(&ev,
-	    YAML_UTF8_ENCODING));
-	cfg_emit(&out, &ev, yaml_document_start_event_initialize(&ev, NULL,
-	    NULL, NULL, 1));
-	cfg_emit_map(&out, 1, YAML_BLOCK_MAPPING_STYLE);
+	yml_out_init(&out, 1);
+	yml_out_map(&out, 1, YAML_BLOCK_MAPPING_STYLE);
 	for (i = 0; i < nitems(cfg_table); i++)
 		cfg_emit_entry(&out, cfg, &cfg_table[i]);
-	cfg_emit_map(&out, 0, YAML_ANY_MAPPING_STYLE);
-	cfg_emit(&out, &ev, yaml_document_end_event_initialize(&ev, 1));
-	cfg_emit(&out, &ev, yaml_stream_end_event_initialize(&ev));
-	yaml_emitter_delete(&out.emitter);
-	if (out.failed) {
-		free(out.buf);
-		return NULL;
-	}
-	return out.buf;
+	yml_out_map(&out, 0, YAML_ANY_MAPPING_STYLE);
+	return yml_out_finish(&out, NULL);
 }

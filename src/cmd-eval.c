@@ -101,22 +101,14 @@ struct eval_ctx {
 
 static atomic_int	eval_cancel;
 
+/* One line on stderr, made safe as main.c's messages are (util_escape). */
 static void
 eval_msg(const char *s)
 {
-	const unsigned char	*u = (const unsigned char *)s;
+	char	*safe = util_escape(s, strlen(s));
 
-	fputs("logitlens eval: ", stderr);
-	for (; *u != '\0'; u++) {
-		if (*u == 0xc2 && u[1] >= 0x80 && u[1] <= 0x9f) {
-			fprintf(stderr, "\\x%02X\\x%02X", u[0], u[1]);
-			u++;
-		} else if (*u < 0x20 || *u == 0x7f)
-			fprintf(stderr, "\\x%02X", *u);
-		else
-			fputc(*u, stderr);
-	}
-	fputc('\n', stderr);
+	fprintf(stderr, "logitlens eval: %s\n", safe);
+	free(safe);
 }
 
 static void __attribute__((noreturn, format(printf, 2, 3)))

@@ -396,6 +396,8 @@ struct hub_dl {
 	char				*cache;
 	char				*folder;
 	char				*commit;	/* from the first HEAD */
+	char				*origin;	/* of endpoint */
+	struct curl_slist		*auth;		/* headers + token */
 	long				 etag_timeout;
 	long				 dl_timeout;
 	char				 errbuf[CURL_ERROR_SIZE];
@@ -411,6 +413,7 @@ struct hub_resp {
 	char		*linked_etag;	/* X-Linked-Etag */
 	char		*location;	/* Location, as sent */
 	char		*message;	/* X-Error-Message, cleaned */
+	char		*encoding;	/* Content-Encoding */
 	int64_t		 length;	/* Content-Length, -1 */
 	int64_t		 linked_size;	/* X-Linked-Size, -1 */
 	int64_t		 range_start;	/* Content-Range, -1 */
@@ -430,8 +433,9 @@ hub_resp_clear(struct hub_resp *r)
 	free(r->linked_etag);
 	free(r->location);
 	free(r->message);
+	free(r->encoding);
 	r->commit = r->etag = r->linked_etag = r->location = NULL;
-	r->message = NULL;
+	r->message = r->encoding = NULL;
 	r->code = 0;
 	r->length = r->linked_size = r->range_start = -1;
 }
@@ -476,91 +480,102 @@ hub_progress_report(struct hub_resp *r, int force)
 	cb->fn(cb->arg, r->file, r->have, r->total);
 }
 
+/* Starts the partial file again: its bytes cannot be trusted. */
+static int
+hub_restart(struct hub_resp *r)
+{
+	if (ftruncate(r->fd, 0) != 0) {
+		r->fail = xasprintf("%s: %s", r->file, strerror(errno));
+		return -1;
+	}
+	r->have = 0;
+	hub_progress_report(r, 1);
+	return 0;
+}
+
 /* At the end of a GET's headers: resume, restart or refuse. */
 static int
 hub_headers_done(struct hub_resp *r)
 {
 	if (r->fd == -1 || r->code < 200 || r->code >= 300)
 		return 0;
-	if (r->code == 206 && r->range_start != r->have) {
-		r->fail = xasprintf("%s: the server resumed at byte %" PRId64
-		    ", expected %" PRId64, r->file, r->range_start, r->have);
+	if (r->encoding != NULL && strcasecmp(r->encoding, "identity") != 0) {
+		/* The ETag is of the stored bytes: never keep these. */
+		if (hub_restart(r) != 0)
+			return -1;
+		r->fail = xasprintf("%s: the server sent a '%s'-encoded body "
+		    "(identity was asked for); nothing was kept, run again",
+		    r->file, r->encoding);
 		return -1;
 	}
-	if (r->code != 206 && r->have > 0) {
-		/* The server ignored Range: start again. */
-		if (ftruncate(r->fd, 0) != 0) {
-			r->fail = xasprintf("%s: %s", r->file, strerror(errno));
+	if (r->code == 206 && r->range_start != r->have) {
+		if (hub_restart(r) != 0)
 			return -1;
-		}
-		r->have = 0;
-		hub_progress_report(r, 1);
+		r->fail = xasprintf("%s: the server resumed at byte %" PRId64
+		    ", expected %" PRId64 "; nothing was kept, run again",
+		    r->file, r->range_start, r->have);
+		return -1;
 	}
+	if (r->code != 206 && r->have > 0)
+		return hub_restart(r);	/* the server ignored Range */
 	return 0;
 }
 
-static void
-hub_header_set(char **field, const char *v, size_t n)
+/* A header of the latest response (libcurl's header API), or NULL. */
+static const char *
+hub_header(CURL *c, const char *name)
 {
-	free(*field);
-	*field = xstrndup(v, n);
+	struct curl_header	*h;
+
+	if (curl_easy_header(c, name, 0, CURLH_HEADER, -1, &h) != CURLHE_OK)
+		return NULL;
+	return h->value;
 }
 
+static char *
+hub_header_dup(CURL *c, const char *name)
+{
+	const char	*v = hub_header(c, name);
+
+	return v != NULL ? xstrdup(v) : NULL;
+}
+
+/* What the latest response said, into r. */
+static void
+hub_resp_read(struct hub_resp *r)
+{
+	CURL		*c = r->dl->curl;
+	const char	*v;
+
+	hub_resp_clear(r);
+	curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &r->code);
+	r->commit = hub_header_dup(c, "X-Repo-Commit");
+	r->etag = hub_header_dup(c, "ETag");
+	r->linked_etag = hub_header_dup(c, "X-Linked-Etag");
+	r->location = hub_header_dup(c, "Location");
+	r->encoding = hub_header_dup(c, "Content-Encoding");
+	if ((v = hub_header(c, "X-Error-Message")) != NULL)
+		r->message = hub_clean(v, strlen(v));
+	if ((v = hub_header(c, "Content-Length")) != NULL)
+		r->length = hub_parse_size(v);
+	if ((v = hub_header(c, "X-Linked-Size")) != NULL)
+		r->linked_size = hub_parse_size(v);
+	if ((v = hub_header(c, "Content-Range")) != NULL &&
+	    strncasecmp(v, "bytes ", 6) == 0)
+		r->range_start = hub_parse_size(v + 6);
+}
+
+/* Only the end of a response's headers matters here: the rest is libcurl's. */
 static size_t
 hub_header_cb(char *buf, size_t size, size_t nitems, void *arg)
 {
 	struct hub_resp	*r = arg;
-	size_t		 n = size * nitems, klen, vlen;
-	const char	*colon, *v, *p;
+	size_t		 n = size * nitems;
 
-	if (n >= 5 && strncmp(buf, "HTTP/", 5) == 0) {
-		hub_resp_clear(r);
-		for (p = buf; p < buf + n && *p != ' '; p++)
-			;
-		for (; p < buf + n && *p == ' '; p++)
-			;
-		for (; p < buf + n && *p >= '0' && *p <= '9' &&
-		    r->code < 1000; p++)
-			r->code = r->code * 10 + (*p - '0');
+	if (n > 2 || (n > 0 && buf[0] != '\r' && buf[0] != '\n'))
 		return n;
-	}
-	if (n <= 2 && (n == 0 || buf[0] == '\r' || buf[0] == '\n'))
-		return hub_headers_done(r) == 0 ? n : 0;
-	if ((colon = memchr(buf, ':', n)) == NULL)
-		return n;
-	klen = (size_t)(colon - buf);
-	for (v = colon + 1; v < buf + n && (*v == ' ' || *v == '\t'); v++)
-		;
-	vlen = (size_t)(buf + n - v);
-	while (vlen > 0 && strchr(" \t\r\n", v[vlen - 1]) != NULL)
-		vlen--;
-
-#define HUB_IS(name) (klen == strlen(name) && strncasecmp(buf, name, klen) == 0)
-	if (HUB_IS("X-Repo-Commit"))
-		hub_header_set(&r->commit, v, vlen);
-	else if (HUB_IS("ETag"))
-		hub_header_set(&r->etag, v, vlen);
-	else if (HUB_IS("X-Linked-Etag"))
-		hub_header_set(&r->linked_etag, v, vlen);
-	else if (HUB_IS("Location"))
-		hub_header_set(&r->location, v, vlen);
-	else if (HUB_IS("X-Error-Message")) {
-		free(r->message);
-		r->message = hub_clean(v, vlen);
-	} else if (HUB_IS("Content-Length") || HUB_IS("X-Linked-Size") ||
-	    HUB_IS("Content-Range")) {
-		char *s = xstrndup(v, vlen);
-
-		if (HUB_IS("Content-Length"))
-			r->length = hub_parse_size(s);
-		else if (HUB_IS("X-Linked-Size"))
-			r->linked_size = hub_parse_size(s);
-		else if (strncasecmp(s, "bytes ", 6) == 0)
-			r->range_start = hub_parse_size(s + 6);
-		free(s);
-	}
-#undef HUB_IS
-	return n;
+	hub_resp_read(r);
+	return hub_headers_done(r) == 0 ? n : 0;
 }
 
 static size_t
@@ -598,7 +613,52 @@ hub_xferinfo_cb(void *arg, curl_off_t dltotal, curl_off_t dlnow,
 	return 0;
 }
 
-/* The options every request shares; url is the one to fetch. */
+/* "scheme://host:port" of url, lowercase, allocated; NULL if unparsable. */
+static char *
+hub_origin(const char *url)
+{
+	CURLU	*u;
+	char	*scheme = NULL, *host = NULL, *port = NULL, *o = NULL, *p;
+
+	if ((u = curl_url()) == NULL)
+		return NULL;
+	if (curl_url_set(u, CURLUPART_URL, url, 0) == CURLUE_OK &&
+	    curl_url_get(u, CURLUPART_SCHEME, &scheme, 0) == CURLUE_OK &&
+	    curl_url_get(u, CURLUPART_HOST, &host, 0) == CURLUE_OK &&
+	    curl_url_get(u, CURLUPART_PORT, &port, CURLU_DEFAULT_PORT) ==
+	    CURLUE_OK) {
+		o = xasprintf("%s://%s:%s", scheme, host, port);
+		for (p = o; *p != '\0'; p++) {
+			if (*p >= 'A' && *p <= 'Z')
+				*p = (char)(*p - 'A' + 'a');
+		}
+	}
+	curl_free(scheme);
+	curl_free(host);
+	curl_free(port);
+	curl_url_cleanup(u);
+	return o;
+}
+
+/* Is url on HF_ENDPOINT's origin, the only one HF_TOKEN goes to? */
+static int
+hub_trusted(struct hub_dl *dl, const char *url)
+{
+	char	*o;
+	int	 same;
+
+	if (dl->origin == NULL || (o = hub_origin(url)) == NULL)
+		return 0;
+	same = strcmp(o, dl->origin) == 0;
+	free(o);
+	return same;
+}
+
+/*
+ * The options every request shares; url is the one to fetch. Redirects
+ * are followed by hand (hub_perform), so that each hop's origin decides
+ * whether the token goes with it.
+ */
 static void
 hub_setup(struct hub_dl *dl, struct hub_resp *r, const char *url)
 {
@@ -610,7 +670,9 @@ hub_setup(struct hub_dl *dl, struct hub_resp *r, const char *url)
 	curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
 	curl_easy_setopt(c, CURLOPT_ERRORBUFFER, dl->errbuf);
 	curl_easy_setopt(c, CURLOPT_USERAGENT, PACKAGE_NAME "/" PACKAGE_VERSION);
-	curl_easy_setopt(c, CURLOPT_HTTPHEADER, dl->headers);
+	curl_easy_setopt(c, CURLOPT_HTTPHEADER, dl->auth != NULL &&
+	    hub_trusted(dl, url) ? dl->auth : dl->headers);
+	curl_easy_setopt(c, CURLOPT_FOLLOWLOCATION, 0L);
 #if LIBCURL_VERSION_NUM >= 0x075500
 	curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
 	curl_easy_setopt(c, CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
@@ -712,12 +774,15 @@ hub_curl_fail(struct hub_dl *dl, struct hub_resp *r, const char *url,
 	return rc;
 }
 
-/* Strips W/ and quotes; the result must be safe as a file name. */
+/*
+ * Strips W/ and quotes. What is left must be what the hub sends and what
+ * can be checked: a git blob sha1 (40 hex digits, small files) or a sha256
+ * (64, LFS files). It is also a file name in blobs/.
+ */
 static char *
 hub_etag(const char *raw)
 {
 	size_t	 n;
-	char	*e;
 
 	if (strncmp(raw, "W/", 2) == 0)
 		raw += 2;
@@ -726,65 +791,170 @@ hub_etag(const char *raw)
 		raw++;
 		n -= 2;
 	}
-	if (n == 0 || n > 128 || strspn(raw, "0123456789abcdefABCDEF"
-	    "ghijklmnopqrstuvwxyzGHIJKLMNOPQRSTUVWXYZ-_") < n)
+	if ((n != 40 && n != 64) || strspn(raw, "0123456789abcdef") < n)
 		return NULL;
-	e = xstrndup(raw, n);
-	return e;
+	return xstrndup(raw, n);
 }
 
+/* A commit hash: 40 lowercase hex digits, nothing else. */
 static int
-hub_is_sha256(const char *etag)
+hub_commit_ok(const char *s)
 {
-	return strlen(etag) == 64 &&
-	    strspn(etag, "0123456789abcdef") == 64;
+	return strlen(s) == 40 && strspn(s, "0123456789abcdef") == 40;
 }
 
 /*
- * HEAD without following redirects except relative ones (a renamed
- * repository), as huggingface_hub: the hub answers an LFS file with a 302
- * to its CDN that carries X-Linked-Etag and X-Linked-Size.
+ * The digest an ETag names, of the file at path, as hex: sha256 of the
+ * bytes for a 64-digit ETag, else the git blob sha1 (of "blob SIZE\0" and
+ * the bytes).
  */
+static int
+hub_digest(const char *path, const char *etag, char hex[65], char **cause)
+{
+	unsigned char	 md[EVP_MAX_MD_SIZE], *buf;
+	unsigned int	 mdlen = 0, i;
+	struct stat	 sb;
+	EVP_MD_CTX	*ctx;
+	const EVP_MD	*type;
+	char		 head[32];
+	ssize_t		 n;
+	int		 fd, ok, len;
+
+	type = strlen(etag) == 64 ? EVP_sha256() : EVP_sha1();
+	if ((fd = util_open_file(path, O_RDONLY, 0, &sb, cause)) == -1)
+		return -1;
+	if ((ctx = EVP_MD_CTX_new()) == NULL) {
+		close(fd);
+		return util_fail(cause, "%s: cannot start a digest", path);
+	}
+	buf = xmalloc(1 << 20);
+	ok = EVP_DigestInit_ex(ctx, type, NULL);
+	if (ok && type == EVP_sha1()) {
+		len = snprintf(head, sizeof head, "blob %jd", (intmax_t)
+		    sb.st_size);
+		ok = EVP_DigestUpdate(ctx, head, (size_t)len + 1);
+	}
+	while (ok && (n = read(fd, buf, 1 << 20)) != 0) {
+		if (n == -1 && errno == EINTR)
+			continue;
+		ok = (n > 0) && EVP_DigestUpdate(ctx, buf, (size_t)n);
+	}
+	ok = ok && EVP_DigestFinal_ex(ctx, md, &mdlen) && mdlen * 2 ==
+	    strlen(etag);
+	free(buf);
+	EVP_MD_CTX_free(ctx);
+	close(fd);
+	if (!ok)
+		return util_fail(cause, "%s: cannot compute its digest", path);
+	for (i = 0; i < mdlen; i++)
+		snprintf(hex + 2 * i, 3, "%02x", md[i]);
+	return 0;
+}
+
+/*
+ * HEAD or GET, following redirects by hand. HEAD follows only a path on
+ * the same origin ("/org/name/...": a renamed repository), as
+ * huggingface_hub; the hub answers an LFS file with a 302 to its CDN that
+ * carries X-Linked-Etag and X-Linked-Size, and that is not followed. GET
+ * follows all of them (to the CDN). The token goes only to HF_ENDPOINT's
+ * origin, hop by hop. *url is replaced by the last one asked.
+ */
+static int
+hub_perform(struct hub_dl *dl, struct hub_resp *r, char **url, int head,
+    char **cause)
+{
+	CURLcode	 code;
+	char		*next, *from, *to, range[32];
+	int		 hop, same;
+
+	for (hop = 0; ; hop++) {
+		hub_setup(dl, r, *url);
+		if (head) {
+			curl_easy_setopt(dl->curl, CURLOPT_NOBODY, 1L);
+			curl_easy_setopt(dl->curl, CURLOPT_TIMEOUT,
+			    dl->etag_timeout);
+		} else {
+			curl_easy_setopt(dl->curl, CURLOPT_LOW_SPEED_LIMIT, 1L);
+			curl_easy_setopt(dl->curl, CURLOPT_LOW_SPEED_TIME,
+			    dl->dl_timeout);
+			curl_easy_setopt(dl->curl, CURLOPT_NOPROGRESS, 0L);
+			curl_easy_setopt(dl->curl, CURLOPT_XFERINFOFUNCTION,
+			    hub_xferinfo_cb);
+			curl_easy_setopt(dl->curl, CURLOPT_XFERINFODATA, r);
+			if (r->have > 0) {
+				snprintf(range, sizeof range, "%" PRId64 "-",
+				    r->have);
+				curl_easy_setopt(dl->curl, CURLOPT_RANGE, range);
+			}
+		}
+		if ((code = curl_easy_perform(dl->curl)) != CURLE_OK)
+			return hub_curl_fail(dl, r, *url, code, cause);
+		hub_resp_read(r);
+		if (r->code < 300 || r->code >= 400 || r->code == 304)
+			return 0;
+		next = NULL;
+		curl_easy_getinfo(dl->curl, CURLINFO_REDIRECT_URL, &next);
+		if (next == NULL)
+			return 0;
+		if (head && (r->location == NULL || r->location[0] != '/' ||
+		    r->location[1] == '/' || r->location[1] == '\\'))
+			return 0;	/* not a path on this server */
+		if (head) {
+			from = hub_origin(*url);
+			to = hub_origin(next);
+			same = from != NULL && to != NULL &&
+			    strcmp(from, to) == 0;
+			free(from);
+			free(to);
+			if (!same)
+				return 0;
+		}
+		if (hop == HUB_MAX_HOPS)
+			return util_fail(cause, "%s: more than %d redirects "
+			    "from %s", r->file, HUB_MAX_HOPS, *url);
+		next = xstrdup(next);
+		free(*url);
+		*url = next;
+	}
+}
+
+/* HEAD: the commit, the ETag and the size the hub gives the file. */
 static int
 hub_head(struct hub_dl *dl, struct hub_resp *r, const char *url0,
     char **etag, char **commit, int64_t *size, char **cause)
 {
-	CURLcode	 code;
-	char		*url = xstrdup(url0), *next;
-	int		 hop, rc = -1;
+	char	*url = xstrdup(url0), *raw;
+	int	 rc = -1;
 
-	for (hop = 0; hop < HUB_MAX_HOPS; hop++) {
-		hub_setup(dl, r, url);
-		curl_easy_setopt(dl->curl, CURLOPT_NOBODY, 1L);
-		curl_easy_setopt(dl->curl, CURLOPT_TIMEOUT, dl->etag_timeout);
-		if ((code = curl_easy_perform(dl->curl)) != CURLE_OK) {
-			hub_curl_fail(dl, r, url, code, cause);
-			goto out;
-		}
-		if (r->code < 300 || r->code >= 400 || r->location == NULL ||
-		    r->location[0] != '/')
-			break;
-		next = NULL;
-		curl_easy_getinfo(dl->curl, CURLINFO_REDIRECT_URL, &next);
-		if (next == NULL)
-			break;
-		free(url);
-		url = xstrdup(next);
-	}
+	if (hub_perform(dl, r, &url, 1, cause) != 0)
+		goto out;
 	if (r->code >= 400 || r->code < 200) {
 		hub_http_fail(dl, r, url, cause);
 		goto out;
 	}
-	if (r->commit == NULL || !hub_component_ok(r->commit) ||
-	    strlen(r->commit) > 128) {
-		util_fail(cause, "%s: no usable X-Repo-Commit header from %s "
-		    "(is HF_ENDPOINT a Hugging Face hub?)", r->file, url);
+	if (r->code >= 300 && r->linked_etag == NULL) {
+		raw = hub_clean(r->location != NULL ? r->location : "",
+		    r->location != NULL ? strlen(r->location) : 0);
+		util_fail(cause, "%s: HTTP %ld from %s redirects to '%s', not a "
+		    "path on HF_ENDPOINT: not followed", r->file, r->code, url,
+		    raw);
+		free(raw);
+		goto out;
+	}
+	if (r->commit == NULL || !hub_commit_ok(r->commit)) {
+		raw = r->commit != NULL ? hub_clean(r->commit,
+		    strlen(r->commit)) : NULL;
+		util_fail(cause, "%s: %s X-Repo-Commit header from %s (a "
+		    "commit is 40 hex digits; is HF_ENDPOINT a Hugging Face "
+		    "hub?)%s%s", r->file, raw != NULL ? "a bad" : "no", url,
+		    raw != NULL ? ": " : "", raw != NULL ? raw : "");
+		free(raw);
 		goto out;
 	}
 	if ((*etag = hub_etag(r->linked_etag != NULL ? r->linked_etag :
 	    r->etag != NULL ? r->etag : "")) == NULL) {
-		util_fail(cause, "%s: no usable ETag header from %s", r->file,
-		    url);
+		util_fail(cause, "%s: no usable ETag header from %s (a git "
+		    "sha1 or a sha256, to verify the file)", r->file, url);
 		goto out;
 	}
 	*commit = xstrdup(r->commit);
@@ -819,39 +989,6 @@ hub_mkdirs(const char *dir, char **cause)
 	return 0;
 }
 
-static int
-hub_sha256(const char *path, char hex[65], char **cause)
-{
-	unsigned char	 md[EVP_MAX_MD_SIZE], *buf;
-	unsigned int	 mdlen = 0, i;
-	EVP_MD_CTX	*ctx;
-	ssize_t		 n;
-	int		 fd, ok;
-
-	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1)
-		return util_fail(cause, "%s: %s", path, strerror(errno));
-	if ((ctx = EVP_MD_CTX_new()) == NULL) {
-		close(fd);
-		return util_fail(cause, "%s: cannot start sha256", path);
-	}
-	buf = xmalloc(1 << 20);
-	ok = EVP_DigestInit_ex(ctx, EVP_sha256(), NULL);
-	while (ok && (n = read(fd, buf, 1 << 20)) != 0) {
-		if (n == -1 && errno == EINTR)
-			continue;
-		ok = (n > 0) && EVP_DigestUpdate(ctx, buf, (size_t)n);
-	}
-	ok = ok && EVP_DigestFinal_ex(ctx, md, &mdlen) && mdlen == 32;
-	free(buf);
-	EVP_MD_CTX_free(ctx);
-	close(fd);
-	if (!ok)
-		return util_fail(cause, "%s: cannot compute sha256", path);
-	for (i = 0; i < mdlen; i++)
-		snprintf(hex + 2 * i, 3, "%02x", md[i]);
-	return 0;
-}
-
 /* Checks the finished .incomplete file; a corrupted one is removed. */
 static int
 hub_verify(struct hub_resp *r, const char *path, const char *etag,
@@ -869,35 +1006,34 @@ hub_verify(struct hub_resp *r, const char *path, const char *etag,
 		    " of %" PRId64 " bytes; run again to resume", r->file,
 		    r->have, r->total);
 	}
-	if (!hub_is_sha256(etag))
-		return 0;
-	if (hub_sha256(path, hex, cause) != 0)
+	if (hub_digest(path, etag, hex, cause) != 0)
 		return -1;
 	if (strcmp(hex, etag) != 0) {
 		unlink(path);
-		return util_fail(cause, "%s: sha256 mismatch: got %s, expected "
+		return util_fail(cause, "%s: %s mismatch: got %s, expected "
 		    "%s; the download was corrupted and has been removed, run "
-		    "again", r->file, hex, etag);
+		    "again", r->file, strlen(etag) == 64 ? "sha256" :
+		    "git sha1", hex, etag);
 	}
 	return 0;
 }
 
-/* GET into blobs/<etag>.incomplete, resuming it, then check and rename. */
+/*
+ * GET into blobs/<etag>.incomplete, resuming it, then verify and move it
+ * into blobs/: only verified bytes ever get there.
+ */
 static int
-hub_get(struct hub_dl *dl, struct hub_resp *r, const char *url,
+hub_get(struct hub_dl *dl, struct hub_resp *r, const char *url0,
     const char *etag, const char *blob, char **cause)
 {
 	struct stat	 sb;
-	CURLcode	 code;
-	char		*part, range[32];
+	char		*part, *url = NULL;
 	int		 rc = -1, tries;
 
 	part = xasprintf("%s.incomplete", blob);
-	if ((r->fd = open(part, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC,
-	    0666)) == -1 || fstat(r->fd, &sb) != 0) {
-		util_fail(cause, "%s: %s", part, strerror(errno));
+	if ((r->fd = util_open_file(part, O_WRONLY | O_CREAT | O_APPEND |
+	    O_NOFOLLOW, 0666, &sb, cause)) == -1)
 		goto out;
-	}
 	r->have = sb.st_size;
 	if (r->total >= 0 && r->have > r->total) {
 		if (ftruncate(r->fd, 0) != 0) {
@@ -908,24 +1044,10 @@ hub_get(struct hub_dl *dl, struct hub_resp *r, const char *url,
 	}
 	hub_progress_report(r, 1);
 	for (tries = 0; r->total < 0 || r->have < r->total; tries++) {
-		hub_setup(dl, r, url);
-		curl_easy_setopt(dl->curl, CURLOPT_FOLLOWLOCATION, 1L);
-		curl_easy_setopt(dl->curl, CURLOPT_MAXREDIRS, 10L);
-		curl_easy_setopt(dl->curl, CURLOPT_LOW_SPEED_LIMIT, 1L);
-		curl_easy_setopt(dl->curl, CURLOPT_LOW_SPEED_TIME,
-		    dl->dl_timeout);
-		curl_easy_setopt(dl->curl, CURLOPT_NOPROGRESS, 0L);
-		curl_easy_setopt(dl->curl, CURLOPT_XFERINFOFUNCTION,
-		    hub_xferinfo_cb);
-		curl_easy_setopt(dl->curl, CURLOPT_XFERINFODATA, r);
-		if (r->have > 0) {
-			snprintf(range, sizeof range, "%" PRId64 "-", r->have);
-			curl_easy_setopt(dl->curl, CURLOPT_RANGE, range);
-		}
-		if ((code = curl_easy_perform(dl->curl)) != CURLE_OK) {
-			hub_curl_fail(dl, r, url, code, cause);
+		free(url);
+		url = xstrdup(url0);
+		if (hub_perform(dl, r, &url, 0, cause) != 0)
 			goto out;
-		}
 		if (r->code == 416 && r->have > 0 && tries == 0) {
 			/* Our part is not a prefix of theirs: start again. */
 			if (ftruncate(r->fd, 0) != 0) {
@@ -962,6 +1084,7 @@ out:
 	if (r->fd != -1)
 		close(r->fd);
 	r->fd = -1;
+	free(url);
 	free(part);
 	return rc;
 }
@@ -1005,10 +1128,11 @@ out:
 static int
 hub_write_ref(struct hub_dl *dl, char **cause)
 {
-	FILE	*f;
-	char	*dir, *path, *tmp, *old = NULL;
-	size_t	 len;
-	int	 rc = -1;
+	struct stat	 sb;
+	FILE		*f;
+	char		*dir, *path, *tmp, *old = NULL;
+	size_t		 len;
+	int		 rc = -1;
 
 	dir = util_path(dl->folder, "refs");
 	path = util_path(dir, HUB_REVISION);
@@ -1019,6 +1143,12 @@ hub_write_ref(struct hub_dl *dl, char **cause)
 	}
 	if (hub_mkdirs(dir, cause) != 0)
 		goto out;
+	/* Not ours to write through (a FIFO, a device): replaced. */
+	if (lstat(path, &sb) == 0 && !S_ISREG(sb.st_mode) &&
+	    !S_ISDIR(sb.st_mode) && unlink(path) != 0) {
+		util_fail(cause, "%s: %s", path, strerror(errno));
+		goto out;
+	}
 	if ((f = util_atomic_open(path, 0666, &tmp, cause)) == NULL)
 		goto out;
 	fputs(dl->commit, f);
@@ -1047,10 +1177,9 @@ hub_lock(struct hub_dl *dl, const char *file, const char *etag, char **cause)
 	fd = -1;
 	if (hub_mkdirs(dir, cause) != 0)
 		goto out;
-	if ((fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0666)) == -1) {
-		util_fail(cause, "%s: %s", path, strerror(errno));
+	if ((fd = util_open_file(path, O_RDWR | O_CREAT | O_NOFOLLOW, 0666,
+	    NULL, cause)) == -1)
 		goto out;
-	}
 	if (flock(fd, LOCK_EX | LOCK_NB) != 0) {
 		util_fail(cause, "%s: %s (%s)", file, errno == EWOULDBLOCK ?
 		    "another process is downloading it" : strerror(errno),
@@ -1062,6 +1191,31 @@ out:
 	free(path);
 	free(dir);
 	return fd;
+}
+
+/*
+ * May a blob already in the cache be used? Small files (a git sha1 ETag)
+ * are checked again, cheaply: one written before files were verified, or
+ * damaged since, is removed and fetched again. A blob named by its sha256
+ * got there verified and is too large to hash on every run.
+ */
+static int
+hub_blob_ok(const char *blob, const struct stat *sb, const char *etag)
+{
+	char	hex[65], *why;
+
+	if (!S_ISREG(sb->st_mode))
+		return 0;
+	if (strlen(etag) == 64)
+		return 1;
+	if (hub_digest(blob, etag, hex, &why) != 0) {
+		free(why);
+		return 0;
+	}
+	if (strcmp(hex, etag) == 0)
+		return 1;
+	unlink(blob);
+	return 0;
 }
 
 static int
@@ -1090,7 +1244,7 @@ hub_fetch(struct hub_dl *dl, const char *file, char **cause)
 		goto out;
 	}
 	blob = xasprintf("%s/blobs/%s", dl->folder, etag);
-	if (stat(blob, &sb) == 0 && S_ISREG(sb.st_mode)) {
+	if (stat(blob, &sb) == 0 && hub_blob_ok(blob, &sb, etag)) {
 		r.have = r.total = sb.st_size;
 		hub_progress_report(&r, 1);
 	} else {
@@ -1192,9 +1346,18 @@ hub_download(const char *name, const struct hub_progress *cb, char **cause)
 	/* The ETag is of the bytes as stored: no compression. */
 	dl.headers = curl_slist_append(NULL, "Accept-Encoding: identity");
 	if ((token = getenv("HF_TOKEN")) != NULL && *token != '\0') {
+		/* Only ever sent to HF_ENDPOINT's origin (hub_setup). */
+		dl.origin = hub_origin(dl.endpoint);
 		auth = xasprintf("Authorization: Bearer %s", token);
-		dl.headers = curl_slist_append(dl.headers, auth);
+		dl.auth = curl_slist_append(NULL, "Accept-Encoding: identity");
+		if (dl.auth != NULL)
+			dl.auth = curl_slist_append(dl.auth, auth);
 		free(auth);
+		if (dl.auth == NULL || dl.origin == NULL) {
+			util_fail(cause, "HF_ENDPOINT: '%s' is not a URL",
+			    dl.endpoint);
+			goto out;
+		}
 	}
 	if (dl.headers == NULL) {
 		util_fail(cause, "cannot start libcurl");
@@ -1215,6 +1378,8 @@ out:
 		curl_global_cleanup();
 	}
 	curl_slist_free_all(dl.headers);
+	curl_slist_free_all(dl.auth);
+	free(dl.origin);
 	free(dl.commit);
 	free(dl.folder);
 	free(dl.cache);

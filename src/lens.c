@@ -180,6 +180,12 @@ lens_top_k(const struct lens *ln)
 	return ln->k;
 }
 
+const struct gpt2 *
+lens_model(const struct lens *ln)
+{
+	return ln->m;
+}
+
 int
 lens_len(const struct lens *ln)
 {
@@ -264,6 +270,14 @@ lens_norm(const struct lens *ln, const struct gpt2_state *s, float *out,
 	/* In place: layernorm takes the statistics first. */
 	ops_layernorm(out, out, gpt2_lnf_g(ln->m), gpt2_lnf_b(ln->m), 1,
 	    ln->c->n_embd, ln->c->eps);
+}
+
+void
+lens_cell_input(const struct lens *ln, const struct gpt2_state *s, int row,
+    int pos, float *out)
+{
+	assert(row >= 0 && row < ln->nrows && pos >= 0 && pos < ln->c->n_ctx);
+	lens_norm(ln, s, out, row, pos);
 }
 
 float

@@ -21,6 +21,7 @@
 
 #include "cfg.h"
 #include "cmd-eval.h"
+#include "compare.h"
 #include "hub.h"
 #include "lens.h"
 #include "model.h"
@@ -40,7 +41,7 @@ enum {
 	OPT_NO_MOUSE = 256, OPT_COLOR, OPT_ASCII, OPT_TRUNCATE, OPT_THREADS,
 	OPT_PRINT_CONFIG, OPT_DOWNLOAD, OPT_LIST_KEYS, OPT_TUNED, OPT_SESSION,
 	OPT_TRACK, OPT_CANDIDATES, OPT_ATTRIBUTION, OPT_MASK_INPUT, OPT_DELTA,
-	OPT_METRIC
+	OPT_METRIC, OPT_COMPARE, OPT_LOGIT_DIFF
 };
 
 struct args {
@@ -68,6 +69,8 @@ struct args {
 	int			 mask_input;
 	int			 delta;
 	const char		*metric;	/* NULL: the configuration's */
+	const char		*compare;	/* --compare's prompt B */
+	const char		*logit_diff;	/* --logit-diff's X,Y, unparsed */
 	char			*prompt;	/* NULL: none given */
 	size_t			 prompt_len;
 };
@@ -96,6 +99,8 @@ static const struct option longopts[] = {
 	{ "mask-input",	  no_argument,	     NULL, OPT_MASK_INPUT },
 	{ "delta",	  no_argument,	     NULL, OPT_DELTA },
 	{ "metric",	  required_argument, NULL, OPT_METRIC },
+	{ "compare",	  required_argument, NULL, OPT_COMPARE },
+	{ "logit-diff",	  required_argument, NULL, OPT_LOGIT_DIFF },
 	{ "help",	  no_argument,	     NULL, 'h' },
 	{ "version",	  no_argument,	     NULL, 'V' },
 	{ NULL, 0, NULL, 0 }
@@ -135,7 +140,14 @@ usage(FILE *f)
 "      --delta            text, svg: each value's change from the row below\n"
 "      --metric=NAME      colour by NAME (the configuration's metric); svg\n"
 "                         also track-prob and track-rank (of the first\n"
-"                         --track token) and tuned-kl (with --tuned)\n"
+"                         --track token), tuned-kl (with --tuned),\n"
+"                         surprisal, logit-diff, logit-diff-change,\n"
+"                         compare-kl, compare-js and compare-tv\n"
+"      --compare=PROMPT   compare with a second prompt B, cell by cell:\n"
+"                         KL(A||B), JS, TV and the token whose probability\n"
+"                         changed most (svg: --metric=compare-js, ...)\n"
+"      --logit-diff=X,Y   logit(X) - logit(Y) in every cell (of A and B),\n"
+"                         X and Y as for --track\n"
 "      --tuned=FILE       decode through a tuned lens's translators (a\n"
 "                         safetensors file, see logitlens(1))\n"
 "      --truncate         keep the last n_ctx tokens of a longer prompt\n"
@@ -162,26 +174,59 @@ usage(FILE *f)
 
 /*
  * One line on stderr. Messages quote names from hostile files (tensor names,
- * YAML keys, merges lines): C0 controls, DEL and C1 controls (U+0080..U+009F)
- * are written as \xNN, so they can neither drive the terminal nor break the
- * line.
+ * YAML keys, merges lines) and from servers: C0 controls, DEL, C1 controls
+ * (U+0080..U+009F) and invalid UTF-8 are written as \xNN (util_escape), so
+ * they can neither drive the terminal nor break the line.
  */
 static void
 msg(const char *s)
 {
-	const unsigned char	*u = (const unsigned char *)s;
+	char	*safe = util_escape(s, strlen(s));
 
-	fputs("logitlens: ", stderr);
-	for (; *u != '\0'; u++) {
-		if (*u == 0xc2 && u[1] >= 0x80 && u[1] <= 0x9f) {
-			fprintf(stderr, "\\x%02X\\x%02X", u[0], u[1]);
-			u++;
-		} else if (*u < 0x20 || *u == 0x7f)
-			fprintf(stderr, "\\x%02X", *u);
-		else
-			fputc(*u, stderr);
+	fprintf(stderr, "logitlens: %s\n", safe);
+	free(safe);
+}
+
+/* msg() of a formatted line. */
+static void __attribute__((format(printf, 1, 2)))
+msgf(const char *fmt, ...)
+{
+	va_list	 ap;
+	char	*s;
+
+	va_start(ap, fmt);
+	s = xvasprintf(fmt, ap);
+	va_end(ap);
+	msg(s);
+	free(s);
+}
+
+static int dying;	/* die() said what went wrong: say nothing more */
+
+/*
+ * At exit: what went to standard output (--print, --tokenize,
+ * --print-config, --list-keys, --download's path) must have been written;
+ * a full disk or a closed pipe is an error, said in one line. A failed
+ * stderr cannot be told, only shown in the status.
+ */
+static void
+close_stdout(void)
+{
+	int	err = 0;
+
+	if (dying)
+		return;
+	errno = 0;
+	if (fflush(stdout) != 0 || ferror(stdout))
+		err = errno != 0 ? errno : EIO;
+	if (fclose(stdout) != 0 && err == 0 && errno != EBADF)
+		err = errno;
+	if (err != 0) {
+		msgf("standard output: %s", strerror(err));
+		_exit(EXIT_INPUT);
 	}
-	fputc('\n', stderr);
+	if (fflush(stderr) != 0 || ferror(stderr))
+		_exit(EXIT_INPUT);
 }
 
 static void __attribute__((noreturn, format(printf, 2, 3)))
@@ -190,6 +235,7 @@ die(int status, const char *fmt, ...)
 	va_list	 ap;
 	char	*s;
 
+	dying = 1;
 	fflush(stdout);
 	va_start(ap, fmt);
 	s = xvasprintf(fmt, ap);
@@ -322,6 +368,12 @@ args_parse(struct args *a, int argc, char **argv)
 			break;
 		case OPT_METRIC:
 			a->metric = optarg;
+			break;
+		case OPT_COMPARE:
+			a->compare = optarg;
+			break;
+		case OPT_LOGIT_DIFF:
+			a->logit_diff = optarg;
 			break;
 		case OPT_MASK_INPUT:
 			a->mask_input = 1;
@@ -465,19 +517,22 @@ print_tokens(const struct tok *tok, const int *ids, size_t n,
 	json_decref(root);
 }
 
-/* Tokenizes the prompt and checks it against the model's limits. */
+/*
+ * Tokenizes text, named what in messages ("the prompt"), and checks it
+ * against the model's limits.
+ */
 static int *
-prompt_ids(const struct args *a, const struct tok *tok,
-    const struct gpt2_config *c, int *T)
+text_ids(const char *what, const char *text, size_t len, int truncate,
+    const struct tok *tok, const struct gpt2_config *c, int *T)
 {
 	size_t	 n, i;
 	int	*ids;
 	char	*cause;
 
-	if (tok_encode(tok, a->prompt, a->prompt_len, &ids, &n, &cause) != 0)
+	if (tok_encode(tok, text, len, &ids, &n, &cause) != 0)
 		die_cause(EXIT_INPUT, cause);
 	if (n == 0)
-		die(EXIT_INPUT, "the prompt is empty: give at least one token");
+		die(EXIT_INPUT, "%s is empty: give at least one token", what);
 	for (i = 0; i < n; i++) {
 		if (ids[i] >= c->n_vocab)
 			die(EXIT_INPUT, "token %d is outside the model's "
@@ -485,16 +540,25 @@ prompt_ids(const struct args *a, const struct tok *tok,
 			    "model", ids[i], c->n_vocab);
 	}
 	if (n > (size_t)c->n_ctx) {
-		if (!a->truncate)
-			die(EXIT_INPUT, "the prompt is %zu tokens, longer than "
-			    "the model's context of %d (--truncate keeps the "
-			    "last %d)", n, c->n_ctx, c->n_ctx);
+		if (!truncate)
+			die(EXIT_INPUT, "%s is %zu tokens, longer than the "
+			    "model's context of %d (--truncate keeps the last "
+			    "%d)", what, n, c->n_ctx, c->n_ctx);
 		memmove(ids, ids + n - c->n_ctx, (size_t)c->n_ctx *
 		    sizeof *ids);
 		n = (size_t)c->n_ctx;
 	}
 	*T = (int)n;
 	return ids;
+}
+
+/* Tokenizes the prompt and checks it against the model's limits. */
+static int *
+prompt_ids(const struct args *a, const struct tok *tok,
+    const struct gpt2_config *c, int *T)
+{
+	return text_ids("the prompt", a->prompt, a->prompt_len, a->truncate,
+	    tok, c, T);
 }
 
 static void
@@ -532,13 +596,14 @@ lens_nonfinite(const struct lens *ln, int T, int sublayers)
 }
 
 /*
- * --track's list: comma-separated token texts that must each encode to one
- * token, or #ID. Dies on anything else.
+ * The list of option opt (--track, --logit-diff): comma-separated token
+ * texts that must each encode to one token, or #ID. Dies on anything else.
  */
 static int *
-track_ids(const char *list, const struct tok *tok, int n_vocab, int *n)
+track_ids(const char *opt, const char *list, const struct tok *tok,
+    int n_vocab, int *n)
 {
-	char	*copy, *s, *item, *cause;
+	char	*copy, *s, *item, *cause, *what;
 	int	*ids = NULL, *enc;
 	size_t	 nenc;
 
@@ -547,27 +612,110 @@ track_ids(const char *list, const struct tok *tok, int n_vocab, int *n)
 	while ((item = strsep(&s, ",")) != NULL) {
 		ids = xreallocarray(ids, (size_t)*n + 1, sizeof *ids);
 		if (item[0] == '#' && item[1] != '\0') {
-			ids[(*n)++] = parse_int(item + 1, 0, n_vocab - 1,
-			    "--track: a token id");
+			what = xasprintf("%s: a token id", opt);
+			ids[(*n)++] = parse_int(item + 1, 0, n_vocab - 1, what);
+			free(what);
 			continue;
 		}
 		if (*item == '\0')
-			die(EXIT_USAGE, "--track: an empty token in '%s'", list);
+			die(EXIT_USAGE, "%s: an empty token in '%s'", opt,
+			    list);
 		if (tok_encode(tok, item, strlen(item), &enc, &nenc,
 		    &cause) != 0)
 			die_cause(EXIT_INPUT, cause);
 		if (nenc != 1)
-			die(EXIT_INPUT, "--track: '%s' is %zu tokens, not one "
+			die(EXIT_INPUT, "%s: '%s' is %zu tokens, not one "
 			    "(a leading space is part of a token; #ID names "
-			    "one by id)", item, nenc);
+			    "one by id)", opt, item, nenc);
 		if (enc[0] >= n_vocab)
-			die(EXIT_INPUT, "--track: '%s' is token %d, outside the "
-			    "model's vocabulary (%d)", item, enc[0], n_vocab);
+			die(EXIT_INPUT, "%s: '%s' is token %d, outside the "
+			    "model's vocabulary (%d)", opt, item, enc[0],
+			    n_vocab);
 		ids[(*n)++] = enc[0];
 		free(enc);
 	}
 	free(copy);
 	return ids;
+}
+
+/* --logit-diff's X,Y: two different tokens. */
+static void
+diff_ids(const char *list, const struct tok *tok, int n_vocab, int *x,
+    int *y)
+{
+	int	*ids, n;
+
+	ids = track_ids("--logit-diff", list, tok, n_vocab, &n);
+	if (n != 2)
+		die(EXIT_USAGE, "--logit-diff takes two tokens X,Y, not %d "
+		    "('%s')", n, list);
+	if (ids[0] == ids[1])
+		die(EXIT_USAGE, "--logit-diff: X and Y are the same token (id "
+		    "%d): their difference is 0 in every cell", ids[0]);
+	*x = ids[0];
+	*y = ids[1];
+	free(ids);
+}
+
+/* --metric against --compare and --logit-diff (report_metric_needs). */
+static void
+check_metric_needs(const struct args *a)
+{
+	int	need;
+
+	if (a->metric == NULL || (need = report_metric_needs(a->metric)) < 0)
+		return;
+	if ((need & REPORT_NEEDS_COMPARE) && a->compare == NULL)
+		die(EXIT_USAGE, "--metric=%s needs --compare", a->metric);
+	if ((need & REPORT_NEEDS_DIFF) && a->logit_diff == NULL)
+		die(EXIT_USAGE, "--metric=%s needs --logit-diff", a->metric);
+}
+
+/* What --compare allocates (compare_start), freed by compare_done. */
+struct compare_hold {
+	struct compare		*cmp;
+	struct gpt2_state	*sb;
+	int			*idb;
+};
+
+/*
+ * Prompt B, h->idb[0..Tb), run on its own state and compared with A's
+ * (compare.h): fills r's comparison.
+ */
+static void
+compare_start(const struct args *a, const struct cfg *cfg, struct gpt2 *m,
+    const struct lens *ln, int Tb, struct report *r, struct compare_hold *h)
+{
+	struct gpt2_state	*sb;
+	struct compare		*cmp;
+	int			*idb = h->idb;
+
+	sb = gpt2_state_new(m);
+	if (cfg->sublayers)
+		gpt2_state_keep_sublayers(sb);
+	if (gpt2_forward(sb, idb, Tb, NULL, NULL, NULL) < 0)
+		die(EXIT_INPUT, "the lens was interrupted");
+	cmp = compare_new(m);
+	if (r->logit_diff)
+		compare_set_diff(cmp, r->diff_x, r->diff_y);
+	if (compare_run(cmp, ln, r->state, r->ids, r->T, sb, idb, Tb,
+	    cfg->sublayers, NULL) < 0)
+		die(EXIT_INPUT, "the comparison was interrupted");
+	r->compare = cmp;
+	r->cmp_state = sb;
+	r->cmp_ids = idb;
+	r->cmp_T = Tb;
+	r->cmp_prompt = a->compare;
+	h->cmp = cmp;
+	h->sb = sb;
+}
+
+static void
+compare_done(struct compare_hold *h)
+{
+	compare_free(h->cmp);
+	gpt2_state_free(h->sb);
+	free(h->idb);
 }
 
 static void
@@ -578,8 +726,10 @@ run_print(const struct args *a, const struct cfg *cfg, struct gpt2 *m,
 	struct lens		*ln;
 	struct tuned		*tuned;
 	struct report		 r;
+	struct compare_hold	 h;
 	char			*cause;
-	int			*ids, T, *track = NULL, ntrack = 0;
+	int			*ids, T, *track = NULL, ntrack = 0, dx = -1;
+	int			 dy = -1, Tb = 0;
 
 	if (a->metric != NULL && (strcmp(a->metric, REPORT_METRIC_TRACK) ==
 	    0 || strcmp(a->metric, REPORT_METRIC_TRACK_RANK) == 0) &&
@@ -588,9 +738,16 @@ run_print(const struct args *a, const struct cfg *cfg, struct gpt2 *m,
 	if (a->metric != NULL && strcmp(a->metric, REPORT_METRIC_TUNED_KL) ==
 	    0 && a->tuned == NULL)
 		die(EXIT_USAGE, "--metric=%s needs --tuned", a->metric);
+	check_metric_needs(a);
+	memset(&h, 0, sizeof h);
+	if (a->compare != NULL)	/* B's errors before A's work */
+		h.idb = text_ids("--compare: prompt B", a->compare,
+		    strlen(a->compare), a->truncate, tok, gpt2_config(m), &Tb);
+	if (a->logit_diff != NULL)
+		diff_ids(a->logit_diff, tok, gpt2_config(m)->n_vocab, &dx, &dy);
 	if (a->track != NULL)
-		track = track_ids(a->track, tok, gpt2_config(m)->n_vocab,
-		    &ntrack);
+		track = track_ids("--track", a->track, tok,
+		    gpt2_config(m)->n_vocab, &ntrack);
 	ids = prompt_ids(a, tok, gpt2_config(m), &T);
 	s = gpt2_state_new(m);
 	ln = lens_new(m, cfg->top_k);	/* apply_args put -k there */
@@ -623,17 +780,26 @@ run_print(const struct args *a, const struct cfg *cfg, struct gpt2 *m,
 	r.attribution = a->attribution;
 	r.mask = a->mask_input;
 	r.delta = a->delta;
+	r.logit_diff = dx >= 0;
+	r.diff_x = dx;
+	r.diff_y = dy;
+	if (a->compare != NULL) {
+		compare_start(a, cfg, m, ln, Tb, &r, &h);
+		if (a->metric == NULL)
+			r.metric = REPORT_METRIC_CMP_JS;
+	}
 	if (gpt2_state_nonfinite(s) >= 0)
-		fprintf(stderr, "logitlens: warning: %s: the model produced "
-		    "NaN or Inf values (from row %d on); its weights may be "
-		    "corrupt\n", gpt2_dir(m), gpt2_state_nonfinite(s));
+		msgf("warning: %s: the model produced NaN or Inf values (from "
+		    "row %d on); its weights may be corrupt", gpt2_dir(m),
+		    gpt2_state_nonfinite(s));
 	else if (lens_nonfinite(ln, T, r.sublayers))
-		fprintf(stderr, "logitlens: warning: %s: the final layer norm "
-		    "or the unembedding gives NaN or Inf values; its weights "
-		    "may be corrupt\n", gpt2_dir(m));
+		msgf("warning: %s: the final layer norm or the unembedding "
+		    "gives NaN or Inf values; its weights may be corrupt",
+		    gpt2_dir(m));
 	if (report_write(stdout, &r, a->format_set ? a->format : REPORT_TEXT,
 	    &cause) != 0)
 		die(EXIT_INPUT, "standard output: %s", cause);
+	compare_done(&h);
 	lens_free(ln);
 	tuned_free(tuned);
 	gpt2_state_free(s);
@@ -741,7 +907,7 @@ run_explorer(const struct args *a, const struct cfg *cfg, struct gpt2 *m,
 		 * A terminating signal, the terminal restored: report it, then
 		 * die of it, so that a shell loop sees an interrupt as one.
 		 */
-		fprintf(stderr, "logitlens: %s\n", cause);
+		msg(cause);
 		free(cause);
 		signal(rc, SIG_DFL);
 		raise(rc);
@@ -757,7 +923,8 @@ metric_svg_only(const char *name)
 {
 	return (strcmp(name, REPORT_METRIC_TRACK) == 0 ||
 	    strcmp(name, REPORT_METRIC_TRACK_RANK) == 0 ||
-	    strcmp(name, REPORT_METRIC_TUNED_KL) == 0);
+	    strcmp(name, REPORT_METRIC_TUNED_KL) == 0 ||
+	    report_metric_needs(name) >= 0);
 }
 
 /* Options given on the command line win over the configuration file. */
@@ -776,9 +943,10 @@ apply_args(const struct args *a, struct cfg *cfg)
 		    i++)
 			n += (size_t)snprintf(names + n, sizeof names - n,
 			    "%s, ", lens_metric_names[i]);
-		die(EXIT_USAGE, "--metric: unknown metric '%s' (%s%s, %s, %s)",
-		    a->metric, names, REPORT_METRIC_TRACK,
-		    REPORT_METRIC_TRACK_RANK, REPORT_METRIC_TUNED_KL);
+		die(EXIT_USAGE, "--metric: unknown metric '%s' (%s%s, %s, %s, "
+		    "%s)", a->metric, names, REPORT_METRIC_TRACK,
+		    REPORT_METRIC_TRACK_RANK, REPORT_METRIC_TUNED_KL,
+		    REPORT_METRICS_COMPARE);
 	}
 	if (a->top_k != 0)
 		cfg->top_k = a->top_k;
@@ -809,6 +977,7 @@ main(int argc, char **argv)
 	size_t		 nids;
 	int		*ids, interactive;
 
+	atexit(close_stdout);
 	if (argc > 1 && strcmp(argv[1], "eval") == 0)
 		return cmd_eval_main(argc - 1, argv + 1);
 	args_parse(&a, argc, argv);
@@ -845,7 +1014,7 @@ main(int argc, char **argv)
 	interactive = !a.print && !a.tokenize && isatty(STDOUT_FILENO) &&
 	    isatty(STDIN_FILENO);
 	if (note != NULL && !interactive)
-		fprintf(stderr, "logitlens: using the %s\n", note);
+		msgf("using the %s", note);
 	tok = tok_open(dir);
 	if (a.tokenize) {
 		if (a.prompt == NULL)
@@ -872,6 +1041,9 @@ main(int argc, char **argv)
 	if (interactive && a.metric != NULL && metric_svg_only(a.metric))
 		die(EXIT_USAGE, "--metric=%s: only with --print (in the "
 		    "explorer: 9, R, K)", a.metric);
+	if (interactive && (a.compare != NULL || a.logit_diff != NULL))
+		die(EXIT_USAGE, "--compare and --logit-diff: only with --print "
+		    "for now");
 	if (interactive)
 		run_explorer(&a, cfg, m, tok, note);
 	else {

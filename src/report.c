@@ -10,6 +10,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <float.h>
 #include <jansson.h>
 #include <math.h>
 #include <stdlib.h>
@@ -195,6 +196,53 @@ report_json_cands(const struct report *r)
 	return all;
 }
 
+/* -log P(next token), nats: from the probability unless it underflowed. */
+static double
+report_surprisal(const struct lens_cell *c)
+{
+	if (c->next_prob >= FLT_MIN)
+		return -log((double)c->next_prob);
+	return (double)c->lse - (double)c->next_logit;
+}
+
+/* logit(X) - logit(Y) of --logit-diff in A's cell. */
+static double
+report_diff(const struct report *r, int row, int pos)
+{
+	return compare_logit_diff(r->lens, r->state, row, pos, r->diff_x,
+	    r->diff_y);
+}
+
+/* Whether position pos of A is compared with B's. */
+static int
+report_compared(const struct report *r, int pos)
+{
+	return r->compare != NULL && pos < compare_len(r->compare);
+}
+
+/* The comparison of a compared cell with B's (compare.h). */
+static json_t *
+report_json_compare(const struct report *r, int row, int pos)
+{
+	const struct compare_cell	*c;
+	json_t				*o, *d;
+
+	c = compare_cell(r->compare, row, pos);
+	d = json_object();
+	json_object_set_new(d, "id", json_integer(c->max_id));
+	json_object_set_new(d, "text", report_json_token(r, c->max_id));
+	json_object_set_new(d, "delta", report_json_double(c->max_delta));
+	o = json_object();
+	json_object_set_new(o, "kl", report_json_double(c->kl));
+	json_object_set_new(o, "js", report_json_double(c->js));
+	json_object_set_new(o, "tv", report_json_double(c->tv));
+	json_object_set_new(o, "max_delta", d);
+	if (r->logit_diff)
+		json_object_set_new(o, "logit_diff",
+		    report_json_double(c->diff_b));
+	return o;
+}
+
 static json_t *
 report_json_cell(const struct report *r, int row, int pos)
 {
@@ -227,7 +275,15 @@ report_json_cell(const struct report *r, int row, int pos)
 		json_object_set_new(o, "next_prob",
 		    report_json_real(c->next_prob));
 		json_object_set_new(o, "next_rank", json_integer(c->next_rank));
+		json_object_set_new(o, "surprisal",
+		    report_json_double(report_surprisal(c)));
 	}
+	if (r->logit_diff)
+		json_object_set_new(o, "logit_diff", report_json_double(
+		    report_diff(r, row, pos)));
+	if (report_compared(r, pos))
+		json_object_set_new(o, "compare", report_json_compare(r, row,
+		    pos));
 	if (lens_tuned(r->lens) != NULL)
 		json_object_set_new(o, "kl_logit_lens",
 		    report_json_real(c->kl_other));
@@ -245,6 +301,7 @@ report_json(const struct report *r)
 {
 	const struct gpt2_config	*c = gpt2_config(r->model);
 	json_t				*root, *m, *toks, *rows, *row, *cells;
+	json_t				*cmp;
 	char				 name[32];
 	int				 i, p, rr;
 
@@ -261,6 +318,12 @@ report_json(const struct report *r)
 		json_array_append_new(toks, json_pack("{s:i,s:o}", "id",
 		    r->ids[p], "text", report_json_token(r,
 		    r->ids[p])));
+	}
+	cmp = json_array();
+	for (p = 0; r->compare != NULL && p < r->cmp_T; p++) {
+		json_array_append_new(cmp, json_pack("{s:i,s:o}", "id",
+		    r->cmp_ids[p], "text", report_json_token(r,
+		    r->cmp_ids[p])));
 	}
 	rows = json_array();
 	for (i = 0; i < lens_nrows(r->lens, r->sublayers); i++) {
@@ -283,6 +346,10 @@ report_json(const struct report *r)
 		json_object_set_new(root, "note", report_json_str(
 		    report_utf8(r->note)));
 	json_object_set_new(root, "tokens", toks);
+	if (r->compare != NULL)
+		json_object_set_new(root, "compare_tokens", cmp);
+	else
+		json_decref(cmp);
 	json_object_set_new(root, "rows", rows);
 	if (r->candidates)
 		json_object_set_new(root, "candidates", report_json_cands(r));
@@ -315,6 +382,38 @@ report_display(const struct report *r, int id)
 	return tok_display(b, len, 0);
 }
 
+/* The TSV's columns after top_probs and tracked: surprisal on. */
+static void
+report_tsv_more(FILE *f, const struct report *r, int row, int pos)
+{
+	const struct lens_cell		*c = lens_cell(r->lens, row, pos);
+	const struct compare_cell	*cc;
+	char				*tok, *mx;
+
+	if (c->next_id >= 0)
+		fprintf(f, "\t%.7g", report_surprisal(c));
+	else
+		fputc('\t', f);
+	if (r->logit_diff)
+		fprintf(f, "\t%.7g", report_diff(r, row, pos));
+	if (r->compare == NULL)
+		return;
+	if (!report_compared(r, pos)) {
+		fprintf(f, "\t\t\t\t\t\t\t\t%s", r->logit_diff ? "\t" : "");
+		return;
+	}
+	cc = compare_cell(r->compare, row, pos);
+	tok = report_display(r, r->cmp_ids[pos]);
+	mx = report_display(r, cc->max_id);
+	fprintf(f, "\t%d\t%s\t%.7g\t%.7g\t%.7g\t%d\t%s\t%.7g",
+	    r->cmp_ids[pos], tok, cc->kl, cc->js, cc->tv, cc->max_id, mx,
+	    cc->max_delta);
+	if (r->logit_diff)
+		fprintf(f, "\t%.7g", cc->diff_b);
+	free(tok);
+	free(mx);
+}
+
 static int
 report_write_tsv(FILE *f, const struct report *r)
 {
@@ -325,8 +424,11 @@ report_write_tsv(FILE *f, const struct report *r)
 
 	fprintf(f, "row\tpos\ttoken_id\ttoken\ttop1_id\ttop1\ttop1_prob\t"
 	    "entropy\tkl\tfinal_top1\tfinal_top1_rank\tnext_id\tnext_prob\t"
-	    "next_rank\ttop_ids\ttop_probs%s\n", r->ntrack > 0 ?
-	    "\ttracked" : "");
+	    "next_rank\ttop_ids\ttop_probs%s\tsurprisal%s%s%s\n",
+	    r->ntrack > 0 ? "\ttracked" : "", r->logit_diff ? "\tlogit_diff" : "",
+	    r->compare != NULL ? "\tcmp_token_id\tcmp_token\tcmp_kl\tcmp_js"
+	    "\tcmp_tv\tcmp_max_id\tcmp_max_token\tcmp_max_delta" : "",
+	    r->compare != NULL && r->logit_diff ? "\tcmp_logit_diff" : "");
 	for (i = lens_nrows(r->lens, r->sublayers) - 1; i >= 0; i--) {
 		rr = lens_row(r->lens, i, r->sublayers);
 		lens_row_name(rr, name, sizeof name);
@@ -357,6 +459,7 @@ report_write_tsv(FILE *f, const struct report *r)
 				    r->track[k], (double)lens_token_prob(
 				    r->lens, r->state, rr, p, r->track[k]),
 				    lens_token_rank(r->lens, rr, p, r->track[k]));
+			report_tsv_more(f, r, rr, p);
 			fputc('\n', f);
 			free(tok);
 			free(t1);
@@ -429,6 +532,166 @@ report_text_tracked(FILE *f, const struct report *r)
 	}
 }
 
+/* A cell's value for a text grid; 0 when it has none. */
+typedef int	 report_value_fn(const struct report *, int row, int pos,
+		    double *);
+
+static int
+report_value_diff(const struct report *r, int row, int pos, double *v)
+{
+	*v = report_diff(r, row, pos);
+	return 1;
+}
+
+static int
+report_value_diff_b(const struct report *r, int row, int pos, double *v)
+{
+	if (!report_compared(r, pos))
+		return 0;
+	*v = compare_cell(r->compare, row, pos)->diff_b;
+	return 1;
+}
+
+static int
+report_value_diff_change(const struct report *r, int row, int pos,
+    double *v)
+{
+	const struct compare_cell	*c;
+
+	if (!report_compared(r, pos))
+		return 0;
+	c = compare_cell(r->compare, row, pos);
+	*v = c->diff_b - c->diff_a;
+	return 1;
+}
+
+static int
+report_value_js(const struct report *r, int row, int pos, double *v)
+{
+	if (!report_compared(r, pos))
+		return 0;
+	*v = compare_cell(r->compare, row, pos)->js;
+	return 1;
+}
+
+/* Every shown row of values, final on top; - where a cell has none. */
+static void
+report_text_grid(FILE *f, const struct report *r, report_value_fn *fn)
+{
+	char	name[32];
+	double	v;
+	int	i, p, rr;
+
+	for (i = lens_nrows(r->lens, r->sublayers) - 1; i >= 0; i--) {
+		rr = lens_row(r->lens, i, r->sublayers);
+		fprintf(f, "%-10s ", lens_row_name(rr, name, sizeof name));
+		for (p = 0; p < r->T; p++) {
+			if (fn(r, rr, p, &v))
+				fprintf(f, "%-10.4g ", v);
+			else
+				fprintf(f, "%-10s ", "-");
+		}
+		fputc('\n', f);
+	}
+}
+
+/* The token pair of --logit-diff, as "logit(' Paris') - logit(' Rome')". */
+static void
+report_text_pair(FILE *f, const struct report *r)
+{
+	char	*x = report_display(r, r->diff_x);
+	char	*y = report_display(r, r->diff_y);
+
+	fprintf(f, "logit(%s) - logit(%s)", x, y);
+	free(x);
+	free(y);
+}
+
+/* B's input tokens; ^ under the positions whose tokens differ from A's. */
+static void
+report_text_inputs_b(FILE *f, const struct report *r)
+{
+	char	*s;
+	int	 p;
+
+	fprintf(f, "%-10s ", "B");
+	for (p = 0; p < r->cmp_T; p++) {
+		s = report_display(r, r->cmp_ids[p]);
+		report_cell_text(f, s, 10);
+		fputc(' ', f);
+		free(s);
+	}
+	fprintf(f, "\n%-10s ", "");
+	for (p = 0; p < r->T || p < r->cmp_T; p++)
+		fprintf(f, "%-10s ", p < r->T && p < r->cmp_T &&
+		    r->ids[p] == r->cmp_ids[p] ? "" : "^");
+	fputc('\n', f);
+}
+
+/* The comparison with prompt B, and the logit differences. */
+static void
+report_text_compare(FILE *f, const struct report *r)
+{
+	const struct compare_cell	*c;
+	char				 name[32], *s, *lab;
+	double				 js;
+	int				 i, p, rr;
+
+	if (r->logit_diff) {
+		fprintf(f, "\n# logit difference ");
+		report_text_pair(f, r);
+		fprintf(f, " at each layer%s\n", r->compare != NULL ?
+		    ", prompt A" : "");
+		report_text_inputs(f, r, "");
+		report_text_grid(f, r, report_value_diff);
+	}
+	if (r->compare == NULL)
+		return;
+	fprintf(f, "\n# compared with prompt B at positions 0-%d: the token "
+	    "whose probability changed most from A to B (+ up, - down), then "
+	    "JS(A, B) in nats; = no change; ^ marks positions whose input "
+	    "tokens differ, - a position only one prompt has\n",
+	    compare_len(r->compare) - 1);
+	report_text_inputs(f, r, "A");
+	report_text_inputs_b(f, r);
+	for (i = lens_nrows(r->lens, r->sublayers) - 1; i >= 0; i--) {
+		rr = lens_row(r->lens, i, r->sublayers);
+		fprintf(f, "%-10s ", lens_row_name(rr, name, sizeof name));
+		for (p = 0; p < r->T; p++) {
+			if (!report_compared(r, p)) {
+				fprintf(f, "%-10s ", "-");
+				continue;
+			}
+			c = compare_cell(r->compare, rr, p);
+			s = report_display(r, c->max_id);
+			lab = c->max_delta == 0.0 ? xstrdup("=") :
+			    xasprintf("%c%s", c->max_delta < 0 ? '-' : '+', s);
+			report_cell_text(f, lab, 10);
+			fputc(' ', f);
+			free(lab);
+			free(s);
+		}
+		fprintf(f, "\n%-10s ", "");
+		for (p = 0; p < r->T; p++) {
+			if (report_value_js(r, rr, p, &js))
+				fprintf(f, "%-10.4g ", js);
+			else
+				fprintf(f, "%-10s ", "-");
+		}
+		fputc('\n', f);
+	}
+	if (!r->logit_diff)
+		return;
+	fprintf(f, "\n# logit difference ");
+	report_text_pair(f, r);
+	fprintf(f, " in prompt B\n");
+	report_text_inputs_b(f, r);
+	report_text_grid(f, r, report_value_diff_b);
+	fprintf(f, "\n# its change from A to B\n");
+	report_text_inputs(f, r, "");
+	report_text_grid(f, r, report_value_diff_change);
+}
+
 static int
 report_write_text(FILE *f, const struct report *r)
 {
@@ -473,6 +736,7 @@ report_write_text(FILE *f, const struct report *r)
 		fputc('\n', f);
 	}
 	report_text_tracked(f, r);
+	report_text_compare(f, r);
 	return 0;
 }
 
@@ -653,8 +917,46 @@ static const char *const report_metric_titles[LENS_METRIC_COUNT] = {
 #define REPORT_TRACK		LENS_METRIC_COUNT
 #define REPORT_TUNED_KL		(LENS_METRIC_COUNT + 1)
 #define REPORT_TRACK_RANK	(LENS_METRIC_COUNT + 2)
+/*
+ * Then -log P(next token), the logit difference of A and its change from
+ * A to B, and the comparison's KL(A || B), JS and TV (compare.h).
+ */
+#define REPORT_SURPRISAL	(LENS_METRIC_COUNT + 3)
+#define REPORT_DIFF		(LENS_METRIC_COUNT + 4)
+#define REPORT_DIFF_CHANGE	(LENS_METRIC_COUNT + 5)
+#define REPORT_CMP_KL		(LENS_METRIC_COUNT + 6)
+#define REPORT_CMP_JS		(LENS_METRIC_COUNT + 7)
+#define REPORT_CMP_TV		(LENS_METRIC_COUNT + 8)
 static const char *const report_extra_names[] = { REPORT_METRIC_TRACK,
-	REPORT_METRIC_TUNED_KL, REPORT_METRIC_TRACK_RANK };
+	REPORT_METRIC_TUNED_KL, REPORT_METRIC_TRACK_RANK,
+	REPORT_METRIC_SURPRISAL, REPORT_METRIC_DIFF, REPORT_METRIC_DIFF_CHANGE,
+	REPORT_METRIC_CMP_KL, REPORT_METRIC_CMP_JS, REPORT_METRIC_CMP_TV };
+/* From REPORT_SURPRISAL on: what each needs (REPORT_NEEDS_*), its title. */
+static const struct {
+	int		 needs;
+	const char	*title;
+} report_cmp_metrics[] = {
+	{ 0, "surprisal \xe2\x88\x92log P(next token), nats" },
+	{ REPORT_NEEDS_DIFF, NULL },
+	{ REPORT_NEEDS_DIFF | REPORT_NEEDS_COMPARE, NULL },
+	{ REPORT_NEEDS_COMPARE, "KL(A \xe2\x80\x96 B), nats" },
+	{ REPORT_NEEDS_COMPARE, "JS(A, B), nats" },
+	{ REPORT_NEEDS_COMPARE, "TV(A, B)" },
+};
+#define SVG_JS_LO	1e-4	/* JS's scale: 1e-4 .. ln 2 */
+
+int
+report_metric_needs(const char *name)
+{
+	size_t	i;
+
+	for (i = 0; i < nitems(report_cmp_metrics); i++) {
+		if (strcmp(name, report_extra_names[REPORT_SURPRISAL -
+		    LENS_METRIC_COUNT + i]) == 0)
+			return report_cmp_metrics[i].needs;
+	}
+	return -1;
+}
 
 /* matplotlib's viridis at 0, 0.1, ..., 1. */
 static const unsigned char report_viridis[11][3] = {
@@ -690,6 +992,57 @@ report_clip(double v)
 	return v > 1.0 ? 1.0 : v;
 }
 
+/* The value of a metric from REPORT_SURPRISAL on; 0 if the cell has none. */
+static int
+report_svg_raw_cmp(const struct report_svg *s, int rr, int pos, double *v)
+{
+	const struct lens_cell		*c = lens_cell(s->r->lens, rr,
+					    pos);
+	const struct compare_cell	*cc;
+
+	if (s->metric == REPORT_SURPRISAL) {
+		*v = report_surprisal(c);
+		return c->next_id >= 0;
+	}
+	if (s->metric == REPORT_DIFF) {
+		*v = report_diff(s->r, rr, pos);
+		return 1;
+	}
+	if (!report_compared(s->r, pos))
+		return 0;
+	cc = compare_cell(s->r->compare, rr, pos);
+	switch (s->metric) {
+	case REPORT_DIFF_CHANGE:
+		*v = cc->diff_b - cc->diff_a;
+		break;
+	case REPORT_CMP_KL:
+		*v = cc->kl;
+		break;
+	case REPORT_CMP_JS:
+		*v = cc->js;
+		break;
+	default:
+		*v = cc->tv;
+		break;
+	}
+	return 1;
+}
+
+/* Coloured on the diverging scale: changes and logit differences. */
+static int
+report_svg_div(const struct report_svg *s)
+{
+	return s->r->delta || s->metric == REPORT_DIFF ||
+	    s->metric == REPORT_DIFF_CHANGE;
+}
+
+/* Labelled with the token that changed most from A to B. */
+static int
+report_svg_cmp_label(const struct report_svg *s)
+{
+	return s->metric >= REPORT_DIFF_CHANGE;
+}
+
 /* The cell's value for the metric; 0 if it has none (last position). */
 static int
 report_svg_raw(const struct report_svg *s, int rr, int pos, double *v)
@@ -709,6 +1062,8 @@ report_svg_raw(const struct report_svg *s, int rr, int pos, double *v)
 		*v = lens_token_rank(s->r->lens, rr, pos, s->r->track[0]);
 		return *v > 0;
 	}
+	if (s->metric >= REPORT_SURPRISAL)
+		return report_svg_raw_cmp(s, rr, pos, v) && isfinite(*v);
 	/* Masked: the shown token's probability, none if all are input. */
 	if (t == NULL && s->metric == LENS_PROB)
 		return 0;
@@ -743,7 +1098,7 @@ report_svg_value(const struct report_svg *s, int i, int pos, double *v)
 static double
 report_svg_norm(const struct report_svg *s, double v)
 {
-	if (s->r->delta)	/* diverging: 0.5 is no change */
+	if (report_svg_div(s))	/* diverging: 0.5 is no change */
 		return s->dmax > 0 ? report_clip(0.5 + 0.5 * v / s->dmax) :
 		    0.5;
 	switch (s->metric) {
@@ -762,7 +1117,17 @@ report_svg_norm(const struct report_svg *s, double v)
 		return 1.0 - report_clip(log10(v / SVG_KL_LO) /
 		    log10(SVG_KL_HI / SVG_KL_LO));
 	case LENS_ENTROPY:
+	case REPORT_SURPRISAL:
 		return 1.0 - report_clip(v / s->ln_v);
+	case REPORT_CMP_KL:	/* bright where the prompts part */
+		if (v <= SVG_KL_LO)
+			return 0.0;
+		return report_clip(log10(v / SVG_KL_LO) /
+		    log10(SVG_KL_HI / SVG_KL_LO));
+	case REPORT_CMP_JS:
+		if (v <= SVG_JS_LO)
+			return 0.0;
+		return report_clip(log(v / SVG_JS_LO) / log(M_LN2 / SVG_JS_LO));
 	default:
 		return report_clip(v);
 	}
@@ -816,18 +1181,15 @@ static void
 report_xml(FILE *f, const char *s, size_t len, int cols)
 {
 	const unsigned char	*p = (const unsigned char *)s;
-	size_t			 i, j;
+	size_t			 i;
 	uint32_t		 cp;
 	int			 n, w, used = 0;
 
 	for (i = 0; i < len; i += (size_t)n) {
-		if ((n = util_utf8_len(p + i, len - i)) == 0) {
+		n = (int)util_utf8_decode(p + i, len - i, &cp);
+		if (cp == UTIL_UTF8_BAD) {
 			n = 1;
 			cp = 0xfffd;
-		} else {
-			cp = n == 1 ? p[i] : p[i] & (0xff >> (n + 1));
-			for (j = 1; j < (size_t)n; j++)
-				cp = (cp << 6) | (p[i + j] & 0x3f);
 		}
 		w = cp >= 0x2e80 && cp != 0xfffd ? 2 : 1;
 		if (cols > 0 && used + w > cols - 1 && i + (size_t)n < len) {
@@ -869,6 +1231,18 @@ report_svg_title(FILE *f, const struct report_svg *s)
 		fputs("KL(tuned \xe2\x80\x96 logit lens), nats", f);
 		return;
 	}
+	if (s->metric == REPORT_DIFF || s->metric == REPORT_DIFF_CHANGE) {
+		fputs("logit(", f);
+		report_svg_token(f, s->r, s->r->diff_x, 0);
+		fputs(") \xe2\x88\x92 logit(", f);
+		report_svg_token(f, s->r, s->r->diff_y, 0);
+		fputs(s->metric == REPORT_DIFF ? ")" : "), B \xe2\x88\x92 A", f);
+		return;
+	}
+	if (s->metric >= REPORT_SURPRISAL) {
+		fputs(report_cmp_metrics[s->metric - REPORT_SURPRISAL].title, f);
+		return;
+	}
 	if (s->metric != REPORT_TRACK && s->metric != REPORT_TRACK_RANK) {
 		fputs(report_metric_titles[s->metric], f);
 		return;
@@ -886,7 +1260,7 @@ report_svg_ticks(const struct report_svg *s, struct report_tick *t, int max)
 	double			 v, step;
 	int			 n = 0, i;
 
-	if (s->r->delta) {
+	if (report_svg_div(s)) {
 		for (i = 0; i <= 4; i++) {
 			v = s->dmax * (i - 2) / 2.0;
 			t[n].norm = report_svg_norm(s, v);
@@ -921,7 +1295,25 @@ report_svg_ticks(const struct report_svg *s, struct report_tick *t, int max)
 			    "\xe2\x89\xa5" : "", kl[i]);
 		}
 		break;
+	case REPORT_CMP_KL:
+		for (i = 0; i < (int)nitems(kl); i++) {
+			t[n].norm = report_svg_norm(s, kl[i]);
+			snprintf(t[n++].label, sizeof t->label, "%s%g", i == 0 ?
+			    "\xe2\x89\xa4" : i == (int)nitems(kl) - 1 ?
+			    "\xe2\x89\xa5" : "", kl[i]);
+		}
+		break;
+	case REPORT_CMP_JS:
+		for (v = SVG_JS_LO; v < 0.5; v *= 10) {
+			t[n].norm = report_svg_norm(s, v);
+			snprintf(t[n++].label, sizeof t->label, "%s%g", v ==
+			    SVG_JS_LO ? "\xe2\x89\xa4" : "", v);
+		}
+		t[n].norm = 1.0;
+		snprintf(t[n++].label, sizeof t->label, "ln 2");
+		break;
 	case LENS_ENTROPY:
+	case REPORT_SURPRISAL:
 		step = s->ln_v > 6.0 ? 2.0 : 1.0;
 		for (v = 0.0; v < s->ln_v - step / 2 && n < max - 1;
 		    v += step) {
@@ -948,18 +1340,24 @@ report_svg_init(struct report_svg *s, const struct report *r, char **cause)
 {
 	const char	*m = r->metric != NULL ? r->metric : "prob";
 	double		 v;
-	int		 i, p, nrows = lens_nrows(r->lens, r->sublayers);
+	int		 i, p, need;
+	int		 nrows = lens_nrows(r->lens, r->sublayers);
 
 	memset(s, 0, sizeof *s);
 	s->r = r;
-	if (strcmp(m, report_extra_names[0]) == 0)
-		s->metric = REPORT_TRACK;
-	else if (strcmp(m, report_extra_names[1]) == 0)
-		s->metric = REPORT_TUNED_KL;
-	else if (strcmp(m, report_extra_names[2]) == 0)
-		s->metric = REPORT_TRACK_RANK;
+	for (i = 0; i < (int)nitems(report_extra_names) &&
+	    strcmp(m, report_extra_names[i]) != 0; i++)
+		/* nothing */;
+	if (i < (int)nitems(report_extra_names))
+		s->metric = LENS_METRIC_COUNT + i;
 	else if ((s->metric = lens_metric_find(m)) == -1)
 		return util_fail(cause, "unknown metric '%s'", m);
+	need = report_metric_needs(m);
+	if (need > 0 && (need & REPORT_NEEDS_COMPARE) && r->compare == NULL)
+		return util_fail(cause, "metric %s: no second prompt to "
+		    "compare with", m);
+	if (need > 0 && (need & REPORT_NEEDS_DIFF) && !r->logit_diff)
+		return util_fail(cause, "metric %s: no logit difference", m);
 	if ((s->metric == REPORT_TRACK || s->metric == REPORT_TRACK_RANK) &&
 	    r->ntrack == 0)
 		return util_fail(cause, "metric %s: no tracked token", m);
@@ -990,7 +1388,7 @@ report_svg_init(struct report_svg *s, const struct report *r, char **cause)
 				s->hi = v;
 		}
 	}
-	for (i = s->row_from; r->delta && i < s->row_to; i++) {
+	for (i = s->row_from; report_svg_div(s) && i < s->row_to; i++) {
 		for (p = s->pos_from; p < s->pos_to; p++) {
 			if (report_svg_value(s, i, p, &v) && fabs(v) > s->dmax)
 				s->dmax = fabs(v);
@@ -1046,15 +1444,23 @@ report_svg_head(FILE *f, const struct report_svg *s)
 		report_xml(f, text, strlen(text), cols - 16);
 		free(text);
 	}
+	if (r->compare != NULL) {
+		fputs("\xe2\x80\x9d vs \xe2\x80\x9c", f);
+		text = r->cmp_prompt != NULL ? xstrdup(r->cmp_prompt) :
+		    tok_decode_text(r->tok, r->cmp_ids, (size_t)r->cmp_T);
+		report_xml(f, text, strlen(text), cols / 3);
+		free(text);
+	}
 	fprintf(f, "\xe2\x80\x9d</text>\n<text x=\"12\" y=\"43\" "
 	    "fill=\"#444444\">");
 	text = report_utf8(gpt2_dir(r->model));
 	report_xml(f, text, strlen(text), cols > 100 ? cols - 50 : 50);
 	free(text);
 	fprintf(f, " \xc2\xb7 %d layers \xc2\xb7 %s, colour: %s",
-	    gpt2_config(r->model)->n_layer, r->mask ? "best top-k token not in "
-	    "the input" : "top-1 token", r->delta ? "change from the row "
-	    "below in " : "");
+	    gpt2_config(r->model)->n_layer, report_svg_cmp_label(s) ? "label: "
+	    "largest change, A to B (+/-)" : r->mask ?
+	    "best top-k token not in the input" : "top-1 token", r->delta ?
+	    "change from the row below in " : "");
 	report_svg_title(f, s);
 	fprintf(f, " \xc2\xb7 * = the next token</text>\n");
 	if (r->note != NULL) {
@@ -1062,6 +1468,33 @@ report_svg_head(FILE *f, const struct report_svg *s)
 		report_xml(f, r->note, strlen(r->note), cols);
 		fprintf(f, "</text>\n");
 	}
+}
+
+/*
+ * The rest of a compared cell (its title open): the token whose probability
+ * changed most from A to B, + when it rose, - when it fell.
+ */
+static void
+report_svg_cmp_cell(FILE *f, const struct report_svg *s, int rr, int pos,
+    int x, int y, const unsigned char rgb[3])
+{
+	const struct compare_cell	*c;
+
+	c = compare_cell(s->r->compare, rr, pos);
+	fprintf(f, "; largest change from A to B: ");
+	report_svg_token(f, s->r, c->max_id, 0);
+	fprintf(f, " %+.4g</title></rect>\n<text x=\"%d\" y=\"%d\" "
+	    "text-anchor=\"middle\" fill=\"%s\">", c->max_delta,
+	    x + SVG_CW / 2, y + 15, report_svg_ink(rgb));
+	/* No change at all (the same prefix): "=". */
+	if (c->max_delta == 0.0)
+		fputs("=", f);
+	else {
+		fprintf(f, "<tspan class=\"sign\">%c</tspan>", c->max_delta <
+		    0 ? '-' : '+');
+		report_svg_token(f, s->r, c->max_id, SVG_COLS - 1);
+	}
+	fprintf(f, "</text>\n");
 }
 
 static void
@@ -1076,7 +1509,7 @@ report_svg_cell(FILE *f, const struct report_svg *s, int i, int pos, int x,
 	double			 v;
 	int			 has, rank;
 
-	if ((has = report_svg_value(s, i, pos, &v)) && s->r->delta)
+	if ((has = report_svg_value(s, i, pos, &v)) && report_svg_div(s))
 		report_svg_rgb_div(report_svg_norm(s, v), rgb);
 	else if (has)
 		report_svg_rgb(report_svg_norm(s, v), rgb);
@@ -1096,6 +1529,10 @@ report_svg_cell(FILE *f, const struct report_svg *s, int i, int pos, int x,
 		    ", %s %.0f" : ", %s %.4g", s->metric >= LENS_METRIC_COUNT ?
 		    report_extra_names[s->metric - LENS_METRIC_COUNT] :
 		    lens_metric_names[s->metric], v);
+	if (report_svg_cmp_label(s) && report_compared(s->r, pos)) {
+		report_svg_cmp_cell(f, s, rr, pos, x, y, rgb);
+		return;
+	}
 	fprintf(f, "</title></rect>\n<text x=\"%d\" y=\"%d\" "
 	    "text-anchor=\"middle\" fill=\"%s\">", x + SVG_CW / 2, y + 15,
 	    report_svg_ink(rgb));
@@ -1107,6 +1544,26 @@ report_svg_cell(FILE *f, const struct report_svg *s, int i, int pos, int x,
 		fprintf(f, "<tspan class=\"hit\" font-weight=\"bold\">*"
 		    "</tspan>");
 	fprintf(f, "</text>\n");
+}
+
+/* B's input tokens under A's, in red where they differ. */
+static void
+report_svg_inputs_b(FILE *f, const struct report_svg *s)
+{
+	const struct report	*r = s->r;
+	int			 p, x, y = s->y0 + s->gh + 32;
+
+	fprintf(f, "<g text-anchor=\"middle\">\n");
+	for (p = s->pos_from; p < s->pos_to && p < r->cmp_T; p++) {
+		x = s->x0 + (p - s->pos_from) * SVG_CW + SVG_CW / 2;
+		fprintf(f, "<text x=\"%d\" y=\"%d\" fill=\"%s\">", x, y,
+		    r->ids[p] != r->cmp_ids[p] ? "#c0302a" : "#888888");
+		report_svg_token(f, r, r->cmp_ids[p], SVG_COLS);
+		fprintf(f, "</text>\n");
+	}
+	fprintf(f, "</g>\n<text x=\"%d\" y=\"%d\" fill=\"#666666\" "
+	    "font-style=\"italic\" text-anchor=\"end\">input B</text>\n",
+	    s->x0 - 8, y);
 }
 
 static void
@@ -1143,8 +1600,11 @@ report_svg_grid(FILE *f, const struct report_svg *s)
 	}
 	fprintf(f, "</g>\n<g fill=\"#666666\" font-style=\"italic\" "
 	    "text-anchor=\"end\">\n<text x=\"%d\" y=\"%d\">next</text>\n"
-	    "<text x=\"%d\" y=\"%d\">input</text>\n</g>\n", s->x0 - 8,
-	    s->y0 - 7, s->x0 - 8, s->y0 + s->gh + 16);
+	    "<text x=\"%d\" y=\"%d\">input%s</text>\n</g>\n", s->x0 - 8,
+	    s->y0 - 7, s->x0 - 8, s->y0 + s->gh + 16, r->compare != NULL ?
+	    " A" : "");
+	if (r->compare != NULL)
+		report_svg_inputs_b(f, s);
 }
 
 static void
@@ -1155,7 +1615,7 @@ report_svg_bar(FILE *f, const struct report_svg *s)
 
 	fprintf(f, "<rect x=\"%d\" y=\"%d\" width=\"%d\" height=\"%d\" "
 	    "fill=\"url(#%s)\" stroke=\"#555555\"/>\n<g font-size=\"10\">\n",
-	    x, s->y0, SVG_BAR_W, s->bar_h, s->r->delta ? "div" : "bar");
+	    x, s->y0, SVG_BAR_W, s->bar_h, report_svg_div(s) ? "div" : "bar");
 	n = report_svg_ticks(s, t, (int)nitems(t));
 	for (i = 0; i < n; i++) {
 		y = s->y0 + (int)lrint((1.0 - t[i].norm) * s->bar_h);

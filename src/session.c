@@ -19,8 +19,11 @@
 
 #include "session.h"
 #include "util.h"
+#include "yml.h"
 
 #define SESSION_MAX	(16 << 20)	/* bytes of a session file */
+#define SESSION_MAX_DEPTH	16	/* levels of nesting; two are used */
+#define SESSION_MAX_NODES	200000	/* values, aliases expanded */
 
 enum session_type { S_PROMPT, S_BYTES, S_STRING, S_POS, S_BOOL, S_IDS };
 
@@ -66,51 +69,15 @@ session_clear(struct session *s)
 
 /* Writing. */
 
-struct session_out {
-	yaml_emitter_t	 e;
-	int		 failed;
-	char		*buf;
-	size_t		 len, size;
-};
-
-static int
-session_write(void *data, unsigned char *bytes, size_t n)
+static void
+session_scalar(struct yml_out *o, const char *s, size_t len, int quoted)
 {
-	struct session_out	*o = data;
-
-	while (o->len + n + 1 > o->size) {
-		o->size = o->size == 0 ? 512 : o->size * 2;
-		o->buf = xreallocarray(o->buf, o->size, 1);
-	}
-	memcpy(o->buf + o->len, bytes, n);
-	o->len += n;
-	o->buf[o->len] = '\0';
-	return (1);
+	yml_out_scalar(o, s, len, quoted ? YAML_DOUBLE_QUOTED_SCALAR_STYLE :
+	    YAML_PLAIN_SCALAR_STYLE);
 }
 
 static void
-session_emit(struct session_out *o, yaml_event_t *ev, int ok)
-{
-	if (!ok)
-		o->failed = 1;
-	else if (o->failed)
-		yaml_event_delete(ev);
-	else if (!yaml_emitter_emit(&o->e, ev))
-		o->failed = 1;
-}
-
-static void
-session_scalar(struct session_out *o, const char *s, size_t len, int quoted)
-{
-	yaml_event_t	ev;
-
-	session_emit(o, &ev, yaml_scalar_event_initialize(&ev, NULL, NULL,
-	    (const yaml_char_t *)s, (int)len, !quoted, quoted, quoted ?
-	    YAML_DOUBLE_QUOTED_SCALAR_STYLE : YAML_PLAIN_SCALAR_STYLE));
-}
-
-static void
-session_pair(struct session_out *o, const char *key, const char *value,
+session_pair(struct yml_out *o, const char *key, const char *value,
     int quoted)
 {
 	session_scalar(o, key, strlen(key), 0);
@@ -153,11 +120,10 @@ session_latin1(const char *s, size_t len, size_t *out)
 }
 
 static void
-session_body(struct session_out *o, const struct session *s, int utf8)
+session_body(struct yml_out *o, const struct session *s, int utf8)
 {
 	static const char *const bools[] = { "false", "true" };
 	const struct session_key *k;
-	yaml_event_t		 ev;
 	char			 buf[32], *b, *str;
 	size_t			 i, n;
 	int			 v;
@@ -190,15 +156,12 @@ session_body(struct session_out *o, const struct session *s, int utf8)
 			break;
 		case S_IDS:
 			session_scalar(o, k->name, strlen(k->name), 0);
-			session_emit(o, &ev,
-			    yaml_sequence_start_event_initialize(&ev, NULL,
-			    NULL, 1, YAML_FLOW_SEQUENCE_STYLE));
+			yml_out_seq(o, 1);
 			for (n = 0; n < s->ntracked; n++) {
 				snprintf(buf, sizeof buf, "%d", s->tracked[n]);
 				session_scalar(o, buf, strlen(buf), 0);
 			}
-			session_emit(o, &ev,
-			    yaml_sequence_end_event_initialize(&ev));
+			yml_out_seq(o, 0);
 			break;
 		default:
 			break;
@@ -209,33 +172,19 @@ session_body(struct session_out *o, const struct session *s, int utf8)
 char *
 session_dump(const struct session *s, size_t *len)
 {
-	struct session_out	 o;
-	yaml_event_t		 ev;
-	int			 utf8;
+	struct yml_out	 o;
+	char		*text;
+	int		 utf8;
 
-	memset(&o, 0, sizeof o);
-	if (!yaml_emitter_initialize(&o.e))
-		abort();	/* only out of memory */
 	utf8 = s->prompt == NULL || session_utf8(s->prompt, s->prompt_len);
 	/* Not UTF-8: every character past ASCII as an escape, \xNN. */
-	yaml_emitter_set_unicode(&o.e, utf8);
-	yaml_emitter_set_width(&o.e, -1);
-	yaml_emitter_set_output(&o.e, session_write, &o);
-	session_emit(&o, &ev, yaml_stream_start_event_initialize(&ev,
-	    YAML_UTF8_ENCODING));
-	session_emit(&o, &ev, yaml_document_start_event_initialize(&ev, NULL,
-	    NULL, NULL, 1));
-	session_emit(&o, &ev, yaml_mapping_start_event_initialize(&ev, NULL,
-	    NULL, 1, YAML_BLOCK_MAPPING_STYLE));
+	yml_out_init(&o, utf8);
+	yml_out_map(&o, 1, YAML_BLOCK_MAPPING_STYLE);
 	session_body(&o, s, utf8);
-	session_emit(&o, &ev, yaml_mapping_end_event_initialize(&ev));
-	session_emit(&o, &ev, yaml_document_end_event_initialize(&ev, 1));
-	session_emit(&o, &ev, yaml_stream_end_event_initialize(&ev));
-	yaml_emitter_delete(&o.e);
-	if (o.failed)
+	yml_out_map(&o, 0, YAML_ANY_MAPPING_STYLE);
+	if ((text = yml_out_finish(&o, len)) == NULL)
 		abort();	/* every value was checked: impossible */
-	*len = o.len;
-	return (o.buf);
+	return (text);
 }
 
 int
@@ -315,17 +264,15 @@ static int
 session_bytes(struct session_ctx *c, const yaml_node_t *n)
 {
 	const unsigned char	*p = n->data.scalar.value;
-	size_t			 len = n->data.scalar.length, i, o = 0;
+	size_t			 len = n->data.scalar.length, i, o = 0, k;
 	char			*b = xmalloc(len + 1);
+	uint32_t		 cp;
 
-	for (i = 0; i < len; i++) {
-		if (p[i] < 0x80)
-			b[o++] = (char)p[i];
-		else if ((p[i] == 0xc2 || p[i] == 0xc3) && i + 1 < len) {
-			b[o++] = (char)(((p[i] & 0x03) << 6) |
-			    (p[i + 1] & 0x3f));
-			i++;
-		} else {
+	for (i = 0; i < len; i += k) {
+		k = util_utf8_decode(p + i, len - i, &cp);
+		if (cp <= 0xff)
+			b[o++] = (char)cp;
+		else {
 			free(b);
 			return (session_error(c, n, "prompt_bytes: a "
 			    "character past U+00FF is not a byte"));
@@ -435,44 +382,22 @@ session_apply(struct session_ctx *c)
 	return (0);
 }
 
-/* libyaml's own problem, with its mark. */
-static int
-session_yaml_error(const yaml_parser_t *p, const char *label, char **cause)
-{
-	const yaml_mark_t	*m = &p->problem_mark;
-
-	if (p->error == YAML_MEMORY_ERROR)
-		abort();
-	if (p->error == YAML_READER_ERROR)
-		return (util_fail(cause, "%s: byte %zu: %s", label,
-		    p->problem_offset, p->problem));
-	return (util_fail(cause, "%s:%zu:%zu: %s", label, m->line + 1,
-	    m->column + 1, p->problem));
-}
-
 int
 session_parse(struct session *s, const char *text, size_t len,
     const char *label, char **cause)
 {
 	struct session_ctx	 c = { s, label, cause, NULL };
-	yaml_parser_t		 parser;
 	yaml_document_t		 doc;
 	int			 rv;
 
-	if (!yaml_parser_initialize(&parser))
-		abort();
-	yaml_parser_set_input_string(&parser, (const unsigned char *)text, len);
-	if (!yaml_parser_load(&parser, &doc)) {
-		rv = session_yaml_error(&parser, label, cause);
-		yaml_parser_delete(&parser);
-		return (rv);
-	}
+	if (yml_load(&doc, text, len, label, SESSION_MAX_DEPTH,
+	    SESSION_MAX_NODES, cause) != 0)
+		return (-1);
 	c.doc = &doc;
 	session_clear(s);
 	if ((rv = session_apply(&c)) != 0)
 		session_clear(s);
 	yaml_document_delete(&doc);
-	yaml_parser_delete(&parser);
 	return (rv);
 }
 

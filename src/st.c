@@ -276,15 +276,8 @@ st_open(const char *path, char **cause)
 	void		*map;
 	int		 fd;
 
-	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1) {
-		util_fail(cause, "%s: %s", path, strerror(errno));
+	if ((fd = util_open_file(path, O_RDONLY, 0, &sb, cause)) == -1)
 		return NULL;
-	}
-	if (fstat(fd, &sb) == -1 || !S_ISREG(sb.st_mode)) {
-		close(fd);
-		util_fail(cause, "%s: not a regular file", path);
-		return NULL;
-	}
 	if (sb.st_size < 8) {
 		close(fd);
 		util_fail(cause, "%s: too short for a safetensors file "

@@ -113,64 +113,6 @@ tok_bytemap(int cp[256], int byte[512])
 	}
 }
 
-/*
- * Length of the UTF-8 sequence at s and whether it is valid; if not, the
- * length is its maximal subpart (Unicode's "best practice", which Python's
- * errors="replace" follows: one U+FFFD per subpart).
- */
-static size_t
-tok_utf8_span(const unsigned char *s, size_t avail, int *valid)
-{
-	unsigned char	lo = 0x80, hi = 0xbf;
-	size_t		need, i;
-
-	*valid = 0;
-	if (s[0] < 0x80) {
-		*valid = 1;
-		return 1;
-	}
-	if (s[0] >= 0xc2 && s[0] <= 0xdf)
-		need = 1;
-	else if (s[0] >= 0xe0 && s[0] <= 0xef)
-		need = 2;
-	else if (s[0] >= 0xf0 && s[0] <= 0xf4)
-		need = 3;
-	else
-		return 1;
-	/* The second byte's range excludes overlongs, surrogates, > U+10FFFF. */
-	if (s[0] == 0xe0)
-		lo = 0xa0;
-	else if (s[0] == 0xed)
-		hi = 0x9f;
-	else if (s[0] == 0xf0)
-		lo = 0x90;
-	else if (s[0] == 0xf4)
-		hi = 0x8f;
-	for (i = 1; i <= need; i++) {
-		if (i >= avail || s[i] < lo || s[i] > hi)
-			return i;
-		lo = 0x80;
-		hi = 0xbf;
-	}
-	*valid = 1;
-	return need + 1;
-}
-
-/* Decodes a valid sequence of n bytes. */
-static uint32_t
-tok_utf8_cp(const unsigned char *s, size_t n)
-{
-	uint32_t	cp;
-	size_t		i;
-
-	if (n == 1)
-		return s[0];
-	cp = s[0] & (0xff >> (n + 1));
-	for (i = 1; i < n; i++)
-		cp = (cp << 6) | (s[i] & 0x3f);
-	return cp;
-}
-
 static void
 tok_utf8_put(char *out, size_t *o, uint32_t cp)
 {
@@ -295,13 +237,11 @@ tok_str_bytes(const char *s, size_t slen, const int byte[512], char **out,
 	const unsigned char	*u = (const unsigned char *)s;
 	char			*b;
 	size_t			 i = 0, n = 0, k;
-	int			 valid;
 	uint32_t		 cp;
 
 	b = xmalloc(slen + 1);
 	while (i < slen) {
-		k = tok_utf8_span(u + i, slen - i, &valid);
-		cp = valid ? tok_utf8_cp(u + i, k) : 512;
+		k = util_utf8_decode(u + i, slen - i, &cp);
 		if (cp >= 512 || byte[cp] == -1) {
 			free(b);
 			return -1;
@@ -755,19 +695,19 @@ tok_encode_plain(struct tok_enc *e, const char *s, size_t n, char **cause)
 {
 	const unsigned char	*u = (const unsigned char *)s;
 	size_t			 i = 0, start, k;
-	int			 valid;
+	uint32_t		 cp;
 
 	while (i < n) {
 		start = i;
-		while (i < n && (k = tok_utf8_span(u + i, n - i, &valid),
-		    valid))
+		while (i < n && (k = util_utf8_decode(u + i, n - i, &cp),
+		    cp != UTIL_UTF8_BAD))
 			i += k;
 		if (i > start && tok_encode_valid(e, s + start, i - start,
 		    cause) != 0)
 			return -1;
 		start = i;
-		while (i < n && (k = tok_utf8_span(u + i, n - i, &valid),
-		    !valid))
+		while (i < n && (k = util_utf8_decode(u + i, n - i, &cp),
+		    cp == UTIL_UTF8_BAD))
 			i += k;
 		if (i > start)
 			tok_bpe(e, u + start, i - start);
@@ -846,7 +786,7 @@ tok_decode(const struct tok *t, const int *ids, size_t n, size_t *outlen)
 	const unsigned char	*u;
 	char			*raw, *out;
 	size_t			 len = 0, i, o = 0, k;
-	int			 valid;
+	uint32_t		 cp;
 
 	for (i = 0; i < n; i++) {
 		if (ids[i] >= 0 && ids[i] < t->n_vocab)
@@ -863,8 +803,8 @@ tok_decode(const struct tok *t, const int *ids, size_t n, size_t *outlen)
 	out = xmalloc(3 * len + 1);
 	u = (const unsigned char *)raw;
 	for (i = 0, o = 0; i < len; i += k) {
-		k = tok_utf8_span(u + i, len - i, &valid);
-		if (valid) {
+		k = util_utf8_decode(u + i, len - i, &cp);
+		if (cp != UTIL_UTF8_BAD) {
 			memcpy(out + o, raw + i, k);
 			o += k;
 		} else
@@ -921,18 +861,16 @@ tok_display(const char *bytes, size_t len, int flags)
 	char			*out;
 	size_t			 i, j, o = 0, k;
 	uint32_t		 cp;
-	int			 valid;
 
 	/* Worst case per byte: "\xNN" (4), per code point "\u{10FFFF}". */
 	out = xmalloc(4 * len + 1);
 	for (i = 0; i < len; i += k) {
-		k = tok_utf8_span(u + i, len - i, &valid);
-		if (!valid) {
+		k = util_utf8_decode(u + i, len - i, &cp);
+		if (cp == UTIL_UTF8_BAD) {
 			for (j = 0; j < k; j++)
 				o += sprintf(out + o, "\\x%02X", u[i + j]);
 			continue;
 		}
-		cp = tok_utf8_cp(u + i, k);
 		if (k == 1)
 			tok_display_ascii(out, &o, u[i], ascii);
 		else if (ascii || tok_cp_unsafe(cp) || cp == 0xb7 ||

@@ -7,6 +7,7 @@
 #include <sys/mman.h>
 #include <sys/stat.h>
 
+#include <assert.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -137,6 +138,67 @@ util_fail(char **cause, const char *fmt, ...)
 	return -1;
 }
 
+/* "a FIFO", "a directory", ... for a message. */
+static const char *
+util_kind(mode_t mode)
+{
+	if (S_ISDIR(mode))
+		return "a directory";
+	if (S_ISFIFO(mode))
+		return "a FIFO";
+	if (S_ISCHR(mode))
+		return "a character device";
+	if (S_ISBLK(mode))
+		return "a block device";
+	if (S_ISSOCK(mode))
+		return "a socket";
+	if (S_ISLNK(mode))
+		return "a symbolic link";
+	return "not a regular file";
+}
+
+int
+util_open_file(const char *path, int flags, int mode, struct stat *sb,
+    char **cause)
+{
+	struct stat	 st;
+	int		 fd, fl;
+
+	if (sb == NULL)
+		sb = &st;
+	/* A FIFO would block open() until a writer comes: never wait. */
+	fd = open(path, flags | O_NONBLOCK | O_NOCTTY | O_CLOEXEC, mode);
+	if (fd == -1) {
+		/* E.g. ENXIO: a FIFO opened for writing, with no reader. */
+		if (errno != ELOOP && stat(path, &st) == 0 &&
+		    !S_ISREG(st.st_mode))
+			return util_fail(cause, "%s: not a regular file (%s)",
+			    path, util_kind(st.st_mode));
+		if (errno == ELOOP && (flags & O_NOFOLLOW))
+			return util_fail(cause, "%s: a symbolic link, refused",
+			    path);
+		return util_fail(cause, "%s: %s", path, strerror(errno));
+	}
+	if (fstat(fd, sb) == -1) {
+		util_fail(cause, "%s: %s", path, strerror(errno));
+		close(fd);
+		return -1;
+	}
+	if (!S_ISREG(sb->st_mode)) {
+		util_fail(cause, "%s: not a regular file (%s)", path,
+		    util_kind(sb->st_mode));
+		close(fd);
+		return -1;
+	}
+	if ((fl = fcntl(fd, F_GETFL)) == -1 ||
+	    fcntl(fd, F_SETFL, fl & ~O_NONBLOCK) == -1) {
+		util_fail(cause, "%s: %s", path, strerror(errno));
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
 int
 util_read_file(const char *path, size_t max, char **buf, size_t *len,
     char **cause)
@@ -147,12 +209,8 @@ util_read_file(const char *path, size_t max, char **buf, size_t *len,
 	ssize_t		 n;
 	int		 fd;
 
-	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1)
-		return util_fail(cause, "%s: %s", path, strerror(errno));
-	if (fstat(fd, &sb) == -1 || !S_ISREG(sb.st_mode)) {
-		close(fd);
-		return util_fail(cause, "%s: not a regular file", path);
-	}
+	if ((fd = util_open_file(path, O_RDONLY, 0, &sb, cause)) == -1)
+		return -1;
 	if ((uintmax_t)sb.st_size > max) {
 		close(fd);
 		return util_fail(cause, "%s: too large (%jd bytes, at most %zu)",
@@ -179,17 +237,54 @@ util_read_file(const char *path, size_t max, char **buf, size_t *len,
 	return 0;
 }
 
+/*
+ * An existing path that is not a regular file (a device, a FIFO) is
+ * written in place: a rename would replace the node with a file. *tmp is
+ * then NULL.
+ */
+static FILE *
+util_inplace_open(const char *path, const struct stat *sb, char **cause)
+{
+	FILE	*f;
+	int	 fd, fl;
+
+	if (S_ISDIR(sb->st_mode)) {
+		util_fail(cause, "%s: %s", path, strerror(EISDIR));
+		return NULL;
+	}
+	/* O_NONBLOCK: a FIFO without a reader fails (ENXIO), never waits. */
+	fd = open(path, O_WRONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
+	if (fd == -1) {
+		util_fail(cause, "%s: %s", path, errno == ENXIO ?
+		    "a FIFO with no reader" : strerror(errno));
+		return NULL;
+	}
+	if ((fl = fcntl(fd, F_GETFL)) == -1 ||
+	    fcntl(fd, F_SETFL, fl & ~O_NONBLOCK) == -1 ||
+	    (f = fdopen(fd, "w")) == NULL) {
+		util_fail(cause, "%s: %s", path, strerror(errno));
+		close(fd);
+		return NULL;
+	}
+	return f;
+}
+
 FILE *
 util_atomic_open(const char *path, int mode, char **tmp, char **cause)
 {
 	static unsigned	 counter;
+	struct stat	 sb;
 	FILE		*f;
 	int		 fd = -1, i;
 
+	*tmp = NULL;
+	if (stat(path, &sb) == 0 && !S_ISREG(sb.st_mode))
+		return util_inplace_open(path, &sb, cause);
 	for (i = 0; i < 100 && fd == -1; i++) {
 		*tmp = xasprintf("%s.tmp-%ld-%u", path, (long)getpid(),
 		    __atomic_fetch_add(&counter, 1, __ATOMIC_RELAXED));
-		fd = open(*tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode);
+		fd = open(*tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW |
+		    O_CLOEXEC, mode);
 		if (fd == -1 && errno != EEXIST)
 			break;
 		if (fd == -1) {
@@ -234,12 +329,33 @@ util_sync_dir(const char *path)
 	free(dir);
 }
 
+/* Flushes and closes an in-place write (util_inplace_open). */
+static int
+util_inplace_close(FILE *f, const char *path, int failed, char **cause)
+{
+	int	err = 0;
+
+	errno = 0;
+	if (fflush(f) != 0 || ferror(f))
+		err = errno != 0 ? errno : EIO;
+	if (fclose(f) != 0 && err == 0)
+		err = errno;
+	if (failed)
+		return -1;
+	if (err != 0)
+		return util_fail(cause, "%s: %s", path, strerror(err));
+	return 0;
+}
+
 int
 util_atomic_close(FILE *f, char *tmp, const char *path, int failed,
     char **cause)
 {
-	int	err = 0;
+	struct stat	sb;
+	int		err = 0;
 
+	if (tmp == NULL)
+		return util_inplace_close(f, path, failed, cause);
 	errno = 0;
 	if (fflush(f) != 0 || ferror(f))
 		err = errno != 0 ? errno : EIO;
@@ -247,6 +363,14 @@ util_atomic_close(FILE *f, char *tmp, const char *path, int failed,
 		err = errno;
 	if (fclose(f) != 0 && err == 0)
 		err = errno;
+	/* Never rename over something that became a device or a FIFO. */
+	if (err == 0 && !failed && lstat(path, &sb) == 0 &&
+	    !S_ISREG(sb.st_mode) && !S_ISLNK(sb.st_mode)) {
+		unlink(tmp);
+		free(tmp);
+		return util_fail(cause, "%s: not a regular file (%s), not "
+		    "replaced", path, util_kind(sb.st_mode));
+	}
 	if (err == 0 && !failed && rename(tmp, path) != 0)
 		err = errno;
 	if (err != 0 || failed) {
@@ -315,34 +439,82 @@ util_bf16_to_f32(uint16_t h)
 	return f;
 }
 
+size_t
+util_utf8_decode(const unsigned char *s, size_t avail, uint32_t *cp)
+{
+	unsigned char	lo = 0x80, hi = 0xbf;
+	size_t		need, i;
+	uint32_t	c;
+
+	assert(avail > 0);
+	*cp = UTIL_UTF8_BAD;
+	if (s[0] < 0x80) {
+		*cp = s[0];
+		return 1;
+	}
+	if (s[0] >= 0xc2 && s[0] <= 0xdf)
+		need = 1;
+	else if (s[0] >= 0xe0 && s[0] <= 0xef)
+		need = 2;
+	else if (s[0] >= 0xf0 && s[0] <= 0xf4)
+		need = 3;
+	else
+		return 1;
+	/* The second byte's range excludes overlongs, surrogates, > U+10FFFF. */
+	if (s[0] == 0xe0)
+		lo = 0xa0;
+	else if (s[0] == 0xed)
+		hi = 0x9f;
+	else if (s[0] == 0xf0)
+		lo = 0x90;
+	else if (s[0] == 0xf4)
+		hi = 0x8f;
+	c = s[0] & (0x3f >> need);
+	for (i = 1; i <= need; i++) {
+		if (i >= avail || s[i] < lo || s[i] > hi)
+			return i;
+		c = (c << 6) | (s[i] & 0x3f);
+		lo = 0x80;
+		hi = 0xbf;
+	}
+	*cp = c;
+	return need + 1;
+}
+
 int
 util_utf8_len(const unsigned char *s, size_t avail)
 {
 	uint32_t	cp;
-	int		n, i;
+	size_t		n;
 
 	if (avail == 0)
 		return 0;
-	if (s[0] < 0x80)
-		return 1;
-	if (s[0] >= 0xc2 && s[0] <= 0xdf)
-		n = 2;
-	else if (s[0] >= 0xe0 && s[0] <= 0xef)
-		n = 3;
-	else if (s[0] >= 0xf0 && s[0] <= 0xf4)
-		n = 4;
-	else
-		return 0;
-	if ((size_t)n > avail)
-		return 0;
-	cp = s[0] & (0xff >> (n + 1));
-	for (i = 1; i < n; i++) {
-		if ((s[i] & 0xc0) != 0x80)
-			return 0;
-		cp = (cp << 6) | (s[i] & 0x3f);
+	n = util_utf8_decode(s, avail, &cp);
+	return cp == UTIL_UTF8_BAD ? 0 : (int)n;
+}
+
+char *
+util_escape(const char *s, size_t len)
+{
+	const unsigned char	*u = (const unsigned char *)s;
+	char			*out;
+	size_t			 i, o = 0, n, k;
+	uint32_t		 cp;
+
+	out = xmalloc(4 * len + 1);	/* \xNN for every byte at most */
+	for (i = 0; i < len; i += n) {
+		n = util_utf8_decode(u + i, len - i, &cp);
+		if (cp < 0x20 || (cp >= 0x7f && cp <= 0x9f) ||
+		    cp == UTIL_UTF8_BAD) {
+			for (k = 0; k < n; k++) {
+				snprintf(out + o, 5, "\\x%02X", u[i + k]);
+				o += 4;
+			}
+		} else {
+			memcpy(out + o, u + i, n);
+			o += n;
+		}
 	}
-	if ((n == 3 && cp < 0x800) || (n == 4 && cp < 0x10000) ||
-	    cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
-		return 0;
-	return n;
+	out[o] = '\0';
+	return out;
 }

@@ -5,9 +5,11 @@
 # hostile-model.py), hostile prompts and bad configuration files, each run
 # through the real binary: the exit status, exactly one line on stderr that
 # names the file and the problem, nothing on stdout for an error, and no raw
-# control bytes in what is printed. With LOGITLENS_VALGRIND=1 (and valgrind
-# installed, and a binary built without sanitizers) every case also runs
-# once under memcheck: no errors, no definite leaks.
+# control bytes in what is printed. Then special files (a FIFO for every
+# file the program reads), YAML bombs, C1 bytes and escapes that reach a
+# message, and every output to a full disk. With LOGITLENS_VALGRIND=1 (and
+# valgrind installed, and a binary built without sanitizers) every case also
+# runs once under memcheck: no errors, no definite leaks.
 
 : "${top_srcdir:=.}" "${top_builddir:=.}"
 bin=$top_builddir/logitlens
@@ -42,7 +44,7 @@ fi
 run() {
 	want=$1 in=$2
 	shift 2
-	"$bin" "$@" <"$in" >"$tmp/out" 2>"$tmp/err"
+	timeout 120 "$bin" "$@" <"$in" >"$tmp/out" 2>"$tmp/err"
 	got=$?
 	if [ "$got" != "$want" ]; then
 		bad "$*: exit $got, expected $want ($(head -c 300 "$tmp/err"))"
@@ -164,7 +166,8 @@ for p in space utf8 nul esc random; do
 done
 # JSON carries the text escaped: the tokens join back to the prompt (when
 # no character spans two tokens).
-printf 'a [2J[H ]0;t z' >"$tmp/p-ascii"
+printf 'a [2J[H
+ ]0;t z' >"$tmp/p-ascii"
 for p in ascii; do
 	run 0 "$tmp/p-$p" -m "$model" --print -f json &&
 	python3 -c 'import json, sys
@@ -192,7 +195,8 @@ invalid|top-k: [1,\n|2:1:
 tab-indent|keys:\n\tquit: q\n|2:1: 
 wrong-type|top-k: abc\n|1:8: 'top-k' must be an integer
 range|top-k: 99999999999999999999\n|1:8: 'top-k' must be between
-list|top-k: &a [*a]\n|1:8: 'top-k' must be an integer
+list|top-k: [1]\n|1:8: 'top-k' must be an integer
+recursive|top-k: &a [*a]\n|1:12: an alias inside what its anchor names
 unknown-key|colour: red\n|1:1: unknown key 'colour'
 top-level|- 1\n- 2\n|1:1: 
 documents|a: 1\n---\nb: 2\n|3:1: 
@@ -208,11 +212,91 @@ run 0 "$tmp/empty" -m "$model" --config "$tmp/c-empty.yaml" --print Hi &&
 case=config-directory
 mkdir "$tmp/c-dir"
 run 0 "$tmp/empty" -m "$model" --config "$tmp/c-dir" --print Hi &&
-    one_line "$tmp/c-dir: not a regular file" && ok
+    one_line "$tmp/c-dir: not a regular file (a directory)" && ok
 case=config-missing
 run 2 "$tmp/empty" -m "$model" --config "$tmp/none.yaml" --print Hi &&
     one_line "$tmp/none.yaml: No such file" && ok
 [ -s "$tmp/out" ] && bad "$case: output on stdout"
+
+# Special files wherever a file is opened: a FIFO is refused at once with
+# one line (run's timeout only guards against a hang; nothing is timed).
+for f in config.json vocab.json merges.txt model.safetensors; do
+	case=fifo-$f
+	d=$tmp/fifo-$f
+	mkdir "$d"
+	for g in config.json vocab.json merges.txt model.safetensors; do
+		ln -s "$(cd "$model" && pwd)/$g" "$d/$g"
+	done
+	rm "$d/$f"
+	mkfifo "$d/$f" || exit 99
+	run 2 "$tmp/empty" -m "$d" --print Hi &&
+	    one_line "$d/$f: not a regular file (a FIFO)" && ok
+	rm -rf "$d"
+done
+mkfifo "$tmp/fifo" || exit 99
+case=fifo-config
+run 0 "$tmp/empty" -m "$model" --config "$tmp/fifo" --print Hi &&
+    one_line "$tmp/fifo: not a regular file (a FIFO)" && ok
+case=fifo-tuned
+run 2 "$tmp/empty" -m "$model" --tuned "$tmp/fifo" --print Hi &&
+    one_line "$tmp/fifo: not a regular file (a FIFO)" && ok
+
+# YAML bombs in the configuration: one line, the lens with the defaults.
+case=bomb-depth
+python3 -c 'import sys; sys.stdout.write("top-k: " + "[" * 100000 +
+    "]" * 100000 + "\n")' >"$tmp/bomb1.yaml"
+run 0 "$tmp/empty" -m "$model" --config "$tmp/bomb1.yaml" --print Hi &&
+    one_line "$tmp/bomb1.yaml:1:23: nested more than 16 levels deep" && ok
+case=bomb-keys
+python3 -c 'import sys; sys.stdout.write("keys: {" +
+    ",".join("%x: x" % i for i in range(100000)) + "}\n")' \
+    >"$tmp/bomb2.yaml"
+run 0 "$tmp/empty" -m "$model" --config "$tmp/bomb2.yaml" --print Hi &&
+    one_line "$tmp/bomb2.yaml:1:" "more than 10000 values" && ok
+
+# Messages never carry C1 controls or invalid UTF-8: a merges.txt of
+# random bytes is quoted escaped.
+case=merges-random
+d=$tmp/m-random
+mkdir "$d"
+for g in config.json vocab.json model.safetensors; do
+	ln -s "$(cd "$model" && pwd)/$g" "$d/$g"
+done
+python3 -c 'import random, sys; random.seed(11)
+sys.stdout.buffer.write(b"#version: 0.2\n" +
+    bytes(random.randrange(128, 160) for _ in range(64)) + b" x\n")' \
+    >"$d/merges.txt"
+run 2 "$tmp/empty" -m "$d" --print Hi && one_line "$d/merges.txt" &&
+    { clean text "$tmp/err" && ok || bad "$case: raw bytes on stderr"; }
+grep -q '\\x8' "$tmp/err" ||
+    bad "$case: no escaped C1 byte: $(cat "$tmp/err")"
+
+# A model directory whose name carries escapes and C1 bytes, named in the
+# note on stderr: escaped there too.
+case=escaped-note
+d=$tmp/$(printf 'm\033]0;x\007\302\233\377')
+mkdir "$d"
+for g in config.json vocab.json merges.txt model.safetensors; do
+	ln -s "$(cd "$model" && pwd)/$g" "$d/$g"
+done
+LOGITLENS_MODEL=$d run 0 "$tmp/empty" --print Hi &&
+    one_line "using the model" '\x1B]0;x\x07\xC2\x9B\xFF' &&
+    { clean text "$tmp/err" && ok || bad "$case: raw bytes on stderr"; }
+unset LOGITLENS_MODEL
+
+# Every output to a full disk is an error, in one line.
+if [ -w /dev/full ]; then
+	for args in "--tokenize Hi" "--print-config" "--list-keys" \
+	    "--print Hi" "--print -f json Hi" "--help"; do
+		case="$args >/dev/full"
+		# shellcheck disable=SC2086
+		timeout 120 "$bin" -m "$model" $args </dev/null >/dev/full \
+		    2>"$tmp/err"
+		got=$?
+		[ $got -eq 2 ] || bad "$case: exit $got, expected 2"
+		one_line "standard output: " "No space left on device" && ok
+	done
+fi
 
 echo "$ncases model directories, $((ninputs + 0)) prompts, $i+3 configuration" \
     "files; $vgruns runs under valgrind"

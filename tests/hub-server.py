@@ -12,6 +12,7 @@ listens on (127.0.0.1, chosen by the system), logs one line per request to
 """
 
 import argparse
+import gzip
 import hashlib
 import http.server
 import os
@@ -48,6 +49,18 @@ def parse_args():
                     help="stop sending for this many seconds mid-body")
     ap.add_argument("--ignore-range", action="store_true",
                     help="answer Range requests with the whole file (200)")
+    ap.add_argument("--gzip", action="store_true",
+                    help="send the body gzip-encoded (Content-Encoding)")
+    ap.add_argument("--html", action="store_true",
+                    help="send an HTML page as the body, with status 200")
+    ap.add_argument("--bad-commit",
+                    help="send this X-Repo-Commit (escapes allowed: \\x1b)")
+    ap.add_argument("--cdn-host",
+                    help="redirect LFS files to this host name (another "
+                    "origin, e.g. localhost) rather than 127.0.0.1")
+    ap.add_argument("--head-location",
+                    help="answer HEAD of the fault file with 307 to this "
+                    "Location (PORT is replaced by the port)")
     return ap.parse_args()
 
 
@@ -80,11 +93,12 @@ def make_handler(args, files, log):
         def note(self):
             if log is None:
                 return
-            line = "%s %s range=%s auth=%s enc=%s\n" % (
+            line = "%s %s range=%s auth=%s enc=%s host=%s\n" % (
                 self.command, self.path,
                 self.headers.get("Range", "-"),
                 self.headers.get("Authorization", "-"),
-                self.headers.get("Accept-Encoding", "-"))
+                self.headers.get("Accept-Encoding", "-"),
+                self.headers.get("Host", "-"))
             with lock:
                 log.write(line)
                 log.flush()
@@ -111,12 +125,13 @@ def make_handler(args, files, log):
             if args.status:
                 return self.fail(args.status, "Forced",
                                  "forced status %d" % args.status)
-            if args.token is not None and \
+            path = self.path.split("?", 1)[0]
+            # The CDN needs no token (its URLs are signed), as the hub's.
+            if args.token is not None and not path.startswith("/cdn/") and \
                     self.headers.get("Authorization") != \
                     "Bearer " + args.token:
                 return self.fail(401, "Unauthorized",
                                  "Invalid credentials in Authorization header")
-            path = self.path.split("?", 1)[0]
             if path.startswith("/cdn/"):
                 name = files.by_sha.get(path[len("/cdn/"):])
                 if name is None:
@@ -143,25 +158,45 @@ def make_handler(args, files, log):
                                  "Entry not found")
             return self.send_file(name, cdn=False)
 
+        def commit(self):
+            if args.bad_commit is not None:
+                return args.bad_commit.encode().decode("unicode_escape")
+            return args.commit
+
         def send_file(self, name, cdn):
             data, sha256, git, lfs = files.data[name]
+            fault = name == args.fault_file
+            if fault and args.head_location and self.command == "HEAD":
+                port = self.server.server_address[1]
+                self.send_response(307)
+                self.send_header("Location", args.head_location.replace(
+                    "PORT", str(port)))
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+                return
             if lfs and args.redirect and not cdn:
                 port = self.server.server_address[1]
                 self.send_response(302)
-                self.send_header("Location", "http://127.0.0.1:%d/cdn/%s"
-                                 "?expires=never" % (port, sha256))
-                self.send_header("X-Repo-Commit", args.commit)
+                self.send_header("Location", "http://%s:%d/cdn/%s"
+                                 "?expires=never" % (
+                                     args.cdn_host or "127.0.0.1", port,
+                                     sha256))
+                self.send_header("X-Repo-Commit", self.commit())
                 self.send_header("ETag", '"%s"' % git)
                 self.send_header("X-Linked-Etag", '"%s"' % sha256)
                 self.send_header("X-Linked-Size", str(len(data)))
                 self.send_header("Content-Length", "0")
                 self.end_headers()
                 return
-            fault = name == args.fault_file
             if fault and args.corrupt:
                 mid = len(data) // 2
                 data = data[:mid] + bytes([data[mid] ^ 0xff]) + \
                     data[mid + 1:]
+            if fault and args.html:
+                data = (b"<!DOCTYPE html><html><body>Sign in to continue"
+                        b"</body></html>\n")
+            if fault and args.gzip:
+                data = gzip.compress(data)
             start = 0
             rng = self.headers.get("Range")
             code = 200
@@ -183,7 +218,9 @@ def make_handler(args, files, log):
                 data = data[start:end]
             self.send_response(code)
             if not cdn:
-                self.send_header("X-Repo-Commit", args.commit)
+                self.send_header("X-Repo-Commit", self.commit())
+            if fault and args.gzip:
+                self.send_header("Content-Encoding", "gzip")
             if lfs:
                 self.send_header("ETag", '"%s"' % sha256)
                 if not cdn:

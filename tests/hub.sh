@@ -3,7 +3,10 @@
 # on loopback: a clean download and its cache layout, a second run that
 # fetches nothing, resume after an interrupted or cancelled transfer, a
 # server that ignores Range, a corrupted transfer, 401/404/500, a stalled
-# server, a renamed repository, and a refused connection.
+# server, a renamed repository, and a refused connection. Then a hostile
+# hub: redirects to another origin (the token must not follow), a commit
+# with escape sequences, gzip and HTML bodies, a damaged blob, FIFOs and
+# symlinks in the cache, and --download's output to a full disk.
 
 top_srcdir=${top_srcdir:-.}
 top_builddir=${top_builddir:-.}
@@ -131,6 +134,13 @@ check_cache() {
 	    fail "$what: hub_resolve gave $(cat "$tmp/resolved")"
 }
 
+# git_sha FILE: the git blob sha1 the hub gives a small file as its ETag.
+git_sha() {
+	python3 -c 'import hashlib, sys
+d = open(sys.argv[1], "rb").read()
+print(hashlib.sha1(b"blob %d\0" % len(d) + d).hexdigest())' "$1"
+}
+
 gets() {
 	grep -c "^GET " "$tmp/log"
 }
@@ -142,7 +152,7 @@ start_server --redirect
 expect_ok gpt2
 check_cache "$tmp/c1"
 grep -q "^GET /cdn/$sha" "$tmp/log" || fail "$what: CDN redirect not taken"
-grep -v -q " enc=identity\$" "$tmp/log" &&
+grep -v -q " enc=identity host=" "$tmp/log" &&
     fail "$what: requests without Accept-Encoding: identity"
 grep -q "^HEAD /$repo/resolve/main/model.safetensors " "$tmp/log" ||
     fail "$what: no HEAD for the weights"
@@ -282,6 +292,154 @@ HF_HUB_CACHE=$tmp/c9 "$fetch" -r old-org/old-name >"$tmp/resolved" 2>&1
 [ "$(cat "$tmp/resolved")" = "$snap" ] ||
     fail "$what: resolved to $(cat "$tmp/resolved")"
 stop_server
+
+# HF_TOKEN goes to HF_ENDPOINT's origin only: not to a CDN on another
+# origin (localhost is not 127.0.0.1), not through a HEAD redirect.
+what="token and another origin"
+export HF_HUB_CACHE="$tmp/c11"
+HF_TOKEN=s3cret
+export HF_TOKEN
+start_server --redirect --cdn-host localhost --token s3cret
+expect_ok gpt2
+check_cache "$tmp/c11"
+grep -q "^GET /cdn/.* host=localhost:$port" "$tmp/log" ||
+    fail "$what: CDN on localhost not asked: $(cat "$tmp/log")"
+grep "host=localhost" "$tmp/log" | grep -q "auth=Bearer" &&
+    fail "$what: the token went to another origin: $(cat "$tmp/log")"
+grep "host=127.0.0.1" "$tmp/log" | grep -v -q "auth=Bearer s3cret" &&
+    fail "$what: a request to HF_ENDPOINT without the token"
+stop_server
+for loc in "//localhost:PORT/$repo/resolve/main/config.json" \
+    "http://localhost:PORT/$repo/resolve/main/config.json"; do
+	what="HEAD redirect to $loc"
+	export HF_HUB_CACHE="$tmp/c12"
+	start_server --token s3cret --fault-file config.json \
+	    --head-location "$loc"
+	run gpt2
+	expect_error "config.json" "HTTP 307" "not followed"
+	grep -q "host=localhost" "$tmp/log" &&
+	    fail "$what: followed: $(cat "$tmp/log")"
+	stop_server
+done
+unset HF_TOKEN
+
+# What the server says is checked before it names a file or reaches a
+# terminal: a commit is 40 hex digits.
+what="commit with escapes"
+export HF_HUB_CACHE="$tmp/c13"
+start_server --bad-commit '\x1b]0;owned\x07\x9b2J'
+run gpt2
+expect_error "config.json" "bad X-Repo-Commit" "40 hex digits"
+tr -d '\n -~' <"$tmp/err" | grep -q . &&
+    fail "$what: raw control bytes in '$(cat -v "$tmp/err")'"
+[ -e "$tmp/c13/$folder/snapshots" ] && fail "$what: a snapshot was made"
+stop_server
+
+# A body the ETag does not describe is never kept: gzip-encoded (even to
+# resume a good part), an HTML page with 200; then one rerun is enough.
+what="gzip body"
+export HF_HUB_CACHE="$tmp/c14"
+start_server --gzip --fault-file config.json
+run gpt2
+expect_error "config.json" "'gzip'-encoded" "run again"
+ls "$tmp/c14/$folder/blobs" | grep -v -q incomplete &&
+    fail "$what: a blob was kept: $(ls "$tmp/c14/$folder/blobs")"
+stop_server
+start_server --drop-after 50000
+run gpt2
+stop_server
+what="gzip onto a partial file"
+start_server --gzip
+run gpt2
+expect_error "model.safetensors" "'gzip'-encoded"
+part=$tmp/c14/$folder/blobs/$sha.incomplete
+[ ! -s "$part" ] || fail "$what: $(wc -c <"$part") bytes kept to resume"
+stop_server
+what="rerun after gzip"
+start_server --redirect
+expect_ok gpt2
+check_cache "$tmp/c14"
+stop_server
+
+what="HTML page"
+export HF_HUB_CACHE="$tmp/c15"
+start_server --html --fault-file merges.txt
+run gpt2
+expect_error "merges.txt" "git sha1 mismatch" "removed"
+ls "$tmp/c15/$folder/blobs" | grep -q "$(git_sha "$tmp/root/merges.txt")" &&
+    fail "$what: the page was kept"
+stop_server
+what="rerun after the HTML page"
+start_server
+expect_ok gpt2
+check_cache "$tmp/c15"
+# A small blob damaged in the cache is fetched again, once.
+what="damaged blob"
+vblob=$tmp/c15/$folder/blobs/$(git_sha "$tmp/root/vocab.json")
+[ -f "$vblob" ] || fail "$what: no $vblob"
+printf '{"broken": 0}' >"$vblob"
+: >"$tmp/log"
+expect_ok gpt2
+[ "$(gets)" -eq 1 ] || fail "$what: $(gets) GETs, expected 1"
+check_cache "$tmp/c15"
+stop_server
+
+# Special files in the cache: a FIFO never blocks, a symlink is not
+# written through; a FIFO where a blob goes is replaced by the blob.
+what="FIFO as the partial file"
+export HF_HUB_CACHE="$tmp/c16"
+mkdir -p "$tmp/c16/$folder/blobs"
+mkfifo "$tmp/c16/$folder/blobs/$sha.incomplete" || exit 99
+start_server
+"$fetch" gpt2 >"$tmp/out" 2>"$tmp/err" &
+fpid=$!
+( sleep 60; kill "$fpid" 2>/dev/null ) &
+wpid=$!
+wait "$fpid"
+rc=$?
+kill "$wpid" 2>/dev/null
+expect_error "$sha.incomplete" "not a regular file (a FIFO)"
+rm -f "$tmp/c16/$folder/blobs/$sha.incomplete"
+what="symlink as the partial file"
+ln -s "$tmp/victim" "$tmp/c16/$folder/blobs/$sha.incomplete"
+run gpt2
+expect_error "$sha.incomplete" "symbolic link"
+[ -e "$tmp/victim" ] && fail "$what: written through the link"
+rm -f "$tmp/c16/$folder/blobs/$sha.incomplete"
+what="FIFO as a blob"
+mkfifo "$tmp/c16/$folder/blobs/$sha" || exit 99
+expect_ok gpt2
+check_cache "$tmp/c16"
+stop_server
+# refs/main as a FIFO: read without blocking, the snapshot still found.
+what="FIFO as refs/main"
+rm "$tmp/c16/$folder/refs/main"
+mkfifo "$tmp/c16/$folder/refs/main" || exit 99
+run -r gpt2
+[ $rc -eq 0 ] && [ "$(cat "$tmp/out")" = \
+    "$tmp/c16/$folder/snapshots/$commit" ] ||
+    fail "$what: exit $rc: $(cat "$tmp/out" "$tmp/err")"
+what="download over a FIFO refs/main"
+start_server
+expect_ok gpt2
+check_cache "$tmp/c16"
+stop_server
+
+# The path --download prints, to a full disk: an error, not silence.
+what="download to /dev/full"
+if [ -w /dev/full ] && [ -x "$top_builddir/logitlens" ]; then
+	start_server
+	"$top_builddir/logitlens" --download gpt2 >/dev/full 2>"$tmp/err"
+	[ $? -ne 0 ] || fail "$what: exit 0"
+	tail -n 1 "$tmp/err" | grep -q "standard output: No space left" ||
+	    fail "$what: no message: $(cat "$tmp/err")"
+	# Its progress messages to a full disk: nowhere to say it, but the
+	# status says it.
+	what="download messages to /dev/full"
+	"$top_builddir/logitlens" --download gpt2 >"$tmp/out" 2>/dev/full
+	[ $? -ne 0 ] || fail "$what: exit 0"
+	stop_server
+fi
 
 # Nothing listens on the port any more.
 what="connection refused"

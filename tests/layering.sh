@@ -2,11 +2,11 @@
 # layering.sh: the module layout of STYLE.md, kept by checking #include lines.
 #
 #   util <- st <- model (ops) <- lens <- ui <- main; tok, cfg, hub, report,
-#   session, tuned, attrib beside them; eval (with jacobian and
+#   session, tuned, attrib, compare beside them; eval (with jacobian and
 #   eval-report) beside lens, and cmd-eval, the eval subcommand, beside
-#   main. The model never sees curses or text;
-#   each outside library is included by the one module that owns it; only
-#   main.c and cmd-eval.c (and the benchmark program) print to stderr or exit.
+#   main. The model never sees curses or text; each outside library is
+#   included by the one module that owns it; only main.c and cmd-eval.c
+#   (and the benchmark program) print to stderr or exit.
 
 : "${top_srcdir:=.}"
 cd "$top_srcdir/src" || exit 99
@@ -42,17 +42,17 @@ never() {
 
 only curses.h ui.c ui-grid.c ui-panel.c ui-keys.c ui-term.c
 only cblas.h ops.c bench.c
-only yaml.h cfg.c session.c report.c
+only yaml.h cfg.c session.c report.c yml.c
 only curl/curl.h hub.c
 only pcre2.h tok.c
 only openssl/evp.h hub.c
 
 ui="ui.h ui-int.h ui-keys.h ui-term.h ui-view.h ui-palette.h ui-edit.h ui-layout.h"
-for f in util.c st.c ops.c model.c; do
+for f in util.c st.c ops.c model.c yml.c; do
 	never $f lens.h tok.h report.h cfg.h hub.h session.h tuned.h attrib.h $ui \
 	    eval.h eval-report.h jacobian.h cmd-eval.h
 done
-for f in lens.c tuned.c attrib.c tok.c cfg.c hub.c report.c session.c \
+for f in lens.c compare.c tuned.c attrib.c tok.c cfg.c hub.c report.c session.c \
     eval.c eval-report.c jacobian.c; do
 	never $f $ui main.h
 done

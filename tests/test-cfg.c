@@ -572,6 +572,82 @@ test_shipped(void)
 	cfg_free(cfg);
 }
 
+/*
+ * Hostile sizes: refused by the event pass before a document is built,
+ * with the line and column where the bound was crossed (computed here from
+ * the layout of the text), and fast enough for a test that must not hang.
+ * Within the bounds, large mappings still work and duplicates are found.
+ */
+static void
+test_bombs(void)
+{
+	struct cfg	*cfg;
+	char		*text, *want, *p;
+	size_t		 i, n = 100000, len;
+	int		 rv;
+
+	/* 100,000 levels: the 16th '[' would be the 17th level. */
+	text = xmalloc(7 + 2 * n + 2);
+	memcpy(text, "top-k: ", 7);
+	memset(text + 7, '[', n);
+	memset(text + 7 + n, ']', n);
+	strcpy(text + 7 + 2 * n, "\n");
+	parse_fail(text, "config.yaml:1:23: nested more than 16 levels deep");
+	free(text);
+
+	/* 100,000 keys: value k is the (4 + k)th value. */
+	len = 0;
+	text = xmalloc(32 * n + 16);
+	len += (size_t)sprintf(text, "keys:\n");
+	for (i = 0; i < n; i++)
+		len += (size_t)sprintf(text + len, "  a%zu: x\n", i);
+	/* The 10001st value is pair 4998's, on line 5000. */
+	want = xasprintf("config.yaml:5000:%d: more than 10000 values (aliases "
+	    "counted as what they stand for): too large",
+	    (int)strlen("  a4998: ") + 1);
+	parse_fail(text, want);
+	free(want);
+	free(text);
+
+	/* Aliases of aliases: 10 * 10 * 10 * 10 * 10 values from 50. */
+	text = xstrdup("keys:\n  a: &a [x, x, x, x, x, x, x, x, x, x]\n"
+	    "  b: &b [*a, *a, *a, *a, *a, *a, *a, *a, *a, *a]\n"
+	    "  c: &c [*b, *b, *b, *b, *b, *b, *b, *b, *b, *b]\n"
+	    "  d: &d [*c, *c, *c, *c, *c, *c, *c, *c, *c, *c]\n"
+	    "  e: [*d, *d, *d, *d, *d, *d, *d, *d, *d, *d]\n");
+	/*
+	 * a's list is 11 values, b's 111, c's 1111; with the keys before,
+	 * d's list starts as value 1241, and its 8th *c (column 10 + 7 * 4)
+	 * passes 10000.
+	 */
+	parse_fail(text, "config.yaml:5:38: more than 10000 values (aliases "
+	    "counted as what they stand for): too large");
+	free(text);
+
+	/* A value that contains itself would make every walk endless. */
+	parse_fail("keys: &k {quit: [q, *k]}\n", "config.yaml:1:21: an alias "
+	    "inside what its anchor names (a value that contains itself)");
+
+	/* 4,000 actions (8,003 values) are fine; the duplicate is found. */
+	len = 0;
+	n = 4000;
+	text = xmalloc(32 * n + 64);
+	len += (size_t)sprintf(text, "keys:\n");
+	for (i = 0; i < n; i++)
+		len += (size_t)sprintf(text + len, "  a%zu: x\n", i);
+	cfg = parse(text, &rv, &p);
+	CHECK(rv == 0 && cfg->nbindings == n, "4000 actions: %s",
+	    p != NULL ? p : "");
+	free(p);
+	cfg_free(cfg);
+	sprintf(text + len, "  a17: y\n  a5: y\n");
+	want = xasprintf("config.yaml:%zu:3: duplicate key 'a17' (first at "
+	    "line 19)", n + 2);
+	parse_fail(text, want);
+	free(want);
+	free(text);
+}
+
 static void
 test_load(void)
 {
@@ -597,11 +673,22 @@ test_load(void)
 
 	/* A directory is not readable as a file, even with missing_ok. */
 	CHECK(cfg_load(cfg, dir, 1, &cause) == -1, "directory");
-	want = xasprintf("%s: not a regular file", dir);
+	want = xasprintf("%s: not a regular file (a directory)", dir);
 	CHECK(cause != NULL && strcmp(cause, want) == 0, "got %s", cause);
 	free(want);
 	free(cause);
 	cause = NULL;
+
+	/* A FIFO is refused at once, never waited on, even with missing_ok. */
+	if (mkfifo(path, 0600) != 0)
+		HARD("mkfifo %s failed", path);
+	CHECK(cfg_load(cfg, path, 1, &cause) == -1, "FIFO");
+	want = xasprintf("%s: not a regular file (a FIFO)", path);
+	CHECK(cause != NULL && strcmp(cause, want) == 0, "got %s", cause);
+	free(want);
+	free(cause);
+	cause = NULL;
+	unlink(path);
 
 	/* A real file: messages carry its path. */
 	if ((f = fopen(path, "w")) == NULL)
@@ -676,6 +763,7 @@ main(void)
 	test_partial();
 	test_dump();
 	test_shipped();
+	test_bombs();
 	test_load();
 	test_default_path();
 	return harness_done();

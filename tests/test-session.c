@@ -4,6 +4,9 @@
  */
 #include "config.h"
 
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
+
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -130,7 +133,8 @@ test_errors(void)
 	bad("- a\n", "s.yaml:1:1: expected a mapping of session keys");
 	bad("prompt_bytes: \"\\u0100\"\n", "s.yaml:1:15: prompt_bytes: a "
 	    "character past U+00FF is not a byte");
-	bad("prompt: \"a\n", "s.yaml:2:1: found unexpected end of stream");
+	bad("prompt: \"a\n", "s.yaml:2:1: found unexpected end of stream "
+	    "(while scanning a quoted scalar at line 1, column 9)");
 }
 
 static void
@@ -164,6 +168,100 @@ test_file(void)
 	session_clear(&a);
 }
 
+/*
+ * Special files: a FIFO is refused at once when loading; saving to a
+ * device node writes through it (the node stays, /dev/full's error is
+ * said), never renames a file over it; a FIFO with no reader is refused.
+ * The nodes are made with mknod in a temporary directory (as root).
+ */
+static void
+test_special(void)
+{
+	struct session	 a, b;
+	struct stat	 sb;
+	char		 dir[] = "/tmp/test-session.XXXXXX", *path, *cause = NULL;
+	char		*want;
+
+	if (mkdtemp(dir) == NULL)
+		HARD("mkdtemp");
+	fill(&a, "x", 1);
+	session_init(&b);
+	path = util_path(dir, "fifo.yaml");
+	if (mkfifo(path, 0600) != 0)
+		HARD("mkfifo");
+	CHECK(session_load(&b, path, &cause) == -1, "FIFO loaded");
+	want = xasprintf("%s: not a regular file (a FIFO)", path);
+	CHECK(cause != NULL && strcmp(cause, want) == 0, "FIFO: %s", cause);
+	free(want);
+	free(cause);
+	cause = NULL;
+	CHECK(session_save(&a, path, &cause) == -1 && cause != NULL &&
+	    strstr(cause, "a FIFO with no reader") != NULL, "FIFO saved: %s",
+	    cause != NULL ? cause : "");
+	CHECK(stat(path, &sb) == 0 && S_ISFIFO(sb.st_mode), "FIFO replaced");
+	free(cause);
+	cause = NULL;
+	unlink(path);
+	free(path);
+
+	path = util_path(dir, "full");
+	if (mknod(path, S_IFCHR | 0600, makedev(1, 7)) == 0) {
+		CHECK(session_save(&a, path, &cause) == -1 && cause != NULL &&
+		    strstr(cause, "No space left on device") != NULL,
+		    "saved to full: %s", cause != NULL ? cause : "");
+		CHECK(stat(path, &sb) == 0 && S_ISCHR(sb.st_mode),
+		    "full replaced by a file");
+		free(cause);
+		cause = NULL;
+		unlink(path);
+		free(path);
+		path = util_path(dir, "null");
+		if (mknod(path, S_IFCHR | 0600, makedev(1, 3)) != 0)
+			HARD("mknod null");
+		CHECK(session_save(&a, path, &cause) == 0, "saved to null: %s",
+		    cause);
+		CHECK(stat(path, &sb) == 0 && S_ISCHR(sb.st_mode),
+		    "null replaced by a file");
+		unlink(path);
+	} else
+		printf("# no mknod (not root): device nodes not tried\n");
+	free(path);
+	rmdir(dir);
+	session_clear(&a);
+}
+
+/* YAML bombs: bounded before a document is built. */
+static void
+test_bombs(void)
+{
+	size_t	 n = 100000, i, len = 0;
+	char	*text, *want;
+
+	text = xmalloc(10 + 2 * n + 2);
+	memcpy(text, "tracked: ", 9);
+	memset(text + 9, '[', n);
+	memset(text + 9 + n, ']', n);
+	strcpy(text + 9 + 2 * n, "\n");
+	/* The root is level 1, the 15th '[' (column 10 + 14) level 17. */
+	bad(text, "s.yaml:1:25: nested more than 16 levels deep");
+	free(text);
+	n = 300000;
+	text = xmalloc(8 * n + 16);
+	len += (size_t)sprintf(text, "tracked: [");
+	for (i = 0; i < n; i++)
+		len += (size_t)sprintf(text + len, "1, ");
+	strcpy(text + len, "1]\n");
+	/*
+	 * Values 1 to 3 are the root, the key and the list; item j is value
+	 * 4 + j, at column 11 + 3 j: item 199997 is the 200001st.
+	 */
+	want = xasprintf("s.yaml:1:%d: more than 200000 values (aliases "
+	    "counted as what they stand for): too large", 11 + 3 * 199997);
+	bad(text, want);
+	free(want);
+	free(text);
+}
+
 int
 main(void)
 {
@@ -184,6 +282,8 @@ main(void)
 	test_escapes();
 	test_errors();
 	test_file();
+	test_special();
+	test_bombs();
 	/* Unset fields stay unset. */
 	session_init(&s);
 	text = session_dump(&s, &n);

@@ -587,7 +587,7 @@ test_open(void)
 	want = xasprintf("%s: %s", path, strerror(ENOENT));
 	expect_open(path, want);
 	free(want);
-	want = xasprintf("%s: not a regular file", dir);
+	want = xasprintf("%s: not a regular file (a directory)", dir);
 	expect_open(dir, want);
 	free(want);
 	write_file(path, "", 0);

@@ -6,11 +6,19 @@
  * patterns each against a decoder written here from the IEEE definition.
  * util_utf8_len is checked on every code point's encoding, on overlong
  * forms, surrogates, values past U+10FFFF, stray and missing continuation
- * bytes and truncation. util_read_file's errors are compared word for word.
+ * bytes and truncation; util_utf8_decode on every sequence of up to four
+ * bytes against a reference set of valid prefixes; util_escape on named
+ * cases. util_read_file's errors are compared word for word; special files
+ * (FIFOs, a symlink, a device node) for util_open_file and the atomic
+ * write.
  */
 #include "config.h"
 
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
+
 #include <errno.h>
+#include <fcntl.h>
 #include <stdint.h>
 #include <unistd.h>
 
@@ -317,7 +325,7 @@ test_read_file(void)
 	/* A directory. */
 	cause = NULL;
 	rc = util_read_file(dir, 100, &buf, &len, &cause);
-	want = xasprintf("%s: not a regular file", dir);
+	want = xasprintf("%s: not a regular file (a directory)", dir);
 	CHECK(rc == -1, "directory: rc %d", rc);
 	expect_cause(cause, want, "directory");
 	free(want);
@@ -364,6 +372,234 @@ test_read_file(void)
 
 	if (rmdir(dir) != 0)
 		HARD("rmdir %s: %s", dir, strerror(errno));
+}
+
+/*
+ * util_utf8_decode against a reference built here from the encoder: the
+ * set of byte strings that begin some valid encoding (every scalar value,
+ * surrogates left out). For every sequence of up to three bytes, and for
+ * four-byte ones around every valid lead, the length must be the whole
+ * encoding when the bytes are one, else the longest prefix that begins
+ * one (at least 1): Unicode's maximal subpart. The code point must be the
+ * one encoded.
+ */
+static unsigned char	*pre2, *pre3;	/* bitmaps of valid prefixes */
+
+static int
+bit(const unsigned char *map, uint32_t i)
+{
+	return (map[i >> 3] >> (i & 7)) & 1;
+}
+
+static void
+utf8_prefixes(void)
+{
+	unsigned char	s[4];
+	uint32_t	cp;
+	int		n;
+
+	pre2 = xcalloc(1 << 13, 1);
+	pre3 = xcalloc(1 << 21, 1);
+	for (cp = 0x80; cp <= 0x10ffff; cp++) {
+		if (cp >= 0xd800 && cp <= 0xdfff)
+			continue;
+		n = needed(cp);
+		encode(s, cp, n);
+		pre2[(s[0] << 8 | s[1]) >> 3] |= 1 << ((s[0] << 8 | s[1]) & 7);
+		if (n >= 3) {
+			uint32_t v = (uint32_t)s[0] << 16 | s[1] << 8 | s[2];
+
+			pre3[v >> 3] |= 1 << (v & 7);
+		}
+	}
+}
+
+/* The reference: (length, code point) for s[0..avail), avail 1..3. */
+static size_t
+ref_decode(const unsigned char *s, size_t avail, uint32_t *cp)
+{
+	int	n;
+
+	*cp = UTIL_UTF8_BAD;
+	if (s[0] < 0x80) {
+		*cp = s[0];
+		return 1;
+	}
+	if (avail < 2 || !bit(pre2, (uint32_t)s[0] << 8 | s[1]))
+		return 1;
+	n = s[0] >= 0xf0 ? 4 : s[0] >= 0xe0 ? 3 : 2;
+	if (n == 2) {
+		*cp = (uint32_t)(s[0] & 0x1f) << 6 | (s[1] & 0x3f);
+		return 2;
+	}
+	if (avail < 3 || !bit(pre3, (uint32_t)s[0] << 16 | s[1] << 8 | s[2]))
+		return 2;
+	if (n == 3) {
+		*cp = (uint32_t)(s[0] & 0x0f) << 12 | (s[1] & 0x3f) << 6 |
+		    (s[2] & 0x3f);
+		return 3;
+	}
+	if (avail < 4 || (s[3] & 0xc0) != 0x80)
+		return 3;	/* any continuation completes a valid 3-prefix */
+	*cp = (uint32_t)(s[0] & 0x07) << 18 | (s[1] & 0x3f) << 12 |
+	    (s[2] & 0x3f) << 6 | (s[3] & 0x3f);
+	return 4;
+}
+
+static void
+test_utf8_decode(void)
+{
+	unsigned char	s[4];
+	uint32_t	v, cp, rcp;
+	size_t		n, rn, avail;
+	int		bad = 0;
+
+	utf8_prefixes();
+	for (v = 0; v < (1 << 24); v++) {
+		s[0] = (unsigned char)(v >> 16);
+		s[1] = (unsigned char)(v >> 8);
+		s[2] = (unsigned char)v;
+		/* A continuation byte, or (odd v) one that is not. */
+		s[3] = (v & 1) ? 0x41 : 0x80 | ((v >> 1) & 0x3f);
+		for (avail = 1; avail <= 4; avail++) {
+			if (avail < 3 && (v & 0xffff) != 0 && avail == 1)
+				continue;	/* s[0] alone: once per lead */
+			n = util_utf8_decode(s, avail, &cp);
+			rn = ref_decode(s, avail, &rcp);
+			if ((n != rn || cp != rcp) && bad++ < 5)
+				CHECK(0, "%02X %02X %02X %02X (avail %zu): "
+				    "%zu U+%04X, expected %zu U+%04X", s[0],
+				    s[1], s[2], s[3], avail, n, (unsigned)cp,
+				    rn, (unsigned)rcp);
+		}
+	}
+	CHECK(bad == 0, "%d sequences decoded wrong", bad);
+	free(pre2);
+	free(pre3);
+}
+
+/* Escaping for messages: what is kept, what becomes \xNN. */
+static void
+test_escape(void)
+{
+	static const struct {
+		const char	*in;
+		size_t		 len;
+		const char	*want;
+	} cases[] = {
+		{ "plain text", 10, "plain text" },
+		{ "caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80", 14,
+		    "caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80" },
+		{ "a\tb\nc\x1b[2J\x7f", 10, "a\\x09b\\x0Ac\\x1B[2J\\x7F" },
+		/* C1 as UTF-8 (U+0085, U+009B), and raw C1 bytes. */
+		{ "\xc2\x85\xc2\x9b", 4, "\\xC2\\x85\\xC2\\x9B" },
+		{ "x\x9b" "2J\x85", 5, "x\\x9B2J\\x85" },
+		/* U+00A0 is printable: kept. */
+		{ "\xc2\xa0", 2, "\xc2\xa0" },
+		/* Invalid: every byte of each maximal subpart. */
+		{ "\xe2\x82(", 3, "\\xE2\\x82(" },
+		{ "\xed\xa0\x80", 3, "\\xED\\xA0\\x80" },
+		{ "\xc0\xaf\xff\xf4\x90", 5, "\\xC0\\xAF\\xFF\\xF4\\x90" },
+		{ "a\0b", 3, "a\\x00b" },
+	};
+	size_t	 i;
+	char	*got;
+
+	for (i = 0; i < nitems(cases); i++) {
+		got = util_escape(cases[i].in, cases[i].len);
+		CHECK(strcmp(got, cases[i].want) == 0, "escape case %zu: "
+		    "'%s', expected '%s'", i, got, cases[i].want);
+		free(got);
+	}
+}
+
+/*
+ * Special files: util_open_file refuses a FIFO at once (for reading and,
+ * with no reader, for writing), a directory and a symlink under
+ * O_NOFOLLOW; util_atomic_open/close write a FIFO or a device in place and
+ * never rename over them. Device nodes come from mknod (root only).
+ */
+static void
+test_special(void)
+{
+	char		 dir[] = "/tmp/test-util.XXXXXX", *path, *tmp, *cause;
+	char		*want, *link;
+	struct stat	 sb;
+	FILE		*f;
+	int		 fd;
+
+	if (mkdtemp(dir) == NULL)
+		HARD("mkdtemp");
+	path = util_path(dir, "fifo");
+	if (mkfifo(path, 0600) != 0)
+		HARD("mkfifo");
+	want = xasprintf("%s: not a regular file (a FIFO)", path);
+	cause = NULL;
+	CHECK(util_open_file(path, O_RDONLY, 0, NULL, &cause) == -1 &&
+	    cause != NULL && strcmp(cause, want) == 0, "FIFO read: %s",
+	    cause != NULL ? cause : "opened");
+	free(cause);
+	cause = NULL;
+	CHECK(util_open_file(path, O_WRONLY | O_CREAT, 0600, NULL, &cause) ==
+	    -1 && cause != NULL && strcmp(cause, want) == 0, "FIFO write: %s",
+	    cause != NULL ? cause : "opened");
+	free(cause);
+	free(want);
+	cause = NULL;
+	f = util_atomic_open(path, 0600, &tmp, &cause);
+	CHECK(f == NULL && cause != NULL && strstr(cause, "no reader") != NULL,
+	    "atomic FIFO: %s", cause != NULL ? cause : "opened");
+	free(cause);
+	CHECK(stat(path, &sb) == 0 && S_ISFIFO(sb.st_mode), "FIFO replaced");
+	unlink(path);
+	free(path);
+
+	/* A symlink where O_NOFOLLOW is asked: refused, nothing written. */
+	path = util_path(dir, "link");
+	link = util_path(dir, "target");
+	if (symlink(link, path) != 0)
+		HARD("symlink");
+	cause = NULL;
+	CHECK(util_open_file(path, O_WRONLY | O_CREAT | O_NOFOLLOW, 0600,
+	    NULL, &cause) == -1 && cause != NULL && strstr(cause,
+	    "symbolic link") != NULL, "symlink: %s", cause != NULL ? cause :
+	    "opened");
+	free(cause);
+	CHECK(access(link, F_OK) != 0, "written through the symlink");
+	unlink(path);
+	free(path);
+	free(link);
+
+	/* A regular file opens, and its descriptor blocks again. */
+	path = util_path(dir, "file");
+	write_file(path, "x", 1);
+	fd = util_open_file(path, O_RDONLY, 0, &sb, NULL);
+	CHECK(fd != -1 && sb.st_size == 1 && (fcntl(fd, F_GETFL) &
+	    O_NONBLOCK) == 0, "regular file");
+	if (fd != -1)
+		close(fd);
+	unlink(path);
+	free(path);
+
+	path = util_path(dir, "full");
+	if (mknod(path, S_IFCHR | 0600, makedev(1, 7)) == 0) {
+		cause = NULL;
+		f = util_atomic_open(path, 0600, &tmp, &cause);
+		CHECK(f != NULL && tmp == NULL, "device: not in place");
+		if (f != NULL) {
+			fputs("data", f);
+			CHECK(util_atomic_close(f, tmp, path, 0, &cause) == -1 &&
+			    cause != NULL && strstr(cause, "No space left") !=
+			    NULL, "full: %s", cause != NULL ? cause : "no error");
+		}
+		free(cause);
+		CHECK(stat(path, &sb) == 0 && S_ISCHR(sb.st_mode) &&
+		    sb.st_rdev == makedev(1, 7), "device replaced by a file");
+		unlink(path);
+	} else
+		printf("# no mknod (not root): device nodes not tried\n");
+	free(path);
+	rmdir(dir);
 }
 
 static void
@@ -417,7 +653,10 @@ main(void)
 	test_bf16();
 	test_utf8_cases();
 	test_utf8_all();
+	test_utf8_decode();
+	test_escape();
 	test_read_file();
+	test_special();
 	test_path();
 	test_strings();
 	return harness_done();

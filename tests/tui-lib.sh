@@ -52,6 +52,10 @@ start() {
 	args=
 	for a; do args="$args$(q "$a")"; done
 	"$tmux" -S "$sock" kill-server 2>/dev/null
+	# A new socket each time: a server still exiting (the machine busy)
+	# must not answer the next new-session ("server exited unexpectedly").
+	nsock=$((${nsock:-0} + 1))
+	sock=$tmp/s$nsock
 	rm -f "$tmp/rc" "$tmp/pid"
 	cat >"$tmp/run.sh" <<EOT
 ${tui_before:-}
