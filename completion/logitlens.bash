@@ -1,11 +1,52 @@
 # bash completion for logitlens(1)
 
+# logitlens eval: the corpus evaluation's options, then files.
+_logitlens_eval()
+{
+	case $prev in
+	-m | --model)
+		_filedir -d
+		COMPREPLY+=($(compgen -W "$models" -- "$cur"))
+		return
+		;;
+	-f | --format)
+		COMPREPLY=($(compgen -W "text json svg" -- "$cur"))
+		return
+		;;
+	--tuned | --jacobian)
+		_filedir safetensors
+		return
+		;;
+	-o | --output | --checkpoint)
+		_filedir json
+		return
+		;;
+	--ctx | --max-tokens | --shard | --threads)
+		return
+		;;
+	esac
+	$split && return
+	if [[ $cur == -* ]]; then
+		COMPREPLY=($(compgen -W "-m --model= --tuned= --jacobian= --ctx=
+		    --max-tokens= --shard= -s --sublayers -o --output= -f
+		    --format= --checkpoint= --merge --threads= --ascii -h
+		    --help" -- "$cur"))
+		[[ ${COMPREPLY-} == *= ]] && compopt -o nospace
+	else
+		_filedir '@(txt|jsonl|json)'
+	fi
+}
+
 _logitlens()
 {
 	local cur prev words cword split
 	_init_completion -s || return
 
 	local models="gpt2 gpt2-medium gpt2-large gpt2-xl distilgpt2"
+	if [[ ${words[1]-} == eval ]] && ((cword > 1)); then
+		_logitlens_eval
+		return
+	fi
 	case $prev in
 	-m | --model)
 		_filedir -d
@@ -72,6 +113,8 @@ _logitlens()
 		    --head-positions --attention -h --help -V --version" \
 		    -- "$cur"))
 		[[ ${COMPREPLY-} == *= ]] && compopt -o nospace
+	elif ((cword == 1)); then
+		COMPREPLY=($(compgen -W "eval" -- "$cur"))
 	fi
 } &&
 	complete -F _logitlens logitlens

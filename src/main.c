@@ -20,6 +20,7 @@
 #include <unistd.h>
 
 #include "cfg.h"
+#include "cmd-eval.h"
 #include "compare.h"
 #include "hub.h"
 #include "kern.h"
@@ -146,6 +147,8 @@ usage(FILE *f)
 {
 	fprintf(f,
 "Usage: logitlens [OPTION]... [PROMPT]\n"
+"  or:  logitlens eval [OPTION]... FILE...  (the lens over a corpus: see\n"
+"       logitlens eval --help)\n"
 "Watch GPT-2 form its prediction layer by layer: the logit lens.\n"
 "\n"
 "On a terminal, opens the interactive explorer on PROMPT. With --print, or\n"
@@ -1202,6 +1205,8 @@ main(int argc, char **argv)
 	int		*ids, interactive;
 
 	atexit(close_stdout);
+	if (argc > 1 && strcmp(argv[1], "eval") == 0)
+		return cmd_eval_main(argc - 1, argv + 1);
 	args_parse(&a, argc, argv);
 	cfg = cfg_new();
 	load_config(&a, cfg);
