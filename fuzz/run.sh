@@ -31,7 +31,7 @@ fi
 # the fuzzers.
 objs=
 for m in util st ops model tuned lens metric tok yml cfg; do
-	objs="$objs src/libll_a-$m.o"
+	objs="$objs src/$m.o"
 done
 # shellcheck disable=SC2086
 make -s -j2 $objs >/dev/null && rm -f libfuzz.a && ar cr libfuzz.a $objs ||
