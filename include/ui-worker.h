@@ -23,6 +23,8 @@ struct gpt2_state;
 struct lens;
 struct tok;
 struct tuned;
+struct ui_patch;
+struct ui_patch_req;
 
 #define UI_WAKE_WORKER	'w'	/* pipe byte; signals write their number */
 
@@ -80,6 +82,8 @@ struct ui_worker {
 	struct ui_snap		*posted;
 	struct ui_attrib	*attrib_posted;
 	char			*done_msg;	/* what the export did */
+	struct ui_patch_req	*patch_req;	/* ui-patch.c's, or NULL */
+	struct ui_patch		*patch_posted;
 };
 
 /*

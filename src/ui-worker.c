@@ -21,6 +21,7 @@
 #include "model.h"
 #include "report.h"
 #include "ui-palette.h"
+#include "ui-patch.h"
 #include "ui-snap.h"
 #include "ui-worker.h"
 #include "util.h"
@@ -299,13 +300,16 @@ ui_worker_main(void *arg)
 	pthread_mutex_lock(&u->lock);
 	for (;;) {
 		while (!u->quit && u->req_gen == u->taken_gen &&
-		    u->svg_path == NULL && u->req_attrib.gen == 0)
+		    u->svg_path == NULL && u->req_attrib.gen == 0 &&
+		    u->patch_req == NULL)
 			pthread_cond_wait(&u->cond, &u->lock);
 		if (u->quit)
 			break;
 		/* A pending run first: the export shows the latest prompt. */
 		if (u->req_gen != u->taken_gen)
 			ui_worker_do_run(u);
+		else if (u->patch_req != NULL)
+			ui_patch_work(u);	/* this thread: never beside the lens */
 		else if (u->svg_path != NULL)
 			ui_worker_do_export(u);
 		else
@@ -375,6 +379,8 @@ ui_worker_stop(struct ui_worker *u)
 	free(u->req_ids);
 	free(u->svg_path);
 	free(u->done_msg);
+	ui_patch_req_free(u->patch_req);
+	ui_patch_free(u->patch_posted);
 	memset(u, 0, sizeof *u);
 	u->pipe[0] = u->pipe[1] = -1;
 }
@@ -466,7 +472,8 @@ ui_worker_busy(struct ui_worker *u)
 
 	pthread_mutex_lock(&u->lock);
 	busy = u->busy || u->req_gen != u->taken_gen || u->posted != NULL ||
-	    u->svg_path != NULL;
+	    u->svg_path != NULL || u->patch_req != NULL ||
+	    u->patch_posted != NULL;
 	pthread_mutex_unlock(&u->lock);
 	return (busy);
 }
