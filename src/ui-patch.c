@@ -617,8 +617,8 @@ ui_patch_heads(const struct ui_frame *f, const struct ui_patch *p, int *y)
 	int				 room = f->layout.panel_w - 34;
 
 	l = ui_patch_layer(r->rows[f->sel_row]);
-	ui_patch_line(f, y, A_BOLD, "heads of layer %d: effect, attention "
-	    "from P%d", l, t);
+	ui_patch_line(f, y, A_BOLD, "layer %d heads: effect, attn from "
+	    "P%d", l, t);
 	hs = xreallocarray(NULL, r->n_head, sizeof *hs);
 	for (i = 0; i < r->n_head; i++) {
 		hs[i].h = i;
@@ -644,7 +644,7 @@ ui_patch_heads(const struct ui_frame *f, const struct ui_patch *p, int *y)
 			if (w[s] > w[best])
 				best = s;
 		ui_snap_token_fit(f, p->corr_ids[best], 8, fit, sizeof fit);
-		ui_patch_line(f, y, 0, "%-6s %+.2f %s %s%.2f", name,
+		ui_patch_line(f, y, 0, "%-6s %+.2f %s %s %.2f", name,
 		    (double)hs[i].eff, spark, fit, (double)w[best]);
 	}
 	free(hs);
