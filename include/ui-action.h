@@ -14,8 +14,6 @@ int	ui_action(struct ui *, int a, int key);
 void	ui_action_submit(struct ui *);
 /* Moves the selection by display lines (down is positive). */
 void	ui_action_move_lines(struct ui *, int d);
-/* Asks a question of kind (enum ui_ask) in the status line. */
-void	ui_action_ask_start(struct ui *, int kind, const char *text);
 /* Enter on the status line's question (a search, a token, a path). */
 void	ui_action_ask_done(struct ui *);
 void	ui_action_say(struct ui *, const char *fmt, ...)

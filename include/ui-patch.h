@@ -3,9 +3,9 @@
  * and the head grid of activation patching between the clean prompt (the
  * prompt line) and a corrupted one, coloured by the normalised effect.
  *
- * The worker (ui-worker.c) runs the patching on its own thread, the one
- * that runs the lens, never beside it (ops_attention is not reentrant):
- * ui_patch_work. The main thread asks for a grid (ui_patch_tick), takes
+ * The patching runs as a job of the worker (ui-worker.h), on the thread
+ * that runs the lens, never beside it (ops_attention is not reentrant).
+ * The main thread asks for a grid (ui_patch_tick), takes
  * what was posted into the frame, draws it (ui_patch_draw, a function of a
  * const struct ui_frame) and handles the view's keys (ui_patch_action).
  */
@@ -18,7 +18,6 @@ struct patch_result;
 struct session;
 struct ui;
 struct ui_frame;
-struct ui_worker;
 
 /* A complete patching run, read-only once posted. */
 struct ui_patch {
@@ -36,17 +35,7 @@ struct ui_patch {
 						   the patched run, or NULL */
 };
 
-/* What the main thread asks the worker for. */
-struct ui_patch_req {
-	int	*clean, *corr;
-	int	 T, Tc;
-	int	 sublayers, noise;
-};
-
 void	ui_patch_free(struct ui_patch *);		/* NULL is fine */
-void	ui_patch_req_free(struct ui_patch_req *);	/* NULL is fine */
-/* Worker thread: runs u->patch_req (lock held on entry and exit). */
-void	ui_patch_work(struct ui_worker *);
 
 /* Main thread. */
 void	ui_patch_done(struct ui *);

@@ -509,7 +509,7 @@ ui_action_export(struct ui *u, const char *path)
 	ui_action_say(u, "exporting %s", path);
 }
 
-void
+static void
 ui_action_ask_start(struct ui *u, int kind, const char *text)
 {
 	u->f.focus = UI_FOCUS_ASK;

@@ -30,7 +30,7 @@
 #include "report.h"
 #include "session.h"
 #include "tok.h"
-#include "ui-action.h"
+#include "ui-edit.h"
 #include "ui-int.h"
 #include "ui-keys.h"
 #include "ui-palette.h"
@@ -42,6 +42,13 @@
 
 /* Attention kept for the panel up to this many floats (64 MiB). */
 #define UI_PATCH_ATTN_MAX	((size_t)16 << 20)
+
+/* What the main thread asks the worker for. */
+struct ui_patch_req {
+	int	*clean, *corr;
+	int	 T, Tc;
+	int	 sublayers, noise;
+};
 
 /* The main thread's side of the view. */
 struct ui_patch_state {
@@ -66,9 +73,17 @@ ui_patch_free(struct ui_patch *p)
 	free(p);
 }
 
-void
-ui_patch_req_free(struct ui_patch_req *r)
+static void
+ui_patch_free_v(void *p)
 {
+	ui_patch_free(p);
+}
+
+static void
+ui_patch_req_free(void *arg)
+{
+	struct ui_patch_req	*r = arg;
+
 	if (r == NULL)
 		return;
 	free(r->clean);
@@ -169,19 +184,13 @@ ui_patch_compute(struct ui_worker *w, const struct ui_patch_req *q,
 	patch_run_free(corr);
 }
 
-void
-ui_patch_work(struct ui_worker *w)
+/* The worker's job: both grids of a request. Worker thread. */
+static void
+ui_patch_run(struct ui_worker *w, void *arg)
 {
-	struct ui_patch_req	*q = w->patch_req;
+	struct ui_patch_req	*q = arg;
 	struct ui_patch		*p = xcalloc(1, sizeof *p);
-	char			 c = UI_WAKE_WORKER;
-	ssize_t			 r;
 
-	w->patch_req = NULL;
-	w->busy = 1;
-	atomic_store(&w->cancel, 0);
-	atomic_store(&w->progress, 0);
-	pthread_mutex_unlock(&w->lock);
 	p->T = q->T;
 	p->sublayers = q->sublayers;
 	p->noise = q->noise;
@@ -191,15 +200,37 @@ ui_patch_work(struct ui_worker *w)
 	memcpy(p->corr_ids, q->corr, q->Tc * sizeof *q->corr);
 	ui_patch_compute(w, q, p);
 	ui_patch_req_free(q);
-	pthread_mutex_lock(&w->lock);
-	w->busy = 0;
-	ui_patch_free(w->patch_posted);
-	w->patch_posted = p;
-	r = write(w->pipe[1], &c, 1);
-	(void)r;
+	ui_worker_post(w, p, ui_patch_free_v);
 }
 
 /* Main thread: requests. */
+
+static void
+ui_patch_say(struct ui *u, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+/* A message for the status line (as ui_action_say). */
+static void
+ui_patch_say(struct ui *u, const char *fmt, ...)
+{
+	va_list	ap;
+	char	buf[512];
+
+	va_start(ap, fmt);
+	vsnprintf(buf, sizeof buf, fmt, ap);
+	va_end(ap);
+	free(u->msg);
+	u->msg = xstrdup(buf);
+}
+
+/* A question in the status line (as ui-action.c asks). */
+static void
+ui_patch_ask_start(struct ui *u, int kind, const char *text)
+{
+	u->f.focus = UI_FOCUS_ASK;
+	u->ask = kind;
+	ui_edit_set(&u->search, text, strlen(text));
+}
 
 static struct ui_patch_state *
 ui_patch_state(struct ui *u)
@@ -251,17 +282,17 @@ static void
 ui_patch_submit(struct ui *u, const struct ui_patch_req *q)
 {
 	struct ui_patch_req	*c = xcalloc(1, sizeof *c);
+	struct ui_worker_job	 j;
 
 	*c = *q;
 	c->clean = xreallocarray(NULL, q->T + 1, sizeof *c->clean);
 	memcpy(c->clean, q->clean, q->T * sizeof *q->clean);
 	c->corr = xreallocarray(NULL, q->Tc + 1, sizeof *c->corr);
 	memcpy(c->corr, q->corr, q->Tc * sizeof *q->corr);
-	pthread_mutex_lock(&u->w.lock);
-	ui_patch_req_free(u->w.patch_req);
-	u->w.patch_req = c;
-	pthread_cond_signal(&u->w.cond);
-	pthread_mutex_unlock(&u->w.lock);
+	j.run = ui_patch_run;
+	j.drop = ui_patch_req_free;
+	j.arg = c;
+	ui_worker_job(&u->w, &j);
 }
 
 void
@@ -276,10 +307,7 @@ ui_patch_tick(struct ui *u)
 	size_t			 len, n;
 	int			*ids = NULL;
 
-	pthread_mutex_lock(&u->w.lock);
-	p = u->w.patch_posted;
-	u->w.patch_posted = NULL;
-	pthread_mutex_unlock(&u->w.lock);
+	p = ui_worker_take_job(&u->w, ui_patch_free_v);
 	if (p != NULL && st != NULL) {
 		st->asked = 0;
 		if (p->cancelled) {
@@ -301,6 +329,8 @@ ui_patch_tick(struct ui *u)
 	if (s == NULL || s->gen != u->submitted || u->debounce_at != 0)
 		return;
 	if (tok_encode(u->f.tok, text, len, &ids, &n, &cause) != 0) {
+		if (st->cause == NULL || strcmp(st->cause, cause) != 0)
+			ui_patch_say(u, "corrupted prompt: %s", cause);
 		free(st->cause);
 		st->cause = cause;
 		return;
@@ -351,7 +381,7 @@ ui_patch_ask(struct ui *u)
 {
 	struct ui_patch_state	*st = ui_patch_state(u);
 
-	ui_action_ask_start(u, UI_ASK_PATCH, st->corr != NULL ? st->corr :
+	ui_patch_ask_start(u, UI_ASK_PATCH, st->corr != NULL ? st->corr :
 	    "");
 }
 
@@ -383,7 +413,7 @@ ui_patch_export(struct ui *u, const char *path)
 	int			 rv;
 
 	if (p == NULL || p->res == NULL) {
-		ui_action_say(u, "export: no patching grid yet");
+		ui_patch_say(u, "export: no patching grid yet");
 		return;
 	}
 	memset(&r, 0, sizeof r);
@@ -412,9 +442,9 @@ ui_patch_export(struct ui *u, const char *path)
 		rv = util_atomic_close(f, tmp, path, rv != 0, &cause);
 	}
 	if (rv == 0)
-		ui_action_say(u, "wrote %s (patching)", path);
+		ui_patch_say(u, "wrote %s (patching)", path);
 	else
-		ui_action_say(u, "export: %s", cause);
+		ui_patch_say(u, "export: %s", cause);
 	free(cause);
 }
 
@@ -422,14 +452,14 @@ int
 ui_patch_action(struct ui *u, int a)
 {
 	if (a == UI_A_EXPORT) {
-		ui_action_ask_start(u, UI_ASK_PATCH_EXPORT,
+		ui_patch_ask_start(u, UI_ASK_PATCH_EXPORT,
 		    "logitlens-patch.svg");
 		return (1);
 	}
 	if (a == UI_A_PATCH_DIR) {
 		ui_patch_state(u)->noise ^= 1;
 		ui_worker_cancel(&u->w);
-		ui_action_say(u, "patching: %s", u->patch->noise ?
+		ui_patch_say(u, "patching: %s", u->patch->noise ?
 		    "noise (corrupted into clean)" :
 		    "denoise (clean into corrupted)");
 		return (1);
