@@ -511,9 +511,10 @@ ui_patch_session_apply(struct ui *u, const struct session *s)
 	}
 	if (s->patch_direction != NULL)
 		st->noise = strcmp(s->patch_direction, "noise") == 0;
+	/* The patching view needs its corrupted prompt. */
 	if (s->view != NULL)
-		u->screen = strcmp(s->view, "patch") == 0 ? UI_SCREEN_PATCH :
-		    UI_SCREEN_LENS;
+		u->screen = strcmp(s->view, "patch") == 0 && st->corr != NULL ?
+		    UI_SCREEN_PATCH : UI_SCREEN_LENS;
 }
 
 /* Drawing: functions of the frame. */
