@@ -4,7 +4,7 @@
 # line, the grid's effects and the panel's raw metric, effect, tokens,
 # heads and attention against `--print --format json --patch=CLEAN
 # --attention CORRUPTED` (tui-patch.py recomputes the effects), a new cell,
-# the direction (D), unequal lengths, the SVG export (w) and a session
+# the direction (D), an edit of the clean prompt, unequal lengths, the SVG export (w) and a session
 # round trip.
 
 . "${top_srcdir:-.}/tests/tui-lib.sh"
@@ -15,6 +15,7 @@ pcheck() { "$python" "$top_srcdir/tests/tui-patch.py" "$@"; }
 json "$corr" den --patch="$clean" --attention
 json "$corr" noi --patch="$clean" --patch-direction=noise
 json "$clean" cleanattn --attention
+json "$corr" edited --patch="Happy birthday to me"
 
 # panel_now ROW POS JSON [ATTN]: polls until the panel is the JSON's.
 panel_now() {
@@ -87,6 +88,23 @@ if ready "lens"; then
 	else
 		fail "session save"
 	fi
+
+	# An edit of the prompt line (the clean prompt): the grids again.
+	keys e C-e BSpace BSpace BSpace
+	text "me"
+	keys Enter
+	end=$(($(date +%s) + 20))
+	until screen >"$tmp/screen" &&
+	    pcheck grid "$tmp/screen" "$tmp/edited.json" >/dev/null 2>&1; do
+		[ "$(date +%s)" -le "$end" ] || break
+		sleep 0.05
+	done
+	pcheck grid "$tmp/screen" "$tmp/edited.json" &&
+		ok "an edit of the clean prompt patches again" ||
+		fail "after an edit: grid differs"
+	keys e C-e BSpace BSpace
+	text "you"
+	keys Enter Escape
 
 	# Unequal lengths: both counts and tokenizations, no grid.
 	keys B C-u
