@@ -583,8 +583,9 @@ ui_patch_cell(const struct ui_frame *f, const struct patch_result *res,
 		snprintf(num, sizeof num, "%+.2f", (double)e);
 	else
 		snprintf(num, sizeof num, "%+.0f", (double)e);
-	snprintf(buf, sizeof buf, "%s%s", ui_palette_glyph(norm, f->ascii),
-	    w >= 6 ? num : "");
+	/* An ASCII glyph may be a sign: a space apart. */
+	snprintf(buf, sizeof buf, "%s%s%s", ui_palette_glyph(norm, f->ascii),
+	    f->ascii && w >= 7 ? " " : "", w >= 6 ? num : "");
 	attron(attr);
 	mvaddstr(y, x, "");
 	ui_layout_fit(buf, strlen(buf), w, f->ascii, num, sizeof num);
