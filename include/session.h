@@ -44,6 +44,9 @@ struct session {
 	int	 delta;
 	int	 mask;
 	int	 tuned;
+	char	*view;		/* "lens", "patch"; NULL: not set */
+	char	*patch_corrupted; /* the patching view's prompt */
+	char	*patch_direction; /* "denoise", "noise" */
 };
 
 /* Every field unset. */

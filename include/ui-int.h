@@ -23,12 +23,16 @@
 #include "ui-worker.h"
 
 struct ui_keys;
+struct ui_patch_state;
 
 /* Debounce: seconds of quiet typing before a run. */
 #define UI_DEBOUNCE	0.15
 
 enum ui_ask { UI_ASK_SEARCH, UI_ASK_TRACK, UI_ASK_SAVE, UI_ASK_OPEN,
-	UI_ASK_EXPORT };
+	UI_ASK_EXPORT, UI_ASK_PATCH, UI_ASK_PATCH_EXPORT };
+
+/* ui.c's views (its ui_screens table). */
+enum ui_screen_id { UI_SCREEN_LENS, UI_SCREEN_PATCH };
 
 struct ui {
 	const struct ui_opts	*opts;
@@ -66,6 +70,7 @@ struct ui {
 
 	struct ui_worker	 w;		/* runs the lens */
 	struct ui_attrib	 attrib_asked;	/* the last asked for */
+	struct ui_patch_state	*patch;		/* ui-patch.c's, or NULL */
 };
 
 #endif

@@ -59,6 +59,9 @@ enum ui_action {
 	UI_A_SAVE,
 	UI_A_OPEN,
 	UI_A_EXPORT,
+	UI_A_PATCH,
+	UI_A_PATCH_PROMPT,
+	UI_A_PATCH_DIR,
 	UI_A_COUNT
 };
 

@@ -19,6 +19,7 @@ struct gpt2;
 struct lens_cell;
 struct lens_top;
 struct tok;
+struct ui_patch;
 
 /* UI_FOCUS_ASK: the status line reads a search, a token, a path... */
 enum ui_focus { UI_FOCUS_GRID, UI_FOCUS_PANEL, UI_FOCUS_PROMPT, UI_FOCUS_ASK };
@@ -82,6 +83,7 @@ struct ui_frame {
 	int			 n_vocab;
 	struct ui_snap		*snap;		/* NULL before the first run */
 	struct ui_attrib	*attrib;	/* the panel's attribution */
+	struct ui_patch		*patch;		/* the patching view's grid */
 	int			*ids;		/* the prompt's tokens now */
 	size_t			 nids;
 	struct ui_layout	 layout;

@@ -45,6 +45,11 @@ static const struct session_key {
 	{ "mask", S_BOOL, offsetof(struct session, mask) },
 	{ "panel", S_STRING, offsetof(struct session, panel) },
 	{ "tuned", S_BOOL, offsetof(struct session, tuned) },
+	{ "view", S_STRING, offsetof(struct session, view) },
+	{ "patch_corrupted", S_STRING, offsetof(struct session,
+	    patch_corrupted) },
+	{ "patch_direction", S_STRING, offsetof(struct session,
+	    patch_direction) },
 };
 
 void
@@ -64,6 +69,9 @@ session_clear(struct session *s)
 	free(s->metric);
 	free(s->palette);
 	free(s->panel);
+	free(s->view);
+	free(s->patch_corrupted);
+	free(s->patch_direction);
 	session_init(s);
 }
 

@@ -25,6 +25,7 @@
 #include "ui-layout.h"
 #include "ui-palette.h"
 #include "ui-panel.h"
+#include "ui-patch.h"
 #include "ui-snap.h"
 #include "ui-worker.h"
 #include "util.h"
@@ -381,6 +382,7 @@ ui_action_session_fill(const struct ui *u, struct session *s)
 	s->delta = u->f.delta;
 	s->mask = u->f.mask;
 	s->tuned = u->use_tuned;
+	ui_patch_session_fill(u, s);
 }
 
 /*
@@ -394,6 +396,8 @@ ui_action_session_apply(struct ui *u, const struct session *s, const char *path,
 	int	m = u->f.metric, p = u->f.palette, v = u->f.view, row = -1;
 	size_t	i;
 
+	if (ui_patch_session_check(s, path, cause) != 0)
+		return (-1);
 	if (s->metric != NULL && (m = ui_palette_metric(s->metric)) == -1)
 		return (util_fail(cause, "%s: unknown metric '%s'", path,
 		    s->metric));
@@ -438,6 +442,7 @@ ui_action_session_apply(struct ui *u, const struct session *s, const char *path,
 		u->f.mask = s->mask;
 	if (s->tuned != -1)
 		u->use_tuned = s->tuned && u->tuned != NULL;
+	ui_patch_session_apply(u, s);
 	u->want_row = row;
 	u->want_pos = s->pos;
 	if (row == -1 && s->pos >= 0)
@@ -549,6 +554,13 @@ ui_action_ask_done(struct ui *u)
 	case UI_ASK_EXPORT:
 		if (len != 0)
 			ui_action_export(u, s);
+		break;
+	case UI_ASK_PATCH:
+		ui_patch_ask_done(u, s, len);
+		break;
+	case UI_ASK_PATCH_EXPORT:
+		if (len != 0)
+			ui_patch_export(u, s);
 		break;
 	}
 }
@@ -685,6 +697,12 @@ ui_action_tool(struct ui *u, int a)
 		break;
 	case UI_A_EXPORT:
 		ui_action_ask_start(u, UI_ASK_EXPORT, "logitlens.svg");
+		break;
+	case UI_A_PATCH:
+		ui_patch_toggle(u);
+		break;
+	case UI_A_PATCH_PROMPT:
+		ui_patch_ask(u);
 		break;
 	}
 	return (0);

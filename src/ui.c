@@ -36,6 +36,7 @@
 #include "ui-layout.h"
 #include "ui-palette.h"
 #include "ui-panel.h"
+#include "ui-patch.h"
 #include "ui-snap.h"
 #include "ui-status.h"
 #include "ui-term.h"
@@ -157,7 +158,8 @@ static const struct ui_screen {
 	void		(*draw)(const struct ui_frame *);
 	int		(*action)(struct ui *, int a);
 } ui_screens[] = {
-	{ "lens", ui_draw_lens, NULL },
+	[UI_SCREEN_LENS] = { "lens", ui_draw_lens, NULL },
+	[UI_SCREEN_PATCH] = { "patch", ui_patch_draw, ui_patch_action },
 };
 
 static void
@@ -715,6 +717,7 @@ ui_stop_worker(struct ui *u)
 static void
 ui_done(struct ui *u)
 {
+	ui_patch_done(u);
 	ui_snap_free(u->f.snap);
 	free(u->f.ids);
 	free(u->tok_err);
@@ -756,6 +759,7 @@ ui_loop(struct ui *u)
 		ui_relayout(u);
 		ui_clamp(u);
 		ui_attrib_want(u);
+		ui_patch_tick(u);
 		ui_draw(u);
 		timeout = -1;
 		if (u->debounce_at != 0) {
