@@ -44,6 +44,9 @@ struct ui {
 	int			 mouse;
 	struct tuned		*tuned;		/* --tuned, or NULL */
 	int			 use_tuned;	/* decode through it */
+	struct jacobian		*jacobian;	/* --jacobian, or NULL */
+	int			 use_jacobian;	/* decode through it (never
+						   with use_tuned) */
 
 	/* Screen state. */
 	int			 screen;	/* ui.c's view: 0, the lens */

@@ -31,6 +31,8 @@ struct ui_opts {
 	const char		*model_note;	/* shown in the status line */
 	const char		*session_path;	/* --session: opened at start */
 	const char		*tuned_path;	/* --tuned: a tuned lens */
+	const char		*jacobian_path;	/* --jacobian: a Jacobian
+						   lens */
 };
 
 #endif

@@ -54,6 +54,7 @@ struct ui_snap {
 	float		 logit_lo;	/* range of the final top-1's logit */
 	float		 logit_hi;
 	int		 tuned;		/* decoded through the tuned lens */
+	int		 jacobian;	/* decoded through the Jacobian lens */
 	int		 ntrack;
 	int		*track;		/* (ntrack) tracked token ids */
 	float		*track_logit;	/* (ntrack, nrows, T) */

@@ -68,7 +68,7 @@ static const struct {
 	{ UI_A_UNTRACK, "untrack", "u", "stop tracking the grid's token" },
 	{ UI_A_TRACK_NEXT, "track-next", "]", "grid: next tracked token" },
 	{ UI_A_STEP, "step", "s >", "append the final top-1 (greedy, re-tokenised)" },
-	{ UI_A_TUNED, "tuned", "t", "logit lens / tuned lens" },
+	{ UI_A_TUNED, "tuned", "t", "logit / tuned / Jacobian lens" },
 	{ UI_A_SAVE, "session-save", "S", "save the session (YAML)" },
 	{ UI_A_OPEN, "session-open", "O", "open a saved session" },
 	{ UI_A_EXPORT, "export-svg", "w", "write the view as SVG" },

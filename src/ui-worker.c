@@ -137,6 +137,8 @@ ui_worker_do_run(struct ui_worker *u)
 	int		 from = u->req.from, to = u->req.to;
 	int		 track[UI_TRACK_MAX], ntrack = u->req.ntrack;
 	const struct tuned *tuned = u->req.tuned ? u->tuned : NULL;
+	const struct jacobian *jl = u->req.jacobian && tuned == NULL ?
+	    u->jacobian : NULL;
 
 	ids = xreallocarray(NULL, T, sizeof *ids);
 	memcpy(ids, u->req_ids, T * sizeof *ids);
@@ -148,8 +150,12 @@ ui_worker_do_run(struct ui_worker *u)
 	u->run_gen = 0;		/* the state is being rewritten */
 	pthread_mutex_unlock(&u->lock);
 
-	if (lens_tuned(u->lens) != tuned)
-		lens_set_tuned(u->lens, tuned);
+	if (lens_tuned(u->lens) != tuned || lens_jacobian(u->lens) != jl) {
+		if (jl != NULL)
+			lens_set_jacobian(u->lens, jl);
+		else
+			lens_set_tuned(u->lens, tuned);
+	}
 	/*
 	 * A token tracked anew: every cell again, for its ranks. Its
 	 * probabilities come first, from the cells there are.
@@ -159,6 +165,7 @@ ui_worker_do_run(struct ui_worker *u)
 		s = ui_worker_copy(u, ids, T, sub);
 		ui_worker_track(u, s, track, ntrack);
 		s->tuned = tuned != NULL;
+		s->jacobian = jl != NULL;
 		s->gen = gen;
 		pthread_mutex_lock(&u->lock);
 		ui_snap_free(u->posted);
@@ -175,6 +182,7 @@ ui_worker_do_run(struct ui_worker *u)
 		s = ui_worker_copy(u, ids, T, sub);
 		ui_worker_track(u, s, track, ntrack);
 		s->tuned = tuned != NULL;
+		s->jacobian = jl != NULL;
 		s->gen = gen;
 		u->run_sub = sub;
 	}
@@ -282,8 +290,7 @@ ui_worker_do_attrib(struct ui_worker *u)
 	}
 	a->nparts = attrib_nparts(a->row);
 	a->parts = xreallocarray(NULL, a->nparts, sizeof *a->parts);
-	a->logit = attrib_logit(u->model, u->state, lens_tuned(u->lens),
-	    a->row,
+	a->logit = attrib_logit_lens(u->model, u->state, u->lens, a->row,
 	    a->pos, a->id, a->parts, &a->bias);
 	pthread_mutex_lock(&u->lock);
 	ui_snap_attrib_free(u->attrib_posted);
@@ -333,6 +340,12 @@ ui_worker_main(void *arg)
 	}
 	pthread_mutex_unlock(&u->lock);
 	return (NULL);
+}
+
+void
+ui_worker_set_jacobian(struct ui_worker *u, const struct jacobian *jl)
+{
+	u->jacobian = jl;
 }
 
 int
