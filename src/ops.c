@@ -3,7 +3,9 @@
  *
  * Reductions (layer-norm moments) accumulate in double so that the results
  * track Hugging Face's float32 numbers closely. The forward pass's matrix
- * products go to OpenBLAS's sgemm, one row to sgemv. The unembedding (the
+ * products go to OpenBLAS's sgemm, one row to sgemv, or, over weights
+ * packed once (ops_pack; pack.c keeps them in a file), to a kernel here
+ * for AVX-512 (ops_matmul_packed). The unembedding (the
  * lens's products, V x C) is done here: sgemm would copy all of w at every
  * call, so a kernel here reads it where it lies (ops_nt_tiles_*), or for
  * very few rows, in dot products that fetch it ahead (ops_nt_small). That
