@@ -1223,6 +1223,29 @@ choose_kernel(int n_embd)
 	}
 }
 
+/*
+ * The forward pass's products: packed weights where they beat sgemm here
+ * (kern.h); a bad LOGITLENS_FORWARD, or packed weights asked for and not
+ * to be had, warns.
+ */
+static void
+choose_forward(struct gpt2 *m)
+{
+	struct kern_forward	 fw;
+	char			*cause;
+
+	if (kern_forward(&fw, gpt2_config(m)->n_embd, &cause) != 0) {
+		fprintf(stderr, "logitlens: %s; using blas\n", cause);
+		free(cause);
+	}
+	if (fw.tmax > 0 && gpt2_pack(m, fw.tmax, &cause) != 0) {
+		if (strcmp(fw.how, "LOGITLENS_FORWARD") == 0)
+			fprintf(stderr, "logitlens: packed weights: %s; "
+			    "using blas\n", cause);
+		free(cause);
+	}
+}
+
 int
 main(int argc, char **argv)
 {
@@ -1288,6 +1311,7 @@ main(int argc, char **argv)
 	if ((m = gpt2_load(dir, &cause)) == NULL)
 		die_cause(EXIT_INPUT, cause);
 	choose_kernel(gpt2_config(m)->n_embd);
+	choose_forward(m);
 	if (tok_vocab_size(tok) > gpt2_config(m)->n_vocab) {
 		/* Freed first: LeakSanitizer sees m as lost once unused. */
 		cause = xasprintf("%s/vocab.json: %d tokens, more than the "
