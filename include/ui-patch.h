@@ -19,8 +19,12 @@ struct session;
 struct ui;
 struct ui_frame;
 
-/* A complete patching run, read-only once posted. */
+/*
+ * A patching run, read-only once posted: complete, or a part of one (its
+ * res->done rows computed, the others pending, no attention yet).
+ */
 struct ui_patch {
+	int			 partial;	/* a part; more will come */
 	int			 T;
 	int			*clean_ids;	/* (T) */
 	int			*corr_ids;	/* (T) */

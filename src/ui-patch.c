@@ -7,8 +7,9 @@
  * is not needed (its prompt A is the prompt line already).
  *
  * Worker side: ui_patch_work runs both prompts, patches every row and
- * position and every head (patch.h), and keeps the patched run's attention
- * weights for the panel. Main thread: the grid (rows x positions, coloured
+ * position and every head (patch.h), the rows on screen first, posting a
+ * copy after each row (the view draws the rows not yet computed as
+ * pending), and keeps the patched run's attention weights for the panel. Main thread: the grid (rows x positions, coloured
  * by the normalised effect on the diverging ramp of the delta view), the
  * panel (the cell's raw metric and effect, the two prompts' tokens at its
  * position, the heads of its layer with their patching effect and their
@@ -48,6 +49,8 @@ struct ui_patch_req {
 	int	*clean, *corr;
 	int	 T, Tc;
 	int	 sublayers, noise;
+	int	*order;		/* the rows on screen, computed first */
+	int	 norder;
 };
 
 /* The main thread's side of the view. */
@@ -88,15 +91,22 @@ ui_patch_req_free(void *arg)
 		return;
 	free(r->clean);
 	free(r->corr);
+	free(r->order);
 	free(r);
 }
 
 /* Worker. */
 
+/* The callbacks' argument: the worker and the run being computed. */
+struct ui_patch_job {
+	struct ui_worker	*w;
+	const struct ui_patch	*p;
+};
+
 static void
 ui_patch_progress(void *arg, int done, int total)
 {
-	struct ui_worker	*w = arg;
+	struct ui_worker	*w = ((struct ui_patch_job *)arg)->w;
 	int			 pct = total > 0 ? 100 * done / total : 0;
 	char			 c = UI_WAKE_WORKER;
 	ssize_t			 r;
@@ -105,6 +115,29 @@ ui_patch_progress(void *arg, int done, int total)
 		r = write(w->pipe[1], &c, 1);
 		(void)r;
 	}
+}
+
+/* A part: a copy of the run so far, posted. Worker thread. */
+static void
+ui_patch_part(void *arg, const struct patch_result *res)
+{
+	struct ui_patch_job	*j = arg;
+	struct ui_patch		*c = xcalloc(1, sizeof *c);
+
+	if (res->heads_done)
+		return;		/* the whole run is posted next */
+	*c = *j->p;
+	c->partial = 1;
+	c->err = NULL;
+	c->attn = NULL;
+	c->clean_ids = xreallocarray(NULL, c->T, sizeof *c->clean_ids);
+	memcpy(c->clean_ids, j->p->clean_ids, c->T * sizeof *c->clean_ids);
+	c->corr_ids = xreallocarray(NULL, c->T, sizeof *c->corr_ids);
+	memcpy(c->corr_ids, j->p->corr_ids, c->T * sizeof *c->corr_ids);
+	c->res = patch_result_dup(res);
+	c->n_layer = res->n_layer;
+	c->n_head = res->n_head;
+	ui_worker_post(j->w, c, ui_patch_free_v);
 }
 
 /* "a|b|c": a prompt's tokens, for the message of unequal lengths. */
@@ -136,6 +169,7 @@ ui_patch_compute(struct ui_worker *w, const struct ui_patch_req *q,
 {
 	struct patch_run	*clean, *corr;
 	struct patch_spec	 sp;
+	struct ui_patch_job	 j = { w, p };
 	const struct gpt2_config *gc = gpt2_config(w->model);
 	char			*a, *b;
 	size_t			 n, len;
@@ -165,8 +199,9 @@ ui_patch_compute(struct ui_worker *w, const struct ui_patch_req *q,
 		    "their logit difference is 0 whatever is patched",
 		    (int)len, a, sp.target);
 		free(a);
-	} else if ((p->res = patch_compute(w->model, clean, corr, &sp,
-	    &w->cancel, ui_patch_progress, w)) == NULL)
+	} else if ((p->res = patch_compute_parts(w->model, clean, corr, &sp,
+	    q->order, q->norder, &w->cancel, ui_patch_progress,
+	    ui_patch_part, &j)) == NULL)
 		p->cancelled = 1;
 	else {
 		p->n_layer = gc->n_layer;
@@ -289,10 +324,32 @@ ui_patch_submit(struct ui *u, const struct ui_patch_req *q)
 	memcpy(c->clean, q->clean, q->T * sizeof *q->clean);
 	c->corr = xreallocarray(NULL, q->Tc + 1, sizeof *c->corr);
 	memcpy(c->corr, q->corr, q->Tc * sizeof *q->corr);
+	c->order = NULL;
+	if (q->norder > 0) {
+		c->order = xreallocarray(NULL, q->norder, sizeof *c->order);
+		memcpy(c->order, q->order, q->norder * sizeof *q->order);
+	}
 	j.run = ui_patch_run;
 	j.drop = ui_patch_req_free;
 	j.arg = c;
 	ui_worker_job(&u->w, &j);
+}
+
+/* The rows on screen, top to bottom: computed first. */
+static int *
+ui_patch_order(const struct ui *u, int nrows, int *n)
+{
+	const struct ui_frame	*f = &u->f;
+	int			*o, line, dl;
+
+	o = xreallocarray(NULL, (size_t)nrows, sizeof *o);
+	*n = 0;
+	for (line = 0; line < f->layout.vis_rows; line++) {
+		if ((dl = f->row_off + line) >= nrows)
+			break;
+		o[(*n)++] = ui_layout_row(dl, nrows, f->final_on_top);
+	}
+	return (o);
 }
 
 void
@@ -308,7 +365,11 @@ ui_patch_tick(struct ui *u)
 	int			*ids = NULL;
 
 	p = ui_worker_take_job(&u->w, ui_patch_free_v);
-	if (p != NULL && st != NULL) {
+	if (p != NULL && st != NULL && p->partial) {
+		/* A part: drawn, the rest still coming. */
+		ui_patch_free(u->f.patch);
+		u->f.patch = p;
+	} else if (p != NULL && st != NULL) {
 		st->asked = 0;
 		if (p->cancelled) {
 			/* Asked again below, if still wanted. */
@@ -347,6 +408,8 @@ ui_patch_tick(struct ui *u)
 	q.Tc = (int)n;
 	q.sublayers = s->sublayers;
 	q.noise = st->noise;
+	q.order = NULL;
+	q.norder = 0;
 	if (!ui_patch_same(&st->last, &q)) {
 		free(st->last.clean);
 		free(st->last.corr);
@@ -356,7 +419,13 @@ ui_patch_tick(struct ui *u)
 		st->last.corr = ids;
 		ids = NULL;
 		st->asked = 1;
+		q.order = ui_patch_order(u, s->nrows, &q.norder);
+		st->last.order = q.order;
+		st->last.norder = q.norder;
 		ui_patch_submit(u, &st->last);
+		st->last.order = NULL;
+		st->last.norder = 0;
+		free(q.order);
 	}
 	free(ids);
 }
@@ -574,6 +643,17 @@ ui_patch_cell(const struct ui_frame *f, const struct patch_result *res,
 	char	num[32], buf[64];
 	int	attr = ui_patch_attr(f, norm), w = f->layout.cell_w;
 
+	if (!res->done[row]) {
+		/* Not computed yet. */
+		attr = A_DIM;
+		if (row == f->sel_row && t == f->sel_pos)
+			attr |= A_REVERSE;
+		attron(attr);
+		mvaddstr(y, x, f->ascii ? "." : "\xc2\xb7");
+		printw("%*s", w - 1, "");
+		attroff(attr);
+		return;
+	}
 	if (row == f->sel_row && t == f->sel_pos)
 		attr |= A_REVERSE;
 	/* Fixed decimals: a grid of effects reads as one scale. */
@@ -649,6 +729,10 @@ ui_patch_heads(const struct ui_frame *f, const struct ui_patch *p, int *y)
 	int				 room = f->layout.panel_w - 34;
 
 	l = ui_patch_layer(r->rows[f->sel_row]);
+	if (!r->heads_done) {
+		ui_patch_line(f, y, A_BOLD, "layer %d heads: pending", l);
+		return;
+	}
 	ui_patch_line(f, y, A_BOLD, "layer %d heads: effect, attn from "
 	    "P%d", l, t);
 	hs = xreallocarray(NULL, r->n_head, sizeof *hs);
@@ -705,8 +789,11 @@ ui_patch_panel(const struct ui_frame *f, const struct ui_patch *p)
 	v = r->values[(size_t)row * r->T + t];
 	ui_patch_line(f, &y, A_BOLD, "%s P%d", lens_row_name(r->rows[row],
 	    name, sizeof name), t);
-	ui_patch_line(f, &y, 0, "raw %.4f  effect %+.4f", (double)v,
-	    patch_effect(r, v));
+	if (r->done[row])
+		ui_patch_line(f, &y, 0, "raw %.4f  effect %+.4f", (double)v,
+		    patch_effect(r, v));
+	else
+		ui_patch_line(f, &y, A_DIM, "raw, effect: pending");
 	ta = ui_snap_token_text(f, p->clean_ids[t]);
 	tb = ui_snap_token_text(f, p->corr_ids[t]);
 	ui_patch_line(f, &y, 0, "tokens: clean %s, corrupted %s", ta, tb);

@@ -4,7 +4,8 @@
 # line, the grid's effects and the panel's raw metric, effect, tokens,
 # heads and attention against `--print --format json --patch=CLEAN
 # --attention CORRUPTED` (tui-patch.py recomputes the effects), a new cell,
-# the direction (D), an edit of the clean prompt, unequal lengths, the SVG export (w) and a session
+# every screen while the grid is computed in parts (each row the core's or
+# pending), the direction (D), an edit of the clean prompt, unequal lengths, the SVG export (w) and a session
 # round trip.
 
 . "${top_srcdir:-.}/tests/tui-lib.sh"
@@ -36,6 +37,23 @@ if ready "lens"; then
 		ok "P asks for the corrupted prompt" || fail "P: no question"
 	text "$corr"
 	keys Enter
+	# The grid in parts: each screen until ready, rows done or pending.
+	end=$(($(date +%s) + 20)) parts=0 bad=0
+	while [ "$(date +%s)" -le "$end" ]; do
+		screen >"$tmp/screen" 2>/dev/null
+		if grep -q '^embed ' "$tmp/screen"; then
+			if ! pcheck partial "$tmp/screen" "$tmp/den.json" \
+			    >"$tmp/part" 2>&1; then
+				bad=1
+				cat "$tmp/part"
+				break
+			fi
+			grep -q pending "$tmp/part" && parts=$((parts + 1))
+		fi
+		grep -q ' ready |' "$tmp/screen" && break
+	done
+	[ "$bad" -eq 0 ] && ok "each screen's rows are the core's or pending" \
+	    "($parts partial screens seen)" || fail "a partial grid differs"
 	if wait_for "patching \(denoise\)" "the patching view" &&
 	    ready "patched" >/dev/null; then
 		pcheck grid "$tmp/screen" "$tmp/den.json" &&
