@@ -62,6 +62,7 @@ enum ui_action {
 	UI_A_PATCH,
 	UI_A_PATCH_PROMPT,
 	UI_A_PATCH_DIR,
+	UI_A_PATCH_HEADS,
 	UI_A_COUNT
 };
 

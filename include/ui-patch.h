@@ -39,6 +39,12 @@ struct ui_patch {
 						   the patched run, or NULL */
 };
 
+/* The head grid (H): on, and its selected layer and head. */
+struct ui_patch_sel {
+	int	heads;
+	int	layer, head;
+};
+
 void	ui_patch_free(struct ui_patch *);		/* NULL is fine */
 
 /* Main thread. */

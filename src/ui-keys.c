@@ -78,6 +78,8 @@ static const struct {
 	    "patching: the corrupted prompt" },
 	{ UI_A_PATCH_DIR, "patch-direction", "D",
 	    "patching: denoise / noise" },
+	{ UI_A_PATCH_HEADS, "patch-heads", "H",
+	    "patching: residual grid / head grid" },
 	{ UI_A_FOCUS, "focus", "Tab", "focus: grid / panel / prompt" },
 	{ UI_A_EDIT, "edit", "e i", "edit the prompt" },
 	{ UI_A_REDRAW, "redraw", "C-l", "redraw the screen" },

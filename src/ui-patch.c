@@ -44,6 +44,8 @@
 /* Attention kept for the panel up to this many floats (64 MiB). */
 #define UI_PATCH_ATTN_MAX	((size_t)16 << 20)
 
+static int	ui_patch_layer(int);
+
 /* What the main thread asks the worker for. */
 struct ui_patch_req {
 	int	*clean, *corr;
@@ -58,6 +60,7 @@ struct ui_patch_state {
 	char			*corr;		/* the corrupted prompt, or NULL */
 	size_t			 corr_len;
 	int			 noise;
+	struct ui_patch_sel	 sel;		/* the head grid */
 	int			 asked;		/* a request is out */
 	struct ui_patch_req	 last;		/* what was asked for last */
 	char			*cause;		/* the corrupted prompt's error */
@@ -270,8 +273,10 @@ ui_patch_ask_start(struct ui *u, int kind, const char *text)
 static struct ui_patch_state *
 ui_patch_state(struct ui *u)
 {
-	if (u->patch == NULL)
+	if (u->patch == NULL) {
 		u->patch = xcalloc(1, sizeof *u->patch);
+		u->f.patch_sel = &u->patch->sel;
+	}
 	return (u->patch);
 }
 
@@ -299,6 +304,7 @@ ui_patch_done(struct ui *u)
 		free(u->patch);
 		u->patch = NULL;
 	}
+	u->f.patch_sel = NULL;
 	ui_patch_free(u->f.patch);
 	u->f.patch = NULL;
 }
@@ -517,9 +523,66 @@ ui_patch_export(struct ui *u, const char *path)
 	free(cause);
 }
 
+/* Moves the head grid's selection; 1 if a was a move. */
+static int
+ui_patch_head_move(struct ui *u, int a)
+{
+	struct ui_patch_sel		*s = &ui_patch_state(u)->sel;
+	const struct gpt2_config	*c = gpt2_config(u->f.model);
+	int				 up = u->f.final_on_top ? 1 : -1;
+
+	switch (a) {
+	case UI_A_LEFT:
+		s->head--;
+		break;
+	case UI_A_RIGHT:
+		s->head++;
+		break;
+	case UI_A_UP:
+		s->layer += up;
+		break;
+	case UI_A_DOWN:
+		s->layer -= up;
+		break;
+	case UI_A_FIRST_LAYER:
+		s->layer = 0;
+		break;
+	case UI_A_LAST_LAYER:
+		s->layer = c->n_layer - 1;
+		break;
+	case UI_A_FIRST_POS:
+		s->head = 0;
+		break;
+	case UI_A_LAST_POS:
+		s->head = c->n_head - 1;
+		break;
+	default:
+		return (0);
+	}
+	s->layer = s->layer < 0 ? 0 : s->layer >= c->n_layer ?
+	    c->n_layer - 1 : s->layer;
+	s->head = s->head < 0 ? 0 : s->head >= c->n_head ? c->n_head - 1 :
+	    s->head;
+	return (1);
+}
+
 int
 ui_patch_action(struct ui *u, int a)
 {
+	const struct patch_result	*r;
+	struct ui_patch_sel		*s;
+
+	if (a == UI_A_PATCH_HEADS) {
+		s = &ui_patch_state(u)->sel;
+		/* Opened on the selected cell's layer. */
+		if ((s->heads ^= 1) && u->f.patch != NULL &&
+		    (r = u->f.patch->res) != NULL && u->f.sel_row >= 0 &&
+		    u->f.sel_row < r->nrows)
+			s->layer = ui_patch_layer(r->rows[u->f.sel_row]);
+		return (1);
+	}
+	if (ui_patch_state(u)->sel.heads && ui_patch_head_move(u, a))
+		return (1);
 	if (a == UI_A_EXPORT) {
 		ui_patch_ask_start(u, UI_ASK_PATCH_EXPORT,
 		    "logitlens-patch.svg");
@@ -633,20 +696,20 @@ ui_patch_header(const struct ui_frame *f, const struct ui_patch *p)
 	}
 }
 
+/* A cell of metric v, selected or not, done or pending. */
 static void
 ui_patch_cell(const struct ui_frame *f, const struct patch_result *res,
-    int row, int t, int y, int x)
+    float v, int done, int sel, int y, int x)
 {
-	float	v = res->values[(size_t)row * res->T + t];
 	float	e = (float)patch_effect(res, v);
 	float	norm = ui_view_diverge(e, 1.0f);
 	char	num[32], buf[64];
 	int	attr = ui_patch_attr(f, norm), w = f->layout.cell_w;
 
-	if (!res->done[row]) {
+	if (!done) {
 		/* Not computed yet. */
 		attr = A_DIM;
-		if (row == f->sel_row && t == f->sel_pos)
+		if (sel)
 			attr |= A_REVERSE;
 		attron(attr);
 		mvaddstr(y, x, f->ascii ? "." : "\xc2\xb7");
@@ -654,7 +717,7 @@ ui_patch_cell(const struct ui_frame *f, const struct patch_result *res,
 		attroff(attr);
 		return;
 	}
-	if (row == f->sel_row && t == f->sel_pos)
+	if (sel)
 		attr |= A_REVERSE;
 	/* Fixed decimals: a grid of effects reads as one scale. */
 	if (isnan(e))
@@ -820,6 +883,65 @@ ui_patch_legend(const struct ui_frame *f)
 	printw(" +1");
 }
 
+/*
+ * The head grid: layers by heads, each cell the normalised effect of
+ * patching the head's output at every position; the panel gives the
+ * selected head's raw metric and effect.
+ */
+static void
+ui_patch_head_grid(const struct ui_frame *f, const struct ui_patch *p,
+    const struct ui_patch_sel *s)
+{
+	const struct ui_layout		*l = &f->layout;
+	const struct patch_result	*r = p->res;
+	char				 name[32];
+	int				 line, dl, ly, c, h, hoff, loff, y;
+	int				 sl = s->layer < r->n_layer ? s->layer :
+					    r->n_layer - 1;
+	int				 sh = s->head < r->n_head ? s->head :
+					    r->n_head - 1;
+	float				 v;
+
+	/* Scrolled to keep the selection on screen. */
+	hoff = sh >= l->vis_cols ? sh - l->vis_cols + 1 : 0;
+	dl = f->final_on_top ? r->n_layer - 1 - sl : sl;
+	loff = dl >= l->vis_rows ? dl - l->vis_rows + 1 : 0;
+	mvaddnstr(l->head_y, 0, "head", l->label_w);
+	for (c = 0; c < l->vis_cols && (h = hoff + c) < r->n_head; c++) {
+		if (h == sh)
+			attron(A_BOLD | A_UNDERLINE);
+		mvprintw(l->head_y, l->grid_x + c * (l->cell_w + 1), "H%d", h);
+		attroff(A_BOLD | A_UNDERLINE);
+	}
+	for (line = 0; line < l->vis_rows; line++) {
+		if ((dl = loff + line) >= r->n_layer)
+			break;
+		ly = f->final_on_top ? r->n_layer - 1 - dl : dl;
+		snprintf(name, sizeof name, "L%d", ly);
+		if (ly == sl)
+			attron(A_BOLD);
+		mvaddnstr(l->grid_y + line, 0, name, l->label_w);
+		attroff(A_BOLD);
+		for (c = 0; c < l->vis_cols && (h = hoff + c) < r->n_head; c++)
+			ui_patch_cell(f, r, r->heads[(size_t)ly * r->n_head +
+			    h], r->heads_done, ly == sl && h == sh,
+			    l->grid_y + line, l->grid_x + c * (l->cell_w + 1));
+	}
+	y = l->panel_y;
+	ui_patch_line(f, &y, A_BOLD, "patching heads (%s)", p->noise ?
+	    "noise" : "denoise");
+	ui_patch_line(f, &y, 0, "clean %.4f  corrupted %.4f", r->clean,
+	    r->corrupted);
+	ui_patch_line(f, &y, A_BOLD, "h%d.%d at every position", sl, sh);
+	if (!r->heads_done) {
+		ui_patch_line(f, &y, A_DIM, "raw, effect: pending");
+		return;
+	}
+	v = r->heads[(size_t)sl * r->n_head + sh];
+	ui_patch_line(f, &y, 0, "raw %.4f  effect %+.4f", (double)v,
+	    patch_effect(r, v));
+}
+
 void
 ui_patch_draw(const struct ui_frame *f)
 {
@@ -842,6 +964,11 @@ ui_patch_draw(const struct ui_frame *f)
 		return;
 	}
 	r = p->res;
+	if (f->patch_sel != NULL && f->patch_sel->heads) {
+		ui_patch_head_grid(f, p, f->patch_sel);
+		ui_patch_legend(f);
+		return;
+	}
 	ui_patch_header(f, p);
 	for (line = 0; line < l->vis_rows; line++) {
 		if ((dl = f->row_off + line) >= r->nrows)
@@ -853,7 +980,9 @@ ui_patch_draw(const struct ui_frame *f)
 		mvaddnstr(l->grid_y + line, 0, name, l->label_w);
 		attroff(A_BOLD);
 		for (c = 0; c < l->vis_cols && (t = f->col_off + c) < r->T; c++)
-			ui_patch_cell(f, r, row, t, l->grid_y + line,
+			ui_patch_cell(f, r, r->values[(size_t)row * r->T + t],
+			    r->done[row], row == f->sel_row &&
+			    t == f->sel_pos, l->grid_y + line,
 			    l->grid_x + c * (l->cell_w + 1));
 	}
 	ui_patch_panel(f, p);

@@ -5,7 +5,7 @@
 # heads and attention against `--print --format json --patch=CLEAN
 # --attention CORRUPTED` (tui-patch.py recomputes the effects), a new cell,
 # every screen while the grid is computed in parts (each row the core's or
-# pending), the direction (D), an edit of the clean prompt, unequal lengths, the SVG export (w) and a session
+# pending), the head grid (H) and its panel, the direction (D), an edit of the clean prompt, unequal lengths, the SVG export (w) and a session
 # round trip.
 
 . "${top_srcdir:-.}/tests/tui-lib.sh"
@@ -72,6 +72,30 @@ if ready "lens"; then
 	else
 		fail "the patching view never showed"
 	fi
+
+	# The head grid: layers by heads, the selected head in the panel.
+	keys H
+	if wait_for "patching heads \(denoise\)" "H"; then
+		pcheck heads "$tmp/screen" "$tmp/den.json" 1 0 &&
+			ok "H: the head grid, on the cell's layer (h1.0)" ||
+			fail "head grid differs"
+		keys j l l
+		end=$(($(date +%s) + 20))
+		until screen >"$tmp/screen" && pcheck heads "$tmp/screen" \
+		    "$tmp/den.json" 0 2 >/dev/null 2>&1; do
+			[ "$(date +%s)" -le "$end" ] || break
+			sleep 0.05
+		done
+		pcheck heads "$tmp/screen" "$tmp/den.json" 0 2 &&
+			ok "the head grid's selection moves (h0.2)" ||
+			fail "head h0.2"
+	else
+		fail "H: no head grid"
+	fi
+	keys H
+	wait_for "patching \(denoise\)" "H back" >/dev/null &&
+	    grep -q '^embed ' "$tmp/screen" &&
+		ok "H goes back to the residual grid" || fail "H: not back"
 
 	# Noising: the clean run patched, its attention shown.
 	keys D
