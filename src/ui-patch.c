@@ -51,6 +51,8 @@ struct ui_patch_req {
 	int	*clean, *corr;
 	int	 T, Tc;
 	int	 sublayers, noise;
+	int	 metric;	/* enum patch_metric */
+	int	 target, anti;	/* token ids, or -1: the runs' top-1 */
 	int	*order;		/* the rows on screen, computed first */
 	int	 norder;
 };
@@ -60,6 +62,9 @@ struct ui_patch_state {
 	char			*corr;		/* the corrupted prompt, or NULL */
 	size_t			 corr_len;
 	int			 noise;
+	int			 metric;	/* enum patch_metric */
+	char			*tok_text[2];	/* target, anti-target, or NULL */
+	int			 tok_id[2];	/* their ids, -1 for the top-1 */
 	struct ui_patch_sel	 sel;		/* the head grid */
 	int			 asked;		/* a request is out */
 	struct ui_patch_req	 last;		/* what was asked for last */
@@ -191,16 +196,17 @@ ui_patch_compute(struct ui_worker *w, const struct ui_patch_req *q,
 	clean = patch_run_new(w->model, q->clean, q->T);
 	corr = patch_run_new(w->model, q->corr, q->T);
 	memset(&sp, 0, sizeof sp);
-	sp.metric = PATCH_LOGIT_DIFF;
+	sp.metric = p->metric = q->metric;
 	sp.dir = q->noise ? PATCH_NOISE : PATCH_DENOISE;
-	sp.target = p->target = patch_run_top1(clean);
-	sp.anti = p->anti = patch_run_top1(corr);
+	sp.target = p->target = q->target >= 0 ? q->target :
+	    patch_run_top1(clean);
+	sp.anti = p->anti = q->anti >= 0 ? q->anti : patch_run_top1(corr);
 	sp.sublayers = q->sublayers;
-	if (sp.target == sp.anti) {
+	if (sp.metric == PATCH_LOGIT_DIFF && sp.target == sp.anti) {
 		a = tok_decode(w->tok, &sp.target, 1, &len);
-		p->err = xasprintf("both prompts' final top-1 is '%.*s' (%d): "
-		    "their logit difference is 0 whatever is patched",
-		    (int)len, a, sp.target);
+		p->err = xasprintf("the target and the anti-target are both "
+		    "'%.*s' (%d): their logit difference is 0 whatever is "
+		    "patched", (int)len, a, sp.target);
 		free(a);
 	} else if ((p->res = patch_compute_parts(w->model, clean, corr, &sp,
 	    q->order, q->norder, &w->cancel, ui_patch_progress,
@@ -275,6 +281,7 @@ ui_patch_state(struct ui *u)
 {
 	if (u->patch == NULL) {
 		u->patch = xcalloc(1, sizeof *u->patch);
+		u->patch->tok_id[0] = u->patch->tok_id[1] = -1;
 		u->f.patch_sel = &u->patch->sel;
 	}
 	return (u->patch);
@@ -301,6 +308,8 @@ ui_patch_done(struct ui *u)
 		free(u->patch->last.clean);
 		free(u->patch->last.corr);
 		free(u->patch->cause);
+		free(u->patch->tok_text[0]);
+		free(u->patch->tok_text[1]);
 		free(u->patch);
 		u->patch = NULL;
 	}
@@ -314,6 +323,8 @@ ui_patch_same(const struct ui_patch_req *a, const struct ui_patch_req *b)
 {
 	return (a->clean != NULL && a->T == b->T && a->Tc == b->Tc &&
 	    a->sublayers == b->sublayers && a->noise == b->noise &&
+	    a->metric == b->metric && a->target == b->target &&
+	    a->anti == b->anti &&
 	    memcmp(a->clean, b->clean, b->T * sizeof *b->clean) == 0 &&
 	    memcmp(a->corr, b->corr, b->Tc * sizeof *b->corr) == 0);
 }
@@ -414,6 +425,9 @@ ui_patch_tick(struct ui *u)
 	q.Tc = (int)n;
 	q.sublayers = s->sublayers;
 	q.noise = st->noise;
+	q.metric = st->metric;
+	q.target = st->tok_id[0];
+	q.anti = st->tok_id[1];
 	q.order = NULL;
 	q.norder = 0;
 	if (!ui_patch_same(&st->last, &q)) {
@@ -477,6 +491,51 @@ ui_patch_ask_done(struct ui *u, const char *s, size_t len)
 	ui_worker_cancel(&u->w);
 }
 
+/*
+ * Sets the target or anti-target token (tok_track's rule, as --track and
+ * --target); an empty text restores the default, the runs' top-1.
+ */
+static int
+ui_patch_token_set(struct ui *u, int anti, const char *s, size_t len,
+    char **cause)
+{
+	struct ui_patch_state	*st = ui_patch_state(u);
+	int			 id = -1;
+
+	if (len != 0 && tok_track(u->f.tok, s, len, u->f.n_vocab, &id,
+	    cause) != 0)
+		return (-1);
+	free(st->tok_text[anti]);
+	st->tok_text[anti] = NULL;
+	if (len != 0) {
+		st->tok_text[anti] = xmalloc(len + 1);
+		memcpy(st->tok_text[anti], s, len);
+		st->tok_text[anti][len] = '\0';
+	}
+	st->tok_id[anti] = id;
+	return (0);
+}
+
+void
+ui_patch_token_done(struct ui *u, int anti, const char *s, size_t len)
+{
+	const char	*what = anti ? "anti-target" : "target";
+	char		*cause = NULL;
+
+	if (ui_patch_token_set(u, anti, s, len, &cause) != 0) {
+		ui_patch_say(u, "patching %s: %s", what, cause);
+		free(cause);
+		return;
+	}
+	/* The grid in flight is of the old metric. */
+	ui_worker_cancel(&u->w);
+	if (len == 0)
+		ui_patch_say(u, "patching %s: the %s run's top-1", what,
+		    anti ? "corrupted" : "clean");
+	else
+		ui_patch_say(u, "patching %s: '%.*s'", what, (int)len, s);
+}
+
 void
 ui_patch_export(struct ui *u, const char *path)
 {
@@ -493,7 +552,7 @@ ui_patch_export(struct ui *u, const char *path)
 	}
 	memset(&r, 0, sizeof r);
 	memset(&sp, 0, sizeof sp);
-	sp.metric = PATCH_LOGIT_DIFF;
+	sp.metric = p->metric;
 	sp.dir = p->noise ? PATCH_NOISE : PATCH_DENOISE;
 	sp.target = p->target;
 	sp.anti = p->anti;
@@ -583,6 +642,22 @@ ui_patch_action(struct ui *u, int a)
 	}
 	if (ui_patch_state(u)->sel.heads && ui_patch_head_move(u, a))
 		return (1);
+	if (a == UI_A_PATCH_TARGET || a == UI_A_PATCH_ANTI) {
+		ui_patch_state(u);
+		ui_patch_ask_start(u, a == UI_A_PATCH_ANTI ?
+		    UI_ASK_PATCH_ANTI : UI_ASK_PATCH_TARGET,
+		    u->patch->tok_text[a == UI_A_PATCH_ANTI] != NULL ?
+		    u->patch->tok_text[a == UI_A_PATCH_ANTI] : "");
+		return (1);
+	}
+	if (a == UI_A_PATCH_METRIC) {
+		ui_patch_state(u)->metric = u->patch->metric == PATCH_PROB ?
+		    PATCH_LOGIT_DIFF : PATCH_PROB;
+		ui_worker_cancel(&u->w);
+		ui_patch_say(u, "patching metric: %s",
+		    patch_metric_name(u->patch->metric));
+		return (1);
+	}
 	if (a == UI_A_EXPORT) {
 		ui_patch_ask_start(u, UI_ASK_PATCH_EXPORT,
 		    "logitlens-patch.svg");
@@ -610,9 +685,16 @@ ui_patch_session_fill(const struct ui *u, struct session *s)
 	s->view = xstrdup(u->screen == UI_SCREEN_PATCH ? "patch" : "lens");
 	if (c != NULL)
 		s->patch_corrupted = xstrdup(c);
-	if (u->patch != NULL)
+	if (u->patch != NULL) {
 		s->patch_direction = xstrdup(u->patch->noise ? "noise" :
 		    "denoise");
+		s->patch_metric = xstrdup(patch_metric_name(
+		    u->patch->metric));
+		if (u->patch->tok_text[0] != NULL)
+			s->patch_target = xstrdup(u->patch->tok_text[0]);
+		if (u->patch->tok_text[1] != NULL)
+			s->patch_anti_target = xstrdup(u->patch->tok_text[1]);
+	}
 }
 
 int
@@ -628,6 +710,11 @@ ui_patch_session_check(const struct session *s, const char *path,
 	    strcmp(s->patch_direction, "noise") != 0)
 		return (util_fail(cause, "%s: unknown patch_direction '%s' "
 		    "(denoise, noise)", path, s->patch_direction));
+	if (s->patch_metric != NULL &&
+	    strcmp(s->patch_metric, "logit_diff") != 0 &&
+	    strcmp(s->patch_metric, "prob") != 0)
+		return (util_fail(cause, "%s: unknown patch_metric '%s' "
+		    "(logit_diff, prob)", path, s->patch_metric));
 	return (0);
 }
 
@@ -635,6 +722,9 @@ void
 ui_patch_session_apply(struct ui *u, const struct session *s)
 {
 	struct ui_patch_state	*st = ui_patch_state(u);
+	const char		*t;
+	char			*cause = NULL;
+	int			 k;
 
 	if (s->patch_corrupted != NULL) {
 		free(st->corr);
@@ -643,6 +733,20 @@ ui_patch_session_apply(struct ui *u, const struct session *s)
 	}
 	if (s->patch_direction != NULL)
 		st->noise = strcmp(s->patch_direction, "noise") == 0;
+	if (s->patch_metric != NULL)
+		st->metric = strcmp(s->patch_metric, "prob") == 0 ?
+		    PATCH_PROB : PATCH_LOGIT_DIFF;
+	/* A token that is not one any more is said, and left at the top-1. */
+	for (k = 0; k < 2; k++) {
+		t = k ? s->patch_anti_target : s->patch_target;
+		if (t != NULL && ui_patch_token_set(u, k, t, strlen(t),
+		    &cause) != 0) {
+			ui_patch_say(u, "session: patch_%s: %s", k ?
+			    "anti_target" : "target", cause);
+			free(cause);
+			cause = NULL;
+		}
+	}
 	/* The patching view needs its corrupted prompt. */
 	if (s->view != NULL)
 		u->screen = strcmp(s->view, "patch") == 0 && st->corr != NULL ?
@@ -842,7 +946,10 @@ ui_patch_panel(const struct ui_frame *f, const struct ui_patch *p)
 	    "noise" : "denoise");
 	ta = ui_snap_token_text(f, p->target);
 	tb = ui_snap_token_text(f, p->anti);
-	ui_patch_line(f, &y, 0, "logit(%s) - logit(%s)", ta, tb);
+	if (p->metric == PATCH_PROB)
+		ui_patch_line(f, &y, 0, "p(%s)", ta);
+	else
+		ui_patch_line(f, &y, 0, "logit(%s) - logit(%s)", ta, tb);
 	free(ta);
 	free(tb);
 	ui_patch_line(f, &y, 0, "clean %.4f  corrupted %.4f", r->clean,

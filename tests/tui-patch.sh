@@ -5,7 +5,9 @@
 # heads and attention against `--print --format json --patch=CLEAN
 # --attention CORRUPTED` (tui-patch.py recomputes the effects), a new cell,
 # every screen while the grid is computed in parts (each row the core's or
-# pending), the head grid (H) and its panel, the direction (D), an edit of the clean prompt, unequal lengths, the SVG export (w) and a session
+# pending), the head grid (H) and its panel, the target and anti-target
+# (X, Y) and the metric (E) against --target, --anti-target and
+# --patch-metric, saved in a session, the direction (D), an edit of the clean prompt, unequal lengths, the SVG export (w) and a session
 # round trip.
 
 . "${top_srcdir:-.}/tests/tui-lib.sh"
@@ -17,6 +19,19 @@ json "$corr" den --patch="$clean" --attention
 json "$corr" noi --patch="$clean" --patch-direction=noise
 json "$clean" cleanattn --attention
 json "$corr" edited --patch="Happy birthday to me"
+json "$corr" tgt --patch="$clean" --target=" the" --anti-target=" a"
+json "$corr" prob --patch="$clean" --target=" the" --patch-metric=prob
+
+# grid_now JSON: polls until the grid is the JSON's.
+grid_now() {
+	end=$(($(date +%s) + 20))
+	until screen >"$tmp/screen" &&
+	    pcheck grid "$tmp/screen" "$1" >/dev/null 2>&1; do
+		[ "$(date +%s)" -le "$end" ] || break
+		sleep 0.05
+	done
+	pcheck grid "$tmp/screen" "$1"
+}
 
 # panel_now ROW POS JSON [ATTN]: polls until the panel is the JSON's.
 panel_now() {
@@ -148,6 +163,39 @@ if ready "lens"; then
 	text "you"
 	keys Enter Escape
 
+	# The metric's tokens (X, Y) and the probability (E), in a session.
+	keys X C-u
+	text " the"
+	keys Enter Y C-u
+	text " a"
+	keys Enter
+	grid_now "$tmp/tgt.json" && grep -q 'logit(.the) - logit(.a)' \
+	    "$tmp/screen" && ok "X, Y: the target and anti-target" ||
+		fail "X, Y: grid differs from --target --anti-target"
+	keys E
+	grid_now "$tmp/prob.json" && grep -q 'p(.the)' "$tmp/screen" &&
+		ok "E: the target's probability" ||
+		fail "E: grid differs from --patch-metric=prob"
+	keys S C-u
+	text "$tmp/s2.yaml"
+	keys Enter
+	if wait_for "saved " "session saved"; then
+		grep -q '^patch_target: " the"$' "$tmp/s2.yaml" &&
+		    grep -q '^patch_anti_target: " a"$' "$tmp/s2.yaml" &&
+		    grep -q '^patch_metric: "prob"$' "$tmp/s2.yaml" &&
+			ok "session file holds the metric and its tokens" ||
+			fail "session file: $(cat "$tmp/s2.yaml")"
+	else
+		fail "session save"
+	fi
+	keys Y C-u Enter
+	wait_for "patching anti-target: the corrupted run's top-1" "Y" \
+	    >/dev/null && ok "an empty anti-target is the default again" ||
+		fail "Y: no default"
+	keys E X C-u Enter
+	grid_now "$tmp/den.json" >/dev/null &&
+		ok "the default metric again" || fail "E, X: not the default"
+
 	# Unequal lengths: both counts and tokenizations, no grid.
 	keys B C-u
 	text "Happy happy birthday to you"
@@ -168,6 +216,15 @@ if wait_for "patching \(denoise\)" "session opened" &&
 		fail "session: grid differs"
 else
 	fail "session: no patching view"
+fi
+
+start 110 36 xterm-256color C.UTF-8 -- --session "$tmp/s2.yaml"
+if wait_for "patching \(denoise\)" "session 2 opened"; then
+	grid_now "$tmp/prob.json" && grep -q 'p(.the)' "$tmp/screen" &&
+		ok "a saved session keeps the metric and its target" ||
+		fail "session 2: grid differs from --patch-metric=prob"
+else
+	fail "session 2: no patching view"
 fi
 
 [ "$fails" -eq 0 ] || exit 1
