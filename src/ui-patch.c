@@ -9,11 +9,15 @@
  * Worker side: ui_patch_work runs both prompts, patches every row and
  * position and every head (patch.h), the rows on screen first, posting a
  * copy after each row (the view draws the rows not yet computed as
- * pending), and keeps the patched run's attention weights for the panel. Main thread: the grid (rows x positions, coloured
- * by the normalised effect on the diverging ramp of the delta view), the
- * panel (the cell's raw metric and effect, the two prompts' tokens at its
- * position, the heads of its layer with their patching effect and their
- * attention from its position, strongest head first) and the legend.
+ * pending), and keeps the patched run's attention weights for the panel.
+ * Main thread: the grid (rows x positions, coloured by the normalised
+ * effect on the diverging ramp of the delta view), the panel (the cell's
+ * raw metric and effect, the two prompts' tokens at its position, the
+ * heads of its layer with their patching effect and their attention from
+ * its position, strongest head first) and the legend; H switches to the
+ * head grid (layers by heads, its own selection in struct ui_patch_sel),
+ * X and Y set the metric's target and anti-target (tok_track, empty for
+ * the runs' top-1), E switches logit_diff / prob.
  */
 #include "config.h"
 

@@ -7,8 +7,9 @@
 # every screen while the grid is computed in parts (each row the core's or
 # pending), the head grid (H) and its panel, the target and anti-target
 # (X, Y) and the metric (E) against --target, --anti-target and
-# --patch-metric, saved in a session, the direction (D), an edit of the clean prompt, unequal lengths, the SVG export (w) and a session
-# round trip.
+# --patch-metric, saved in a session, the direction (D), an edit of the
+# clean prompt, unequal lengths, the SVG export (w) and a session round
+# trip.
 
 . "${top_srcdir:-.}/tests/tui-lib.sh"
 
