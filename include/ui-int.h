@@ -29,7 +29,8 @@ struct ui_patch_state;
 #define UI_DEBOUNCE	0.15
 
 enum ui_ask { UI_ASK_SEARCH, UI_ASK_TRACK, UI_ASK_SAVE, UI_ASK_OPEN,
-	UI_ASK_EXPORT, UI_ASK_PATCH, UI_ASK_PATCH_EXPORT };
+	UI_ASK_EXPORT, UI_ASK_PATCH, UI_ASK_PATCH_EXPORT,
+	UI_ASK_PATCH_TARGET, UI_ASK_PATCH_ANTI };
 
 /* ui.c's views (its ui_screens table). */
 enum ui_screen_id { UI_SCREEN_LENS, UI_SCREEN_PATCH };

@@ -20,6 +20,7 @@ struct lens_cell;
 struct lens_top;
 struct tok;
 struct ui_patch;
+struct ui_patch_sel;
 
 /* UI_FOCUS_ASK: the status line reads a search, a token, a path... */
 enum ui_focus { UI_FOCUS_GRID, UI_FOCUS_PANEL, UI_FOCUS_PROMPT, UI_FOCUS_ASK };
@@ -85,6 +86,7 @@ struct ui_frame {
 	struct ui_snap		*snap;		/* NULL before the first run */
 	struct ui_attrib	*attrib;	/* the panel's attribution */
 	struct ui_patch		*patch;		/* the patching view's grid */
+	const struct ui_patch_sel *patch_sel;	/* its head grid, or NULL */
 	int			*ids;		/* the prompt's tokens now */
 	size_t			 nids;
 	struct ui_layout	 layout;

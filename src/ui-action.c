@@ -595,6 +595,10 @@ ui_action_ask_done(struct ui *u)
 		if (len != 0)
 			ui_patch_export(u, s);
 		break;
+	case UI_ASK_PATCH_TARGET:
+	case UI_ASK_PATCH_ANTI:
+		ui_patch_token_done(u, u->ask == UI_ASK_PATCH_ANTI, s, len);
+		break;
 	}
 }
 
