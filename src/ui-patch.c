@@ -809,7 +809,7 @@ static void
 ui_patch_cell(const struct ui_frame *f, const struct patch_result *res,
     float v, int done, int sel, int y, int x)
 {
-	float	e = (float)patch_effect(res, v);
+	float	e = (float)patch_effect(res, (double)v);
 	float	norm = ui_view_diverge(e, 1.0f);
 	char	num[32], buf[64];
 	int	attr = ui_patch_attr(f, norm), w = f->layout.cell_w;
@@ -909,7 +909,7 @@ ui_patch_heads(const struct ui_frame *f, const struct ui_patch *p, int *y)
 	hs = xreallocarray(NULL, r->n_head, sizeof *hs);
 	for (i = 0; i < r->n_head; i++) {
 		hs[i].h = i;
-		hs[i].eff = (float)patch_effect(r, r->heads[(size_t)l *
+		hs[i].eff = (float)patch_effect(r, (double)r->heads[(size_t)l *
 		    r->n_head + i]);
 	}
 	qsort(hs, r->n_head, sizeof *hs, ui_patch_head_cmp);
@@ -965,7 +965,7 @@ ui_patch_panel(const struct ui_frame *f, const struct ui_patch *p)
 	    name, sizeof name), t);
 	if (r->done[row])
 		ui_patch_line(f, &y, 0, "raw %.4f  effect %+.4f", (double)v,
-		    patch_effect(r, v));
+		    patch_effect(r, (double)v));
 	else
 		ui_patch_line(f, &y, A_DIM, "raw, effect: pending");
 	ta = ui_snap_token_text(f, p->clean_ids[t]);
@@ -1050,7 +1050,7 @@ ui_patch_head_grid(const struct ui_frame *f, const struct ui_patch *p,
 	}
 	v = r->heads[(size_t)sl * r->n_head + sh];
 	ui_patch_line(f, &y, 0, "raw %.4f  effect %+.4f", (double)v,
-	    patch_effect(r, v));
+	    patch_effect(r, (double)v));
 }
 
 void
