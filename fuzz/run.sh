@@ -30,7 +30,7 @@ fi
 # Only the modules the targets reach: a half-written explorer does not stop
 # the fuzzers.
 objs=
-for m in util st ops model tuned lens metric tok yml cfg; do
+for m in util st ops pack model tuned lens metric tok yml cfg; do
 	objs="$objs src/$m.o"
 done
 # shellcheck disable=SC2086
