@@ -39,7 +39,8 @@ _logitlens()
 		    compare-js compare-tv" -- "$cur"))
 		return
 		;;
-	-k | --top-k | --threads | --track | --compare | --logit-diff)
+	-k | --top-k | --threads | --track | --compare | --logit-diff | \
+	    --positions)
 		return
 		;;
 	--list-keys)
@@ -56,7 +57,8 @@ _logitlens()
 		COMPREPLY=($(compgen -W "-m --model= -p --print -f --format=
 		    -k --top-k= -s --sublayers -t --tokenize --track=
 		    --candidates --attribution --mask-input --delta
-		    --metric= --compare= --logit-diff= --tuned= --truncate --threads= -c --config=
+		    --metric= --compare= --logit-diff= --positions= --tuned=
+		    --truncate --threads= -c --config=
 		    --print-config --download= --color= --no-mouse
 		    --list-keys --session= --ascii -h --help -V --version" \
 		    -- "$cur"))

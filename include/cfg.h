@@ -12,6 +12,9 @@
 
 #include <stddef.h>
 
+/* The prompt the explorer opens on when none is given. */
+#define CFG_PROMPT	"The Eiffel Tower is in the city of"
+
 enum cfg_color { CFG_COLOR_AUTO, CFG_COLOR_ALWAYS, CFG_COLOR_NEVER };
 
 struct cfg_binding {
@@ -21,6 +24,7 @@ struct cfg_binding {
 
 struct cfg {
 	char			*model;		/* NULL: search (main.c) */
+	char			*prompt;	/* the explorer's example, or NULL */
 	int			 top_k;		/* 10; 1..100 */
 	char			*metric;	/* "prob" */
 	char			*palette;	/* "viridis" */

@@ -102,32 +102,7 @@ const struct lens_cell *lens_cell(const struct lens *, int resid_row, int pos);
 /* The top_k entries of a cell, most likely first. */
 const struct lens_top *lens_top(const struct lens *, int resid_row, int pos);
 
-/*
- * What a cell can be coloured by: the probability of its own top-1, the
- * probability, logit and rank of the final row's top-1, the rank and
- * probability of the actual next token, KL(final || row), entropy.
- */
-enum lens_metric {
-	LENS_PROB, LENS_FINAL_PROB, LENS_FINAL_LOGIT, LENS_FINAL_RANK,
-	LENS_NEXT_RANK, LENS_NEXT_PROB, LENS_KL, LENS_ENTROPY,
-	LENS_METRIC_COUNT
-};
-
-/*
- * The metrics' names, as the configuration, the command line and sessions
- * spell them ("prob", "final-prob", ...), NULL-terminated.
- */
-extern const char *const lens_metric_names[LENS_METRIC_COUNT + 1];
-/* The metric named name, or -1. */
-int		 lens_metric_find(const char *name);
-
-/*
- * The metric's value for a cell whose top-1 is top1: 1, or 0 when the cell
- * has none (the next token's at the last position). NaN and Inf (a corrupt
- * model) are passed on.
- */
-int		 lens_metric_value(enum lens_metric, const struct lens_cell *,
-		    const struct lens_top *top1, double *value);
+/* What a cell is coloured by: metric.h. */
 
 /*
  * Candidates across layers.

@@ -22,28 +22,6 @@ enum report_format {
 	REPORT_TEXT, REPORT_JSON, REPORT_TSV, REPORT_YAML, REPORT_SVG
 };
 
-/*
- * The SVG's metrics beyond the lens's (lens_metric_names): the first
- * tracked token's probability, KL(P_tuned || P_logit) with a tuned lens,
- * the first tracked token's rank (the lens must rank it: lens_set_track).
- */
-#define REPORT_METRIC_TRACK	"track-prob"
-#define REPORT_METRIC_TUNED_KL	"tuned-kl"
-#define REPORT_METRIC_TRACK_RANK "track-rank"
-/*
- * And -log P(next token) in nats; logit(X) - logit(Y) of --logit-diff and
- * its change from prompt A to prompt B; KL(P_A || P_B), JS and TV of a
- * comparison (compare.h).
- */
-#define REPORT_METRIC_SURPRISAL	"surprisal"
-#define REPORT_METRIC_DIFF	"logit-diff"
-#define REPORT_METRIC_DIFF_CHANGE "logit-diff-change"
-#define REPORT_METRIC_CMP_KL	"compare-kl"
-#define REPORT_METRIC_CMP_JS	"compare-js"
-#define REPORT_METRIC_CMP_TV	"compare-tv"
-#define REPORT_METRICS_COMPARE	"surprisal, logit-diff, logit-diff-change, " \
-	"compare-kl, compare-js, compare-tv"
-
 struct report {
 	const struct gpt2	*model;
 	const struct tok	*tok;
@@ -53,10 +31,12 @@ struct report {
 	int			 T;
 	int			 sublayers;
 	const char		*prompt;	/* for titles; may be NULL */
-	const char		*metric;	/* svg colour; NULL: "prob";
-					   "track-prob": track[0]'s;
-					   "tuned-kl" with a tuned lens;
-					   "track-rank": track[0]'s */
+	const char		*metric;	/* svg colour, a name of
+					   metric.h; NULL: "prob";
+					   track-prob and track-rank:
+					   track[0]'s (the lens must rank
+					   it: lens_set_track); tuned-kl
+					   with a tuned lens */
 	const char		*note;		/* e.g. the demo-model notice */
 	/*
 	 * The title is prompt_len bytes of prompt (any bytes, need not be
@@ -64,9 +44,10 @@ struct report {
 	 */
 	size_t			 prompt_len;
 	/*
-	 * svg only: a window of the grid, shown rows [row_from, row_to)
-	 * (0 = embed, as lens_row) and positions [pos_from, pos_to); a "to"
-	 * of 0 means to the end. The other formats write everything.
+	 * A window of the grid: positions [pos_from, pos_to) for text, tsv
+	 * and svg; svg only: shown rows [row_from, row_to) (0 = embed, as
+	 * lens_row). A "to" of 0 means to the end. json and yaml write
+	 * everything.
 	 */
 	int			 row_from, row_to;
 	int			 pos_from, pos_to;
@@ -106,21 +87,20 @@ struct report {
 };
 
 /*
- * What an SVG metric of the comparison (REPORT_METRICS_COMPARE) needs:
- * REPORT_NEEDS_* bits, or -1 if name is none of them.
+ * --positions: "A:B", 1-based and inclusive (A or B may be left out: the
+ * first or the last position), or "A" alone, for a prompt of T tokens:
+ * pos_from and pos_to as struct report takes them; -1 and *cause if the
+ * text is not such a range within 1..T.
  */
-#define REPORT_NEEDS_COMPARE	1
-#define REPORT_NEEDS_DIFF	2
-int	report_metric_needs(const char *name);
+int	report_positions(const char *spec, int T, int *from, int *to,
+	    char **cause);
 
 /* "json" -> REPORT_JSON; -1 if unknown. */
 int	report_format_parse(const char *);
 /*
  * Writes and flushes. -1 and *cause on a write error, an unknown metric
- * (svg: one of lens_metric_names, "track-prob" or "track-rank" with a
- * tracked token, "tuned-kl" with a tuned lens, "surprisal", the logit
- * difference's with logit_diff, the comparison's with compare) or an empty
- * window.
+ * (svg: a name of metric.h, track-prob or track-rank with a tracked
+ * token, tuned-kl with a tuned lens) or an empty window.
  */
 int	report_write(FILE *, const struct report *, enum report_format,
 	    char **cause);

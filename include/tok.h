@@ -44,6 +44,14 @@ int		 tok_encode(const struct tok *, const char *text, size_t len,
 const char	*tok_bytes(const struct tok *, int id, size_t *len);
 /* Id of a token given as its vocab.json string ("Ġthe"), or -1. */
 int		 tok_lookup(const struct tok *, const char *vocab_str);
+/*
+ * The one rule for a tracked token, shared by --track and the explorer:
+ * "#ID" (0 <= ID < n_vocab), or a text that encodes to exactly one token
+ * (a leading space is part of it). 0 and *id, or -1 and *cause saying why
+ * not (an empty text, a bad id, a text of several tokens).
+ */
+int		 tok_track(const struct tok *, const char *text, size_t len,
+		    int n_vocab, int *id, char **cause);
 /* Id of the token whose bytes are exactly these, or -1. */
 int		 tok_find_bytes(const struct tok *, const char *bytes, size_t len);
 

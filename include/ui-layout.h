@@ -4,7 +4,7 @@
  * Splits a terminal of cols x lines into the prompt line, the token header,
  * the grid (layer labels pinned left), the cell panel, the legend and the
  * status line; keeps a selection visible when scrolling; fits UTF-8 text
- * into a number of terminal columns (wcwidth, so the locale must be set).
+ * into a number of terminal columns (width.h's rule).
  */
 #ifndef UI_LAYOUT_H
 #define UI_LAYOUT_H

@@ -1,9 +1,9 @@
 /*
  * ui-palette.h: from a cell's statistics to a colour, a bucket and a glyph.
  *
- * A metric turns a lens cell into a value (the number the panel shows) and
- * a position on the scale, 0..1, where 1 means "confident" or "agrees with
- * the final layer" (high probability, rank 1, low KL, low entropy). The
+ * A metric (metric.h: names, titles, values, scales) turns a lens cell
+ * into a value (the number the panel shows) and a position on the scale,
+ * 0..1, where 1 means "confident" or "agrees with the final layer". The
  * scale then picks a colour of a palette (xterm-256 indices 16-255), one of
  * the 8-colour buckets, a monochrome level and a glyph, so that colour is
  * never the only carrier. Knows nothing of curses.
@@ -13,30 +13,31 @@
 
 #include <stddef.h>
 
+#include "metric.h"
+
 struct lens_cell;
 struct lens_top;
 
+/* The explorer's names of metric.h's metrics. */
 enum ui_metric {
-	UI_METRIC_PROB,		/* probability of the cell's own top-1 */
-	UI_METRIC_FINAL_PROB,	/* probability of the final top-1 */
-	UI_METRIC_FINAL_LOGIT,	/* logit of the final top-1 */
-	UI_METRIC_FINAL_RANK,	/* rank of the final top-1 */
-	UI_METRIC_NEXT_RANK,	/* rank of the actual next token */
-	UI_METRIC_NEXT_PROB,	/* probability of the actual next token */
-	UI_METRIC_KL,		/* KL(final || layer) */
-	UI_METRIC_ENTROPY,
-	UI_METRIC_COUNT,	/* the config file's metrics end here */
-	UI_METRIC_TRACK = UI_METRIC_COUNT, /* probability of a tracked token */
-	UI_METRIC_TUNED_KL,	/* KL between the logit and the tuned lens */
-	UI_METRIC_TRACK_RANK,	/* rank of a tracked token */
-	UI_METRIC_ALL
+	UI_METRIC_PROB = METRIC_PROB,
+	UI_METRIC_FINAL_PROB = METRIC_FINAL_PROB,
+	UI_METRIC_FINAL_LOGIT = METRIC_FINAL_LOGIT,
+	UI_METRIC_FINAL_RANK = METRIC_FINAL_RANK,
+	UI_METRIC_NEXT_RANK = METRIC_NEXT_RANK,
+	UI_METRIC_NEXT_PROB = METRIC_NEXT_PROB,
+	UI_METRIC_KL = METRIC_KL,
+	UI_METRIC_ENTROPY = METRIC_ENTROPY,
+	UI_METRIC_COUNT = METRIC_CONFIG,	/* the config's end here */
+	UI_METRIC_TRACK = METRIC_TRACK_PROB,
+	UI_METRIC_TUNED_KL = METRIC_TUNED_KL,
+	UI_METRIC_TRACK_RANK = METRIC_TRACK_RANK,
+	UI_METRIC_ALL = METRIC_COUNT
 };
 
 enum ui_palette { UI_PAL_VIRIDIS, UI_PAL_CIVIDIS, UI_PAL_MAGMA, UI_PAL_GREY,
 	UI_PAL_COUNT };
 
-#define UI_KL_LO	0.01f	/* the KL scale, log10, clipped at both ends */
-#define UI_KL_HI	10.0f
 #define UI_NBUCKETS	5	/* 8-colour and rank buckets */
 #define UI_DIV_LEN	7	/* the diverging ramp of the delta view */
 
@@ -74,6 +75,8 @@ int		 ui_palette_bucket(float norm);
 void		 ui_palette_ansi(int bucket, int *fg, int *bg);
 /* Glyph for the scale: a bar "▁".."█", or ASCII ".:-=+*#%@". */
 const char	*ui_palette_glyph(float norm, int ascii);
+/* How many glyphs the scale has (the legend shows each once). */
+int		 ui_palette_nglyphs(int ascii);
 /*
  * Legend text for the low and high ends of a metric's scale: lo and hi
  * bound logits; for entropy lo is ln V.

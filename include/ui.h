@@ -9,33 +9,9 @@
 #ifndef UI_H
 #define UI_H
 
-#include <stddef.h>
+#include "ui-opts.h"
 
-struct gpt2;
-struct tok;
 struct cfg;
-
-enum ui_color { UI_COLOR_AUTO, UI_COLOR_ALWAYS, UI_COLOR_NEVER };
-
-/* Every pointer is borrowed for the duration of ui_run. */
-struct ui_opts {
-	struct gpt2		*model;
-	struct tok		*tok;
-	const struct cfg	*cfg;		/* top-k, metric, palette... */
-	const char		*prompt;	/* initial prompt, may be NULL */
-	size_t			 prompt_len;
-	int			 mouse;		/* 0: --no-mouse */
-	int			 ascii;		/* --ascii (or cfg's ascii) */
-	/*
-	 * After --color and the config. UI_COLOR_AUTO also honours NO_COLOR
-	 * (set and non-empty: no colour) and the terminal's capabilities.
-	 */
-	enum ui_color		 color;
-	const char		*history_path;	/* NULL: no history file */
-	const char		*model_note;	/* shown in the status line */
-	const char		*session_path;	/* --session: opened at start */
-	const char		*tuned_path;	/* --tuned: a tuned lens */
-};
 
 /*
  * Checks the config's key bindings (unknown action or key names): 0, or -1

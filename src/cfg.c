@@ -26,7 +26,7 @@
 #include <yaml.h>
 
 #include "cfg.h"
-#include "lens.h"
+#include "metric.h"
 #include "util.h"
 #include "yml.h"
 
@@ -96,9 +96,10 @@ static cfg_handler cfg_set_keys;
 #define F(m) offsetof(struct cfg, m)
 static const struct cfg_entry cfg_table[] = {
 	{ "model", CFG_STRING, cfg_set_string, F(model), 0, 0, NULL },
+	{ "prompt", CFG_STRING, cfg_set_string, F(prompt), 0, 0, NULL },
 	{ "top-k", CFG_INT, cfg_set_int, F(top_k), 1, 100, NULL },
 	{ "metric", CFG_WORD, cfg_set_word, F(metric), 0, 0,
-	    lens_metric_names },
+	    metric_config_names },
 	{ "palette", CFG_WORD, cfg_set_word, F(palette), 0, 0, cfg_palettes },
 	{ "orientation", CFG_INDEX, cfg_set_index, F(final_on_top), 0, 0,
 	    cfg_orientations },
@@ -127,6 +128,7 @@ cfg_new(void)
 	struct cfg	*cfg;
 
 	cfg = xcalloc(1, sizeof *cfg);
+	cfg->prompt = xstrdup(CFG_PROMPT);
 	cfg->top_k = 10;
 	cfg->metric = xstrdup("prob");
 	cfg->palette = xstrdup("viridis");
@@ -163,6 +165,7 @@ cfg_free(struct cfg *cfg)
 	}
 	free(cfg->bindings);
 	free(cfg->model);
+	free(cfg->prompt);
 	free(cfg->metric);
 	free(cfg->palette);
 	free(cfg);

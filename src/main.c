@@ -23,6 +23,7 @@
 #include "compare.h"
 #include "hub.h"
 #include "lens.h"
+#include "metric.h"
 #include "model.h"
 #include "ops.h"
 #include "report.h"
@@ -40,7 +41,7 @@ enum {
 	OPT_NO_MOUSE = 256, OPT_COLOR, OPT_ASCII, OPT_TRUNCATE, OPT_THREADS,
 	OPT_PRINT_CONFIG, OPT_DOWNLOAD, OPT_LIST_KEYS, OPT_TUNED, OPT_SESSION,
 	OPT_TRACK, OPT_CANDIDATES, OPT_ATTRIBUTION, OPT_MASK_INPUT, OPT_DELTA,
-	OPT_METRIC, OPT_COMPARE, OPT_LOGIT_DIFF
+	OPT_METRIC, OPT_COMPARE, OPT_LOGIT_DIFF, OPT_POSITIONS
 };
 
 struct args {
@@ -70,6 +71,7 @@ struct args {
 	const char		*metric;	/* NULL: the configuration's */
 	const char		*compare;	/* --compare's prompt B */
 	const char		*logit_diff;	/* --logit-diff's X,Y, unparsed */
+	const char		*positions;	/* --positions A:B, unparsed */
 	char			*prompt;	/* NULL: none given */
 	size_t			 prompt_len;
 };
@@ -100,10 +102,28 @@ static const struct option longopts[] = {
 	{ "metric",	  required_argument, NULL, OPT_METRIC },
 	{ "compare",	  required_argument, NULL, OPT_COMPARE },
 	{ "logit-diff",	  required_argument, NULL, OPT_LOGIT_DIFF },
+	{ "positions",	  required_argument, NULL, OPT_POSITIONS },
 	{ "help",	  no_argument,	     NULL, 'h' },
 	{ "version",	  no_argument,	     NULL, 'V' },
 	{ NULL, 0, NULL, 0 }
 };
+
+/* --help's list of metrics, from metric.h, wrapped. */
+static void
+usage_metrics(FILE *f)
+{
+	const struct metric	*m;
+	int			 i, col;
+
+	col = fprintf(f, "\nMetrics (--metric, the configuration's metric):");
+	for (i = 0; i < METRIC_COUNT; i++) {
+		m = metric_get(i);
+		if (col + (int)strlen(m->name) + 2 > 78)
+			col = fprintf(f, "\n ");
+		col += fprintf(f, " %s%s", m->name, i + 1 < METRIC_COUNT ?
+		    "," : ".\n");
+	}
+}
 
 static void
 usage(FILE *f)
@@ -145,6 +165,8 @@ usage(FILE *f)
 "                         changed most (svg: --metric=compare-js, ...)\n"
 "      --logit-diff=X,Y   logit(X) - logit(Y) in every cell (of A and B),\n"
 "                         X and Y as for --track\n"
+"      --positions=A:B    text, tsv, svg: only positions A to B (1-based,\n"
+"                         inclusive; A: or :B leave an end open)\n"
 "      --tuned=FILE       decode through a tuned lens's translators (a\n"
 "                         safetensors file, see logitlens(1))\n"
 "      --truncate         keep the last n_ctx tokens of a longer prompt\n"
@@ -161,13 +183,15 @@ usage(FILE *f)
 "                         tracked tokens, view); S saves it again\n"
 "      --ascii            draw with ASCII characters only\n"
 "  -h, --help             display this help and exit\n"
-"  -V, --version          output version information and exit\n"
-"\n"
+"  -V, --version          output version information and exit\n");
+	usage_metrics(f);
+	fprintf(f, "\n"
 "Exit status: 0 if OK, 1 for a usage error, 2 for bad input (model,\n"
 "prompt or configuration).\n"
 "\n"
 "Report bugs to the project's issue tracker.\n");
 }
+
 
 /*
  * One line on stderr. Messages quote names from hostile files (tensor names,
@@ -371,6 +395,9 @@ args_parse(struct args *a, int argc, char **argv)
 			break;
 		case OPT_LOGIT_DIFF:
 			a->logit_diff = optarg;
+			break;
+		case OPT_POSITIONS:
+			a->positions = optarg;
 			break;
 		case OPT_MASK_INPUT:
 			a->mask_input = 1;
@@ -593,43 +620,30 @@ lens_nonfinite(const struct lens *ln, int T, int sublayers)
 }
 
 /*
- * The list of option opt (--track, --logit-diff): comma-separated token
- * texts that must each encode to one token, or #ID. Dies on anything else.
+
+ * The list of option opt (--track, --logit-diff): comma-separated tokens,
+ * each as tok_track takes them. Dies on anything else: a usage error for an
+ * empty item or a bad #ID.
  */
 static int *
 track_ids(const char *opt, const char *list, const struct tok *tok,
     int n_vocab, int *n)
 {
-	char	*copy, *s, *item, *cause, *what;
-	int	*ids = NULL, *enc;
-	size_t	 nenc;
+	char	*copy, *s, *item, *cause, *why;
+	int	*ids = NULL;
 
 	*n = 0;
 	copy = s = xstrdup(list);
 	while ((item = strsep(&s, ",")) != NULL) {
 		ids = xreallocarray(ids, (size_t)*n + 1, sizeof *ids);
-		if (item[0] == '#' && item[1] != '\0') {
-			what = xasprintf("%s: a token id", opt);
-			ids[(*n)++] = parse_int(item + 1, 0, n_vocab - 1, what);
-			free(what);
-			continue;
+		if (tok_track(tok, item, strlen(item), n_vocab, &ids[*n],
+		    &cause) != 0) {
+			why = xasprintf("%s: %s", opt, cause);
+			free(cause);
+			die_cause(*item == '\0' || *item == '#' ? EXIT_USAGE :
+			    EXIT_INPUT, why);
 		}
-		if (*item == '\0')
-			die(EXIT_USAGE, "%s: an empty token in '%s'", opt,
-			    list);
-		if (tok_encode(tok, item, strlen(item), &enc, &nenc,
-		    &cause) != 0)
-			die_cause(EXIT_INPUT, cause);
-		if (nenc != 1)
-			die(EXIT_INPUT, "%s: '%s' is %zu tokens, not one "
-			    "(a leading space is part of a token; #ID names "
-			    "one by id)", opt, item, nenc);
-		if (enc[0] >= n_vocab)
-			die(EXIT_INPUT, "%s: '%s' is token %d, outside the "
-			    "model's vocabulary (%d)", opt, item, enc[0],
-			    n_vocab);
-		ids[(*n)++] = enc[0];
-		free(enc);
+		(*n)++;
 	}
 	free(copy);
 	return ids;
@@ -654,17 +668,18 @@ diff_ids(const char *list, const struct tok *tok, int n_vocab, int *x,
 	free(ids);
 }
 
-/* --metric against --compare and --logit-diff (report_metric_needs). */
+/* --metric against --compare and --logit-diff (metric.h's needs). */
 static void
 check_metric_needs(const struct args *a)
 {
 	int	need;
 
-	if (a->metric == NULL || (need = report_metric_needs(a->metric)) < 0)
+	if (a->metric == NULL || metric_find(a->metric) < 0)
 		return;
-	if ((need & REPORT_NEEDS_COMPARE) && a->compare == NULL)
+	need = metric_get(metric_find(a->metric))->needs;
+	if ((need & METRIC_NEEDS_COMPARE) && a->compare == NULL)
 		die(EXIT_USAGE, "--metric=%s needs --compare", a->metric);
-	if ((need & REPORT_NEEDS_DIFF) && a->logit_diff == NULL)
+	if ((need & METRIC_NEEDS_DIFF) && a->logit_diff == NULL)
 		die(EXIT_USAGE, "--metric=%s needs --logit-diff", a->metric);
 }
 
@@ -724,16 +739,17 @@ run_print(const struct args *a, const struct cfg *cfg, struct gpt2 *m,
 	struct tuned		*tuned;
 	struct report		 r;
 	struct compare_hold	 h;
-	char			*cause;
+	char			*cause, *why;
 	int			*ids, T, *track = NULL, ntrack = 0, dx = -1;
 	int			 dy = -1, Tb = 0;
 
-	if (a->metric != NULL && (strcmp(a->metric, REPORT_METRIC_TRACK) ==
-	    0 || strcmp(a->metric, REPORT_METRIC_TRACK_RANK) == 0) &&
+	if (a->metric != NULL && metric_find(a->metric) >= 0 &&
+	    (metric_get(metric_find(a->metric))->needs & METRIC_NEEDS_TRACK) &&
 	    a->track == NULL)
 		die(EXIT_USAGE, "--metric=%s needs --track", a->metric);
-	if (a->metric != NULL && strcmp(a->metric, REPORT_METRIC_TUNED_KL) ==
-	    0 && a->tuned == NULL)
+	if (a->metric != NULL && metric_find(a->metric) >= 0 &&
+	    (metric_get(metric_find(a->metric))->needs & METRIC_NEEDS_TUNED) &&
+	    a->tuned == NULL)
 		die(EXIT_USAGE, "--metric=%s needs --tuned", a->metric);
 	check_metric_needs(a);
 	memset(&h, 0, sizeof h);
@@ -783,7 +799,17 @@ run_print(const struct args *a, const struct cfg *cfg, struct gpt2 *m,
 	if (a->compare != NULL) {
 		compare_start(a, cfg, m, ln, Tb, &r, &h);
 		if (a->metric == NULL)
-			r.metric = REPORT_METRIC_CMP_JS;
+			r.metric = "compare-js";
+	}
+	if (a->positions != NULL && a->format_set && (a->format ==
+	    REPORT_JSON || a->format == REPORT_YAML))
+		die(EXIT_USAGE, "--positions: only with --format text, tsv or "
+		    "svg (json and yaml give every position)");
+	if (a->positions != NULL && report_positions(a->positions, T,
+	    &r.pos_from, &r.pos_to, &cause) != 0) {
+		why = xasprintf("--positions: %s", cause);
+		free(cause);
+		die_cause(EXIT_USAGE, why);
 	}
 	if (gpt2_state_nonfinite(s) >= 0)
 		msgf("warning: %s: the model produced NaN or Inf values (from "
@@ -914,37 +940,25 @@ run_explorer(const struct args *a, const struct cfg *cfg, struct gpt2 *m,
 		die_cause(EXIT_INPUT, cause);
 }
 
-/* Whether --metric names one of the SVG's own (report.h), not the lens's. */
+/* Whether --metric names one beyond the configuration's (metric.h). */
 static int
 metric_svg_only(const char *name)
 {
-	return (strcmp(name, REPORT_METRIC_TRACK) == 0 ||
-	    strcmp(name, REPORT_METRIC_TRACK_RANK) == 0 ||
-	    strcmp(name, REPORT_METRIC_TUNED_KL) == 0 ||
-	    report_metric_needs(name) >= 0);
+	return (metric_find(name) >= METRIC_CONFIG);
 }
 
 /* Options given on the command line win over the configuration file. */
 static void
 apply_args(const struct args *a, struct cfg *cfg)
 {
-	char	names[256];
-	size_t	n = 0;
-	int	i;
+	int	m = a->metric != NULL ? metric_find(a->metric) : -1;
 
-	if (a->metric != NULL && lens_metric_find(a->metric) != -1) {
+	if (m >= 0 && m < METRIC_CONFIG) {
 		free(cfg->metric);
 		cfg->metric = xstrdup(a->metric);
-	} else if (a->metric != NULL && !metric_svg_only(a->metric)) {
-		for (i = 0; lens_metric_names[i] != NULL && n < sizeof names;
-		    i++)
-			n += (size_t)snprintf(names + n, sizeof names - n,
-			    "%s, ", lens_metric_names[i]);
-		die(EXIT_USAGE, "--metric: unknown metric '%s' (%s%s, %s, %s, "
-		    "%s)", a->metric, names, REPORT_METRIC_TRACK,
-		    REPORT_METRIC_TRACK_RANK, REPORT_METRIC_TUNED_KL,
-		    REPORT_METRICS_COMPARE);
-	}
+	} else if (a->metric != NULL && m == -1)
+		die(EXIT_USAGE, "--metric: unknown metric '%s' (%s)",
+		    a->metric, metric_list());
 	if (a->top_k != 0)
 		cfg->top_k = a->top_k;
 	if (a->sublayers)
@@ -966,8 +980,9 @@ apply_args(const struct args *a, struct cfg *cfg)
 int
 main(int argc, char **argv)
 {
+	/* Static: reachable when die() exits on the way (LeakSanitizer). */
+	static struct cfg *cfg;
 	struct args	 a;
-	struct cfg	*cfg;
 	struct gpt2	*m;
 	struct tok	*tok;
 	char		*dir, *cause, *yaml, *note;

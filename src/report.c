@@ -18,8 +18,10 @@
 #include <yaml.h>
 
 #include "attrib.h"
+#include "metric.h"
 #include "report.h"
 #include "util.h"
+#include "width.h"
 
 int
 report_format_parse(const char *s)
@@ -414,6 +416,49 @@ report_tsv_more(FILE *f, const struct report *r, int row, int pos)
 	free(mx);
 }
 
+/* One end of --positions: a number 1..T, or def when empty. */
+static int
+report_pos_num(const char *s, size_t len, int def, int T)
+{
+	long	v = 0;
+	size_t	i;
+
+	if (len == 0)
+		return (def);
+	if (len > 9)
+		return (-1);
+	for (i = 0; i < len; i++) {
+		if (s[i] < '0' || s[i] > '9')
+			return (-1);
+		v = v * 10 + (s[i] - '0');
+	}
+	return (v >= 1 && v <= T ? (int)v : -1);
+}
+
+int
+report_positions(const char *spec, int T, int *from, int *to, char **cause)
+{
+	const char	*colon = strchr(spec, ':');
+	size_t		 alen = colon ? (size_t)(colon - spec) : strlen(spec);
+	int		 a, b;
+
+	a = report_pos_num(spec, alen, 1, T);
+	b = colon ? report_pos_num(colon + 1, strlen(colon + 1), T, T) : a;
+	if (a == -1 || b == -1 || a > b || (colon == NULL && alen == 0))
+		return (util_fail(cause, "'%s' is not a range A:B with 1 <= "
+		    "A <= B <= %d (the prompt's tokens)", spec, T));
+	*from = a - 1;
+	*to = b;
+	return (0);
+}
+
+/* The end of the window of positions text, tsv and svg write. */
+static int
+report_pos_end(const struct report *r)
+{
+	return (r->pos_to > 0 && r->pos_to <= r->T ? r->pos_to : r->T);
+}
+
 static int
 report_write_tsv(FILE *f, const struct report *r)
 {
@@ -432,7 +477,7 @@ report_write_tsv(FILE *f, const struct report *r)
 	for (i = lens_nrows(r->lens, r->sublayers) - 1; i >= 0; i--) {
 		rr = lens_row(r->lens, i, r->sublayers);
 		lens_row_name(rr, name, sizeof name);
-		for (p = 0; p < r->T; p++) {
+		for (p = r->pos_from; p < report_pos_end(r); p++) {
 			c = lens_cell(r->lens, rr, p);
 			top = lens_top(r->lens, rr, p);
 			tok = report_display(r, r->ids[p]);
@@ -468,20 +513,24 @@ report_write_tsv(FILE *f, const struct report *r)
 	return 0;
 }
 
-/* Pads s (already display-safe, ASCII or UTF-8) to w columns. */
+/*
+ * Pads s (already display-safe, ASCII or UTF-8) to w columns, by width.h's
+ * rule: a wide character that would pass w is left out.
+ */
 static void
 report_cell_text(FILE *f, const char *s, int w)
 {
-	int	cols = 0;
+	size_t	len = strlen(s), off = 0, n;
+	int	cols = 0, cw;
 
-	for (; *s != '\0' && cols < w; s++) {
-		fputc(*s, f);
-		if (((unsigned char)*s & 0xc0) != 0x80)
-			cols++;
+	while (off < len) {
+		cw = width_char(s + off, len - off, &n);
+		if (cols + cw > w)
+			break;
+		fwrite(s + off, 1, n, f);
+		cols += cw;
+		off += n;
 	}
-	/* Finish a multibyte character cut at the limit. */
-	for (; ((unsigned char)*s & 0xc0) == 0x80; s++)
-		fputc(*s, f);
 	for (; cols < w; cols++)
 		fputc(' ', f);
 }
@@ -494,7 +543,7 @@ report_text_inputs(FILE *f, const struct report *r, const char *label)
 	int	 p;
 
 	fprintf(f, "%-10s ", label);
-	for (p = 0; p < r->T; p++) {
+	for (p = r->pos_from; p < report_pos_end(r); p++) {
 		s = report_display(r, r->ids[p]);
 		report_cell_text(f, s, 10);
 		fputc(' ', f);
@@ -521,10 +570,12 @@ report_text_tracked(FILE *f, const struct report *r)
 			rr = lens_row(r->lens, i, r->sublayers);
 			fprintf(f, "%-10s ", lens_row_name(rr, name,
 			    sizeof name));
-			for (p = 0; p < r->T && rank; p++)
+			for (p = r->pos_from; p < report_pos_end(r) && rank;
+			    p++)
 				fprintf(f, "%-10d ", lens_token_rank(r->lens,
 				    rr, p, r->track[j / 2]));
-			for (p = 0; p < r->T && !rank; p++)
+			for (p = r->pos_from; p < report_pos_end(r) && !rank;
+			    p++)
 				fprintf(f, "%-10.3g ", (double)lens_token_prob(
 				    r->lens, r->state, rr, p, r->track[j / 2]));
 			fputc('\n', f);
@@ -712,7 +763,7 @@ report_write_text(FILE *f, const struct report *r)
 	for (i = lens_nrows(r->lens, r->sublayers) - 1; i >= 0; i--) {
 		rr = lens_row(r->lens, i, r->sublayers);
 		fprintf(f, "%-10s ", lens_row_name(rr, name, sizeof name));
-		for (p = 0; p < r->T; p++) {
+		for (p = r->pos_from; p < report_pos_end(r); p++) {
 			t = report_top(r, rr, p);
 			s = t != NULL ? report_display(r, t->id) : xstrdup("-");
 			report_cell_text(f, s, 10);
@@ -721,7 +772,7 @@ report_write_text(FILE *f, const struct report *r)
 		}
 		fputc('\n', f);
 		fprintf(f, "%-10s ", "");
-		for (p = 0; p < r->T; p++) {
+		for (p = r->pos_from; p < report_pos_end(r); p++) {
 			t = report_top(r, rr, p);
 			below = r->delta && i > 0 ? report_top(r, lens_row(
 			    r->lens, i - 1, r->sublayers), p) : NULL;
@@ -899,64 +950,6 @@ out:
 #define SVG_TOP		92	/* title, subtitle, note, next tokens */
 #define SVG_BAR_W	16
 #define SVG_BAR_MIN	176
-#define SVG_KL_LO	0.01
-#define SVG_KL_HI	10.0
-
-/* The titles of the lens's metrics (lens_metric_names), in its order. */
-static const char *const report_metric_titles[LENS_METRIC_COUNT] = {
-	"P(top-1)", "P(final top-1)", "logit(final top-1)",
-	"rank(final top-1)", "rank(next token)", "P(next token)",
-	"KL(final \xe2\x80\x96 layer), nats", "entropy, nats"
-};
-
-/*
- * After the lens's metrics, the explorer's: the probability of the first
- * tracked token, KL(P_tuned || P_logit) with a tuned lens, the first
- * tracked token's rank.
- */
-#define REPORT_TRACK		LENS_METRIC_COUNT
-#define REPORT_TUNED_KL		(LENS_METRIC_COUNT + 1)
-#define REPORT_TRACK_RANK	(LENS_METRIC_COUNT + 2)
-/*
- * Then -log P(next token), the logit difference of A and its change from
- * A to B, and the comparison's KL(A || B), JS and TV (compare.h).
- */
-#define REPORT_SURPRISAL	(LENS_METRIC_COUNT + 3)
-#define REPORT_DIFF		(LENS_METRIC_COUNT + 4)
-#define REPORT_DIFF_CHANGE	(LENS_METRIC_COUNT + 5)
-#define REPORT_CMP_KL		(LENS_METRIC_COUNT + 6)
-#define REPORT_CMP_JS		(LENS_METRIC_COUNT + 7)
-#define REPORT_CMP_TV		(LENS_METRIC_COUNT + 8)
-static const char *const report_extra_names[] = { REPORT_METRIC_TRACK,
-	REPORT_METRIC_TUNED_KL, REPORT_METRIC_TRACK_RANK,
-	REPORT_METRIC_SURPRISAL, REPORT_METRIC_DIFF, REPORT_METRIC_DIFF_CHANGE,
-	REPORT_METRIC_CMP_KL, REPORT_METRIC_CMP_JS, REPORT_METRIC_CMP_TV };
-/* From REPORT_SURPRISAL on: what each needs (REPORT_NEEDS_*), its title. */
-static const struct {
-	int		 needs;
-	const char	*title;
-} report_cmp_metrics[] = {
-	{ 0, "surprisal \xe2\x88\x92log P(next token), nats" },
-	{ REPORT_NEEDS_DIFF, NULL },
-	{ REPORT_NEEDS_DIFF | REPORT_NEEDS_COMPARE, NULL },
-	{ REPORT_NEEDS_COMPARE, "KL(A \xe2\x80\x96 B), nats" },
-	{ REPORT_NEEDS_COMPARE, "JS(A, B), nats" },
-	{ REPORT_NEEDS_COMPARE, "TV(A, B)" },
-};
-#define SVG_JS_LO	1e-4	/* JS's scale: 1e-4 .. ln 2 */
-
-int
-report_metric_needs(const char *name)
-{
-	size_t	i;
-
-	for (i = 0; i < nitems(report_cmp_metrics); i++) {
-		if (strcmp(name, report_extra_names[REPORT_SURPRISAL -
-		    LENS_METRIC_COUNT + i]) == 0)
-			return report_cmp_metrics[i].needs;
-	}
-	return -1;
-}
 
 /* matplotlib's viridis at 0, 0.1, ..., 1. */
 static const unsigned char report_viridis[11][3] = {
@@ -992,7 +985,7 @@ report_clip(double v)
 	return v > 1.0 ? 1.0 : v;
 }
 
-/* The value of a metric from REPORT_SURPRISAL on; 0 if the cell has none. */
+/* The value of a metric from METRIC_SURPRISAL on; 0 if the cell has none. */
 static int
 report_svg_raw_cmp(const struct report_svg *s, int rr, int pos, double *v)
 {
@@ -1000,11 +993,11 @@ report_svg_raw_cmp(const struct report_svg *s, int rr, int pos, double *v)
 					    pos);
 	const struct compare_cell	*cc;
 
-	if (s->metric == REPORT_SURPRISAL) {
+	if (s->metric == METRIC_SURPRISAL) {
 		*v = report_surprisal(c);
 		return c->next_id >= 0;
 	}
-	if (s->metric == REPORT_DIFF) {
+	if (s->metric == METRIC_DIFF) {
 		*v = report_diff(s->r, rr, pos);
 		return 1;
 	}
@@ -1012,13 +1005,13 @@ report_svg_raw_cmp(const struct report_svg *s, int rr, int pos, double *v)
 		return 0;
 	cc = compare_cell(s->r->compare, rr, pos);
 	switch (s->metric) {
-	case REPORT_DIFF_CHANGE:
+	case METRIC_DIFF_CHANGE:
 		*v = cc->diff_b - cc->diff_a;
 		break;
-	case REPORT_CMP_KL:
+	case METRIC_CMP_KL:
 		*v = cc->kl;
 		break;
-	case REPORT_CMP_JS:
+	case METRIC_CMP_JS:
 		*v = cc->js;
 		break;
 	default:
@@ -1032,15 +1025,15 @@ report_svg_raw_cmp(const struct report_svg *s, int rr, int pos, double *v)
 static int
 report_svg_div(const struct report_svg *s)
 {
-	return s->r->delta || s->metric == REPORT_DIFF ||
-	    s->metric == REPORT_DIFF_CHANGE;
+	return s->r->delta || s->metric == METRIC_DIFF ||
+	    s->metric == METRIC_DIFF_CHANGE;
 }
 
 /* Labelled with the token that changed most from A to B. */
 static int
 report_svg_cmp_label(const struct report_svg *s)
 {
-	return s->metric >= REPORT_DIFF_CHANGE;
+	return s->metric >= METRIC_DIFF_CHANGE;
 }
 
 /* The cell's value for the metric; 0 if it has none (last position). */
@@ -1049,28 +1042,28 @@ report_svg_raw(const struct report_svg *s, int rr, int pos, double *v)
 {
 	const struct lens_top	*t = report_top(s->r, rr, pos);
 
-	if (s->metric == REPORT_TRACK) {
+	if (s->metric == METRIC_TRACK_PROB) {
 		*v = (double)lens_token_prob(s->r->lens, s->r->state, rr,
 		    pos, s->r->track[0]);
 		return isfinite(*v);
 	}
-	if (s->metric == REPORT_TUNED_KL) {
+	if (s->metric == METRIC_TUNED_KL) {
 		*v = (double)lens_cell(s->r->lens, rr, pos)->kl_other;
 		return isfinite(*v);
 	}
-	if (s->metric == REPORT_TRACK_RANK) {
+	if (s->metric == METRIC_TRACK_RANK) {
 		*v = lens_token_rank(s->r->lens, rr, pos, s->r->track[0]);
 		return *v > 0;
 	}
-	if (s->metric >= REPORT_SURPRISAL)
+	if (s->metric >= METRIC_SURPRISAL)
 		return report_svg_raw_cmp(s, rr, pos, v) && isfinite(*v);
 	/* Masked: the shown token's probability, none if all are input. */
-	if (t == NULL && s->metric == LENS_PROB)
+	if (t == NULL && s->metric == METRIC_PROB)
 		return 0;
 	if (t == NULL)
 		t = lens_top(s->r->lens, rr, pos);
-	return lens_metric_value((enum lens_metric)s->metric,
-	    lens_cell(s->r->lens, rr, pos), t, v) && isfinite(*v);
+	return metric_value(s->metric, lens_cell(s->r->lens, rr, pos), t, v) &&
+	    isfinite(*v);
 }
 
 /*
@@ -1101,36 +1094,8 @@ report_svg_norm(const struct report_svg *s, double v)
 	if (report_svg_div(s))	/* diverging: 0.5 is no change */
 		return s->dmax > 0 ? report_clip(0.5 + 0.5 * v / s->dmax) :
 		    0.5;
-	switch (s->metric) {
-	case LENS_FINAL_LOGIT:
-		if (!(s->hi > s->lo))
-			return 1.0;
-		return report_clip((v - s->lo) / (s->hi - s->lo));
-	case LENS_FINAL_RANK:
-	case LENS_NEXT_RANK:
-	case REPORT_TRACK_RANK:
-		return 1.0 - report_clip(log(v) / s->ln_v);
-	case LENS_KL:
-	case REPORT_TUNED_KL:
-		if (v <= SVG_KL_LO)
-			return 1.0;
-		return 1.0 - report_clip(log10(v / SVG_KL_LO) /
-		    log10(SVG_KL_HI / SVG_KL_LO));
-	case LENS_ENTROPY:
-	case REPORT_SURPRISAL:
-		return 1.0 - report_clip(v / s->ln_v);
-	case REPORT_CMP_KL:	/* bright where the prompts part */
-		if (v <= SVG_KL_LO)
-			return 0.0;
-		return report_clip(log10(v / SVG_KL_LO) /
-		    log10(SVG_KL_HI / SVG_KL_LO));
-	case REPORT_CMP_JS:
-		if (v <= SVG_JS_LO)
-			return 0.0;
-		return report_clip(log(v / SVG_JS_LO) / log(M_LN2 / SVG_JS_LO));
-	default:
-		return report_clip(v);
-	}
+	return metric_norm(s->metric, v, s->lo, s->hi,
+	    gpt2_config(s->r->model)->n_vocab);
 }
 
 /* Blue, light grey, red (matplotlib's coolwarm ends): a change's sign. */
@@ -1181,7 +1146,7 @@ static void
 report_xml(FILE *f, const char *s, size_t len, int cols)
 {
 	const unsigned char	*p = (const unsigned char *)s;
-	size_t			 i;
+	size_t			 i, wn;
 	uint32_t		 cp;
 	int			 n, w, used = 0;
 
@@ -1191,7 +1156,7 @@ report_xml(FILE *f, const char *s, size_t len, int cols)
 			n = 1;
 			cp = 0xfffd;
 		}
-		w = cp >= 0x2e80 && cp != 0xfffd ? 2 : 1;
+		w = cp == 0xfffd ? 1 : width_char(s + i, len - i, &wn);
 		if (cols > 0 && used + w > cols - 1 && i + (size_t)n < len) {
 			fputs("\xe2\x80\xa6", f);
 			return;
@@ -1227,36 +1192,32 @@ report_svg_token(FILE *f, const struct report *r, int id, int cols)
 static void
 report_svg_title(FILE *f, const struct report_svg *s)
 {
-	if (s->metric == REPORT_TUNED_KL) {
-		fputs("KL(tuned \xe2\x80\x96 logit lens), nats", f);
-		return;
-	}
-	if (s->metric == REPORT_DIFF || s->metric == REPORT_DIFF_CHANGE) {
+	const struct metric	*m = metric_get(s->metric);
+
+	if (m->needs & METRIC_NEEDS_DIFF) {
 		fputs("logit(", f);
 		report_svg_token(f, s->r, s->r->diff_x, 0);
 		fputs(") \xe2\x88\x92 logit(", f);
 		report_svg_token(f, s->r, s->r->diff_y, 0);
-		fputs(s->metric == REPORT_DIFF ? ")" : "), B \xe2\x88\x92 A", f);
+		fputs(s->metric == METRIC_DIFF ? ")" : "), B \xe2\x88\x92 A", f);
 		return;
 	}
-	if (s->metric >= REPORT_SURPRISAL) {
-		fputs(report_cmp_metrics[s->metric - REPORT_SURPRISAL].title, f);
-		return;
-	}
-	if (s->metric != REPORT_TRACK && s->metric != REPORT_TRACK_RANK) {
-		fputs(report_metric_titles[s->metric], f);
-		return;
-	}
-	fputs(s->metric == REPORT_TRACK ? "P(" : "rank(", f);
-	report_svg_token(f, s->r, s->r->track[0], 0);
-	fputs(")", f);
+	if (m->needs & METRIC_NEEDS_TRACK) {
+		fputs(metric_is_rank(s->metric) ? "rank(" : "P(", f);
+		report_svg_token(f, s->r, s->r->track[0], 0);
+		fputs(")", f);
+	} else
+		report_xml(f, m->title, strlen(m->title), 0);
+	if (m->unit[0] != '\0')
+		fprintf(f, ", %s", m->unit);
 }
 
 /* What the colour bar's ticks say, top (1) to bottom (0). */
 static int
 report_svg_ticks(const struct report_svg *s, struct report_tick *t, int max)
 {
-	static const double	 kl[] = { 0.01, 0.1, 1.0, 10.0 };
+	static const double	 kl[] = { METRIC_KL_LO, 0.1, 1.0,
+	    METRIC_KL_HI };
 	double			 v, step;
 	int			 n = 0, i;
 
@@ -1268,17 +1229,15 @@ report_svg_ticks(const struct report_svg *s, struct report_tick *t, int max)
 		}
 		return n;
 	}
-	switch (s->metric) {
-	case LENS_FINAL_LOGIT:
+	switch (metric_get(s->metric)->scale) {
+	case METRIC_SCALE_LOGIT:
 		for (i = 0; i <= 4; i++) {
 			v = s->lo + (s->hi - s->lo) * i / 4.0;
 			t[n].norm = report_svg_norm(s, v);
 			snprintf(t[n++].label, sizeof t->label, "%.3g", v);
 		}
 		break;
-	case LENS_FINAL_RANK:
-	case LENS_NEXT_RANK:
-	case REPORT_TRACK_RANK:
+	case METRIC_SCALE_RANK:
 		for (v = 1.0; v < exp(s->ln_v) / 3.0 && n < max - 1; v *= 10) {
 			t[n].norm = report_svg_norm(s, v);
 			snprintf(t[n++].label, sizeof t->label, "%.0f", v);
@@ -1286,8 +1245,7 @@ report_svg_ticks(const struct report_svg *s, struct report_tick *t, int max)
 		t[n].norm = 0.0;
 		snprintf(t[n++].label, sizeof t->label, "%.0f", exp(s->ln_v));
 		break;
-	case LENS_KL:
-	case REPORT_TUNED_KL:
+	case METRIC_SCALE_KL:
 		for (i = 0; i < (int)nitems(kl); i++) {
 			t[n].norm = report_svg_norm(s, kl[i]);
 			snprintf(t[n++].label, sizeof t->label, "%s%g", i == 0 ?
@@ -1295,25 +1253,16 @@ report_svg_ticks(const struct report_svg *s, struct report_tick *t, int max)
 			    "\xe2\x89\xa5" : "", kl[i]);
 		}
 		break;
-	case REPORT_CMP_KL:
-		for (i = 0; i < (int)nitems(kl); i++) {
-			t[n].norm = report_svg_norm(s, kl[i]);
-			snprintf(t[n++].label, sizeof t->label, "%s%g", i == 0 ?
-			    "\xe2\x89\xa4" : i == (int)nitems(kl) - 1 ?
-			    "\xe2\x89\xa5" : "", kl[i]);
-		}
-		break;
-	case REPORT_CMP_JS:
-		for (v = SVG_JS_LO; v < 0.5; v *= 10) {
+	case METRIC_SCALE_JS:
+		for (v = METRIC_JS_LO; v < 0.5; v *= 10) {
 			t[n].norm = report_svg_norm(s, v);
 			snprintf(t[n++].label, sizeof t->label, "%s%g", v ==
-			    SVG_JS_LO ? "\xe2\x89\xa4" : "", v);
+			    METRIC_JS_LO ? "\xe2\x89\xa4" : "", v);
 		}
 		t[n].norm = 1.0;
 		snprintf(t[n++].label, sizeof t->label, "ln 2");
 		break;
-	case LENS_ENTROPY:
-	case REPORT_SURPRISAL:
+	case METRIC_SCALE_ENTROPY:
 		step = s->ln_v > 6.0 ? 2.0 : 1.0;
 		for (v = 0.0; v < s->ln_v - step / 2 && n < max - 1;
 		    v += step) {
@@ -1345,27 +1294,22 @@ report_svg_init(struct report_svg *s, const struct report *r, char **cause)
 
 	memset(s, 0, sizeof *s);
 	s->r = r;
-	for (i = 0; i < (int)nitems(report_extra_names) &&
-	    strcmp(m, report_extra_names[i]) != 0; i++)
-		/* nothing */;
-	if (i < (int)nitems(report_extra_names))
-		s->metric = LENS_METRIC_COUNT + i;
-	else if ((s->metric = lens_metric_find(m)) == -1)
+	if ((s->metric = metric_find(m)) == -1)
 		return util_fail(cause, "unknown metric '%s'", m);
-	need = report_metric_needs(m);
-	if (need > 0 && (need & REPORT_NEEDS_COMPARE) && r->compare == NULL)
+	need = metric_get(s->metric)->needs;
+	if ((need & METRIC_NEEDS_COMPARE) && r->compare == NULL)
 		return util_fail(cause, "metric %s: no second prompt to "
 		    "compare with", m);
-	if (need > 0 && (need & REPORT_NEEDS_DIFF) && !r->logit_diff)
+	if ((need & METRIC_NEEDS_DIFF) && !r->logit_diff)
 		return util_fail(cause, "metric %s: no logit difference", m);
-	if ((s->metric == REPORT_TRACK || s->metric == REPORT_TRACK_RANK) &&
+	if ((need & METRIC_NEEDS_TRACK) &&
 	    r->ntrack == 0)
 		return util_fail(cause, "metric %s: no tracked token", m);
-	if (s->metric == REPORT_TRACK_RANK && lens_token_rank(r->lens, 0, 0,
+	if (s->metric == METRIC_TRACK_RANK && lens_token_rank(r->lens, 0, 0,
 	    r->track[0]) == 0)
 		return util_fail(cause, "metric %s: token %d is not ranked", m,
 		    r->track[0]);
-	if (s->metric == REPORT_TUNED_KL && lens_tuned(r->lens) == NULL)
+	if (s->metric == METRIC_TUNED_KL && lens_tuned(r->lens) == NULL)
 		return util_fail(cause, "metric %s: no tuned lens", m);
 	s->row_from = r->row_from;
 	s->row_to = r->row_to > 0 && r->row_to <= nrows ? r->row_to : nrows;
@@ -1412,7 +1356,7 @@ report_svg_head(FILE *f, const struct report_svg *s)
 {
 	const struct report	*r = s->r;
 	char			*text;
-	int			 i, cols = (s->width - 24) / 8;
+	int			 i, window, cols = (s->width - 24) / 8;
 
 	fprintf(f, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
 	    "<svg xmlns=\"http://www.w3.org/2000/svg\" version=\"1.1\" "
@@ -1437,11 +1381,14 @@ report_svg_head(FILE *f, const struct report_svg *s)
 	    "height=\"%d\" fill=\"#ffffff\"/>\n<text x=\"12\" y=\"24\" "
 	    "font-size=\"15\" font-weight=\"bold\">Logit lens: \xe2\x80\x9c",
 	    s->width, s->height);
+	/* A window of positions: the title also says where it is. */
+	window = s->pos_from > 0 || s->pos_to < r->T;
 	if (r->prompt != NULL && r->prompt_len > 0)
-		report_xml(f, r->prompt, r->prompt_len, cols - 16);
+		report_xml(f, r->prompt, r->prompt_len, cols - (window ? 44 :
+		    16));
 	else {
 		text = tok_decode_text(r->tok, r->ids, (size_t)r->T);
-		report_xml(f, text, strlen(text), cols - 16);
+		report_xml(f, text, strlen(text), cols - (window ? 44 : 16));
 		free(text);
 	}
 	if (r->compare != NULL) {
@@ -1451,8 +1398,11 @@ report_svg_head(FILE *f, const struct report_svg *s)
 		report_xml(f, text, strlen(text), cols / 3);
 		free(text);
 	}
-	fprintf(f, "\xe2\x80\x9d</text>\n<text x=\"12\" y=\"43\" "
-	    "fill=\"#444444\">");
+	fprintf(f, "\xe2\x80\x9d");
+	if (window)
+		fprintf(f, " (positions %d\xe2\x80\x93%d of %d)",
+		    s->pos_from + 1, s->pos_to, r->T);
+	fprintf(f, "</text>\n<text x=\"12\" y=\"43\" fill=\"#444444\">");
 	text = report_utf8(gpt2_dir(r->model));
 	report_xml(f, text, strlen(text), cols > 100 ? cols - 50 : 50);
 	free(text);
@@ -1522,13 +1472,10 @@ report_svg_cell(FILE *f, const struct report_svg *s, int i, int pos, int x,
 		fprintf(f, " (p %.3g)", (double)top->prob);
 	} else
 		fprintf(f, "every top-k token is an input token");
-	rank = s->metric == LENS_FINAL_RANK || s->metric == LENS_NEXT_RANK ||
-	    s->metric == REPORT_TRACK_RANK;
+	rank = metric_is_rank(s->metric);
 	if (has)
 		fprintf(f, s->r->delta ? ", %s change %+.4g" : rank ?
-		    ", %s %.0f" : ", %s %.4g", s->metric >= LENS_METRIC_COUNT ?
-		    report_extra_names[s->metric - LENS_METRIC_COUNT] :
-		    lens_metric_names[s->metric], v);
+		    ", %s %.0f" : ", %s %.4g", metric_get(s->metric)->name, v);
 	if (report_svg_cmp_label(s) && report_compared(s->r, pos)) {
 		report_svg_cmp_cell(f, s, rr, pos, x, y, rgb);
 		return;
@@ -1652,6 +1599,10 @@ report_write(FILE *f, const struct report *r, enum report_format fmt,
 {
 	int	rc;
 
+	if ((fmt == REPORT_TEXT || fmt == REPORT_TSV) && (r->pos_from < 0 ||
+	    r->pos_from >= report_pos_end(r)))
+		return util_fail(cause, "empty window of positions %d-%d",
+		    r->pos_from, r->pos_to);
 	switch (fmt) {
 	case REPORT_JSON:
 		rc = report_write_json(f, r);

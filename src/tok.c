@@ -525,6 +525,50 @@ tok_lookup(const struct tok *t, const char *vocab_str)
 }
 
 int
+tok_track(const struct tok *t, const char *s, size_t len, int n_vocab,
+    int *id, char **cause)
+{
+	char	*err = NULL;
+	int	*ids = NULL;
+	size_t	 n, i;
+	long	 v = 0;
+
+	if (len == 0)
+		return (util_fail(cause, "an empty token"));
+	if (s[0] == '#' && len > 1) {
+		for (i = 1; i < len && i < 11 && s[i] >= '0' && s[i] <= '9';
+		    i++)
+			v = v * 10 + (s[i] - '0');
+		if (i < len || v >= n_vocab)
+			return (util_fail(cause, "'%.*s': a token id must be "
+			    "an integer from 0 to %d", (int)len, s,
+			    n_vocab - 1));
+		*id = (int)v;
+		return (0);
+	}
+	if (tok_encode(t, s, len, &ids, &n, &err) != 0) {
+		util_fail(cause, "%s", err);
+		free(err);
+		return (-1);
+	}
+	if (n != 1 || ids[0] >= n_vocab) {
+		if (n != 1)
+			util_fail(cause, "'%.*s' is %zu tokens, not one (a "
+			    "leading space is part of a token; #ID names one "
+			    "by id)", (int)len, s, n);
+		else
+			util_fail(cause, "'%.*s' is token %d, outside the "
+			    "model's vocabulary (%d)", (int)len, s, ids[0],
+			    n_vocab);
+		free(ids);
+		return (-1);
+	}
+	*id = ids[0];
+	free(ids);
+	return (0);
+}
+
+int
 tok_find_bytes(const struct tok *t, const char *bytes, size_t len)
 {
 	return tok_strmap_get(&t->by_bytes, t->bytes, t->len, bytes, len);

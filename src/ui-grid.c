@@ -3,7 +3,8 @@
  *
  * Owns how a cell looks: glyph, token, mark, colour by the chosen metric.
  * Refuses to know how the cells were computed or which key moved the
- * selection: it draws struct ui as it finds it, from the main thread.
+ * selection: it draws a const struct ui_frame (ui-snap.h) as it finds it,
+ * from the main thread.
  */
 #include "config.h"
 
@@ -14,19 +15,21 @@
 
 #include <curses.h>
 
+#include "lens.h"
 #include "model.h"
-#include "ui.h"
-#include "ui-int.h"
+#include "ui-grid.h"
+#include "ui-layout.h"
 #include "ui-palette.h"
+#include "ui-snap.h"
 #include "ui-view.h"
 
-#define UI_MARK_NEXT	"\xe2\x9c\x93"	/* ✓: the top-1 is the next token */
 #define UI_MARK_MATCH	"\xe2\x97\x86"	/* ◆: a search match */
+#define UI_MARK_MATCH_K	"\xe2\x97\x87"	/* ◇: a match in the top-k */
 
 int
-ui_grid_label_w(const struct ui *u)
+ui_grid_label_w(const struct ui_frame *u)
 {
-	const struct gpt2_config *gc = gpt2_config(u->opts->model);
+	const struct gpt2_config *gc = gpt2_config(u->model);
 	char			 buf[32];
 	int			 w;
 
@@ -37,7 +40,7 @@ ui_grid_label_w(const struct ui *u)
 }
 
 int
-ui_grid_attr(const struct ui *u, float norm, int *pair)
+ui_grid_attr(const struct ui_frame *u, float norm, int *pair)
 {
 	int	b = ui_palette_bucket(norm), n;
 
@@ -61,7 +64,7 @@ ui_grid_attr(const struct ui *u, float norm, int *pair)
  * colour, falls are dim and rises bold.
  */
 static int
-ui_grid_div_attr(const struct ui *u, float norm)
+ui_grid_div_attr(const struct ui_frame *u, float norm)
 {
 	int	b = ui_palette_bucket(norm);
 
@@ -81,7 +84,7 @@ ui_grid_div_attr(const struct ui *u, float norm)
  * *has says whether it has a value, *v is it.
  */
 static int
-ui_grid_look(const struct ui *u, int row, int pos, const char **glyph,
+ui_grid_look(const struct ui_frame *u, int row, int pos, const char **glyph,
     float *v, int *has)
 {
 	float	norm;
@@ -89,13 +92,13 @@ ui_grid_look(const struct ui *u, int row, int pos, const char **glyph,
 
 	*glyph = " ";
 	if (u->delta) {
-		if (!(*has = ui_delta(u, row, pos, v)))
+		if (!(*has = ui_snap_delta(u, row, pos, v)))
 			return (A_NORMAL);
 		norm = ui_view_diverge(*v, u->delta_range);
 		*glyph = ui_palette_glyph(norm, u->ascii);
 		return (ui_grid_div_attr(u, norm));
 	}
-	if (!(*has = ui_value(u, row, pos, v)))
+	if (!(*has = ui_snap_value(u, row, pos, v)))
 		return (A_NORMAL);
 	norm = ui_palette_norm(u->metric, *v, u->snap->logit_lo,
 	    u->snap->logit_hi, u->n_vocab);
@@ -103,35 +106,18 @@ ui_grid_look(const struct ui *u, int row, int pos, const char **glyph,
 	return (ui_grid_attr(u, norm, &pair));
 }
 
-/* The largest change between a row and the row below, for the scale. */
-static float
-ui_grid_delta_range(const struct ui *u)
-{
-	const struct ui_snap	*s = u->snap;
-	float			 d, m = 0.0f;
-	int			 r, t;
-
-	for (r = 1; r < s->nrows; r++) {
-		for (t = 0; t < s->T; t++) {
-			if (ui_delta(u, r, t, &d) && fabsf(d) > m)
-				m = fabsf(d);
-		}
-	}
-	return (m);
-}
-
 /* Whether cells show numbers (a delta, a tracked token) or tokens. */
 static int
-ui_grid_numbers(const struct ui *u)
+ui_grid_numbers(const struct ui_frame *u)
 {
-	return (u->delta || ui_metric_tracked(u->metric));
+	return (u->delta || ui_snap_metric_tracked(u->metric));
 }
 
 static void
-ui_grid_cell(struct ui *u, int row, int pos, int y, int x)
+ui_grid_cell(const struct ui_frame *u, int row, int pos, int y, int x)
 {
-	const struct lens_cell	*c = ui_cell(u, row, pos);
-	const struct lens_top	*t = ui_shown_top(u, row, pos);
+	const struct lens_cell	*c = ui_snap_cell(u, row, pos);
+	const struct lens_top	*t = ui_snap_shown_top(u, row, pos);
 	const char		*glyph, *mark = " ";
 	char			 text[256], num[32];
 	float			 v;
@@ -140,7 +126,7 @@ ui_grid_cell(struct ui *u, int row, int pos, int y, int x)
 	if (c == NULL)
 		return;
 	attr = ui_grid_look(u, row, pos, &glyph, &v, &has);
-	match = ui_is_match(u, row, pos);
+	match = ui_snap_match(u, row, pos);
 	if (ui_grid_numbers(u) && u->metric == UI_METRIC_TRACK_RANK &&
 	    !u->delta) {
 		snprintf(num, sizeof num, "%d", (int)v);
@@ -154,11 +140,13 @@ ui_grid_cell(struct ui *u, int row, int pos, int y, int x)
 		ui_layout_fit("-", 1, u->cell_w - 2, u->ascii, text,
 		    sizeof text);	/* the whole top-k copies the input */
 	else
-		ui_token_fit(u, t->id, u->cell_w - 2, text, sizeof text);
+		ui_snap_token_fit(u, t->id, u->cell_w - 2, text, sizeof text);
 	if (t != NULL && t->id == c->next_id && !ui_grid_numbers(u))
-		mark = u->ascii ? "=" : UI_MARK_NEXT;
-	else if (match)
+		mark = u->ascii ? UI_MARK_NEXT_ASCII : UI_MARK_NEXT;
+	else if (match == 1)
 		mark = u->ascii ? "/" : UI_MARK_MATCH;
+	else if (match > 1)
+		mark = u->ascii ? ";" : UI_MARK_MATCH_K;
 	if (match)
 		attr |= A_UNDERLINE;
 	if (row == u->sel_row && pos == u->sel_pos)
@@ -172,9 +160,9 @@ ui_grid_cell(struct ui *u, int row, int pos, int y, int x)
 
 /* The two header lines: input tokens and next tokens. */
 static void
-ui_grid_header(struct ui *u, const int *ids, int T)
+ui_grid_header(const struct ui_frame *u, const int *ids, int T)
 {
-	struct ui_layout	*l = &u->layout;
+	const struct ui_layout	*l = &u->layout;
 	char			 text[256];
 	int			 c, t, x, attr;
 
@@ -183,13 +171,16 @@ ui_grid_header(struct ui *u, const int *ids, int T)
 	for (c = 0; c < l->vis_cols && (t = u->col_off + c) < T; c++) {
 		x = l->grid_x + c * (l->cell_w + 1);
 		attr = t == u->sel_pos ? A_BOLD | A_UNDERLINE : A_BOLD;
+		if (ids == (u->snap ? u->snap->ids : NULL) &&
+		    ui_snap_input_match(u, t))
+			attr |= A_REVERSE;
 		attron(attr);
-		mvaddstr(l->head_y, x, ui_token_fit(u, ids[t], l->cell_w, text,
-		    sizeof text));
+		mvaddstr(l->head_y, x, ui_snap_token_fit(u, ids[t], l->cell_w,
+		    text, sizeof text));
 		attroff(attr);
 		if (t + 1 < T)
-			mvaddstr(l->head_y + 1, x, ui_token_fit(u, ids[t + 1],
-			    l->cell_w, text, sizeof text));
+			mvaddstr(l->head_y + 1, x, ui_snap_token_fit(u,
+			    ids[t + 1], l->cell_w, text, sizeof text));
 		else {
 			attron(A_DIM);
 			mvaddstr(l->head_y + 1, x, "(end)");
@@ -204,9 +195,9 @@ ui_grid_header(struct ui *u, const int *ids, int T)
 }
 
 void
-ui_grid_draw(struct ui *u)
+ui_grid_draw(const struct ui_frame *u)
 {
-	struct ui_layout	*l = &u->layout;
+	const struct ui_layout	*l = &u->layout;
 	const struct ui_snap	*s = u->snap;
 	char			 name[32];
 	int			 line, dl, row, c, t, nrows;
@@ -221,7 +212,6 @@ ui_grid_draw(struct ui *u)
 	}
 	ui_grid_header(u, s->ids, s->T);
 	nrows = s->nrows;
-	u->delta_range = u->delta ? ui_grid_delta_range(u) : 0.0f;
 	for (line = 0; line < l->vis_rows; line++) {
 		if ((dl = u->row_off + line) >= nrows)
 			break;
@@ -242,7 +232,7 @@ ui_grid_draw(struct ui *u)
 }
 
 static void
-ui_grid_swatch(struct ui *u, float norm, const char *label)
+ui_grid_swatch(const struct ui_frame *u, float norm, const char *label)
 {
 	int	pair, attr = ui_grid_attr(u, norm, &pair);
 
@@ -255,21 +245,21 @@ ui_grid_swatch(struct ui *u, float norm, const char *label)
 
 /* The delta view's legend: the signed range around 0. */
 static void
-ui_grid_legend_delta(struct ui *u)
+ui_grid_legend_delta(const struct ui_frame *u)
 {
 	char	num[32];
-	int	i;
+	int	i, n = ui_palette_nglyphs(u->ascii);
 
 	printw("delta %s: ", ui_palette_metric_title(u->metric));
 	ui_view_num(-u->delta_range, 1, 7, num, sizeof num);
 	printw("%s ", num);
-	for (i = 0; i < UI_DIV_LEN; i++) {
-		int	attr = ui_grid_div_attr(u, (float)i /
-		    (float)(UI_DIV_LEN - 1));
+	/* Each glyph a cell can carry, in the colour it comes with. */
+	for (i = 0; i < n; i++) {
+		float	norm = (float)i / (float)(n - 1);
+		int	attr = ui_grid_div_attr(u, norm);
 
 		attron(attr);
-		addstr(ui_palette_glyph((float)i / (float)(UI_DIV_LEN - 1),
-		    u->ascii));
+		addstr(ui_palette_glyph(norm, u->ascii));
 		attroff(attr);
 	}
 	ui_view_num(u->delta_range, 1, 7, num, sizeof num);
@@ -278,7 +268,7 @@ ui_grid_legend_delta(struct ui *u)
 
 /* What changes what the grid shows: masking, the tracked token. */
 static void
-ui_grid_legend_flags(struct ui *u)
+ui_grid_legend_flags(const struct ui_frame *u)
 {
 	char	*text;
 
@@ -286,15 +276,15 @@ ui_grid_legend_flags(struct ui *u)
 		printw("  mask");
 	if (u->snap != NULL && u->snap->tuned)
 		printw("  tuned");
-	if (ui_metric_tracked(u->metric) && u->ntrack > 0) {
-		text = ui_token_text(u, u->track[u->track_cur]);
+	if (ui_snap_metric_tracked(u->metric) && u->ntrack > 0) {
+		text = ui_snap_token_text(u, u->track[u->track_cur]);
 		printw("  tracking %s", text);
 		free(text);
 	}
 }
 
 void
-ui_grid_legend(struct ui *u)
+ui_grid_legend(const struct ui_frame *u)
 {
 	static const char *const ranks[] = { ">100", "21-100", "6-20", "2-5",
 	    "1" };
@@ -325,15 +315,18 @@ ui_grid_legend(struct ui *u)
 		}
 	} else {
 		printw("%s ", lo);
-		n = u->tier == UI_TIER_256 ? ui_palette_ramp_len(u->palette) :
-		    u->tier == UI_TIER_8 ? UI_NBUCKETS : (u->ascii ? 9 : 8);
+		/* Each glyph a cell can carry, in the colour it comes with. */
+		n = ui_palette_nglyphs(u->ascii);
 		for (i = 0; i < n; i++)
 			ui_grid_swatch(u, (float)i / (float)(n - 1), NULL);
 		printw(" %s", hi);
 	}
 	if (!ui_grid_numbers(u))
-		printw("  %s next", u->ascii ? "=" : UI_MARK_NEXT);
+		printw("  %s next", u->ascii ? UI_MARK_NEXT_ASCII :
+		    UI_MARK_NEXT);
 	if (u->pattern != NULL)
-		printw(" %s /%s", u->ascii ? "/" : UI_MARK_MATCH, u->pattern);
+		printw(" %s /%s (input, top-1; %s top-k)", u->ascii ? "/" :
+		    UI_MARK_MATCH, u->pattern, u->ascii ? ";" :
+		    UI_MARK_MATCH_K);
 	ui_grid_legend_flags(u);
 }

@@ -2,7 +2,7 @@
  * ui-keys.c: the key table and the key names of the config file.
  *
  * Owns which key does what; the help screen is generated from ui_keys_table.
- * Refuses to know what an action does: ui.c performs them.
+ * Refuses to know what an action does: ui-action.c performs them.
  */
 #include "config.h"
 
@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "metric.h"
 #include "ui-keys.h"
 #include "ui-palette.h"
 #include "util.h"
@@ -36,30 +37,24 @@ static const struct {
 	{ UI_A_LAST_LAYER, "last-layer", "G End", "last layer" },
 	{ UI_A_FIRST_POS, "first-pos", "0", "first position" },
 	{ UI_A_LAST_POS, "last-pos", "$", "last position" },
-	{ UI_A_SEARCH, "search", "/", "search cell tokens" },
+	{ UI_A_SEARCH, "search", "/",
+	    "search input, top-1 and top-k tokens" },
 	{ UI_A_SEARCH_NEXT, "search-next", "n", "next match" },
 	{ UI_A_SEARCH_PREV, "search-prev", "N", "previous match" },
 	{ UI_A_METRIC_NEXT, "metric-next", "m", "next metric" },
 	{ UI_A_METRIC_PREV, "metric-prev", "M", "previous metric" },
-	{ UI_A_METRIC_0 + 0, "metric-prob", "1", "colour: P(top-1)" },
-	{ UI_A_METRIC_0 + 1, "metric-final-prob", "2",
-	    "colour: P(final)" },
-	{ UI_A_METRIC_0 + 2, "metric-final-logit", "3",
-	    "colour: logit(final)" },
-	{ UI_A_METRIC_0 + 3, "metric-final-rank", "4",
-	    "colour: rank(final)" },
-	{ UI_A_METRIC_0 + 4, "metric-next-rank", "5",
-	    "colour: rank(next)" },
-	{ UI_A_METRIC_0 + 5, "metric-next-prob", "6",
-	    "colour: P(next)" },
-	{ UI_A_METRIC_0 + 6, "metric-kl", "7", "colour: KL" },
-	{ UI_A_METRIC_0 + 7, "metric-entropy", "8", "colour: entropy" },
-	{ UI_A_METRIC_0 + 8, "metric-track-prob", "9",
-	    "colour: P(tracked token)" },
-	{ UI_A_METRIC_0 + 9, "metric-tuned-kl", "K",
-	    "colour: KL(logit lens||tuned lens)" },
-	{ UI_A_METRIC_0 + 10, "metric-track-rank", "R",
-	    "colour: rank(tracked token)" },
+	/* Metrics: their keys and help come from metric.h's table. */
+	{ UI_A_METRIC_0 + 0, "metric-prob", NULL, NULL },
+	{ UI_A_METRIC_0 + 1, "metric-final-prob", NULL, NULL },
+	{ UI_A_METRIC_0 + 2, "metric-final-logit", NULL, NULL },
+	{ UI_A_METRIC_0 + 3, "metric-final-rank", NULL, NULL },
+	{ UI_A_METRIC_0 + 4, "metric-next-rank", NULL, NULL },
+	{ UI_A_METRIC_0 + 5, "metric-next-prob", NULL, NULL },
+	{ UI_A_METRIC_0 + 6, "metric-kl", NULL, NULL },
+	{ UI_A_METRIC_0 + 7, "metric-entropy", NULL, NULL },
+	{ UI_A_METRIC_0 + 8, "metric-track-prob", NULL, NULL },
+	{ UI_A_METRIC_0 + 9, "metric-tuned-kl", NULL, NULL },
+	{ UI_A_METRIC_0 + 10, "metric-track-rank", NULL, NULL },
 	{ UI_A_DELTA, "delta", "d", "delta: change from the row below" },
 	{ UI_A_MASK, "mask", "x", "mask tokens copied from the input" },
 	{ UI_A_PALETTE, "palette-next", "p", "next palette" },
@@ -132,6 +127,15 @@ ui_keys_set(struct ui_keys *k, int key, int action)
 	k->n++;
 }
 
+/* Entry i's default keys; a metric's from metric.h. */
+static const char *
+ui_keys_keys_of(size_t i)
+{
+	if (ui_keys_table[i].keys != NULL)
+		return (ui_keys_table[i].keys);
+	return (metric_get(ui_keys_table[i].action - UI_A_METRIC_0)->key);
+}
+
 struct ui_keys *
 ui_keys_new(void)
 {
@@ -140,7 +144,7 @@ ui_keys_new(void)
 	size_t		 i;
 
 	for (i = 0; i < nitems(ui_keys_table); i++) {
-		s = p = xstrdup(ui_keys_table[i].keys);
+		s = p = xstrdup(ui_keys_keys_of(i));
 		while ((name = strsep(&p, " ")) != NULL)
 			ui_keys_set(k, ui_keys_parse(name),
 			    ui_keys_table[i].action);
@@ -199,7 +203,15 @@ ui_keys_name(int action)
 const char *
 ui_keys_help(int action)
 {
-	return (ui_keys_table[ui_keys_index(action)].help);
+	static char	help[METRIC_COUNT][64];
+	int		m = action - UI_A_METRIC_0;
+
+	if (ui_keys_table[ui_keys_index(action)].help != NULL)
+		return (ui_keys_table[ui_keys_index(action)].help);
+	if (help[m][0] == '\0')
+		snprintf(help[m], sizeof help[m], "colour: %s",
+		    metric_get(m)->title);
+	return (help[m]);
 }
 
 int

@@ -8,9 +8,9 @@
 #include "config.h"
 
 #include <string.h>
-#include <wchar.h>
 
 #include "ui-layout.h"
+#include "width.h"
 
 void
 ui_layout_compute(struct ui_layout *l, int cols, int lines, int cell_w,
@@ -93,37 +93,10 @@ ui_layout_hit(const struct ui_layout *l, int x, int y, int *line, int *col)
 	return (0);
 }
 
-/* Width and length of the character at s; invalid bytes are one column. */
-static int
-ui_layout_char(const char *s, size_t len, size_t *n)
-{
-	mbstate_t	ps;
-	wchar_t		wc;
-	size_t		r;
-	int		w;
-
-	memset(&ps, 0, sizeof ps);
-	r = mbrtowc(&wc, s, len, &ps);
-	if (r == (size_t)-1 || r == (size_t)-2 || r == 0) {
-		*n = 1;
-		return (1);
-	}
-	*n = r;
-	w = wcwidth(wc);
-	return (w < 0 ? 1 : w);
-}
-
 int
 ui_layout_width(const char *s, size_t len)
 {
-	size_t	off = 0, n;
-	int	w = 0;
-
-	while (off < len) {
-		w += ui_layout_char(s + off, len - off, &n);
-		off += n;
-	}
-	return (w);
+	return (width_str(s, len));
 }
 
 char *
@@ -136,7 +109,7 @@ ui_layout_fit(const char *s, size_t len, int width, int ascii, char *out,
 
 	full = ui_layout_width(s, len) <= width;
 	while (off < len) {
-		cw = ui_layout_char(s + off, len - off, &n);
+		cw = width_char(s + off, len - off, &n);
 		if (w + cw > width - (full ? 0 : 1))
 			break;
 		if (o + n + 4 >= outsz)

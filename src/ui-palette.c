@@ -10,23 +10,9 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "lens.h"
-#include "report.h"
+#include "metric.h"
 #include "ui-palette.h"
 #include "util.h"
-
-/* The lens's metrics (named in lens.h), then the explorer's own. */
-static const char *const ui_palette_names[UI_METRIC_ALL - UI_METRIC_COUNT] = {
-	REPORT_METRIC_TRACK, REPORT_METRIC_TUNED_KL, REPORT_METRIC_TRACK_RANK
-};
-static const char *const ui_palette_titles[UI_METRIC_ALL] = {
-	"P(top-1)", "P(final top-1)", "logit(final top-1)",
-	"rank(final top-1)", "rank(next token)", "P(next token)",
-	"KL(final||layer)", "entropy", "P(tracked)", "KL(logit||tuned)",
-	"rank(tracked)"
-};
-_Static_assert(UI_METRIC_COUNT == (int)LENS_METRIC_COUNT,
-    "the explorer's metrics start with the lens's");
 
 /* Ramps with strictly rising lightness, low -> high. */
 static const struct {
@@ -43,28 +29,19 @@ static const struct {
 int
 ui_palette_metric(const char *name)
 {
-	int	i;
-
-	if ((i = lens_metric_find(name)) != -1)
-		return (i);
-	for (i = UI_METRIC_COUNT; i < UI_METRIC_ALL; i++) {
-		if (strcmp(name, ui_palette_names[i - UI_METRIC_COUNT]) == 0)
-			return (i);
-	}
-	return (-1);
+	return (metric_find(name));
 }
 
 const char *
 ui_palette_metric_name(int m)
 {
-	return (m < UI_METRIC_COUNT ? lens_metric_names[m] :
-	    ui_palette_names[m - UI_METRIC_COUNT]);
+	return (metric_get(m)->name);
 }
 
 const char *
 ui_palette_metric_title(int m)
 {
-	return (ui_palette_titles[m]);
+	return (metric_get(m)->title);
 }
 
 int
@@ -85,19 +62,14 @@ ui_palette_name(int p)
 	return (ui_palette_ramps[p].name);
 }
 
-_Static_assert(UI_METRIC_ENTROPY == (int)LENS_ENTROPY &&
-    UI_METRIC_COUNT == (int)LENS_METRIC_COUNT,
-    "the explorer's cell metrics follow enum lens_metric");
-
 int
 ui_palette_value(int metric, const struct lens_cell *c,
     const struct lens_top *top1, float *value)
 {
 	double	v;
 
-	/* Tracked tokens and the tuned lens's KL are the explorer's own. */
-	if (metric >= UI_METRIC_COUNT ||
-	    !lens_metric_value((enum lens_metric)metric, c, top1, &v))
+	/* Tracked tokens and the tuned lens's KL are read from the snapshot. */
+	if (!metric_value(metric, c, top1, &v))
 		return (0);
 	*value = (float)v;
 	return (1);
@@ -106,15 +78,7 @@ ui_palette_value(int metric, const struct lens_cell *c,
 int
 ui_palette_rank_bucket(int rank)
 {
-	if (rank <= 1)
-		return (0);
-	if (rank <= 5)
-		return (1);
-	if (rank <= 20)
-		return (2);
-	if (rank <= 100)
-		return (3);
-	return (4);
+	return (metric_rank_bucket(rank));
 }
 
 static float
@@ -125,33 +89,14 @@ ui_palette_clip(float v)
 	return (v > 1.0f ? 1.0f : v);
 }
 
+/* metric_norm's scale; in a terminal, ranks in buckets (1, 2-5, ...). */
 float
 ui_palette_norm(int metric, float v, float lo, float hi, int n_vocab)
 {
-	float	l;
-
-	switch (metric) {
-	case UI_METRIC_FINAL_LOGIT:
-		if (!(hi > lo))
-			return (1.0f);
-		return (ui_palette_clip((v - lo) / (hi - lo)));
-	case UI_METRIC_FINAL_RANK:
-	case UI_METRIC_NEXT_RANK:
-	case UI_METRIC_TRACK_RANK:
-		return ((4 - ui_palette_rank_bucket((int)v)) / 4.0f);
-	case UI_METRIC_KL:
-	case UI_METRIC_TUNED_KL:
-		if (v <= UI_KL_LO)
-			return (1.0f);
-		l = (log10f(v) - log10f(UI_KL_LO)) /
-		    (log10f(UI_KL_HI) - log10f(UI_KL_LO));
-		return (1.0f - ui_palette_clip(l));
-	case UI_METRIC_ENTROPY:
-		l = logf((float)(n_vocab > 1 ? n_vocab : 2));
-		return (1.0f - ui_palette_clip(v / l));
-	default:
-		return (ui_palette_clip(v));
-	}
+	if (metric_is_rank(metric))
+		return ((4 - metric_rank_bucket((int)v)) / 4.0f);
+	return ((float)metric_norm(metric, (double)v, (double)lo, (double)hi,
+	    n_vocab));
 }
 
 int
@@ -241,6 +186,12 @@ ui_palette_div_ansi(int bucket, int *fg, int *bg)
 	*fg = fgs[bucket];
 }
 
+int
+ui_palette_nglyphs(int ascii)
+{
+	return (ascii ? 9 : 8);
+}
+
 const char *
 ui_palette_glyph(float norm, int ascii)
 {
@@ -260,23 +211,20 @@ void
 ui_palette_ends(int metric, float lo, float hi, char *low, char *high,
     size_t len)
 {
-	switch (metric) {
-	case UI_METRIC_FINAL_LOGIT:
+	switch (metric_get(metric)->scale) {
+	case METRIC_SCALE_LOGIT:
 		snprintf(low, len, "%.1f", (double)lo);
 		snprintf(high, len, "%.1f", (double)hi);
 		break;
-	case UI_METRIC_FINAL_RANK:
-	case UI_METRIC_NEXT_RANK:
-	case UI_METRIC_TRACK_RANK:
+	case METRIC_SCALE_RANK:
 		snprintf(low, len, ">100");
 		snprintf(high, len, "1");
 		break;
-	case UI_METRIC_KL:
-	case UI_METRIC_TUNED_KL:
-		snprintf(low, len, ">=%g", (double)UI_KL_HI);
-		snprintf(high, len, "<=%g", (double)UI_KL_LO);
+	case METRIC_SCALE_KL:
+		snprintf(low, len, ">=%g", METRIC_KL_HI);
+		snprintf(high, len, "<=%g", METRIC_KL_LO);
 		break;
-	case UI_METRIC_ENTROPY:
+	case METRIC_SCALE_ENTROPY:
 		snprintf(low, len, "%.1f", (double)lo);	/* ln V */
 		snprintf(high, len, "0");
 		break;

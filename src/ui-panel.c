@@ -9,7 +9,8 @@
  * Views, cycled by a key: the cell's top-k; the candidates across layers
  * (each token of some row's top-k at this position, by its highest
  * probability over the rows); the attribution of a logit; the tracked
- * tokens' trajectories over the rows as sparklines.
+ * tokens' trajectories over the rows as sparklines: a table of views
+ * (ui_panel_views), each drawn from a const struct ui_frame (ui-snap.h).
  */
 #include "config.h"
 
@@ -22,39 +23,19 @@
 #include <curses.h>
 
 #include "attrib.h"
-#include "ui.h"
-#include "ui-int.h"
+#include "lens.h"
 #include "ui-palette.h"
+#include "ui-panel.h"
+#include "ui-snap.h"
 #include "ui-view.h"
 #include "util.h"
 
 #define UI_PANEL_FIXED	11	/* lines besides the top-k */
 #define UI_MARK_MASKED	"\xc3\x97"	/* ×: an input token, masked */
 
-static const char *const ui_panel_views[UI_VIEW_COUNT] = { "top-k",
-    "candidates", "attribution", "tracked" };
-
-const char *
-ui_panel_view_name(int v)
-{
-	return (ui_panel_views[v]);
-}
-
-int
-ui_panel_view_find(const char *name)
-{
-	int	i;
-
-	for (i = 0; i < UI_VIEW_COUNT; i++) {
-		if (strcmp(name, ui_panel_views[i]) == 0)
-			return (i);
-	}
-	return (-1);
-}
-
 /* The candidates at the selected position; allocated, *n of them. */
 static struct ui_cand *
-ui_panel_cands(const struct ui *u, int *n)
+ui_panel_cands(const struct ui_frame *u, int *n)
 {
 	const struct ui_snap	*s = u->snap;
 	struct ui_cand		*c;
@@ -68,66 +49,70 @@ ui_panel_cands(const struct ui *u, int *n)
 	return (c);
 }
 
-int
-ui_panel_count(const struct ui *u)
+/* Entries of each view's list: count, and the token id of entry i. */
+
+static int
+ui_panel_top_count(const struct ui_frame *u)
+{
+	return (u->snap->top_k);
+}
+
+static int
+ui_panel_top_entry(const struct ui_frame *u, int i)
+{
+	const struct lens_top	*t = ui_snap_top(u, u->sel_row, u->sel_pos);
+
+	return (t != NULL ? t[i].id : -1);
+}
+
+static int
+ui_panel_cands_count(const struct ui_frame *u)
 {
 	int	n;
 
-	if (u->snap == NULL)
-		return (0);
-	switch (u->view) {
-	case UI_VIEW_TOP:
-		return (u->snap->top_k);
-	case UI_VIEW_CANDS:
-		free(ui_panel_cands(u, &n));
-		return (n);
-	case UI_VIEW_TRACK:
-		return (u->ntrack);
-	}
-	return (0);
+	free(ui_panel_cands(u, &n));
+	return (n);
 }
 
-int
-ui_panel_entry(const struct ui *u, int i)
+static int
+ui_panel_cands_entry(const struct ui_frame *u, int i)
 {
-	const struct lens_top	*t;
-	struct ui_cand		*c;
-	int			 n, id = -1;
+	struct ui_cand	*c;
+	int		 n, id;
 
-	if (i < 0 || i >= ui_panel_count(u))
-		return (-1);
-	switch (u->view) {
-	case UI_VIEW_TOP:
-		if ((t = ui_top(u, u->sel_row, u->sel_pos)) != NULL)
-			id = t[i].id;
-		break;
-	case UI_VIEW_CANDS:
-		c = ui_panel_cands(u, &n);
-		id = c[i].id;
-		free(c);
-		break;
-	case UI_VIEW_TRACK:
-		id = u->track[i];
-		break;
-	}
+	c = ui_panel_cands(u, &n);
+	id = c[i].id;
+	free(c);
 	return (id);
 }
 
+static int
+ui_panel_track_count(const struct ui_frame *u)
+{
+	return (u->ntrack);
+}
+
+static int
+ui_panel_track_entry(const struct ui_frame *u, int i)
+{
+	return (u->track[i]);
+}
+
 int
-ui_panel_lines(const struct ui *u)
+ui_panel_lines(const struct ui_frame *u)
 {
 	return (UI_PANEL_FIXED + (u->snap ? u->snap->top_k : 10));
 }
 
 /* Prints a line of the panel, clipped to its width. */
 static void
-ui_panel_line(struct ui *u, int *y, int attr, const char *fmt, ...)
+ui_panel_line(const struct ui_frame *u, int *y, int attr, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
 
 static void
-ui_panel_line(struct ui *u, int *y, int attr, const char *fmt, ...)
+ui_panel_line(const struct ui_frame *u, int *y, int attr, const char *fmt, ...)
 {
-	struct ui_layout	*l = &u->layout;
+	const struct ui_layout	*l = &u->layout;
 	va_list			 ap;
 	char			 buf[512], fit[512];
 	int			 x = l->panel_x + 2, w = l->panel_w - 2;
@@ -156,9 +141,10 @@ ui_panel_prob(char *buf, size_t len, float p)
 }
 
 static void
-ui_panel_top(struct ui *u, int *y, const struct lens_cell *c,
-    const struct lens_top *t, int k)
+ui_panel_top(const struct ui_frame *u, int *y, int k)
 {
+	const struct lens_cell	*c = ui_snap_cell(u, u->sel_row, u->sel_pos);
+	const struct lens_top	*t = ui_snap_top(u, u->sel_row, u->sel_pos);
 	char	tok[128], p[32];
 	int	i;
 
@@ -168,10 +154,13 @@ ui_panel_top(struct ui *u, int *y, const struct lens_cell *c,
 	ui_panel_line(u, y, A_DIM, "  # token           prob    logit%s",
 	    u->mask ? (u->ascii ? " x=input" : " \xc3\x97=input") : "");
 	for (i = 0; i < k; i++) {
-		ui_token_fit(u, t[i].id, 12, tok, sizeof tok);
+		ui_snap_token_fit(u, t[i].id, 12, tok, sizeof tok);
 		mark = "";
 		if (t[i].id == c->next_id)
-			mark = u->ascii ? " =" : " \xe2\x9c\x93";
+			mark = u->ascii ? " " UI_MARK_NEXT_ASCII :
+			    " " UI_MARK_NEXT;
+		else if (ui_snap_token_match(u, t[i].id))
+			mark = u->ascii ? " ;" : " \xe2\x97\x87";
 		if (u->mask && ui_view_in(t[i].id, u->snap->ids, u->sel_pos +
 		    1))
 			mark = u->ascii ? " x" : " " UI_MARK_MASKED;
@@ -186,7 +175,7 @@ ui_panel_top(struct ui *u, int *y, const struct lens_cell *c,
 
 /* The candidates across layers at this position, k lines. */
 static void
-ui_panel_cands_draw(struct ui *u, int *y, int k)
+ui_panel_cands_draw(const struct ui_frame *u, int *y, int k)
 {
 	struct ui_cand	*c;
 	char		 tok[128], p[32], name[32];
@@ -199,7 +188,7 @@ ui_panel_cands_draw(struct ui *u, int *y, int k)
 			(*y)++;
 			continue;
 		}
-		ui_token_fit(u, c[i].id, 12, tok, sizeof tok);
+		ui_snap_token_fit(u, c[i].id, 12, tok, sizeof tok);
 		lens_row_name(u->snap->rows[c[i].row], name, sizeof name);
 		attr = u->focus == UI_FOCUS_PANEL && i == u->panel_sel ?
 		    A_REVERSE : A_NORMAL;
@@ -211,7 +200,7 @@ ui_panel_cands_draw(struct ui *u, int *y, int k)
 
 /* A signed bar of |v| / max of w columns: right of the axis if positive. */
 static void
-ui_panel_bar(const struct ui *u, double v, double max, int w, char *buf,
+ui_panel_bar(const struct ui_frame *u, double v, double max, int w, char *buf,
     size_t len)
 {
 	const char	*full = u->ascii ? "#" : "\xe2\x96\x88";
@@ -240,18 +229,18 @@ ui_panel_bar(const struct ui *u, double v, double max, int w, char *buf,
  * the sum and the logit.
  */
 static void
-ui_panel_attrib_draw(struct ui *u, int *y, int lines)
+ui_panel_attrib_draw(const struct ui_frame *u, int *y, int lines)
 {
 	const struct ui_attrib	*a = u->attrib;
 	char			 tok[128], name[32], bar[128];
 	double			 max = 0, rest = 0, sum, cut = 0;
 	int			 i, k, fit = lines - 5, nrest = 0;
 
-	ui_token_fit(u, ui_attrib_id(u), 12, tok, sizeof tok);
+	ui_snap_token_fit(u, ui_snap_attrib_id(u), 12, tok, sizeof tok);
 	ui_panel_line(u, y, A_DIM, "logit of %s by part:", tok);
 	if (a == NULL || a->gen != u->snap->gen || a->row !=
 	    u->snap->rows[u->sel_row] || a->pos != u->sel_pos ||
-	    a->id != ui_attrib_id(u)) {
+	    a->id != ui_snap_attrib_id(u)) {
 		ui_panel_line(u, y, A_DIM, "computing...");
 		return;
 	}
@@ -294,7 +283,7 @@ ui_panel_attrib_draw(struct ui *u, int *y, int lines)
 
 /* Each tracked token: its numbers here, its trajectory over the rows. */
 static void
-ui_panel_track_draw(struct ui *u, int *y, int k)
+ui_panel_track_draw(const struct ui_frame *u, int *y, int k)
 {
 	const struct ui_snap	*s = u->snap;
 	char			 tok[128], p[32], spark[256], rk[16];
@@ -303,10 +292,10 @@ ui_panel_track_draw(struct ui *u, int *y, int k)
 
 	ui_panel_line(u, y, A_DIM, "tracked: p logit rank; embed->final");
 	for (i = 0; i < u->ntrack && lines + 2 <= k; i++, lines += 2) {
-		ui_token_fit(u, u->track[i], 12, tok, sizeof tok);
+		ui_snap_token_fit(u, u->track[i], 12, tok, sizeof tok);
 		attr = u->focus == UI_FOCUS_PANEL && i == u->panel_sel ?
 		    A_REVERSE : A_NORMAL;
-		if (!ui_track_value(u, u->track[i], u->sel_row, u->sel_pos,
+		if (!ui_snap_track_value(u, u->track[i], u->sel_row, u->sel_pos,
 		    &prob, &logit, &rank)) {
 			ui_panel_line(u, y, attr, "%c%s (computing)",
 			    i == u->track_cur ? '*' : ' ', tok);
@@ -322,8 +311,8 @@ ui_panel_track_draw(struct ui *u, int *y, int k)
 		    sizeof p, prob), (double)logit, rk);
 		n = s->nrows < (int)(sizeof v / sizeof v[0]) ? s->nrows : 256;
 		for (r = 0; r < n; r++)
-			ui_track_value(u, u->track[i], r, u->sel_pos, &v[r],
-			    &logit, &rank);
+			ui_snap_track_value(u, u->track[i], r, u->sel_pos,
+			    &v[r], &logit, &rank);
 		ui_view_spark(v, n, u->ascii, spark, sizeof spark);
 		ui_panel_line(u, y, A_NORMAL, "  %s", spark);
 	}
@@ -334,21 +323,21 @@ ui_panel_track_draw(struct ui *u, int *y, int k)
 }
 
 static void
-ui_panel_stats(struct ui *u, int *y, const struct lens_cell *c)
+ui_panel_stats(const struct ui_frame *u, int *y, const struct lens_cell *c)
 {
 	char	tok[128];
 	float	v, d, below;
 
-	ui_panel_line(u, y, 0, "KL(final||here) %.4f nats", (double)c->kl);
-	ui_panel_line(u, y, 0, "entropy         %.4f nats",
+	ui_panel_line(u, y, 0, "KL(final||layer) %.4f nats", (double)c->kl);
+	ui_panel_line(u, y, 0, "entropy          %.4f nats",
 	    (double)c->entropy);
-	ui_token_fit(u, c->final_top1, 16, tok, sizeof tok);
+	ui_snap_token_fit(u, c->final_top1, 16, tok, sizeof tok);
 	ui_panel_line(u, y, 0, "final top-1 %s", tok);
 	ui_panel_line(u, y, 0, "  rank %d  p %.4g  logit %.3f",
 	    c->final_top1_rank, (double)c->final_top1_prob,
 	    (double)c->final_top1_logit);
 	if (c->next_id >= 0) {
-		ui_token_fit(u, c->next_id, 16, tok, sizeof tok);
+		ui_snap_token_fit(u, c->next_id, 16, tok, sizeof tok);
 		ui_panel_line(u, y, 0, "next token  %s", tok);
 		ui_panel_line(u, y, 0, "  rank %d  p %.4g  logit %.3f",
 		    c->next_rank, (double)c->next_prob,
@@ -357,14 +346,14 @@ ui_panel_stats(struct ui *u, int *y, const struct lens_cell *c)
 		ui_panel_line(u, y, A_DIM, "next token  (end of prompt)");
 		(*y)++;
 	}
-	if (ui_value(u, u->sel_row, u->sel_pos, &v))
+	if (ui_snap_value(u, u->sel_row, u->sel_pos, &v))
 		ui_panel_line(u, y, A_BOLD, "%s = %.4g",
 		    ui_palette_metric_title(u->metric), (double)v);
 	else
 		ui_panel_line(u, y, A_BOLD, "%s: none",
 		    ui_palette_metric_title(u->metric));
-	if (u->delta && ui_delta(u, u->sel_row, u->sel_pos, &d) &&
-	    ui_value(u, u->sel_row - 1, u->sel_pos, &below))
+	if (u->delta && ui_snap_delta(u, u->sel_row, u->sel_pos, &d) &&
+	    ui_snap_value(u, u->sel_row - 1, u->sel_pos, &below))
 		ui_panel_line(u, y, A_BOLD, "delta = %+.4g (below %.4g)",
 		    (double)d, (double)below);
 	else if (u->delta)
@@ -373,9 +362,9 @@ ui_panel_stats(struct ui *u, int *y, const struct lens_cell *c)
 
 /* The panel's border: a line of box-drawing characters, or ASCII. */
 static void
-ui_panel_rule(struct ui *u)
+ui_panel_rule(const struct ui_frame *u)
 {
-	struct ui_layout	*l = &u->layout;
+	const struct ui_layout	*l = &u->layout;
 	int			 i;
 
 	for (i = 0; l->panel_x > 0 && i < l->panel_h; i++)
@@ -385,44 +374,89 @@ ui_panel_rule(struct ui *u)
 		mvaddstr(l->panel_y, i, u->ascii ? "-" : "\xe2\x94\x80");
 }
 
-void
-ui_panel_draw(struct ui *u)
+/*
+ * The panel's views, cycled by a key: each a name (sessions keep it), how
+ * it draws in k lines (or the whole panel), and its list's entries, which
+ * Enter tracks. A new view is a row here and a value of enum ui_view.
+ */
+static const struct ui_panel_view {
+	const char	*name;
+	void		(*draw)(const struct ui_frame *, int *y, int k);
+	int		(*count)(const struct ui_frame *);	/* NULL: none */
+	int		(*entry)(const struct ui_frame *, int i);
+	int		 whole;	/* takes the whole panel, no statistics */
+} ui_panel_views[UI_VIEW_COUNT] = {
+	[UI_VIEW_TOP] = { "top-k", ui_panel_top, ui_panel_top_count,
+	    ui_panel_top_entry, 0 },
+	[UI_VIEW_CANDS] = { "candidates", ui_panel_cands_draw,
+	    ui_panel_cands_count, ui_panel_cands_entry, 0 },
+	[UI_VIEW_ATTRIB] = { "attribution", ui_panel_attrib_draw, NULL, NULL,
+	    1 },
+	[UI_VIEW_TRACK] = { "tracked", ui_panel_track_draw,
+	    ui_panel_track_count, ui_panel_track_entry, 0 },
+};
+
+const char *
+ui_panel_view_name(int v)
 {
-	struct ui_layout	*l = &u->layout;
-	const struct lens_cell	*c;
-	const struct lens_top	*t;
-	char			 name[32], tok[128];
-	int			 y = l->panel_y, k;
+	return (ui_panel_views[v].name);
+}
+
+int
+ui_panel_view_find(const char *name)
+{
+	int	i;
+
+	for (i = 0; i < UI_VIEW_COUNT; i++) {
+		if (strcmp(name, ui_panel_views[i].name) == 0)
+			return (i);
+	}
+	return (-1);
+}
+
+int
+ui_panel_count(const struct ui_frame *u)
+{
+	const struct ui_panel_view	*v = &ui_panel_views[u->view];
+
+	return (u->snap != NULL && v->count != NULL ? v->count(u) : 0);
+}
+
+int
+ui_panel_entry(const struct ui_frame *u, int i)
+{
+	if (i < 0 || i >= ui_panel_count(u))
+		return (-1);
+	return (ui_panel_views[u->view].entry(u, i));
+}
+
+void
+ui_panel_draw(const struct ui_frame *u)
+{
+	const struct ui_panel_view	*v = &ui_panel_views[u->view];
+	const struct ui_layout		*l = &u->layout;
+	const struct lens_cell		*c;
+	char				 name[32], tok[128];
+	int				 y = l->panel_y, k;
 
 	if (l->panel_w == 0)
 		return;
 	ui_panel_rule(u);
 	y += l->panel_x > 0 ? 0 : 1;
-	if ((c = ui_cell(u, u->sel_row, u->sel_pos)) == NULL)
+	if ((c = ui_snap_cell(u, u->sel_row, u->sel_pos)) == NULL)
 		return;
-	t = ui_top(u, u->sel_row, u->sel_pos);
 	lens_row_name(u->snap->rows[u->sel_row], name, sizeof name);
-	ui_token_fit(u, u->snap->ids[u->sel_pos], 14, tok, sizeof tok);
+	ui_snap_token_fit(u, u->snap->ids[u->sel_pos], 14, tok, sizeof tok);
 	ui_panel_line(u, &y, A_BOLD, "%s @ %d %s", name, u->sel_pos + 1, tok);
+	if (v->whole) {
+		v->draw(u, &y, l->panel_y + l->panel_h - y);
+		return;
+	}
 	k = u->snap->top_k;
 	if (k > l->panel_h - UI_PANEL_FIXED + (l->panel_x > 0 ? 0 : -1))
 		k = l->panel_h - UI_PANEL_FIXED + (l->panel_x > 0 ? 0 : -1);
 	if (k < 1)
 		k = 1;
-	switch (u->view) {
-	case UI_VIEW_CANDS:
-		ui_panel_cands_draw(u, &y, k);
-		break;
-	case UI_VIEW_ATTRIB:
-		/* The whole panel: a line a part. */
-		ui_panel_attrib_draw(u, &y, l->panel_y + l->panel_h - y);
-		return;
-	case UI_VIEW_TRACK:
-		ui_panel_track_draw(u, &y, k);
-		break;
-	default:
-		ui_panel_top(u, &y, c, t, k);
-		break;
-	}
+	v->draw(u, &y, k);
 	ui_panel_stats(u, &y, c);
 }

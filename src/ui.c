@@ -1,11 +1,12 @@
 /*
- * ui.c: the explorer's main loop, its worker thread, keys and signals.
+ * ui.c: the explorer's main loop, its keys and signals.
  *
- * Owns the terminal while ui_run runs: curses setup and teardown, the
- * poll() loop over stdin and a self-pipe, the worker that runs the lens,
- * the prompt line, the status line and the help screen. The grid and the
- * panel are drawn by ui-grid.c and ui-panel.c. Refuses to know how the lens
- * computes: it only reads struct lens_cell and struct lens_top.
+ * Owns the terminal while ui_run runs: curses set-up and teardown, the
+ * poll() loop over stdin and the worker's self-pipe, taking what the
+ * worker posted, mapping keys to actions, the table of views and the
+ * order of drawing. What an action does is ui-action.c's; the worker is
+ * ui-worker.c; the grid, the panel and the status line are drawn by
+ * ui-grid.c, ui-panel.c and ui-status.c. HACKING.md has the map.
  */
 #include "config.h"
 
@@ -25,583 +26,46 @@
 
 #include <curses.h>
 
-#include "attrib.h"
 #include "cfg.h"
-#include "lens.h"
 #include "model.h"
-#include "report.h"
-#include "session.h"
-#include "tok.h"
 #include "tuned.h"
-#include "ui.h"
+#include "ui-action.h"
+#include "ui-grid.h"
 #include "ui-int.h"
 #include "ui-keys.h"
+#include "ui-layout.h"
 #include "ui-palette.h"
+#include "ui-panel.h"
+#include "ui-snap.h"
+#include "ui-status.h"
 #include "ui-term.h"
-#include "ui-view.h"
+#include "ui-worker.h"
+#include "ui.h"
 #include "util.h"
 
-#define UI_DEBOUNCE	0.15	/* seconds of quiet typing before a run */
-#define UI_WAKE_WORKER	'w'	/* pipe byte; signals write their number */
 #define UI_KEY_PASTE_ON	(KEY_MAX + 1)
 #define UI_KEY_PASTE_OFF (KEY_MAX + 2)
 
 static volatile sig_atomic_t	ui_sigfd = -1;
 
-/* Snapshots and reading them. */
-
-void
-ui_snap_free(struct ui_snap *s)
-{
-	if (s == NULL)
-		return;
-	free(s->ids);
-	free(s->rows);
-	free(s->cells);
-	free(s->tops);
-	free(s->track);
-	free(s->track_logit);
-	free(s->track_prob);
-	free(s->track_rank);
-	free(s);
-}
-
-static void
-ui_attrib_free(struct ui_attrib *a)
-{
-	if (a == NULL)
-		return;
-	free(a->parts);
-	free(a);
-}
-
-int
-ui_attrib_id(const struct ui *u)
-{
-	const struct lens_top	*t;
-
-	if (ui_metric_tracked(u->metric) && u->ntrack > 0)
-		return (u->track[u->track_cur]);
-	if ((t = ui_shown_top(u, u->sel_row, u->sel_pos)) == NULL)
-		return (-1);
-	return (t->id);
-}
-
-int
-ui_rows(const struct ui *u)
-{
-	return (u->snap != NULL ? u->snap->nrows : 0);
-}
-
-const struct lens_cell *
-ui_cell(const struct ui *u, int row, int pos)
-{
-	const struct ui_snap	*s = u->snap;
-
-	if (s == NULL || row < 0 || row >= s->nrows || pos < 0 || pos >= s->T)
-		return (NULL);
-	return (&s->cells[(size_t)row * s->T + pos]);
-}
-
-const struct lens_top *
-ui_top(const struct ui *u, int row, int pos)
-{
-	const struct ui_snap	*s = u->snap;
-
-	if (ui_cell(u, row, pos) == NULL)
-		return (NULL);
-	return (&s->tops[((size_t)row * s->T + pos) * s->top_k]);
-}
-
-const struct lens_top *
-ui_shown_top(const struct ui *u, int row, int pos)
-{
-	const struct lens_top	*t = ui_top(u, row, pos);
-	int			 i;
-
-	if (t == NULL || !u->mask)
-		return (t);
-	i = ui_view_mask(t, u->snap->top_k, u->snap->ids, pos + 1);
-	return (i == -1 ? NULL : &t[i]);
-}
-
-int
-ui_track_value(const struct ui *u, int id, int row, int pos, float *prob,
-    float *logit, int *rank)
-{
-	const struct ui_snap	*s = u->snap;
-	size_t			 at;
-	int			 i;
-
-	if (ui_cell(u, row, pos) == NULL)
-		return (0);
-	for (i = 0; i < s->ntrack; i++) {
-		if (s->track[i] != id)
-			continue;
-		at = ((size_t)i * s->nrows + row) * s->T + pos;
-		*prob = s->track_prob[at];
-		*logit = s->track_logit[at];
-		*rank = s->track_rank[at];
-		return (1);
-	}
-	return (0);
-}
-
-int
-ui_metric_tracked(int m)
-{
-	return (m == UI_METRIC_TRACK || m == UI_METRIC_TRACK_RANK);
-}
-
-int
-ui_value(const struct ui *u, int row, int pos, float *v)
-{
-	const struct lens_cell	*c = ui_cell(u, row, pos);
-	const struct lens_top	*t;
-	float			 logit;
-	int			 i;
-
-	if (c == NULL)
-		return (0);
-	switch (u->metric) {
-	case UI_METRIC_TRACK:
-		if (u->ntrack == 0)
-			return (0);
-		return (ui_track_value(u, u->track[u->track_cur], row, pos, v,
-		    &logit, &i));
-	case UI_METRIC_TRACK_RANK:
-		if (u->ntrack == 0 || !ui_track_value(u,
-		    u->track[u->track_cur], row, pos, v, &logit, &i) || i == 0)
-			return (0);
-		*v = (float)i;
-		return (1);
-	case UI_METRIC_TUNED_KL:
-		*v = c->kl_other;
-		return (u->snap->tuned && !isnan(*v));
-	case UI_METRIC_PROB:
-		if ((t = ui_shown_top(u, row, pos)) == NULL)
-			return (0);
-		*v = t->prob;
-		return (1);
-	}
-	return (ui_palette_value(u->metric, c, ui_top(u, row, pos), v));
-}
-
-int
-ui_delta(const struct ui *u, int row, int pos, float *d)
-{
-	float	a, b;
-
-	if (row < 1 || !ui_value(u, row, pos, &a) ||
-	    !ui_value(u, row - 1, pos, &b))
-		return (0);
-	*d = a - b;
-	return (1);
-}
-
-char *
-ui_token_text(const struct ui *u, int id)
-{
-	const char	*b;
-	size_t		 len;
-
-	if ((b = tok_bytes(u->opts->tok, id, &len)) == NULL)
-		return (xasprintf("<%d>", id));
-	return (tok_display(b, len, u->ascii ? TOK_DISPLAY_ASCII : 0));
-}
-
-char *
-ui_token_fit(const struct ui *u, int id, int width, char *out, size_t len)
-{
-	char	*s = ui_token_text(u, id);
-
-	ui_layout_fit(s, strlen(s), width, u->ascii, out, len);
-	free(s);
-	return (out);
-}
-
-/* Does the search pattern occur in the cell's top-1 (ignoring case)? */
-int
-ui_is_match(const struct ui *u, int row, int pos)
-{
-	const struct lens_top	*t;
-	const char		*b;
-	size_t			 len, plen, i, j;
-
-	if (u->pattern == NULL || (t = ui_top(u, row, pos)) == NULL ||
-	    (b = tok_bytes(u->opts->tok, t->id, &len)) == NULL)
-		return (0);
-	plen = strlen(u->pattern);
-	for (i = 0; i + plen <= len; i++) {
-		for (j = 0; j < plen; j++) {
-			if ((b[i + j] | 0x20) != (u->pattern[j] | 0x20) &&
-			    b[i + j] != u->pattern[j])
-				break;
-		}
-		if (j == plen)
-			return (1);
-	}
-	return (0);
-}
-
 /* The worker thread. */
-
-static void
-ui_wake(int fd, char c)
-{
-	ssize_t	r;
-
-	r = write(fd, &c, 1);	/* a full pipe already wakes the loop */
-	(void)r;
-}
-
-static void
-ui_progress(void *arg, int done, int total)
-{
-	struct ui	*u = arg;
-	int		 pct = total > 0 ? 100 * done / total : 0;
-
-	if (atomic_exchange(&u->progress, pct) != pct)
-		ui_wake(u->pipe[1], UI_WAKE_WORKER);
-}
-
-/*
- * Logits, probabilities and ranks of the tracked tokens in every cell.
- * Worker.
- */
-static void
-ui_snap_track(struct ui *u, struct ui_snap *s, const int *track, int ntrack)
-{
-	const struct lens_cell	*c;
-	size_t			 at, n = (size_t)ntrack * s->nrows * s->T;
-	int			 i, r, t;
-	float			 l;
-
-	s->ntrack = ntrack;
-	s->track = xreallocarray(NULL, ntrack + 1, sizeof *s->track);
-	memcpy(s->track, track, ntrack * sizeof *track);
-	s->track_logit = xreallocarray(NULL, n + 1, sizeof *s->track_logit);
-	s->track_prob = xreallocarray(NULL, n + 1, sizeof *s->track_prob);
-	s->track_rank = xreallocarray(NULL, n + 1, sizeof *s->track_rank);
-	for (i = 0; i < ntrack; i++) {
-		for (r = 0; r < s->nrows; r++) {
-			for (t = 0; t < s->T; t++) {
-				at = ((size_t)i * s->nrows + r) * s->T + t;
-				c = &s->cells[(size_t)r * s->T + t];
-				l = lens_token_logit(u->lens, u->state,
-				    s->rows[r], t, track[i]);
-				s->track_logit[at] = l;
-				s->track_prob[at] = expf(l - c->lse);
-				s->track_rank[at] = lens_token_rank(u->lens,
-				    s->rows[r], t, track[i]);
-			}
-		}
-	}
-}
-
-/* Copies every shown cell of the lens. Worker thread. */
-static struct ui_snap *
-ui_snap_take(struct ui *u, const int *ids, int T, int sub)
-{
-	struct ui_snap		*s = xcalloc(1, sizeof *s);
-	const struct lens_cell	*c;
-	size_t			 k, n;
-	int			 i, t;
-
-	s->T = T;
-	s->sublayers = sub;
-	s->top_k = lens_top_k(u->lens);
-	s->nrows = lens_nrows(u->lens, sub);
-	s->ids = xreallocarray(NULL, T, sizeof *s->ids);
-	memcpy(s->ids, ids, T * sizeof *ids);
-	s->rows = xreallocarray(NULL, s->nrows, sizeof *s->rows);
-	n = (size_t)s->nrows * T;
-	k = s->top_k;
-	s->cells = xreallocarray(NULL, n, sizeof *s->cells);
-	s->tops = xreallocarray(NULL, n * k, sizeof *s->tops);
-	for (i = 0; i < s->nrows; i++) {
-		s->rows[i] = lens_row(u->lens, i, sub);
-		for (t = 0; t < T; t++) {
-			c = lens_cell(u->lens, s->rows[i], t);
-			s->cells[(size_t)i * T + t] = *c;
-			memcpy(&s->tops[((size_t)i * T + t) * k],
-			    lens_top(u->lens, s->rows[i], t), k *
-			    sizeof *s->tops);
-			if (i == 0 && t == 0)
-				s->logit_lo = s->logit_hi = c->final_top1_logit;
-			if (c->final_top1_logit < s->logit_lo)
-				s->logit_lo = c->final_top1_logit;
-			if (c->final_top1_logit > s->logit_hi)
-				s->logit_hi = c->final_top1_logit;
-		}
-	}
-	return (s);
-}
-
-/* Whether the lens's last complete run was of ids[0..T) with sub. Worker. */
-static int
-ui_worker_same(const struct ui *u, const int *ids, int T, int sub)
-{
-	return (lens_len(u->lens) == T && gpt2_state_len(u->state) == T &&
-	    memcmp(gpt2_state_ids(u->state), ids, T * sizeof *ids) == 0 &&
-	    u->run_sub == sub);
-}
-
-/* Runs one request (lock held on entry and exit). */
-static void
-ui_worker_run(struct ui *u)
-{
-	struct ui_snap	*s = NULL;
-	unsigned	 gen = u->req_gen;
-	int		*ids, T = u->req_T, sub = u->req_sub, r;
-	int		 from = u->req_from, to = u->req_to;
-	int		 track[UI_TRACK_MAX], ntrack = u->req_ntrack;
-	const struct tuned *tuned = u->req_tuned ? u->tuned : NULL;
-
-	ids = xreallocarray(NULL, T, sizeof *ids);
-	memcpy(ids, u->req_ids, T * sizeof *ids);
-	memcpy(track, u->req_track, sizeof track);
-	u->taken_gen = gen;
-	u->busy = 1;
-	atomic_store(&u->cancel, 0);
-	atomic_store(&u->progress, 0);
-	u->run_gen = 0;		/* the state is being rewritten */
-	pthread_mutex_unlock(&u->lock);
-
-	if (lens_tuned(u->lens) != tuned)
-		lens_set_tuned(u->lens, tuned);
-	/*
-	 * A token tracked anew: every cell again, for its ranks. Its
-	 * probabilities come first, from the cells there are.
-	 */
-	if (!lens_tracks(u->lens, track, ntrack) && ui_worker_same(u, ids, T,
-	    sub)) {
-		s = ui_snap_take(u, ids, T, sub);
-		ui_snap_track(u, s, track, ntrack);
-		s->tuned = tuned != NULL;
-		s->gen = gen;
-		pthread_mutex_lock(&u->lock);
-		ui_snap_free(u->posted);
-		u->posted = s;
-		pthread_mutex_unlock(&u->lock);
-		ui_wake(u->pipe[1], UI_WAKE_WORKER);
-		s = NULL;
-	}
-	lens_set_track(u->lens, track, ntrack);
-
-	r = lens_run(u->lens, u->state, ids, T, sub, from, to, &u->cancel,
-	    ui_progress, u);
-	if (r >= 0) {
-		s = ui_snap_take(u, ids, T, sub);
-		ui_snap_track(u, s, track, ntrack);
-		s->tuned = tuned != NULL;
-		s->gen = gen;
-		u->run_sub = sub;
-	}
-	free(ids);
-
-	pthread_mutex_lock(&u->lock);
-	u->busy = 0;
-	if (s != NULL) {
-		ui_snap_free(u->posted);
-		u->posted = s;
-		u->run_gen = gen;
-	}
-	ui_wake(u->pipe[1], UI_WAKE_WORKER);
-}
-
-/*
- * Writes the SVG the main thread asked for, from the lens of the last run
- * (lock held on entry and exit; the lens is the worker's own).
- */
-static void
-ui_worker_export(struct ui *u)
-{
-	struct report	 r;
-	const char	*metric = "prob";
-	char		*path = u->req_export, *cause = NULL, *why, *msg;
-	char		*tmp;
-	FILE		*f;
-	int		 rv, track = u->req_export_track;
-
-	memset(&r, 0, sizeof r);
-	r.row_from = u->req_row_from;
-	r.row_to = u->req_row_to;
-	r.pos_from = u->req_pos_from;
-	r.pos_to = u->req_pos_to;
-	/* The grid's metric; the tracked token's, if it shows one. */
-	if (!ui_metric_tracked(u->req_metric) || track >= 0)
-		metric = ui_palette_metric_name(u->req_metric);
-	if (ui_metric_tracked(u->req_metric) && track >= 0) {
-		r.track = &track;
-		r.ntrack = 1;
-	}
-	r.delta = u->req_delta;
-	r.mask = u->req_mask;
-	u->req_export = NULL;
-	u->busy = 1;
-	pthread_mutex_unlock(&u->lock);
-
-	r.model = u->opts->model;
-	r.tok = u->opts->tok;
-	r.lens = u->lens;
-	r.state = u->state;
-	r.ids = gpt2_state_ids(u->state);
-	r.T = lens_len(u->lens);
-	r.sublayers = u->run_sub;
-	r.metric = metric;
-	r.note = u->opts->model_note;
-	if (r.T == 0)
-		rv = util_fail(&cause, "nothing computed yet");
-	else if ((f = util_atomic_open(path, 0666, &tmp, &cause)) == NULL)
-		rv = -1;
-	else {
-		/* The report does not know the file's name. */
-		if ((rv = report_write(f, &r, REPORT_SVG, &why)) != 0) {
-			util_fail(&cause, "%s: %s", path, why);
-			free(why);
-		}
-		rv = util_atomic_close(f, tmp, path, rv != 0, &cause);
-	}
-	if (rv == 0)
-		msg = xasprintf("wrote %s (%s)", path, metric);
-	else
-		msg = xasprintf("export: %s", cause);
-	free(cause);
-	free(path);
-
-	pthread_mutex_lock(&u->lock);
-	u->busy = 0;
-	free(u->done_msg);
-	u->done_msg = msg;
-	ui_wake(u->pipe[1], UI_WAKE_WORKER);
-}
-
-/* The attribution the main thread asked for (lock held on entry, exit). */
-static void
-ui_worker_attrib(struct ui *u)
-{
-	struct ui_attrib	*a = xcalloc(1, sizeof *a);
-	int			*ids, T;
-
-	*a = u->req_attrib;
-	u->req_attrib.gen = 0;
-	if (a->gen != u->run_gen) {
-		free(a);	/* the state holds another run now */
-		return;
-	}
-	pthread_mutex_unlock(&u->lock);
-	/* The parts are the rows' differences: the first time, a recompute. */
-	if (!gpt2_state_sublayers(u->state) &&
-	    (T = gpt2_state_len(u->state)) > 0) {
-		ids = xreallocarray(NULL, T, sizeof *ids);
-		memcpy(ids, gpt2_state_ids(u->state), T * sizeof *ids);
-		gpt2_state_keep_sublayers(u->state);
-		gpt2_forward(u->state, ids, T, NULL, NULL, NULL);
-		free(ids);
-	}
-	a->nparts = attrib_nparts(a->row);
-	a->parts = xreallocarray(NULL, a->nparts, sizeof *a->parts);
-	a->logit = attrib_logit(u->opts->model, u->state, lens_tuned(u->lens),
-	    a->row,
-	    a->pos, a->id, a->parts, &a->bias);
-	pthread_mutex_lock(&u->lock);
-	ui_attrib_free(u->attrib_posted);
-	u->attrib_posted = a;
-	ui_wake(u->pipe[1], UI_WAKE_WORKER);
-}
-
-static void *
-ui_worker(void *arg)
-{
-	struct ui	*u = arg;
-
-	pthread_mutex_lock(&u->lock);
-	for (;;) {
-		while (!u->quit && u->req_gen == u->taken_gen &&
-		    u->req_export == NULL && u->req_attrib.gen == 0)
-			pthread_cond_wait(&u->cond, &u->lock);
-		if (u->quit)
-			break;
-		/* A pending run first: the export shows the latest prompt. */
-		if (u->req_gen != u->taken_gen)
-			ui_worker_run(u);
-		else if (u->req_export != NULL)
-			ui_worker_export(u);
-		else
-			ui_worker_attrib(u);
-	}
-	pthread_mutex_unlock(&u->lock);
-	return (NULL);
-}
-
-/* Tokenizes the prompt; 0, or -1 with u->tok_err set. */
-static int
-ui_tokenize(struct ui *u)
-{
-	char	*cause = NULL;
-	size_t	 n;
-
-	free(u->ids);
-	u->ids = NULL;
-	u->nids = 0;
-	free(u->tok_err);
-	u->tok_err = NULL;
-	if (tok_encode(u->opts->tok, u->edit.buf, u->edit.len, &u->ids, &n,
-	    &cause) != 0) {
-		u->tok_err = cause;
-		return (-1);
-	}
-	u->nids = n;
-	if (n > (size_t)u->n_ctx) {
-		u->tok_err = xasprintf("prompt too long: %zu tokens, the model "
-		    "takes %d", n, u->n_ctx);
-		return (-1);
-	}
-	return (0);
-}
-
-/* Hands the current prompt to the worker, cancelling its run. */
-static void
-ui_submit(struct ui *u)
-{
-	u->debounce_at = 0;
-	if (ui_tokenize(u) != 0 || u->nids == 0)
-		return;
-	pthread_mutex_lock(&u->lock);
-	free(u->req_ids);
-	u->req_ids = xreallocarray(NULL, u->nids, sizeof *u->req_ids);
-	memcpy(u->req_ids, u->ids, u->nids * sizeof *u->ids);
-	u->req_T = u->nids;
-	u->req_sub = u->sublayers;
-	memcpy(u->req_track, u->track, sizeof u->req_track);
-	u->req_ntrack = u->ntrack;
-	u->req_tuned = u->use_tuned;
-	u->req_from = u->col_off;
-	u->req_to = u->col_off + u->layout.vis_cols;
-	if (u->req_to > u->req_T)
-		u->req_to = u->req_T;
-	u->submitted = ++u->req_gen;
-	atomic_store(&u->cancel, 1);
-	pthread_cond_signal(&u->cond);
-	pthread_mutex_unlock(&u->lock);
-}
 
 /* Selects the cell a session named, once a snapshot has its row. */
 static void
 ui_take_want(struct ui *u)
 {
-	const struct ui_snap	*s = u->snap;
+	const struct ui_snap	*s = u->f.snap;
 	int			 i;
 
-	if (u->want_row == -1 || s->sublayers != u->sublayers)
+	if (u->want_row == -1 || s->sublayers != u->f.sublayers ||
+	    s->gen != u->submitted)
 		return;
 	for (i = 0; i < s->nrows; i++) {
 		if (s->rows[i] == u->want_row)
-			u->sel_row = i;
+			u->f.sel_row = i;
 	}
 	if (u->want_pos >= 0 && u->want_pos < s->T)
-		u->sel_pos = u->want_pos;
+		u->f.sel_pos = u->want_pos;
 	u->want_row = -1;
 }
 
@@ -610,35 +74,28 @@ static int
 ui_take(struct ui *u)
 {
 	struct ui_snap	*s;
+	char		*msg;
 	int		 was_last;
 
-	pthread_mutex_lock(&u->lock);
-	s = u->posted;
-	u->posted = NULL;
-	if (u->done_msg != NULL) {
+	s = ui_worker_take(&u->w, &u->f.attrib, &msg);
+	if (msg != NULL) {
 		free(u->msg);
-		u->msg = u->done_msg;
-		u->done_msg = NULL;
+		u->msg = msg;
 	}
-	if (u->attrib_posted != NULL) {
-		ui_attrib_free(u->attrib);
-		u->attrib = u->attrib_posted;
-		u->attrib_posted = NULL;
-	}
-	pthread_mutex_unlock(&u->lock);
 	if (s == NULL)
 		return (0);
-	was_last = u->snap == NULL || u->sel_pos == u->snap->T - 1;
-	if (u->snap == NULL)
-		u->sel_row = s->nrows - 1;	/* start on the final layer */
-	if (u->snap != NULL && u->snap->sublayers != s->sublayers)
-		u->sel_row = s->sublayers ? 2 * u->sel_row : u->sel_row / 2;
-	ui_snap_free(u->snap);
-	u->snap = s;
-	if (was_last || u->sel_pos >= s->T)
-		u->sel_pos = s->T - 1;
-	if (u->sel_row >= s->nrows)
-		u->sel_row = s->nrows - 1;
+	was_last = u->f.snap == NULL || u->f.sel_pos == u->f.snap->T - 1;
+	if (u->f.snap == NULL)
+		u->f.sel_row = s->nrows - 1;	/* start on the final layer */
+	if (u->f.snap != NULL && u->f.snap->sublayers != s->sublayers)
+		u->f.sel_row = s->sublayers ? 2 * u->f.sel_row :
+		    u->f.sel_row / 2;
+	ui_snap_free(u->f.snap);
+	u->f.snap = s;
+	if (was_last || u->f.sel_pos >= s->T)
+		u->f.sel_pos = s->T - 1;
+	if (u->f.sel_row >= s->nrows)
+		u->f.sel_row = s->nrows - 1;
 	ui_take_want(u);
 	return (1);
 }
@@ -650,16 +107,16 @@ ui_take(struct ui *u)
 static void
 ui_attrib_want(struct ui *u)
 {
-	struct ui_attrib	 w, *a = u->attrib, *q = &u->attrib_asked;
+	struct ui_attrib	 w, *a = u->f.attrib, *q = &u->attrib_asked;
 
-	if (u->view != UI_VIEW_ATTRIB || u->snap == NULL ||
-	    u->snap->gen != u->submitted)
+	if (u->f.view != UI_VIEW_ATTRIB || u->f.snap == NULL ||
+	    u->f.snap->gen != u->submitted)
 		return;
 	memset(&w, 0, sizeof w);
-	w.gen = u->snap->gen;
-	w.row = u->snap->rows[u->sel_row];
-	w.pos = u->sel_pos;
-	if ((w.id = ui_attrib_id(u)) == -1)
+	w.gen = u->f.snap->gen;
+	w.row = u->f.snap->rows[u->f.sel_row];
+	w.pos = u->f.sel_pos;
+	if ((w.id = ui_snap_attrib_id(&u->f)) == -1)
 		return;
 	if (a != NULL && a->gen == w.gen && a->row == w.row &&
 	    a->pos == w.pos && a->id == w.id)
@@ -668,255 +125,71 @@ ui_attrib_want(struct ui *u)
 	    q->id == w.id)
 		return;
 	*q = w;
-	pthread_mutex_lock(&u->lock);
-	u->req_attrib = w;
-	pthread_cond_signal(&u->cond);
-	pthread_mutex_unlock(&u->lock);
+	ui_worker_attrib(&u->w, &w);
 }
 
-static int
-ui_busy(struct ui *u)
-{
-	int	busy;
-
-	pthread_mutex_lock(&u->lock);
-	busy = u->busy || u->req_gen != u->taken_gen || u->posted != NULL ||
-	    u->req_export != NULL;
-	pthread_mutex_unlock(&u->lock);
-	return (busy);
-}
-
-/* Drawing: the prompt, the status line and the help screen. */
-
-/* One character of the prompt as shown, and its width. */
-static const char *
-ui_prompt_char(const struct ui *u, const char *s, size_t avail, size_t *n,
-    char *buf, int *w)
-{
-	const unsigned char	*p = (const unsigned char *)s;
-	int			 l;
-
-	*n = 1;
-	*w = 1;
-	if (*p == '\n') {
-		*w = u->ascii ? 2 : 1;
-		return (u->ascii ? "\\n" : "\xe2\x86\xb5");
-	}
-	if (*p == '\t') {
-		*w = u->ascii ? 2 : 1;
-		return (u->ascii ? "\\t" : "\xe2\x86\x92");
-	}
-	if (*p < 0x20 || *p == 0x7f) {
-		snprintf(buf, 8, "^%c", *p ^ 0x40);
-		*w = 2;
-		return (buf);
-	}
-	if (*p < 0x80)
-		return (memcpy(buf, s, 1), buf[1] = '\0', buf);
-	l = util_utf8_len(p, avail);
-	if (l < 2 || u->ascii) {
-		snprintf(buf, 8, "\\x%02x", *p);
-		*w = 4;
-		return (buf);
-	}
-	memcpy(buf, s, l);
-	buf[l] = '\0';
-	*n = l;
-	*w = ui_layout_width(buf, l);
-	return (buf);
-}
-
-static void
-ui_draw_prompt(struct ui *u)
-{
-	const char	*shown;
-	char		 buf[8];
-	size_t		 off, n, start = 0;
-	int		 w, col = 0, cur_col = 0, avail, x;
-
-	/* Scroll so that the cursor is on screen. */
-	avail = u->layout.cols - 3;
-	for (off = 0; off < u->edit.cur; off += n) {
-		ui_prompt_char(u, u->edit.buf + off, u->edit.len - off, &n,
-		    buf, &w);
-		cur_col += w;
-	}
-	for (off = 0, col = cur_col; col >= avail; off += n) {
-		ui_prompt_char(u, u->edit.buf + off, u->edit.len - off, &n,
-		    buf, &w);
-		col -= w;
-		start = off + n;
-	}
-	attron(A_BOLD);
-	mvaddstr(u->layout.prompt_y, 0, u->focus == UI_FOCUS_PROMPT ? "> " :
-	    ": ");
-	attroff(A_BOLD);
-	x = 2;
-	for (off = start; off < u->edit.len; off += n) {
-		shown = ui_prompt_char(u, u->edit.buf + off, u->edit.len - off,
-		    &n, buf, &w);
-		if (x + w > u->layout.cols - 1)
-			break;
-		if ((unsigned char)u->edit.buf[off] < 0x20 ||
-		    shown[0] == '\\')
-			attron(A_DIM);
-		mvaddstr(u->layout.prompt_y, x, shown);
-		attroff(A_DIM);
-		x += w;
-	}
-	if (u->edit.len == 0 && u->focus != UI_FOCUS_PROMPT) {
-		attron(A_DIM);
-		mvaddstr(u->layout.prompt_y, 2, "(press e to type a prompt)");
-		attroff(A_DIM);
-	}
-	if (u->focus == UI_FOCUS_PROMPT)
-		move(0, 2 + col);
-}
-
-static const char *
-ui_ask_label(int ask)
-{
-	static const char *const labels[] = { "/", "track token: ",
-	    "save session: ", "open session: ", "export SVG: " };
-
-	return (labels[ask]);
-}
-
-static void
-ui_draw_status(struct ui *u)
-{
-	char		 left[256], right[256], name[32], pctbuf[32];
-	const char	*state;
-	int		 y = u->layout.status_y, pct, busy = ui_busy(u);
-
-	if (u->focus == UI_FOCUS_ASK) {
-		mvprintw(y, 0, "%s%.*s", ui_ask_label(u->ask),
-		    (int)u->search.len, u->search.buf);
-		clrtoeol();
-		return;
-	}
-	pct = atomic_load(&u->progress);
-	if (u->tok_err != NULL)
-		state = "error";
-	else if (busy || u->debounce_at != 0) {
-		snprintf(pctbuf, sizeof pctbuf, "computing %d%%", pct);
-		state = pctbuf;
-	} else if (u->nids == 0)
-		state = "empty";
-	else
-		state = "ready";
-	name[0] = '\0';
-	if (u->snap != NULL)
-		lens_row_name(u->snap->rows[u->sel_row], name, sizeof name);
-	snprintf(left, sizeof left, " %s L%d/%d P%d/%d %s%s| %s ",
-	    name, u->sel_row, u->snap ? u->snap->nrows - 1 : 0,
-	    u->snap ? u->sel_pos + 1 : 0, u->snap ? u->snap->T : 0, state,
-	    (busy || u->debounce_at != 0) && u->snap != NULL ? " (stale) " :
-	    " ", u->msg ? u->msg : u->tok_err ? u->tok_err :
-	    u->opts->model_note ? u->opts->model_note : "");
-	snprintf(right, sizeof right, " %s%s%s ? help  q quit ",
-	    u->lastkey[0] ? "key " : "", u->lastkey,
-	    u->lastkey[0] ? " |" : "");
-	attron(A_REVERSE);
-	move(y, 0);
-	hline(' ', u->layout.cols);
-	mvaddnstr(y, 0, left, u->layout.cols);
-	if ((int)(strlen(left) + strlen(right)) < u->layout.cols)
-		mvaddstr(y, u->layout.cols - (int)strlen(right), right);
-	attroff(A_REVERSE);
-}
-
-/* One entry of the help screen: keys, what they do, the action's name. */
-static void
-ui_draw_help_entry(struct ui *u, int a, int y, int x, int w)
-{
-	char	keys[64], buf[256];
-
-	ui_keys_keys(u->keys, a, keys, sizeof keys);
-	snprintf(buf, sizeof buf, "%-9.9s %-18.18s %s", keys[0] ? keys : "-",
-	    ui_keys_name(a), ui_keys_help(a));
-	mvaddnstr(y, x, buf, w - 1);
-}
-
-/* The help screen, generated from the key table, in as many columns fit. */
-static void
-ui_draw_help(struct ui *u)
-{
-	size_t	i;
-	int	a, ncol, per, n = 0, w, lines = u->layout.lines;
-
-	while (ui_keys_nth(n) != -1)
-		n++;
-	ncol = u->layout.cols / 50 > 0 ? u->layout.cols / 50 : 1;
-	per = lines - 5 > 1 ? lines - 5 : 1;
-	if (ncol > (n + per - 1) / per)
-		ncol = (n + per - 1) / per;
-	w = u->layout.cols / ncol;
-	if (u->help_off > n - per * ncol)
-		u->help_off = n - per * ncol > 0 ? n - per * ncol : 0;
-	erase();
-	attron(A_BOLD);
-	mvaddnstr(0, 0, "logitlens keys (q, Esc or ? closes; j/k scroll)",
-	    u->layout.cols);
-	attroff(A_BOLD);
-	for (i = u->help_off; (a = ui_keys_nth(i)) != -1; i++) {
-		int	k = (int)i - u->help_off;
-
-		if (k >= per * ncol)
-			break;
-		ui_draw_help_entry(u, a, 2 + k % per, (k / per) * w, w);
-	}
-	mvaddnstr(lines - 2, 0, "Prompt: readline keys (C-a C-e C-k C-u C-w, "
-	    "Up/Down history), Enter runs, Esc leaves.", u->layout.cols);
-	mvaddnstr(lines - 1, 0, u->mouse ? "Mouse: click selects a cell, the "
-	    "wheel scrolls; Shift+drag selects text." : "Mouse: off.",
-	    u->layout.cols);
-}
-
-static void
-ui_draw_small(struct ui *u)
-{
-	char	buf[64];
-
-	erase();
-	mvaddnstr(0, 0, "terminal too small", u->layout.cols);
-	snprintf(buf, sizeof buf, "need %dx%d", UI_MIN_COLS, UI_MIN_LINES);
-	if (u->layout.lines > 1)
-		mvaddnstr(1, 0, buf, u->layout.cols);
-}
+/* Drawing: the grid, the panel, the legend, then ui-status.c's lines. */
 
 static void
 ui_relayout(struct ui *u)
 {
-	ui_layout_compute(&u->layout, COLS, LINES, u->cell_w,
-	    ui_grid_label_w(u), ui_panel_lines(u));
+	ui_layout_compute(&u->f.layout, COLS, LINES, u->f.cell_w,
+	    ui_grid_label_w(&u->f), ui_panel_lines(&u->f));
 }
+
+/* The lens grid: the grid, the selected cell's panel, the legend. */
+static void
+ui_draw_lens(const struct ui_frame *f)
+{
+	ui_grid_draw(f);
+	ui_panel_draw(f);
+	ui_grid_legend(f);
+}
+
+/*
+ * The explorer's views: what fills the screen above the status line, and
+ * the actions a view handles before the common ones (NULL: none; 1 if it
+ * took the action). The lens grid is the first; a comparison or a
+ * patching view is one more row, drawn from struct ui_frame.
+ */
+static const struct ui_screen {
+	const char	*name;
+	void		(*draw)(const struct ui_frame *);
+	int		(*action)(struct ui *, int a);
+} ui_screens[] = {
+	{ "lens", ui_draw_lens, NULL },
+};
 
 static void
 ui_draw(struct ui *u)
 {
 	ui_relayout(u);
 	curs_set(0);
-	if (u->layout.too_small) {
-		ui_draw_small(u);
+	if (u->redraw) {
+		clearok(curscr, TRUE);
+		u->redraw = 0;
+	}
+	if (u->f.layout.too_small) {
+		ui_status_small(u);
 		refresh();
 		return;
 	}
 	if (u->help) {
-		ui_draw_help(u);
+		ui_status_help(u);
 		refresh();
 		return;
 	}
 	erase();
-	ui_grid_draw(u);
-	ui_panel_draw(u);
-	ui_grid_legend(u);
-	ui_draw_status(u);
-	ui_draw_prompt(u);
-	if (u->focus == UI_FOCUS_PROMPT)
+	u->f.delta_range = u->f.delta && u->f.snap != NULL ?
+	    ui_snap_delta_range(&u->f) : 0.0f;
+	ui_screens[u->screen].draw(&u->f);
+	ui_status_draw(u);
+	ui_status_prompt(u);
+	if (u->f.focus == UI_FOCUS_PROMPT)
 		curs_set(1);
-	else if (u->focus == UI_FOCUS_ASK) {
-		move(u->layout.status_y, (int)strlen(ui_ask_label(u->ask)) +
+	else if (u->f.focus == UI_FOCUS_ASK) {
+		move(u->f.layout.status_y,
+		    (int)strlen(ui_status_ask_label(u->ask)) +
 		    ui_layout_width(u->search.buf, u->search.cur));
 		curs_set(1);
 	}
@@ -928,679 +201,22 @@ ui_draw(struct ui *u)
 static void
 ui_clamp(struct ui *u)
 {
-	int	nrows = ui_rows(u), T = u->snap ? u->snap->T : 0, line;
+	int	nrows = ui_snap_rows(&u->f), line;
+	int	T = u->f.snap ? u->f.snap->T : 0;
 
-	if (u->sel_row >= nrows)
-		u->sel_row = nrows - 1;
-	if (u->sel_row < 0)
-		u->sel_row = 0;
-	if (u->sel_pos >= T)
-		u->sel_pos = T - 1;
-	if (u->sel_pos < 0)
-		u->sel_pos = 0;
-	line = ui_layout_row(u->sel_row, nrows, u->final_on_top);
-	u->row_off = ui_layout_scroll(line, u->row_off, u->layout.vis_rows,
-	    nrows);
-	u->col_off = ui_layout_scroll(u->sel_pos, u->col_off,
-	    u->layout.vis_cols, T);
-}
-
-/* Moves the selection by display lines (down is positive). */
-static void
-ui_move_lines(struct ui *u, int d)
-{
-	u->sel_row += u->final_on_top ? -d : d;
-}
-
-static void
-ui_search_step(struct ui *u, int dir)
-{
-	int	nrows = ui_rows(u), T, n, i, idx, line;
-
-	if (u->pattern == NULL || nrows == 0)
-		return;
-	T = u->snap->T;
-	n = nrows * T;
-	line = ui_layout_row(u->sel_row, nrows, u->final_on_top);
-	idx = line * T + u->sel_pos;
-	for (i = 1; i <= n; i++) {
-		int	j = ((idx + dir * i) % n + n) % n;
-		int	row = ui_layout_row(j / T, nrows, u->final_on_top);
-
-		if (ui_is_match(u, row, j % T)) {
-			u->sel_row = row;
-			u->sel_pos = j % T;
-			return;
-		}
-	}
-	free(u->msg);
-	u->msg = xasprintf("no match for '%s'", u->pattern);
-}
-
-static void
-ui_say(struct ui *u, const char *fmt, ...) __attribute__((format(printf, 2,
-    3)));
-
-static void
-ui_say(struct ui *u, const char *fmt, ...)
-{
-	va_list	ap;
-
-	free(u->msg);
-	va_start(ap, fmt);
-	u->msg = xvasprintf(fmt, ap);
-	va_end(ap);
-}
-
-/* Whether metric m can be shown now (tracked tokens, a tuned lens). */
-static int
-ui_metric_ok(const struct ui *u, int m)
-{
-	if (ui_metric_tracked(m))
-		return (u->ntrack > 0);
-	if (m == UI_METRIC_TUNED_KL)
-		return (u->use_tuned);
-	return (1);
-}
-
-static void
-ui_set_metric(struct ui *u, int m)
-{
-	if (!ui_metric_ok(u, m)) {
-		ui_say(u, "%s: %s", ui_palette_metric_name(m),
-		    ui_metric_tracked(m) ? "no tracked tokens (T types one, "
-		    "Enter tracks the selected)" : "no tuned lens loaded");
-		return;
-	}
-	u->metric = m;
-	ui_say(u, "metric %s", ui_palette_metric_name(u->metric));
-}
-
-/* m or M: the next (dir 1) or previous metric that can be shown. */
-static void
-ui_cycle_metric(struct ui *u, int dir)
-{
-	int	m = u->metric;
-
-	do
-		m = (m + dir + UI_METRIC_ALL) % UI_METRIC_ALL;
-	while (!ui_metric_ok(u, m));
-	ui_set_metric(u, m);
-}
-
-/* Tracked tokens. */
-
-static void
-ui_track_id(struct ui *u, int id)
-{
-	char	*text;
-	int	 i;
-
-	if (id < 0 || id >= u->n_vocab) {
-		ui_say(u, "no token %d", id);
-		return;
-	}
-	for (i = 0; i < u->ntrack && u->track[i] != id; i++)
-		;
-	if (i == UI_TRACK_MAX) {
-		ui_say(u, "%d tokens tracked already (u untracks)",
-		    UI_TRACK_MAX);
-		return;
-	}
-	if (i == u->ntrack)
-		u->track[u->ntrack++] = id;
-	u->track_cur = i;
-	if (!ui_metric_tracked(u->metric))
-		u->metric = UI_METRIC_TRACK;
-	text = ui_token_text(u, id);
-	ui_say(u, "tracking %s (%d)", text, id);
-	free(text);
-	ui_submit(u);
-}
-
-/* Tracks typed text: "#id", or the text's token (its first, if several). */
-static void
-ui_track_text(struct ui *u, const char *s, size_t len)
-{
-	char	*cause = NULL, *end, *text;
-	int	*ids = NULL;
-	size_t	 n;
-	long	 id;
-
-	if (len > 1 && s[0] == '#') {
-		id = strtol(s + 1, &end, 10);
-		if (*end == '\0' && end == s + len && id >= 0 && id < INT_MAX)
-			ui_track_id(u, (int)id);
-		else
-			ui_say(u, "not a token id: %s", s);
-		return;
-	}
-	if (tok_encode(u->opts->tok, s, len, &ids, &n, &cause) != 0) {
-		ui_say(u, "%s", cause);
-		free(cause);
-		return;
-	}
-	if (n == 0)
-		ui_say(u, "nothing to track");
-	else {
-		ui_track_id(u, ids[0]);
-		if (n > 1) {
-			text = ui_token_text(u, ids[0]);
-			ui_say(u, "'%s' is %zu tokens: tracking the first, %s",
-			    s, n, text);
-			free(text);
-		}
-	}
-	free(ids);
-}
-
-static void
-ui_untrack(struct ui *u)
-{
-	if (u->ntrack == 0) {
-		ui_say(u, "no tracked tokens");
-		return;
-	}
-	memmove(&u->track[u->track_cur], &u->track[u->track_cur + 1],
-	    (u->ntrack - u->track_cur - 1) * sizeof *u->track);
-	u->ntrack--;
-	if (u->track_cur >= u->ntrack)
-		u->track_cur = 0;
-	if (u->ntrack == 0 && ui_metric_tracked(u->metric))
-		u->metric = UI_METRIC_PROB;
-	ui_say(u, "%d tracked", u->ntrack);
-}
-
-/* Whether the snapshot answers the prompt as it is now. */
-static int
-ui_ready(struct ui *u)
-{
-	return (u->snap != NULL && u->snap->gen == u->submitted &&
-	    u->debounce_at == 0 && !ui_busy(u) && u->tok_err == NULL);
-}
-
-/* Appends the final layer's top-1 at the last position (greedy). */
-static void
-ui_step(struct ui *u)
-{
-	const struct lens_top	*t;
-	const char		*b;
-	char			*text;
-	size_t			 len;
-
-	if (!ui_ready(u)) {
-		ui_say(u, "step: wait until ready");
-		return;
-	}
-	t = ui_top(u, u->snap->nrows - 1, u->snap->T - 1);
-	if ((b = tok_bytes(u->opts->tok, t->id, &len)) == NULL)
-		return;
-	ui_edit_end(&u->edit);
-	ui_edit_insert(&u->edit, b, len);
-	text = ui_token_text(u, t->id);
-	ui_say(u, "step: appended %s", text);
-	free(text);
-	ui_submit(u);
-}
-
-/* History. */
-
-/*
- * Loads the history. A file that cannot be read or does not parse is set
- * aside (renamed) and named in the status line; when even that fails, this
- * run does not write the history, so that nothing is lost.
- */
-static void
-ui_hist_open(struct ui *u, const char *path)
-{
-	char	*why = NULL, *err = NULL, *aside = NULL;
-
-	u->hist_path = path;
-	if (path == NULL || ui_edit_hist_load(&u->edit, path, &why) == 0)
-		return;
-	if (ui_edit_hist_aside(path, &aside, &err) == 0)
-		ui_say(u, "history set aside as %s: %s", aside, why);
-	else {
-		ui_say(u, "history not saved this time: %s (%s)", why, err);
-		u->hist_path = NULL;
-	}
-	free(aside);
-	free(err);
-	free(why);
-}
-
-/* Writes the history if it changed; say: a failure in the status line. */
-static void
-ui_hist_save(struct ui *u, int say)
-{
-	char	*why = NULL;
-
-	if (u->hist_path == NULL)
-		return;
-	u->hist_dirty = 1;
-	if (ui_edit_hist_save(&u->edit, u->hist_path, &why) == 0)
-		u->hist_dirty = 0;
-	else if (say)
-		ui_say(u, "history: %s", why);
-	free(why);
-}
-
-/* Sessions and export. */
-
-static const char *
-ui_session_default(const struct ui *u)
-{
-	return (u->opts->session_path != NULL ? u->opts->session_path :
-	    "logitlens-session.yaml");
-}
-
-/* "embed", "h.3", "h.3.attn" to a residual row; -1 if none. */
-static int
-ui_row_parse(const struct ui *u, const char *name)
-{
-	char	buf[32];
-	int	r;
-
-	for (r = 0; r <= 2 * gpt2_config(u->opts->model)->n_layer; r++) {
-		if (strcmp(lens_row_name(r, buf, sizeof buf), name) == 0)
-			return (r);
-	}
-	return (-1);
-}
-
-static void
-ui_session_fill(const struct ui *u, struct session *s)
-{
-	char	name[32];
-
-	session_init(s);
-	s->prompt = xmalloc(u->edit.len + 1);
-	memcpy(s->prompt, u->edit.buf, u->edit.len);
-	s->prompt[u->edit.len] = '\0';
-	s->prompt_len = u->edit.len;
-	if (u->snap != NULL) {
-		s->row = xstrdup(lens_row_name(u->snap->rows[u->sel_row], name,
-		    sizeof name));
-		s->pos = u->sel_pos;
-	}
-	s->tracked = xreallocarray(NULL, u->ntrack + 1, sizeof *s->tracked);
-	memcpy(s->tracked, u->track, u->ntrack * sizeof *u->track);
-	s->ntracked = u->ntrack;
-	s->metric = xstrdup(ui_palette_metric_name(u->metric));
-	s->palette = xstrdup(ui_palette_name(u->palette));
-	s->panel = xstrdup(ui_panel_view_name(u->view));
-	s->final_on_top = u->final_on_top;
-	s->sublayers = u->sublayers;
-	s->delta = u->delta;
-	s->mask = u->mask;
-	s->tuned = u->use_tuned;
-}
-
-/*
- * Applies a session (the caller submits the prompt). Checks every name
- * first: 0, or -1 and *cause naming the first bad one, nothing changed.
- */
-static int
-ui_session_apply(struct ui *u, const struct session *s, const char *path,
-    char **cause)
-{
-	int	m = u->metric, p = u->palette, v = u->view, row = -1;
-	size_t	i;
-
-	if (s->metric != NULL && (m = ui_palette_metric(s->metric)) == -1)
-		return (util_fail(cause, "%s: unknown metric '%s'", path,
-		    s->metric));
-	if (s->palette != NULL && (p = ui_palette_find(s->palette)) == -1)
-		return (util_fail(cause, "%s: unknown palette '%s'", path,
-		    s->palette));
-	if (s->panel != NULL && (v = ui_panel_view_find(s->panel)) == -1)
-		return (util_fail(cause, "%s: unknown panel view '%s'", path,
-		    s->panel));
-	if (s->row != NULL && (row = ui_row_parse(u, s->row)) == -1)
-		return (util_fail(cause, "%s: no row '%s' in this model", path,
-		    s->row));
-	for (i = 0; i < s->ntracked; i++) {
-		if (s->tracked[i] < 0 || s->tracked[i] >= u->n_vocab)
-			return (util_fail(cause, "%s: no token %d in this "
-			    "vocabulary", path, s->tracked[i]));
-	}
-	if (s->ntracked > UI_TRACK_MAX)
-		return (util_fail(cause, "%s: %zu tracked tokens, at most %d",
-		    path, s->ntracked, UI_TRACK_MAX));
-	if (s->prompt != NULL)
-		ui_edit_set(&u->edit, s->prompt, s->prompt_len);
-	u->ntrack = (int)s->ntracked;
-	memcpy(u->track, s->tracked, s->ntracked * sizeof *u->track);
-	u->track_cur = 0;
-	if (s->tuned == 1 && u->tuned != NULL)
-		u->use_tuned = 1;
-	if (!ui_metric_ok(u, m))
-		m = UI_METRIC_PROB;
-	u->metric = m;
-	u->palette = p;
-	u->view = v;
-	if (s->final_on_top != -1)
-		u->final_on_top = s->final_on_top;
-	if (s->sublayers != -1)
-		u->sublayers = s->sublayers;
-	if (s->delta != -1)
-		u->delta = s->delta;
-	if (s->mask != -1)
-		u->mask = s->mask;
-	if (s->tuned != -1)
-		u->use_tuned = s->tuned && u->tuned != NULL;
-	u->want_row = row;
-	u->want_pos = s->pos;
-	if (row == -1 && s->pos >= 0)
-		u->want_row = u->snap != NULL ? u->snap->rows[u->sel_row] : -1;
-	return (0);
-}
-
-static int
-ui_session_open(struct ui *u, const char *path, char **cause)
-{
-	struct session	s;
-	int		r;
-
-	session_init(&s);
-	if ((r = session_load(&s, path, cause)) == 0)
-		r = ui_session_apply(u, &s, path, cause);
-	session_clear(&s);
-	return (r);
-}
-
-static void
-ui_session_save(struct ui *u, const char *path)
-{
-	struct session	 s;
-	char		*cause = NULL;
-
-	ui_session_fill(u, &s);
-	if (session_save(&s, path, &cause) != 0) {
-		ui_say(u, "%s", cause);
-		free(cause);
-	} else
-		ui_say(u, "saved %s", path);
-	session_clear(&s);
-}
-
-/* Asks the worker to write the view as SVG (rows and positions shown). */
-static void
-ui_export(struct ui *u, const char *path)
-{
-	int	nrows = ui_rows(u), a, b;
-
-	if (nrows == 0) {
-		ui_say(u, "export: nothing computed yet");
-		return;
-	}
-	a = u->row_off;
-	b = u->row_off + u->layout.vis_rows;
-	if (b > nrows)
-		b = nrows;
-	pthread_mutex_lock(&u->lock);
-	free(u->req_export);
-	u->req_export = xstrdup(path);
-	u->req_row_from = u->final_on_top ? nrows - b : a;
-	u->req_row_to = u->final_on_top ? nrows - a : b;
-	u->req_pos_from = u->col_off;
-	u->req_pos_to = u->col_off + u->layout.vis_cols;
-	if (u->req_pos_to > u->snap->T)
-		u->req_pos_to = u->snap->T;
-	u->req_metric = u->metric;
-	u->req_export_track = u->ntrack > 0 ? u->track[u->track_cur] : -1;
-	u->req_delta = u->delta;
-	u->req_mask = u->mask;
-	pthread_cond_signal(&u->cond);
-	pthread_mutex_unlock(&u->lock);
-	ui_say(u, "exporting %s", path);
-}
-
-static void
-ui_ask_start(struct ui *u, int kind, const char *text)
-{
-	u->focus = UI_FOCUS_ASK;
-	u->ask = kind;
-	ui_edit_set(&u->search, text, strlen(text));
-}
-
-/* Enter on the status line's input. */
-static void
-ui_ask_done(struct ui *u)
-{
-	const char	*s = u->search.buf;
-	char		*cause = NULL;
-	size_t		 len = u->search.len;
-
-	u->focus = UI_FOCUS_GRID;
-	switch (u->ask) {
-	case UI_ASK_SEARCH:
-		free(u->pattern);
-		u->pattern = len ? xstrdup(s) : NULL;
-		ui_search_step(u, 1);
-		break;
-	case UI_ASK_TRACK:
-		ui_track_text(u, s, len);
-		break;
-	case UI_ASK_SAVE:
-		if (len != 0)
-			ui_session_save(u, s);
-		break;
-	case UI_ASK_OPEN:
-		if (len == 0)
-			break;
-		if (ui_session_open(u, s, &cause) != 0) {
-			ui_say(u, "%s", cause);
-			free(cause);
-		} else {
-			ui_say(u, "opened %s", s);
-			ui_submit(u);
-		}
-		break;
-	case UI_ASK_EXPORT:
-		if (len != 0)
-			ui_export(u, s);
-		break;
-	}
-}
-
-/* Enter or t: tracks the panel's entry, or the selected cell's token. */
-static void
-ui_track_selected(struct ui *u)
-{
-	const struct lens_top	*t;
-	int			 id;
-
-	if (u->focus == UI_FOCUS_PANEL) {
-		if ((id = ui_panel_entry(u, u->panel_sel)) >= 0)
-			ui_track_id(u, id);
-		return;
-	}
-	if ((t = ui_shown_top(u, u->sel_row, u->sel_pos)) != NULL)
-		ui_track_id(u, t->id);
-}
-
-/* Actions that move around the grid; 1 if handled. */
-static int
-ui_action_move(struct ui *u, int a)
-{
-	int	page = u->layout.vis_rows > 1 ? u->layout.vis_rows - 1 : 1;
-
-	switch (a) {
-	case UI_A_LEFT:
-		u->sel_pos--;
-		break;
-	case UI_A_RIGHT:
-		u->sel_pos++;
-		break;
-	case UI_A_UP:
-		ui_move_lines(u, -1);
-		break;
-	case UI_A_DOWN:
-		ui_move_lines(u, 1);
-		break;
-	case UI_A_PAGE_UP:
-		ui_move_lines(u, -page);
-		break;
-	case UI_A_PAGE_DOWN:
-		ui_move_lines(u, page);
-		break;
-	case UI_A_HALF_UP:
-		ui_move_lines(u, -(page + 1) / 2);
-		break;
-	case UI_A_HALF_DOWN:
-		ui_move_lines(u, (page + 1) / 2);
-		break;
-	case UI_A_FIRST_LAYER:
-		u->sel_row = 0;
-		break;
-	case UI_A_LAST_LAYER:
-		u->sel_row = ui_rows(u) - 1;
-		break;
-	case UI_A_FIRST_POS:
-		u->sel_pos = 0;
-		break;
-	case UI_A_LAST_POS:
-		u->sel_pos = u->snap ? u->snap->T - 1 : 0;
-		break;
-	case UI_A_SEARCH_NEXT:
-	case UI_A_SEARCH_PREV:
-		ui_search_step(u, a == UI_A_SEARCH_NEXT ? 1 : -1);
-		break;
-	default:
-		return (0);
-	}
-	return (1);
-}
-
-/* The views and tools of the explorer; returns 0. */
-static int
-ui_action_tool(struct ui *u, int a)
-{
-	switch (a) {
-	case UI_A_DELTA:
-		u->delta = !u->delta;
-		ui_say(u, "delta %s", u->delta ? "on: the row minus the row "
-		    "below" : "off");
-		break;
-	case UI_A_MASK:
-		u->mask = !u->mask;
-		ui_say(u, "mask %s", u->mask ? "on: input tokens hidden" :
-		    "off");
-		break;
-	case UI_A_VIEW:
-		u->view = (u->view + 1) % UI_VIEW_COUNT;
-		u->panel_sel = 0;
-		ui_say(u, "panel: %s", ui_panel_view_name(u->view));
-		break;
-	case UI_A_TRACK:
-		ui_track_selected(u);
-		break;
-	case UI_A_TRACK_TYPE:
-		ui_ask_start(u, UI_ASK_TRACK, "");
-		break;
-	case UI_A_UNTRACK:
-		ui_untrack(u);
-		break;
-	case UI_A_TRACK_NEXT:
-		if (u->ntrack > 0) {
-			u->track_cur = (u->track_cur + 1) % u->ntrack;
-			if (!ui_metric_tracked(u->metric))
-				ui_set_metric(u, UI_METRIC_TRACK);
-		} else
-			ui_say(u, "no tracked tokens");
-		break;
-	case UI_A_STEP:
-		ui_step(u);
-		break;
-	case UI_A_TUNED:
-		if (u->tuned == NULL) {
-			ui_say(u, "no tuned lens loaded (--tuned FILE)");
-			break;
-		}
-		u->use_tuned = !u->use_tuned;
-		if (!u->use_tuned && u->metric == UI_METRIC_TUNED_KL)
-			u->metric = UI_METRIC_KL;
-		ui_say(u, "%s lens", u->use_tuned ? "tuned" : "logit");
-		ui_submit(u);
-		break;
-	case UI_A_SAVE:
-		ui_ask_start(u, UI_ASK_SAVE, ui_session_default(u));
-		break;
-	case UI_A_OPEN:
-		ui_ask_start(u, UI_ASK_OPEN, ui_session_default(u));
-		break;
-	case UI_A_EXPORT:
-		ui_ask_start(u, UI_ASK_EXPORT, "logitlens.svg");
-		break;
-	}
-	return (0);
-}
-
-/* Returns 1 to quit. */
-static int
-ui_action(struct ui *u, int a, int key)
-{
-	if (ui_action_move(u, a))
-		return (0);
-	if (a >= UI_A_METRIC_0 && a <= UI_A_METRIC_LAST) {
-		ui_set_metric(u, a - UI_A_METRIC_0);
-		return (0);
-	}
-	switch (a) {
-	case UI_A_QUIT:
-		return (1);
-	case UI_A_HELP:
-		u->help = 1;
-		u->help_off = 0;
-		break;
-	case UI_A_CANCEL:
-		if (u->focus == UI_FOCUS_PANEL)
-			u->focus = UI_FOCUS_GRID;
-		else if (u->pattern != NULL) {
-			free(u->pattern);
-			u->pattern = NULL;
-		} else if (key == UI_KEY_CTRL('c'))
-			return (1);	/* C-c with nothing to cancel quits */
-		break;
-	case UI_A_SEARCH:
-		ui_ask_start(u, UI_ASK_SEARCH, "");
-		break;
-	case UI_A_METRIC_NEXT:
-		ui_cycle_metric(u, 1);
-		break;
-	case UI_A_METRIC_PREV:
-		ui_cycle_metric(u, -1);
-		break;
-	case UI_A_PALETTE:
-		u->palette = (u->palette + 1) % UI_PAL_COUNT;
-		free(u->msg);
-		u->msg = xasprintf("palette %s", ui_palette_name(u->palette));
-		break;
-	case UI_A_FLIP:
-		u->final_on_top = !u->final_on_top;
-		break;
-	case UI_A_SUBLAYERS:
-		u->sublayers = !u->sublayers;
-		ui_submit(u);
-		break;
-	case UI_A_ASCII:
-		u->ascii = !u->ascii;
-		break;
-	case UI_A_FOCUS:
-		u->focus = u->focus == UI_FOCUS_GRID ? UI_FOCUS_PANEL :
-		    UI_FOCUS_PROMPT;
-		break;
-	case UI_A_EDIT:
-		u->focus = UI_FOCUS_PROMPT;
-		break;
-	case UI_A_REDRAW:
-		clearok(curscr, TRUE);
-		break;
-	default:
-		return (ui_action_tool(u, a));
-	}
-	return (0);
+	if (u->f.sel_row >= nrows)
+		u->f.sel_row = nrows - 1;
+	if (u->f.sel_row < 0)
+		u->f.sel_row = 0;
+	if (u->f.sel_pos >= T)
+		u->f.sel_pos = T - 1;
+	if (u->f.sel_pos < 0)
+		u->f.sel_pos = 0;
+	line = ui_layout_row(u->f.sel_row, nrows, u->f.final_on_top);
+	u->f.row_off = ui_layout_scroll(line, u->f.row_off,
+	    u->f.layout.vis_rows, nrows);
+	u->f.col_off = ui_layout_scroll(u->f.sel_pos, u->f.col_off,
+	    u->f.layout.vis_cols, T);
 }
 
 /* Keys of the help screen; 1 if it stays open. */
@@ -1692,13 +308,13 @@ ui_key_prompt(struct ui *u, int key)
 
 	if (key == '\r' || key == '\n') {
 		ui_edit_hist_add(&u->edit, u->edit.buf, u->edit.len);
-		ui_hist_save(u, 1);
-		ui_submit(u);
-		u->focus = UI_FOCUS_GRID;
+		ui_action_hist_save(u, 1);
+		ui_action_submit(u);
+		u->f.focus = UI_FOCUS_GRID;
 		return;
 	}
 	if (key == 27 || key == UI_KEY_CTRL('c') || key == '\t') {
-		u->focus = UI_FOCUS_GRID;
+		u->f.focus = UI_FOCUS_GRID;
 		return;
 	}
 	old = xmalloc(len + 1);
@@ -1712,8 +328,9 @@ ui_key_prompt(struct ui *u, int key)
 	else if (key >= ' ' && !(key & (UI_KEY_FN | UI_KEY_META)))
 		ui_insert_key(&u->edit, key);
 	if (u->edit.len != len || memcmp(u->edit.buf, old, len) != 0) {
+		u->example = 0;
 		/* A new edit cancels the run in flight. */
-		atomic_store(&u->cancel, 1);
+		ui_worker_cancel(&u->w);
 		u->debounce_at = util_now() + UI_DEBOUNCE;
 	}
 	free(old);
@@ -1723,11 +340,11 @@ static void
 ui_key_ask(struct ui *u, int key)
 {
 	if (key == '\r' || key == '\n') {
-		ui_ask_done(u);
+		ui_action_ask_done(u);
 		return;
 	}
 	if (key == 27 || key == UI_KEY_CTRL('c')) {
-		u->focus = UI_FOCUS_GRID;
+		u->f.focus = UI_FOCUS_GRID;
 		return;
 	}
 	if (!ui_key_edit(&u->search, key) && key >= ' ' &&
@@ -1739,23 +356,23 @@ static void
 ui_key_mouse(struct ui *u)
 {
 	MEVENT	ev;
-	int	line, col, nrows = ui_rows(u);
+	int	line, col, nrows = ui_snap_rows(&u->f);
 
 	if (getmouse(&ev) != OK)
 		return;
 	if (ev.bstate & BUTTON4_PRESSED)
-		ui_move_lines(u, -1);
+		ui_action_move_lines(u, -1);
 #ifdef BUTTON5_PRESSED
 	else if (ev.bstate & BUTTON5_PRESSED)
-		ui_move_lines(u, 1);
+		ui_action_move_lines(u, 1);
 #endif
 	else if ((ev.bstate & (BUTTON1_PRESSED | BUTTON1_CLICKED)) &&
-	    ui_layout_hit(&u->layout, ev.x, ev.y, &line, &col) == 0 &&
-	    u->row_off + line < nrows) {
-		u->sel_row = ui_layout_row(u->row_off + line, nrows,
-		    u->final_on_top);
-		u->sel_pos = u->col_off + col;
-		u->focus = UI_FOCUS_GRID;
+	    ui_layout_hit(&u->f.layout, ev.x, ev.y, &line, &col) == 0 &&
+	    u->f.row_off + line < nrows) {
+		u->f.sel_row = ui_layout_row(u->f.row_off + line, nrows,
+		    u->f.final_on_top);
+		u->f.sel_pos = u->f.col_off + col;
+		u->f.focus = UI_FOCUS_GRID;
 	}
 }
 
@@ -1769,7 +386,7 @@ ui_key(struct ui *u, int key)
 		return (0);
 	if (key == (UI_KEY_PASTE_ON | UI_KEY_FN)) {
 		u->paste = 1;
-		u->focus = UI_FOCUS_PROMPT;
+		u->f.focus = UI_FOCUS_PROMPT;
 		return (0);
 	}
 	if (key == (UI_KEY_PASTE_OFF | UI_KEY_FN)) {
@@ -1777,9 +394,10 @@ ui_key(struct ui *u, int key)
 		return (0);
 	}
 	if (u->paste) {
+		u->example = 0;
 		ui_insert_key(&u->edit, key == '\r' ? '\n' : key);
 		u->debounce_at = util_now() + UI_DEBOUNCE;
-		atomic_store(&u->cancel, 1);
+		ui_worker_cancel(&u->w);
 		return (0);
 	}
 	if (key == (KEY_MOUSE | UI_KEY_FN)) {
@@ -1787,18 +405,18 @@ ui_key(struct ui *u, int key)
 		return (0);
 	}
 	/* Esc then a key nothing binds as M-x: a quick Esc, then that key. */
-	if ((key & UI_KEY_META) && u->focus != UI_FOCUS_PROMPT &&
+	if ((key & UI_KEY_META) && u->f.focus != UI_FOCUS_PROMPT &&
 	    ui_keys_action(u->keys, key) == UI_A_NONE) {
 		if (ui_key(u, 27))
 			return (1);
 		key &= ~UI_KEY_META;
 	}
 	ui_keys_key_name(key, u->lastkey, sizeof u->lastkey);
-	if (u->focus == UI_FOCUS_PROMPT) {
+	if (u->f.focus == UI_FOCUS_PROMPT) {
 		ui_key_prompt(u, key);
 		return (0);
 	}
-	if (u->focus == UI_FOCUS_ASK) {
+	if (u->f.focus == UI_FOCUS_ASK) {
 		ui_key_ask(u, key);
 		return (0);
 	}
@@ -1807,16 +425,19 @@ ui_key(struct ui *u, int key)
 		ui_key_help(u, key, a);
 		return (0);
 	}
-	if (u->focus == UI_FOCUS_PANEL && (a == UI_A_UP || a == UI_A_DOWN)) {
-		u->panel_sel += a == UI_A_UP ? -1 : 1;
-		if (u->panel_sel >= ui_panel_count(u))
-			u->panel_sel = ui_panel_count(u) - 1;
-		if (u->panel_sel < 0)
-			u->panel_sel = 0;
+	if (u->f.focus == UI_FOCUS_PANEL && (a == UI_A_UP || a == UI_A_DOWN)) {
+		u->f.panel_sel += a == UI_A_UP ? -1 : 1;
+		if (u->f.panel_sel >= ui_panel_count(&u->f))
+			u->f.panel_sel = ui_panel_count(&u->f) - 1;
+		if (u->f.panel_sel < 0)
+			u->f.panel_sel = 0;
 		return (0);
 	}
 	free(u->msg);
 	u->msg = NULL;
+	if (ui_screens[u->screen].action != NULL &&
+	    ui_screens[u->screen].action(u, a))
+		return (0);
 	return (ui_action(u, a, key));
 }
 
@@ -1902,7 +523,7 @@ ui_init_pairs(struct ui *u)
 {
 	int	p, i, c, fg, bg;
 
-	if (u->tier == UI_TIER_256) {
+	if (u->f.tier == UI_TIER_256) {
 		for (p = 0; p < UI_PAL_COUNT; p++) {
 			for (i = 0; i < ui_palette_ramp_len(p); i++) {
 				c = ui_palette_ramp(p, i);
@@ -1911,14 +532,14 @@ ui_init_pairs(struct ui *u)
 			}
 		}
 	}
-	if (u->tier == UI_TIER_256) {
+	if (u->f.tier == UI_TIER_256) {
 		for (i = 0; i < UI_DIV_LEN; i++) {
 			c = ui_palette_div(i);
 			init_pair(UI_PAIR_DIV(i), ui_palette_dark(c) ? 231 : 16,
 			    c);
 		}
 	}
-	if (u->tier != UI_TIER_MONO) {
+	if (u->f.tier != UI_TIER_MONO) {
 		for (i = 0; i < UI_NBUCKETS; i++) {
 			ui_palette_ansi(i, &fg, &bg);
 			init_pair(UI_PAIR_BUCKET(i), fg, bg);
@@ -1968,7 +589,7 @@ ui_curses_start(struct ui *u)
 	keypad(stdscr, TRUE);
 	nodelay(stdscr, TRUE);
 	set_escdelay(25);
-	u->tier = ui_color_tier(u->opts);
+	u->f.tier = ui_color_tier(u->opts);
 	ui_init_pairs(u);
 	ui_define_keys();
 	define_key("\033[200~", UI_KEY_PASTE_ON);
@@ -2041,6 +662,7 @@ ui_init(struct ui *u, const struct ui_opts *o, char **cause)
 {
 	const struct cfg	*cfg = o->cfg;
 	const struct gpt2_config *gc = gpt2_config(o->model);
+	const char		*ex;
 	int			 m;
 
 	memset(u, 0, sizeof *u);
@@ -2049,89 +671,56 @@ ui_init(struct ui *u, const struct ui_opts *o, char **cause)
 	u->keys = ui_keys_new();
 	/* Bad bindings are skipped and named in the status line. */
 	(void)ui_apply_bindings(u->keys, cfg, &u->msg);
-	u->n_vocab = gc->n_vocab;
+	u->f.tok = o->tok;
+	u->f.model = o->model;
+	u->f.n_vocab = gc->n_vocab;
 	u->n_ctx = gc->n_ctx;
-	u->cell_w = cfg ? cfg->cell_width : 8;
-	if (u->cell_w < 3)
-		u->cell_w = 3;
-	u->metric = cfg && (m = ui_palette_metric(cfg->metric)) != -1 ? m : 0;
-	u->palette = cfg && (m = ui_palette_find(cfg->palette)) != -1 ? m : 0;
-	u->final_on_top = cfg ? cfg->final_on_top : 1;
-	u->sublayers = cfg ? cfg->sublayers : 0;
+	u->f.cell_w = cfg ? cfg->cell_width : 8;
+	if (u->f.cell_w < 3)
+		u->f.cell_w = 3;
+	u->f.metric = cfg && (m = ui_palette_metric(cfg->metric)) != -1 ? m : 0;
+	u->f.palette = cfg && (m = ui_palette_find(cfg->palette)) != -1 ? m : 0;
+	u->f.final_on_top = cfg ? cfg->final_on_top : 1;
+	u->f.sublayers = cfg ? cfg->sublayers : 0;
 	u->mouse = o->mouse && (cfg == NULL || cfg->mouse);
-	u->ascii = o->ascii || (cfg && cfg->ascii) || !ui_utf8_locale();
+	u->f.ascii = o->ascii || (cfg && cfg->ascii) || !ui_utf8_locale();
 	ui_edit_init(&u->edit, cfg ? (size_t)cfg->history_size : 500);
 	ui_edit_init(&u->search, 0);
 	u->want_row = -1;
 	if (o->prompt != NULL)
 		ui_edit_set(&u->edit, o->prompt, o->prompt_len);
-	u->focus = u->edit.len ? UI_FOCUS_GRID : UI_FOCUS_PROMPT;
+	else if ((ex = cfg ? cfg->prompt : CFG_PROMPT) != NULL) {
+		/* A first screen that shows the lens, and keys that work. */
+		ui_edit_set(&u->edit, ex, strlen(ex));
+		u->example = 1;
+	}
+	u->f.focus = UI_FOCUS_GRID;
 	return (0);
 }
 
 static int
 ui_start_worker(struct ui *u, char **cause)
 {
-	sigset_t	all, old;
-	int		i, r;
-
-	if (pipe(u->pipe) != 0)
-		return (util_fail(cause, "pipe: %s", strerror(errno)));
-	for (i = 0; i < 2; i++) {
-		fcntl(u->pipe[i], F_SETFL, O_NONBLOCK);
-		fcntl(u->pipe[i], F_SETFD, FD_CLOEXEC);
-	}
-	u->lens = lens_new(u->opts->model, u->opts->cfg ?
-	    u->opts->cfg->top_k : 10);
-	u->state = gpt2_state_new(u->opts->model);
-	pthread_mutex_init(&u->lock, NULL);
-	pthread_cond_init(&u->cond, NULL);
-	/* Signals go to the main thread, whose poll() they interrupt. */
-	sigfillset(&all);
-	pthread_sigmask(SIG_BLOCK, &all, &old);
-	r = pthread_create(&u->thread, NULL, ui_worker, u);
-	pthread_sigmask(SIG_SETMASK, &old, NULL);
-	if (r != 0)
-		return (util_fail(cause, "pthread_create: %s", strerror(r)));
-	u->thread_started = 1;
-	return (0);
+	return (ui_worker_start(&u->w, u->opts->model, u->opts->tok, u->tuned,
+	    u->opts->model_note, u->opts->cfg ? u->opts->cfg->top_k : 10,
+	    cause));
 }
 
 static void
 ui_stop_worker(struct ui *u)
 {
-	if (u->thread_started) {
-		pthread_mutex_lock(&u->lock);
-		u->quit = 1;
-		atomic_store(&u->cancel, 1);
-		pthread_cond_signal(&u->cond);
-		pthread_mutex_unlock(&u->lock);
-		pthread_join(u->thread, NULL);
-		pthread_mutex_destroy(&u->lock);
-		pthread_cond_destroy(&u->cond);
-	}
-	lens_free(u->lens);
-	gpt2_state_free(u->state);
-	if (u->pipe[0] > 0) {
-		close(u->pipe[0]);
-		close(u->pipe[1]);
-	}
+	ui_worker_stop(&u->w);
 }
 
 static void
 ui_done(struct ui *u)
 {
-	ui_snap_free(u->snap);
-	ui_snap_free(u->posted);
-	free(u->req_ids);
-	free(u->ids);
+	ui_snap_free(u->f.snap);
+	free(u->f.ids);
 	free(u->tok_err);
-	free(u->pattern);
+	free(u->f.pattern);
 	free(u->msg);
-	free(u->req_export);
-	free(u->done_msg);
-	ui_attrib_free(u->attrib);
-	ui_attrib_free(u->attrib_posted);
+	ui_snap_attrib_free(u->f.attrib);
 	tuned_free(u->tuned);
 	ui_edit_free(&u->edit);
 	ui_edit_free(&u->search);
@@ -2146,7 +735,7 @@ ui_drain(struct ui *u)
 	ssize_t	n, i;
 	int	sig = 0;
 
-	while ((n = read(u->pipe[0], buf, sizeof buf)) > 0) {
+	while ((n = read(ui_worker_fd(&u->w), buf, sizeof buf)) > 0) {
 		for (i = 0; i < n; i++) {
 			if (buf[i] != UI_WAKE_WORKER)
 				sig = buf[i];
@@ -2163,6 +752,8 @@ ui_loop(struct ui *u)
 	int		key, timeout, sig;
 
 	for (;;) {
+		/* Layout first: a resize may have changed what fits. */
+		ui_relayout(u);
 		ui_clamp(u);
 		ui_attrib_want(u);
 		ui_draw(u);
@@ -2174,7 +765,7 @@ ui_loop(struct ui *u)
 		}
 		pfd[0].fd = STDIN_FILENO;
 		pfd[0].events = POLLIN;
-		pfd[1].fd = u->pipe[0];
+		pfd[1].fd = ui_worker_fd(&u->w);
 		pfd[1].events = POLLIN;
 		if (poll(pfd, 2, timeout) == -1 && errno != EINTR)
 			return (-1);
@@ -2186,7 +777,7 @@ ui_loop(struct ui *u)
 				return (0);
 		}
 		if (u->debounce_at != 0 && util_now() >= u->debounce_at)
-			ui_submit(u);
+			ui_action_submit(u);
 	}
 }
 
@@ -2210,28 +801,28 @@ ui_run(const struct ui_opts *o, char **cause)
 		u.use_tuned = 1;
 	}
 	if (o->session_path != NULL &&
-	    ui_session_open(&u, o->session_path, cause) != 0) {
+	    ui_action_session_open(&u, o->session_path, cause) != 0) {
 		ui_done(&u);
 		return (-1);
 	}
-	ui_hist_open(&u, o->history_path);
+	ui_action_hist_open(&u, o->history_path);
 	if (ui_start_worker(&u, cause) != 0) {
 		ui_stop_worker(&u);
 		ui_done(&u);
 		return (-1);
 	}
-	ui_sigfd = u.pipe[1];
+	ui_sigfd = ui_worker_wake_fd(&u.w);
 	ui_signals(1);
 	ui_curses_start(&u);
 	ui_relayout(&u);
-	ui_submit(&u);
+	ui_action_submit(&u);
 	r = ui_loop(&u);
 	ui_curses_end(&u);
 	ui_signals(0);
 	ui_sigfd = -1;
 	ui_stop_worker(&u);
 	if (u.hist_dirty)
-		ui_hist_save(&u, 0);
+		ui_action_hist_save(&u, 0);
 	ui_done(&u);
 	if (r > 0) {
 		util_fail(cause, "terminated by %s", strsignal(r));

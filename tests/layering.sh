@@ -38,16 +38,18 @@ never() {
 	pass=$((pass + 1))
 }
 
-only curses.h ui.c ui-grid.c ui-panel.c ui-keys.c ui-term.c
+only curses.h ui.c ui-grid.c ui-panel.c ui-status.c ui-keys.c ui-term.c
 only cblas.h ops.c bench.c
 only yaml.h cfg.c session.c report.c yml.c
 only curl/curl.h hub.c
 only pcre2.h tok.c
 only openssl/evp.h hub.c
 
-ui="ui.h ui-int.h ui-keys.h ui-term.h ui-view.h ui-palette.h ui-edit.h ui-layout.h"
+ui="ui.h ui-int.h ui-keys.h ui-term.h ui-view.h ui-palette.h ui-edit.h ui-layout.h
+    ui-opts.h ui-snap.h ui-worker.h ui-grid.h ui-panel.h ui-status.h ui-action.h"
 for f in util.c st.c ops.c model.c yml.c; do
-	never $f lens.h tok.h report.h cfg.h hub.h session.h tuned.h attrib.h $ui
+	never $f lens.h metric.h tok.h report.h cfg.h hub.h session.h tuned.h attrib.h \
+	    $ui
 done
 for f in lens.c compare.c tuned.c attrib.c tok.c cfg.c hub.c report.c session.c; do
 	never $f $ui main.h
@@ -65,6 +67,49 @@ for f in *.c; do
 	fi
 	pass=$((pass + 1))
 done
+
+# HACKING.md's module map: every source file and header is listed, includes
+# only what the map allows, and the graph (file -> the module of each header
+# it includes) has no cycle.
+map=$(sed -n '/<!-- module map -->/,/<!-- end module map -->/p' \
+    ../HACKING.md | grep '^[a-z0-9_-]*\.[ch]:')
+if [ -z "$map" ]; then
+	echo "FAIL: HACKING.md has no module map" >&2
+	fail=$((fail + 1))
+fi
+edges=
+for f in *.c ../include/*.h; do
+	b=${f##*/}
+	allowed=$(printf '%s\n' "$map" | sed -n "s/^$b: *//p")
+	if ! printf '%s\n' "$map" | grep -q "^$b:"; then
+		echo "FAIL: $b is not in HACKING.md's module map" >&2
+		fail=$((fail + 1))
+		continue
+	fi
+	for h in $(sed -n 's/^#include "\([^"]*\)".*/\1/p' "$f"); do
+		[ "$h" = config.h ] || [ "$h" = "${b%.*}.h" ] && continue
+		case " $allowed " in
+		*" $h "*) ;;
+		*) echo "FAIL: $b includes \"$h\", not in HACKING.md's map" >&2
+		   fail=$((fail + 1)) ;;
+		esac
+		edges="$edges ${h%.h} ${b%.*}"
+	done
+	pass=$((pass + 1))
+done
+for m in $(printf '%s\n' "$map" | sed 's/:.*//'); do
+	[ -f "$m" ] || [ -f "../include/$m" ] || {
+		echo "FAIL: HACKING.md maps $m, which does not exist" >&2
+		fail=$((fail + 1))
+	}
+done
+if ! printf '%s\n' $edges | tsort >/dev/null 2>"${TMPDIR:-/tmp}/layering.$$"; then
+	echo "FAIL: the include graph has a cycle:" >&2
+	cat "${TMPDIR:-/tmp}/layering.$$" >&2
+	fail=$((fail + 1))
+fi
+rm -f "${TMPDIR:-/tmp}/layering.$$"
+pass=$((pass + 1))
 
 echo "$pass passed, $fail failed"
 [ $fail -eq 0 ]

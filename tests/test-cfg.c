@@ -16,6 +16,7 @@
 #include "lens.h"
 #include "util.h"
 #include "harness.h"
+#include "metric.h"
 
 /* Parses text into a fresh cfg; *cause is set (or NULL) either way. */
 static struct cfg *
@@ -67,6 +68,9 @@ same_cfg(const struct cfg *a, const struct cfg *b)
 	if ((a->model == NULL) != (b->model == NULL) ||
 	    (a->model != NULL && strcmp(a->model, b->model) != 0))
 		return 0;
+	if ((a->prompt == NULL) != (b->prompt == NULL) ||
+	    (a->prompt != NULL && strcmp(a->prompt, b->prompt) != 0))
+		return 0;
 	if (a->top_k != b->top_k || strcmp(a->metric, b->metric) != 0 ||
 	    strcmp(a->palette, b->palette) != 0 ||
 	    a->final_on_top != b->final_on_top ||
@@ -87,6 +91,8 @@ static void
 check_defaults(const struct cfg *cfg, const char *what)
 {
 	CHECK(cfg->model == NULL, "%s: model", what);
+	CHECK(cfg->prompt != NULL && strcmp(cfg->prompt, CFG_PROMPT) == 0,
+	    "%s: prompt", what);
 	CHECK(cfg->top_k == 10, "%s: top_k %d", what, cfg->top_k);
 	CHECK(strcmp(cfg->metric, "prob") == 0, "%s: metric", what);
 	CHECK(strcmp(cfg->palette, "viridis") == 0, "%s: palette", what);
@@ -165,10 +171,10 @@ test_keys(void)
 	cfg_free(cfg);
 
 	/* Every metric and palette name, both orientations, colours. */
-	for (i = 0; lens_metric_names[i] != NULL; i++) {
-		char *t = xasprintf("metric: %s\n", lens_metric_names[i]);
+	for (i = 0; metric_config_names[i] != NULL; i++) {
+		char *t = xasprintf("metric: %s\n", metric_config_names[i]);
 		cfg = parse_ok(t);
-		CHECK(strcmp(cfg->metric, lens_metric_names[i]) == 0, "%s", t);
+		CHECK(strcmp(cfg->metric, metric_config_names[i]) == 0, "%s", t);
 		cfg_free(cfg);
 		free(t);
 	}

@@ -16,6 +16,7 @@
 #include <yaml.h>
 
 #include "harness.h"
+#include "metric.h"
 #include "lens.h"
 #include "model.h"
 #include "report.h"
@@ -350,7 +351,7 @@ check_svgs(struct report *r, struct lens *ln, struct gpt2_state *st)
 	char		*cause, *s;
 	int		 rows = lens_nrows(r->lens, r->sublayers);
 
-	for (m = lens_metric_names; *m != NULL; m++) {
+	for (m = metric_config_names; *m != NULL; m++) {
 		r->metric = *m;
 		check_svg(r, rows * r->T, hits(r, 0, rows, 0, r->T));
 	}

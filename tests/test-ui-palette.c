@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "harness.h"
+#include "metric.h"
 #include "cfg.h"
 #include "lens.h"
 #include "ui-keys.h"
@@ -17,9 +18,9 @@ test_names(void)
 {
 	int	i;
 
-	for (i = 0; lens_metric_names[i] != NULL; i++)
-		CHECK(ui_palette_metric(lens_metric_names[i]) >= 0,
-		    "cfg metric '%s' unknown to the UI", lens_metric_names[i]);
+	for (i = 0; metric_config_names[i] != NULL; i++)
+		CHECK(ui_palette_metric(metric_config_names[i]) >= 0,
+		    "cfg metric '%s' unknown to the UI", metric_config_names[i]);
 	CHECK(i == UI_METRIC_COUNT, "%d cfg metrics, %d UI metrics", i,
 	    UI_METRIC_COUNT);
 	for (i = 0; cfg_palettes[i] != NULL; i++)

@@ -112,7 +112,7 @@ def check_panel(name, pos):
             errors.append("top-%d logit %s, expected %g" %
                           (k, logit, top["logit"]))
     stats = "\n".join(p)
-    m = re.search(r"KL\(final\|\|here\) (\S+)", stats)
+    m = re.search(r"KL\(final\|\|layer\) (\S+)", stats)
     if not m or not close(num(m.group(1)), cell["kl"], 1e-3, 2e-4):
         errors.append("KL %s, expected %g" % (m and m.group(1), cell["kl"]))
     m = re.search(r"entropy +(\S+)", stats)

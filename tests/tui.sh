@@ -453,7 +453,7 @@ if ready "tuned lens"; then
 		ok "--tuned opens on the tuned lens: the grid is --print --tuned's" ||
 		fail "tuned lens grid"
 	keys K
-	wait_for 'KL\(logit\|\|tuned\)' "tuned-kl metric" &&
+	wait_for 'KL\(tuned\|\|logit\)' "tuned-kl metric" &&
 		ok "K colours by the KL between the two lenses" ||
 		fail "tuned-kl legend"
 	# w keeps the metric: each cell's KL, as --print --tuned gives it.
@@ -471,7 +471,7 @@ got = re.findall(r"<title>([^,<]+), position (\d+): [^<]*, tuned-kl "
                  r"([-+0-9.e]+)</title>", svg)
 bad = [g for g in got if abs(float(g[2]) - kl[(g[0], int(g[1]))]) >
        1e-3 * kl[(g[0], int(g[1]))] + 1e-6]
-if not got or bad or "KL(tuned \u2016 logit lens)" not in svg:
+if not got or bad or "KL(tuned||logit)" not in svg:
     print("%d cells, differing: %s" % (len(got), bad[:3]))
     sys.exit(1)
 EOF
