@@ -85,9 +85,10 @@ int		 metric_find(const char *name);
 extern const char *const metric_config_names[METRIC_CONFIG + 1];
 const char	*metric_list(void);
 /*
- * The value of a cell metric (m < METRIC_CONFIG) for a cell whose top-1
- * is top1: 1, or 0 when the cell has none (the next token at the last
- * position). The tracked and tuned metrics are read by their callers.
+ * The value of a cell metric (m < METRIC_CONFIG, or the surprisal) for a
+ * cell whose top-1 is top1: 1, or 0 when the cell has none (the next token
+ * at the last position). The tracked, tuned, logit difference and
+ * comparison metrics are read by their callers.
  */
 int		 metric_value(int m, const struct lens_cell *,
 		    const struct lens_top *top1, double *v);

@@ -19,6 +19,8 @@
  *     mask: false
  *     panel: top-k
  *     tuned: false
+ *     compare: "Happy new year"    # prompt B, as prompt (or compare_bytes)
+ *     logit_diff: [262, 13]        # the tokens X, Y of logit(X) - logit(Y)
  *
  * Every key is optional. Writes go through a temporary file in the same
  * directory, fsync and rename. Errors are "file:line:col: message". Knows
@@ -44,6 +46,9 @@ struct session {
 	int	 delta;
 	int	 mask;
 	int	 tuned;
+	char	*compare;	/* prompt B, compare_len bytes; NULL: none */
+	size_t	 compare_len;
+	int	 diff[2];	/* logit_diff's X, Y; -1: not set */
 };
 
 /* Every field unset. */

@@ -27,6 +27,9 @@ struct ui_keys;
 /* Debounce: seconds of quiet typing before a run. */
 #define UI_DEBOUNCE	0.15
 
+/* ui.c's screens (its table): the lens of A, the comparison with B. */
+enum ui_screen_id { UI_SCREEN_LENS, UI_SCREEN_COMPARE };
+
 enum ui_ask { UI_ASK_SEARCH, UI_ASK_TRACK, UI_ASK_SAVE, UI_ASK_OPEN,
 	UI_ASK_EXPORT };
 
@@ -62,6 +65,19 @@ struct ui {
 	size_t			 dropped;	/* tokens cut at the front */
 	char			*tok_err;	/* why the prompt cannot run */
 	double			 debounce_at;	/* 0: nothing pending */
+
+	/*
+	 * The comparison: prompt B's line (open: shown, run and compared
+	 * with A), its tokens, why it cannot run; the logit difference's
+	 * tokens X, Y (-1: the first two tracked tokens, if any).
+	 */
+	struct ui_edit		 edit_b;
+	int			 cmp_open;
+	int			*ids_b;
+	size_t			 nids_b;
+	char			*tok_err_b;
+	int			 diff_x, diff_y;
+
 	unsigned		 submitted;	/* gen of the last request */
 
 	struct ui_worker	 w;		/* runs the lens */

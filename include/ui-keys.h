@@ -39,7 +39,7 @@ enum ui_action {
 	UI_A_METRIC_NEXT,
 	UI_A_METRIC_PREV,
 	UI_A_METRIC_0,		/* + enum ui_metric */
-	UI_A_METRIC_LAST = UI_A_METRIC_0 + 10,
+	UI_A_METRIC_LAST = UI_A_METRIC_0 + 16,	/* METRIC_COUNT - 1 */
 	UI_A_PALETTE,
 	UI_A_FLIP,
 	UI_A_SUBLAYERS,
@@ -59,6 +59,8 @@ enum ui_action {
 	UI_A_SAVE,
 	UI_A_OPEN,
 	UI_A_EXPORT,
+	UI_A_COMPARE,
+	UI_A_COMPARE_SIDE,
 	UI_A_COUNT
 };
 

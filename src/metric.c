@@ -7,6 +7,7 @@
  */
 #include "config.h"
 
+#include <float.h>
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
@@ -44,11 +45,11 @@ static const struct metric metric_table[METRIC_COUNT] = {
 	[METRIC_DIFF_CHANGE] = { "logit-diff-change",
 	    "logit(X) - logit(Y), B - A", "", "D", METRIC_SCALE_SIGNED, 1,
 	    METRIC_NEEDS_DIFF | METRIC_NEEDS_COMPARE },
-	[METRIC_CMP_KL] = { "compare-kl", "KL(A||B)", "nats", "!",
+	[METRIC_CMP_KL] = { "compare-kl", "KL(A||B)", "nats", "V",
 	    METRIC_SCALE_KL, 1, METRIC_NEEDS_COMPARE },
-	[METRIC_CMP_JS] = { "compare-js", "JS(A, B)", "nats", "@",
+	[METRIC_CMP_JS] = { "compare-js", "JS(A, B)", "nats", "J",
 	    METRIC_SCALE_JS, 1, METRIC_NEEDS_COMPARE },
-	[METRIC_CMP_TV] = { "compare-tv", "TV(A, B)", "", "#",
+	[METRIC_CMP_TV] = { "compare-tv", "TV(A, B)", "", "Y",
 	    METRIC_SCALE_UNIT, 1, METRIC_NEEDS_COMPARE },
 };
 
@@ -119,6 +120,12 @@ metric_value(int m, const struct lens_cell *c, const struct lens_top *top1,
 		break;
 	case METRIC_ENTROPY:
 		*v = (double)c->entropy;
+		break;
+	case METRIC_SURPRISAL:	/* -log P(next), from the logits if tiny */
+		if (c->next_id < 0)
+			return (0);
+		*v = c->next_prob >= FLT_MIN ? -log((double)c->next_prob) :
+		    (double)c->lse - (double)c->next_logit;
 		break;
 	default:
 		return (0);

@@ -220,9 +220,17 @@ ui_palette_ends(int metric, float lo, float hi, char *low, char *high,
 		snprintf(low, len, ">100");
 		snprintf(high, len, "1");
 		break;
-	case METRIC_SCALE_KL:
-		snprintf(low, len, ">=%g", METRIC_KL_HI);
-		snprintf(high, len, "<=%g", METRIC_KL_LO);
+	case METRIC_SCALE_KL:	/* a comparison's: bright where they part */
+		snprintf(low, len, metric_get(metric)->higher ? "<=%g" :
+		    ">=%g", metric_get(metric)->higher ? METRIC_KL_LO :
+		    METRIC_KL_HI);
+		snprintf(high, len, metric_get(metric)->higher ? ">=%g" :
+		    "<=%g", metric_get(metric)->higher ? METRIC_KL_HI :
+		    METRIC_KL_LO);
+		break;
+	case METRIC_SCALE_JS:
+		snprintf(low, len, "<=%g", METRIC_JS_LO);
+		snprintf(high, len, "ln 2");
 		break;
 	case METRIC_SCALE_ENTROPY:
 		snprintf(low, len, "%.1f", (double)lo);	/* ln V */

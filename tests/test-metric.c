@@ -27,7 +27,7 @@ test_names(void)
 		    "%s not in the list", metric_get(m)->name);
 		/*
 		 * Those beyond the configuration's need something, but for
-		 * the surprisal (its reader is the caller's).
+		 * the surprisal (read from the cell, as theirs).
 		 */
 		CHECK((m >= METRIC_CONFIG && m != METRIC_SURPRISAL) ==
 		    (metric_get(m)->needs != 0),
@@ -70,7 +70,16 @@ test_values(void)
 	CHECK(metric_value(METRIC_KL, &c, &t, &v) && v == 0.5, "kl");
 	CHECK(metric_value(METRIC_ENTROPY, &c, &t, &v) && v == 1.75, "ent");
 	CHECK(!metric_value(METRIC_TRACK_PROB, &c, &t, &v), "tracked: caller");
+	CHECK(metric_value(METRIC_SURPRISAL, &c, &t, &v) &&
+	    fabs(v - log(16.0)) < 1e-12, "surprisal");
+	c.next_prob = 0.0f;	/* underflow: from the logits */
+	c.lse = 3.0f;
+	c.next_logit = -200.0f;
+	CHECK(metric_value(METRIC_SURPRISAL, &c, &t, &v) && v == 203.0,
+	    "surprisal from logits");
+	CHECK(!metric_value(METRIC_CMP_KL, &c, &t, &v), "compare: caller");
 	c.next_id = -1;
+	CHECK(!metric_value(METRIC_SURPRISAL, &c, &t, &v), "no next: none");
 	CHECK(!metric_value(METRIC_NEXT_PROB, &c, &t, &v), "no next token");
 }
 
