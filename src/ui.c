@@ -113,7 +113,7 @@ ui_attrib_want(struct ui *u)
 	struct ui_attrib	 w, *a = u->f.attrib, *q = &u->attrib_asked;
 
 	if (u->f.view != UI_VIEW_ATTRIB || u->f.snap == NULL ||
-	    u->f.snap->gen != u->submitted)
+	    u->f.snap->gen != u->submitted || u->f.snap->swapped)
 		return;
 	memset(&w, 0, sizeof w);
 	w.gen = u->f.snap->gen;
