@@ -51,7 +51,7 @@ enum metric_scale {
 	METRIC_SCALE_KL,	/* log10, clipped at METRIC_KL_LO and _HI */
 	METRIC_SCALE_ENTROPY,	/* 0 .. ln V */
 	METRIC_SCALE_JS,	/* log, METRIC_JS_LO .. ln 2 */
-	METRIC_SCALE_SIGNED	/* a signed difference: diverging, 0 no change */
+	METRIC_SCALE_SIGNED	/* signed: diverging, 0 is no change */
 };
 
 #define METRIC_KL_LO	0.01

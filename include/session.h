@@ -46,7 +46,7 @@ struct session {
 	int	 delta;
 	int	 mask;
 	int	 tuned;
-	char	*compare;	/* prompt B, compare_len bytes; NULL: none */
+	char	*compare;	/* prompt B (compare_len bytes), or NULL */
 	size_t	 compare_len;
 	int	 diff[2];	/* logit_diff's X, Y; -1: not set */
 };

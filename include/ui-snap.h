@@ -54,8 +54,9 @@ struct ui_cmp {
 	int			 nrows;
 	int			 top_k;
 	struct compare_cell	*cells;		/* (nrows, Tc) */
-	float			*pb_of_a;	/* (nrows, Tc, top_k): P_B of */
-	float			*pa_of_b;	/* A's top-k; P_A of B's */
+	/* (nrows, Tc, top_k): P_B of A's top-k tokens, P_A of B's. */
+	float			*pb_of_a;
+	float			*pa_of_b;
 };
 
 /* A complete lens run, copied out of the lens for drawing. */
