@@ -163,9 +163,26 @@ ui_worker_snap(const struct lens *ln, const struct gpt2_state *st,
 }
 
 /*
+ * The probability of token id in a cell whose decoded input (lens_cell_input)
+ * is x and whose log-sum-exp is lse: as lens_token_prob, with x reused.
+ */
+static float
+ui_worker_prob(const struct gpt2 *m, const float *x, int n, int id,
+    float lse)
+{
+	const float	*w = gpt2_wte(m) + (size_t)id * n;
+	double		 dot = 0;
+	int		 i;
+
+	for (i = 0; i < n; i++)
+		dot += (double)x[i] * (double)w[i];
+	return ((float)exp((double)(float)dot - (double)lse));
+}
+
+/*
  * The comparison of A's snapshot a with B's b (u->cmp's last run), and
  * for the panel each top-k token's probability in the other prompt's
- * cell. Worker.
+ * cell (each cell decoded once, then a dot product a token). Worker.
  */
 static struct ui_cmp *
 ui_worker_cmp(struct ui_worker *u, const struct ui_snap *a,
@@ -173,8 +190,11 @@ ui_worker_cmp(struct ui_worker *u, const struct ui_snap *a,
 {
 	struct ui_cmp		*c = xcalloc(1, sizeof *c);
 	const struct lens_top	*ta, *tb;
+	const struct lens_cell	*ca, *cb;
 	size_t			 n, at;
+	float			*xa, *xb;
 	int			 r, t, i, k = a->top_k, row;
+	int			 d = gpt2_config(u->model)->n_embd;
 
 	c->Tc = compare_len(u->cmp);
 	c->nrows = a->nrows;
@@ -183,6 +203,8 @@ ui_worker_cmp(struct ui_worker *u, const struct ui_snap *a,
 	c->cells = xreallocarray(NULL, n + 1, sizeof *c->cells);
 	c->pb_of_a = xreallocarray(NULL, n * k + 1, sizeof *c->pb_of_a);
 	c->pa_of_b = xreallocarray(NULL, n * k + 1, sizeof *c->pa_of_b);
+	xa = xreallocarray(NULL, d, sizeof *xa);
+	xb = xreallocarray(NULL, d, sizeof *xb);
 	for (r = 0; r < c->nrows; r++) {
 		row = a->rows[r];
 		for (t = 0; t < c->Tc; t++) {
@@ -190,15 +212,21 @@ ui_worker_cmp(struct ui_worker *u, const struct ui_snap *a,
 			    row, t);
 			ta = &a->tops[((size_t)r * a->T + t) * k];
 			tb = &b->tops[((size_t)r * b->T + t) * k];
+			ca = &a->cells[(size_t)r * a->T + t];
+			cb = &b->cells[(size_t)r * b->T + t];
+			lens_cell_input(u->lens, u->state, row, t, xa);
+			lens_cell_input(u->lens_b, u->state_b, row, t, xb);
 			for (i = 0; i < k; i++) {
 				at = ((size_t)r * c->Tc + t) * k + i;
-				c->pb_of_a[at] = lens_token_prob(u->lens_b,
-				    u->state_b, row, t, ta[i].id);
-				c->pa_of_b[at] = lens_token_prob(u->lens,
-				    u->state, row, t, tb[i].id);
+				c->pb_of_a[at] = ui_worker_prob(u->model, xb, d,
+				    ta[i].id, cb->lse);
+				c->pa_of_b[at] = ui_worker_prob(u->model, xa, d,
+				    tb[i].id, ca->lse);
 			}
 		}
 	}
+	free(xa);
+	free(xb);
 	return (c);
 }
 
