@@ -13,7 +13,8 @@
 #
 # Environment: srcdir, builddir (make bench sets them). Models are written
 # once into $srcdir/bench-models/ (ignored by git; never commit them).
-# OPENBLAS_CORETYPE defaults to Haswell, as in the peer's published figures.
+# OPENBLAS_CORETYPE is left as it is: when unset, OpenBLAS picks its kernel
+# for this CPU, as it does for users (both sides use the same library).
 #
 set -eu
 
@@ -49,8 +50,6 @@ fail() {
 [ -x "$builddir/logitlens-bench" ] ||
     fail "$builddir/logitlens-bench not built (make logitlens-bench)"
 
-: "${OPENBLAS_CORETYPE:=Haswell}"
-export OPENBLAS_CORETYPE
 mkdir -p "$models" "$out"
 
 # name layers heads embd
@@ -144,6 +143,13 @@ for n in names:
                "ours_rounds_s": [r["fwd_lens_median_s"] for r in orr],
                "peer_rounds_s": [r["fwd_lens_median_s"] for r in prr]}
         rows.append(row)
+    print("\ncpu %s (%s)\nblas %s; its kernel %s (OPENBLAS_CORETYPE %s)\n"
+          "lens kernel %s (%s); at %d rows: %s"
+          % (ours["cpu"], ours["cpu_features"], ours["blas_config"],
+             ours["blas_core"], ours["openblas_coretype"] or "unset",
+             ours["kernel"], ours["kernel_how"], ours["kernel_rows"],
+             ", ".join("%s %.1f GFLOP/s" % kv
+                       for kv in ours["kernels_gflops"].items())))
     print("\n%s: best median of %d rounds each; floor at %.1f GFLOP/s "
           "(OpenBLAS sgemm %.1f), FMA peak %.1f GFLOP/s (best), %s"
           % (n, rounds, gflops, blas, peak, cpu))

@@ -5,12 +5,12 @@
  * and a unit (legends, the panel, the SVG, the key help), the explorer's
  * key, how a cell's value is read, its scale and direction: metric_norm
  * maps a value to 0..1, where 1 means "confident" or "agrees with the
- * final layer" (high probability, rank 1, low KL, low entropy). The
- * configuration's metrics come first (METRIC_CONFIG of them); then those
- * of a tracked token or a tuned lens, the surprisal, the logit difference
- * of two tokens and the comparison of two prompts, which the SVG and the
- * explorer take. The higher of a comparison metric is where the prompts
- * part (bright).
+ * final layer" (high probability, rank 1, low KL, low entropy); for a
+ * comparison, 1 means "the prompts part". The configuration's metrics come
+ * first (METRIC_CONFIG of them); then those of a tracked token, a tuned
+ * lens, a logit difference or a second prompt, which the SVG and the
+ * explorer take. A diverging metric (METRIC_SCALE_DIVERGING) is signed:
+ * its caller scales it by the largest magnitude shown.
  * Knows nothing of terminals or SVG.
  */
 #ifndef METRIC_H
@@ -35,9 +35,9 @@ enum metric_id {
 	METRIC_TUNED_KL,	/* KL(P_tuned || P_logit) */
 	METRIC_TRACK_RANK,	/* rank of the first tracked token */
 	METRIC_SURPRISAL,	/* -log P(next token) */
-	METRIC_DIFF,		/* logit(X) - logit(Y) of prompt A */
+	METRIC_DIFF,		/* logit(X) - logit(Y) of --logit-diff */
 	METRIC_DIFF_CHANGE,	/* its change from prompt A to prompt B */
-	METRIC_CMP_KL,		/* KL(P_A || P_B) */
+	METRIC_CMP_KL,		/* KL(P_A || P_B) of a comparison */
 	METRIC_CMP_JS,		/* Jensen-Shannon divergence of A and B */
 	METRIC_CMP_TV,		/* total variation of A and B */
 	METRIC_COUNT
@@ -51,7 +51,7 @@ enum metric_scale {
 	METRIC_SCALE_KL,	/* log10, clipped at METRIC_KL_LO and _HI */
 	METRIC_SCALE_ENTROPY,	/* 0 .. ln V */
 	METRIC_SCALE_JS,	/* log, METRIC_JS_LO .. ln 2 */
-	METRIC_SCALE_SIGNED	/* signed: diverging, 0 is no change */
+	METRIC_SCALE_DIVERGING	/* signed: 0.5 is 0, the caller's range */
 };
 
 #define METRIC_KL_LO	0.01
@@ -61,8 +61,8 @@ enum metric_scale {
 /* Where the value comes from, beyond the cell's own statistics. */
 #define METRIC_NEEDS_TRACK	1	/* a tracked token */
 #define METRIC_NEEDS_TUNED	2	/* a tuned lens */
-#define METRIC_NEEDS_DIFF	4	/* two tokens X, Y (--logit-diff) */
-#define METRIC_NEEDS_COMPARE	8	/* a second prompt B (compare.h) */
+#define METRIC_NEEDS_COMPARE	4	/* a second prompt (compare.h) */
+#define METRIC_NEEDS_DIFF	8	/* a logit difference X, Y */
 
 struct metric {
 	const char		*name;	/* "kl" */
@@ -85,16 +85,16 @@ int		 metric_find(const char *name);
 extern const char *const metric_config_names[METRIC_CONFIG + 1];
 const char	*metric_list(void);
 /*
- * The value of a cell metric (m < METRIC_CONFIG, or the surprisal) for a
- * cell whose top-1 is top1: 1, or 0 when the cell has none (the next token
- * at the last position). The tracked, tuned, logit difference and
- * comparison metrics are read by their callers.
+ * The value of a cell metric (m < METRIC_CONFIG, or METRIC_SURPRISAL) for
+ * a cell whose top-1 is top1: 1, or 0 when the cell has none (the next
+ * token at the last position). The others are read by their callers.
  */
 int		 metric_value(int m, const struct lens_cell *,
 		    const struct lens_top *top1, double *v);
 /*
  * Position of v on m's scale, 0..1, 1 confident: lo and hi bound the
- * final top-1's logits (METRIC_SCALE_LOGIT); n_vocab is V.
+ * final top-1's logits (METRIC_SCALE_LOGIT); hi is the largest magnitude
+ * for METRIC_SCALE_DIVERGING (0.5 + 0.5 v / hi); n_vocab is V.
  */
 double		 metric_norm(int m, double v, double lo, double hi,
 		    int n_vocab);

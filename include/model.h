@@ -38,6 +38,23 @@ const float	*gpt2_lnf_g(const struct gpt2 *);	/* (C) */
 const float	*gpt2_lnf_b(const struct gpt2 *);	/* (C) */
 
 /*
+ * One block's weights (owned by the model), for code that runs the blocks
+ * itself (patch.c); attn_scale is what the scores are multiplied by.
+ */
+struct gpt2_block {
+	const float	*ln_1_g, *ln_1_b;	/* (C) */
+	const float	*attn_w, *attn_b;	/* (C, 3C), (3C) */
+	const float	*aproj_w, *aproj_b;	/* (C, C), (C) */
+	const float	*ln_2_g, *ln_2_b;	/* (C) */
+	const float	*fc_w, *fc_b;		/* (C, n_inner), (n_inner) */
+	const float	*mproj_w, *mproj_b;	/* (n_inner, C), (C) */
+	float		 attn_scale;
+};
+void		 gpt2_block_weights(const struct gpt2 *, int l,
+		    struct gpt2_block *);
+const float	*gpt2_wpe(const struct gpt2 *);		/* (n_ctx, C) */
+
+/*
  * Residual rows: row 0 = embeddings (wte[id] + wpe[pos]); row 2i+1 = inside
  * block i after its attention sub-block (the input of ln_2); row 2i+2 =
  * after block i. GPT2_NROWS = 2 n_layer + 1.

@@ -28,6 +28,33 @@ void	ops_matmul_nt(float *out, const float *inp, const float *w, int T,
 void	ops_sgemm_nt(float *out, const float *inp, const float *w, int T,
 	    int C, int V);
 /*
+ * The kernel of ops_matmul_nt's batches (products of more than a few
+ * rows; fewer go to a kernel of dot products bound by memory): the lens's
+ * own, built for AVX-512, for AVX2/FMA and in portable C, or OpenBLAS's
+ * sgemm. All give the same results up to float rounding. By default
+ * (OPS_NT_AUTO) the widest the CPU runs; ops_nt_set_kernel picks another
+ * (-1 if this CPU cannot run it), e.g. after a measurement (kern.h).
+ */
+enum ops_nt_kernel {
+	OPS_NT_AUTO,
+	OPS_NT_PORTABLE,
+	OPS_NT_AVX2,
+	OPS_NT_AVX512,
+	OPS_NT_BLAS,
+	OPS_NT_NKERNELS
+};
+int			 ops_nt_set_kernel(enum ops_nt_kernel);
+/* The kernel in use now (never OPS_NT_AUTO). */
+enum ops_nt_kernel	 ops_nt_kernel(void);
+int			 ops_nt_kernel_supported(enum ops_nt_kernel);
+/* "portable", "avx2", "avx512", "blas"; "auto" for OPS_NT_AUTO. */
+const char		*ops_nt_kernel_name(enum ops_nt_kernel);
+/* The kernel of that name; OPS_NT_AUTO for any other name. */
+enum ops_nt_kernel	 ops_nt_kernel_byname(const char *);
+/* OpenBLAS's build (version, options) and the kernel it runs, static. */
+const char		*ops_blas_config(void);
+const char		*ops_blas_core(void);
+/*
  * Causal self-attention of the queries at positions [t0, T) over the keys
  * at [0, T). q (T - t0, C) has row stride ldq; k, v (T, C) have row stride
  * ldkv; out (T - t0, C) is dense. Scores are q.k * scale (1/sqrt(C/NH) for

@@ -16,6 +16,7 @@
 #include "compare.h"
 #include "lens.h"
 #include "model.h"
+#include "patch.h"
 #include "tok.h"
 
 enum report_format {
@@ -84,8 +85,28 @@ struct report {
 	const int		*cmp_ids;
 	int			 cmp_T;
 	const char		*cmp_prompt;
+	/*
+	 * Activation patching (patch.h; report-patch.c), when patching is not
+	 * NULL: json and yaml add "patching"; text, tsv and svg show its grids
+	 * instead of the lens. clean_ids (T) are the clean prompt's tokens
+	 * (ids are the corrupted one's). attention, when not NULL, is the run
+	 * of ids: json and yaml add "attention" and "head_attribution" (the
+	 * direct logit attribution of every head to dla_id's logit at the last
+	 * position).
+	 */
+	const struct patch_result *patching;
+	const struct patch_spec	*patch_spec;
+	const int		*clean_ids;
+	const struct patch_run	*attention;
+	int			 dla_id;
 };
 
+/*
+ * What an SVG metric of the comparison or the logit difference needs:
+ * METRIC_NEEDS_COMPARE and METRIC_NEEDS_DIFF bits of metric.h, 0 for
+ * surprisal, or -1 if name is none of them.
+ */
+int	report_metric_needs(const char *name);
 /*
  * --positions: "A:B", 1-based and inclusive (A or B may be left out: the
  * first or the last position), or "A" alone, for a prompt of T tokens:
@@ -99,8 +120,9 @@ int	report_positions(const char *spec, int T, int *from, int *to,
 int	report_format_parse(const char *);
 /*
  * Writes and flushes. -1 and *cause on a write error, an unknown metric
- * (svg: a name of metric.h, track-prob or track-rank with a tracked
- * token, tuned-kl with a tuned lens) or an empty window.
+ * (svg: a name of metric.h: track-prob or track-rank with a tracked
+ * token, tuned-kl with a tuned lens, the logit difference's with
+ * logit_diff, the comparison's with compare) or an empty window.
  */
 int	report_write(FILE *, const struct report *, enum report_format,
 	    char **cause);

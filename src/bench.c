@@ -20,12 +20,14 @@
 #include <sys/resource.h>
 #include <unistd.h>
 
+#include "kern.h"
 #include "lens.h"
 #include "model.h"
 #include "ops.h"
 #include "util.h"
 
 #define BENCH_MAXT	16
+#define BENCH_BATCH	208	/* a lens batch: 16 of 32 positions x 13 rows */
 
 struct bench_full {
 	int	T;
@@ -221,7 +223,8 @@ bench_bandwidth(const struct gpt2 *m)
 
 /*
  * GFLOP/s at the lens's shape, rows x C times (V x C)^T, the best of 5: of
- * OpenBLAS's sgemm with blas, else of the lens's own product.
+ * OpenBLAS's sgemm with blas, else of the lens's own product (its kernel
+ * as chosen).
  */
 static double
 bench_sgemm(const struct gpt2 *m, int rows, int blas)
@@ -253,6 +256,42 @@ bench_sgemm(const struct gpt2 *m, int rows, int blas)
 	xbigfree(out, outbytes);
 	free(x);
 	return 2.0 * rows * c->n_embd * c->n_vocab / best / 1e9;
+}
+
+/*
+ * Every kernel kern.c would measure, on wte at a lens batch's rows: the
+ * rate of each, 0 for those not run; the chosen kernel is set again after.
+ */
+static void
+bench_kernels(const struct gpt2 *m, int rows, double *gflops)
+{
+	enum ops_nt_kernel	was = ops_nt_kernel();
+	int			k;
+
+	for (k = 0; k < OPS_NT_NKERNELS; k++) {
+		gflops[k] = 0;
+		if (k == OPS_NT_AUTO || !ops_nt_kernel_supported(k) ||
+		    (k == OPS_NT_PORTABLE &&
+		    ops_nt_kernel_supported(OPS_NT_AVX2)))
+			continue;
+		ops_nt_set_kernel(k);
+		gflops[k] = bench_sgemm(m, rows, 0);
+	}
+	ops_nt_set_kernel(was);
+}
+
+/* s as a JSON string's contents (no quotes, backslashes, control bytes). */
+static void
+bench_json_str(FILE *f, const char *s)
+{
+	for (; *s != '\0'; s++) {
+		if (*s == '"' || *s == '\\')
+			fprintf(f, "\\%c", *s);
+		else if ((unsigned char)*s < 0x20)
+			fprintf(f, "\\u%04x", (unsigned char)*s);
+		else
+			fputc(*s, f);
+	}
 }
 
 /* Forward + lens of every block row from scratch, runs times. */
@@ -392,7 +431,11 @@ main(int argc, char **argv)
 	double				 wbytes, anon, file, peak, bw, abytes;
 	int				*ids, Ts[BENCH_MAXT] = { 16, 64, 256 };
 	int				 nT = 3, ch, i, doR = 1, threads = 0;
-	int				 onlyfull = 0;
+	int				 onlyfull = 0, k;
+	struct kern_choice		 kc;
+	double				 kg[OPS_NT_NKERNELS];
+	char				*cpu, *feat;
+	const char			*coretype;
 
 	while ((ch = getopt(argc, argv, "FRj:n:t:T:")) != -1) {
 		switch (ch) {
@@ -443,6 +486,11 @@ main(int argc, char **argv)
 	}
 	load = util_now() - t0;
 	c = gpt2_config(m);
+	/* As the program does: measured once per machine, then cached. */
+	if (kern_choose(&kc, c->n_embd, &cause) != 0) {
+		fprintf(stderr, "logitlens-bench: %s\n", cause);
+		free(cause);
+	}
 	ids = xcalloc((size_t)c->n_ctx, sizeof *ids);
 	bench_ids(ids, c->n_ctx, c->n_vocab);
 	s = gpt2_state_new(m);
@@ -480,6 +528,7 @@ main(int argc, char **argv)
 	owng = bench_sgemm(m, 1024, 0);
 	gflops = blasg > owng ? blasg : owng;
 	peak = bench_peak();
+	bench_kernels(m, BENCH_BATCH, kg);
 	bw = bench_bandwidth(m);
 	/* An append reads every block's weights and wte once. */
 	abytes = 4.0 * c->n_embd * ((double)c->n_vocab + c->n_layer *
@@ -487,6 +536,20 @@ main(int argc, char **argv)
 	wbytes = 4.0 * c->n_embd * ((double)c->n_vocab + c->n_ctx +
 	    c->n_layer * (4.0 * c->n_embd + 2.0 * c->n_inner));
 
+	cpu = kern_cpu_model();
+	feat = kern_cpu_features();
+	coretype = getenv("OPENBLAS_CORETYPE");
+	printf("cpu %s; vector features: %s\n", cpu, feat);
+	printf("blas %s; its kernel %s (OPENBLAS_CORETYPE %s)\n",
+	    ops_blas_config(), ops_blas_core(), coretype != NULL ? coretype :
+	    "unset");
+	printf("lens kernel %s (%s); at %d x %d x %d:", ops_nt_kernel_name(
+	    kc.kernel), kc.how, BENCH_BATCH, c->n_embd, c->n_vocab);
+	for (k = 0; k < OPS_NT_NKERNELS; k++) {
+		if (kg[k] > 0)
+			printf(" %s %.1f", ops_nt_kernel_name(k), kg[k]);
+	}
+	printf(" GFLOP/s\n");
 	printf("model %s: L=%d C=%d V=%d, threads %d, 1024 x %d x %d: "
 	    "OpenBLAS sgemm %.1f GFLOP/s, ours %.1f GFLOP/s; FMA peak %.1f "
 	    "GFLOP/s\n", argv[0], c->n_layer, c->n_embd, c->n_vocab,
@@ -528,10 +591,36 @@ main(int argc, char **argv)
 		    "\"n_vocab\": %d, \"blas_threads\": %d, \"runs\": %d,\n"
 		    " \"sgemm_gflops\": %.2f, \"openblas_gflops\": %.2f, "
 		    "\"own_nt_gflops\": %.2f,\n \"fma_peak_gflops\": %.2f,\n"
-		    " \"read_gbps\": %.2f, \"append_read_floor_s\": %.6f,\n"
-		    " \"results\": [", argv[0], c->n_layer, c->n_embd,
+		    " \"read_gbps\": %.2f, \"append_read_floor_s\": %.6f,\n",
+		    argv[0], c->n_layer, c->n_embd,
 		    c->n_vocab, ops_get_threads(), bench_runs, gflops, blasg,
 		    owng, peak, bw, abytes / bw / 1e9);
+		fprintf(f, " \"cpu\": \"");
+		bench_json_str(f, cpu);
+		fprintf(f, "\", \"cpu_features\": \"");
+		bench_json_str(f, feat);
+		fprintf(f, "\",\n \"blas_config\": \"");
+		bench_json_str(f, ops_blas_config());
+		fprintf(f, "\", \"blas_core\": \"");
+		bench_json_str(f, ops_blas_core());
+		fprintf(f, "\", \"openblas_coretype\": ");
+		if (coretype != NULL) {
+			fputc('"', f);
+			bench_json_str(f, coretype);
+			fputc('"', f);
+		} else
+			fprintf(f, "null");
+		fprintf(f, ",\n \"kernel\": \"%s\", \"kernel_how\": \"",
+		    ops_nt_kernel_name(kc.kernel));
+		bench_json_str(f, kc.how);
+		fprintf(f, "\", \"kernel_rows\": %d, \"kernels_gflops\": {",
+		    BENCH_BATCH);
+		for (k = 0, i = 0; k < OPS_NT_NKERNELS; k++) {
+			if (kg[k] > 0)
+				fprintf(f, "%s\"%s\": %.2f", i++ ? ", " : "",
+				    ops_nt_kernel_name(k), kg[k]);
+		}
+		fprintf(f, "},\n \"results\": [");
 		for (i = 0; i < nT; i++) {
 			fl = 2.0 * (c->n_layer + 1) * full[i].T * c->n_embd *
 			    c->n_vocab;
@@ -560,5 +649,7 @@ main(int argc, char **argv)
 	gpt2_state_free(s);
 	gpt2_free(m);
 	free(ids);
+	free(cpu);
+	free(feat);
 	return 0;
 }

@@ -20,8 +20,10 @@
 #include <unistd.h>
 
 #include "cfg.h"
+#include "cmd-eval.h"
 #include "compare.h"
 #include "hub.h"
+#include "kern.h"
 #include "lens.h"
 #include "metric.h"
 #include "model.h"
@@ -41,7 +43,9 @@ enum {
 	OPT_NO_MOUSE = 256, OPT_COLOR, OPT_ASCII, OPT_TRUNCATE, OPT_THREADS,
 	OPT_PRINT_CONFIG, OPT_DOWNLOAD, OPT_LIST_KEYS, OPT_TUNED, OPT_SESSION,
 	OPT_TRACK, OPT_CANDIDATES, OPT_ATTRIBUTION, OPT_MASK_INPUT, OPT_DELTA,
-	OPT_METRIC, OPT_COMPARE, OPT_LOGIT_DIFF, OPT_POSITIONS
+	OPT_METRIC, OPT_COMPARE, OPT_LOGIT_DIFF,
+	OPT_PATCH, OPT_TARGET, OPT_ANTI_TARGET, OPT_PATCH_DIRECTION,
+	OPT_PATCH_METRIC, OPT_HEAD_POSITIONS, OPT_ATTENTION, OPT_POSITIONS
 };
 
 struct args {
@@ -72,6 +76,12 @@ struct args {
 	const char		*compare;	/* --compare's prompt B */
 	const char		*logit_diff;	/* --logit-diff's X,Y, unparsed */
 	const char		*positions;	/* --positions A:B, unparsed */
+	char			*patch;		/* the clean prompt */
+	const char		*target, *anti_target;
+	int			 patch_noise;
+	int			 patch_prob;
+	int			 head_positions;
+	int			 attention;
 	char			*prompt;	/* NULL: none given */
 	size_t			 prompt_len;
 };
@@ -103,6 +113,13 @@ static const struct option longopts[] = {
 	{ "compare",	  required_argument, NULL, OPT_COMPARE },
 	{ "logit-diff",	  required_argument, NULL, OPT_LOGIT_DIFF },
 	{ "positions",	  required_argument, NULL, OPT_POSITIONS },
+	{ "patch",	  required_argument, NULL, OPT_PATCH },
+	{ "target",	  required_argument, NULL, OPT_TARGET },
+	{ "anti-target",  required_argument, NULL, OPT_ANTI_TARGET },
+	{ "patch-direction", required_argument, NULL, OPT_PATCH_DIRECTION },
+	{ "patch-metric", required_argument, NULL, OPT_PATCH_METRIC },
+	{ "head-positions", no_argument,     NULL, OPT_HEAD_POSITIONS },
+	{ "attention",	  no_argument,	     NULL, OPT_ATTENTION },
 	{ "help",	  no_argument,	     NULL, 'h' },
 	{ "version",	  no_argument,	     NULL, 'V' },
 	{ NULL, 0, NULL, 0 }
@@ -130,6 +147,8 @@ usage(FILE *f)
 {
 	fprintf(f,
 "Usage: logitlens [OPTION]... [PROMPT]\n"
+"  or:  logitlens eval [OPTION]... FILE...  (the lens over a corpus: see\n"
+"       logitlens eval --help)\n"
 "Watch GPT-2 form its prediction layer by layer: the logit lens.\n"
 "\n"
 "On a terminal, opens the interactive explorer on PROMPT. With --print, or\n"
@@ -168,6 +187,25 @@ usage(FILE *f)
 "                         X and Y as for --track\n"
 "      --positions=A:B    text, tsv, svg: only positions A to B (1-based,\n"
 "                         inclusive; A: or :B leave an end open)\n"
+"      --patch=CLEAN      activation patching: PROMPT is the corrupted\n"
+"                         prompt, CLEAN the clean one (as many tokens);\n"
+"                         restore each residual row, position and head\n"
+"                         and measure the metric at the last position\n"
+"      --target=TOKEN     the metric's target (default: the clean run's\n"
+"                         top-1), a token as --track takes it\n"
+"      --anti-target=TOKEN\n"
+"                         its anti-target (default: the corrupted run's\n"
+"                         top-1)\n"
+"      --patch-direction=DIR\n"
+"                         denoise (clean into corrupted, the default) or\n"
+"                         noise (corrupted into clean)\n"
+"      --patch-metric=NAME\n"
+"                         logit_diff (target - anti-target, the default)\n"
+"                         or prob (of the target)\n"
+"      --head-positions   also patch each head one position at a time\n"
+"      --attention        json, yaml: every head's attention weights and\n"
+"                         each head's direct share of the last position's\n"
+"                         target (or top-1) logit\n"
 "      --tuned=FILE       decode through a tuned lens's translators (a\n"
 "                         safetensors file, see logitlens(1))\n"
 "      --truncate         keep the last n_ctx tokens of a longer prompt\n"
@@ -313,7 +351,8 @@ args_prompt(struct args *a, int argc, char **argv)
 static void
 args_parse(struct args *a, int argc, char **argv)
 {
-	int	ch, f;
+	static char	helpbuf[1 << 16];	/* glibc sizes only its own */
+	int		ch, f;
 
 	memset(a, 0, sizeof *a);
 	while ((ch = getopt_long(argc, argv, "m:pf:k:stc:hV", longopts,
@@ -400,6 +439,35 @@ args_parse(struct args *a, int argc, char **argv)
 		case OPT_POSITIONS:
 			a->positions = optarg;
 			break;
+		case OPT_PATCH:
+			a->patch = optarg;
+			break;
+		case OPT_TARGET:
+			a->target = optarg;
+			break;
+		case OPT_ANTI_TARGET:
+			a->anti_target = optarg;
+			break;
+		case OPT_PATCH_DIRECTION:
+			if (strcmp(optarg, "denoise") != 0 &&
+			    strcmp(optarg, "noise") != 0)
+				die(EXIT_USAGE, "--patch-direction must be "
+				    "denoise or noise, not '%s'", optarg);
+			a->patch_noise = strcmp(optarg, "noise") == 0;
+			break;
+		case OPT_PATCH_METRIC:
+			if (strcmp(optarg, "logit_diff") != 0 &&
+			    strcmp(optarg, "prob") != 0)
+				die(EXIT_USAGE, "--patch-metric must be "
+				    "logit_diff or prob, not '%s'", optarg);
+			a->patch_prob = strcmp(optarg, "prob") == 0;
+			break;
+		case OPT_HEAD_POSITIONS:
+			a->head_positions = 1;
+			break;
+		case OPT_ATTENTION:
+			a->attention = 1;
+			break;
 		case OPT_MASK_INPUT:
 			a->mask_input = 1;
 			break;
@@ -410,6 +478,11 @@ args_parse(struct args *a, int argc, char **argv)
 			a->list_keys = optarg != NULL ? 2 : 1;
 			break;
 		case 'h':
+			/*
+			 * The help is longer than stdio's buffer: whole, in
+			 * one write at exit, a write error keeps its errno.
+			 */
+			setvbuf(stdout, helpbuf, _IOFBF, sizeof helpbuf);
 			usage(stdout);
 			exit(0);
 		case 'V':
@@ -428,6 +501,12 @@ args_parse(struct args *a, int argc, char **argv)
 		}
 	}
 	args_prompt(a, argc - optind, argv + optind);
+	if (a->patch == NULL && (a->anti_target != NULL || a->patch_noise ||
+	    a->patch_prob || a->head_positions))
+		die(EXIT_USAGE, "--anti-target, --patch-direction, "
+		    "--patch-metric and --head-positions need --patch");
+	if (a->target != NULL && a->patch == NULL && !a->attention)
+		die(EXIT_USAGE, "--target needs --patch or --attention");
 }
 
 /* Standard input, all of it, bytes as given. */
@@ -621,10 +700,9 @@ lens_nonfinite(const struct lens *ln, int T, int sublayers)
 }
 
 /*
-
  * The list of option opt (--track, --logit-diff): comma-separated tokens,
- * each as tok_track takes them. Dies on anything else: a usage error for an
- * empty item or a bad #ID.
+ * each as tok_track takes them. Dies on anything else: a usage error for
+ * an empty item or a bad #ID.
  */
 static int *
 track_ids(const char *opt, const char *list, const struct tok *tok,
@@ -650,6 +728,127 @@ track_ids(const char *opt, const char *list, const struct tok *tok,
 	return ids;
 }
 
+/* One token as --track takes it (a comma is #11), for option opt. */
+static int
+token_id(const char *opt, const char *text, const struct tok *tok,
+    int n_vocab)
+{
+	int	*ids, n, id;
+
+	ids = track_ids(opt, text, tok, n_vocab, &n);
+	if (n != 1)
+		die(EXIT_USAGE, "%s: one token, not %d ('%s'; a comma is #11)",
+		    opt, n, text);
+	id = ids[0];
+	free(ids);
+	return id;
+}
+
+/* A prompt's tokens for a message: 'The' ' Eiffel' ' Tower' (allocated). */
+static char *
+tokens_text(const struct tok *tok, const int *ids, int n)
+{
+	char	*s = xstrdup(""), *d, *t;
+	size_t	 len;
+	int	 i;
+
+	for (i = 0; i < n; i++) {
+		const char *b = tok_bytes(tok, ids[i], &len);
+
+		d = b != NULL ? tok_display(b, len, 0) : xasprintf("<%d>",
+		    ids[i]);
+		t = xasprintf("%s%s'%s'", s, i ? " " : "", d);
+		free(d);
+		free(s);
+		s = t;
+	}
+	return s;
+}
+
+/* --patch and --attention: runs, tokens and patched values. */
+struct patching {
+	struct patch_run	*clean, *corrupted;
+	struct patch_result	*res;
+	struct patch_spec	 spec;
+	int			*clean_ids;
+};
+
+static void
+patching_tokens(const struct args *a, const struct tok *tok, int n_vocab,
+    struct patching *p)
+{
+	struct patch_spec	*sp = &p->spec;
+	char			*t;
+	size_t			 len;
+
+	sp->target = a->target != NULL ? token_id("--target", a->target, tok,
+	    n_vocab) : patch_run_top1(p->clean);
+	sp->anti = a->anti_target != NULL ? token_id("--anti-target",
+	    a->anti_target, tok, n_vocab) : patch_run_top1(p->corrupted);
+	if (sp->metric != PATCH_LOGIT_DIFF || sp->target != sp->anti)
+		return;
+	t = tok_bytes(tok, sp->target, &len) != NULL ? tok_display(tok_bytes(
+	    tok, sp->target, &len), len, 0) : xasprintf("<%d>", sp->target);
+	die(EXIT_INPUT, "--patch: the target and the anti-target are both "
+	    "'%s' (%d)%s: their logit difference is 0 whatever is patched; "
+	    "name another with --target or --anti-target", t, sp->target,
+	    a->target == NULL && a->anti_target == NULL ? ", the top-1 of "
+	    "both runs" : "");
+}
+
+static void
+patching_run(const struct args *a, const struct cfg *cfg,
+    const struct gpt2 *m, const struct tok *tok, const int *ids, int T,
+    struct patching *p, struct report *r)
+{
+	struct args	 b;
+	char		*x, *y;
+	int		 n_vocab = gpt2_config(m)->n_vocab, cT;
+
+	memset(p, 0, sizeof *p);
+	if (a->patch == NULL && !a->attention)
+		return;
+	p->corrupted = patch_run_new(m, ids, T);
+	if (a->attention) {
+		r->attention = p->corrupted;
+		r->dla_id = a->target != NULL ? token_id("--target", a->target,
+		    tok, n_vocab) : patch_run_top1(p->corrupted);
+	}
+	if (a->patch == NULL)
+		return;
+	b = *a;
+	b.prompt = a->patch;
+	b.prompt_len = strlen(a->patch);
+	p->clean_ids = prompt_ids(&b, tok, gpt2_config(m), &cT);
+	if (cT != T) {
+		x = tokens_text(tok, p->clean_ids, cT);
+		y = tokens_text(tok, ids, T);
+		die(EXIT_INPUT, "--patch: the clean prompt is %d tokens (%s), "
+		    "the corrupted prompt %d (%s): patching needs the same "
+		    "number of tokens in both", cT, x, T, y);
+	}
+	p->clean = patch_run_new(m, p->clean_ids, T);
+	p->spec.metric = a->patch_prob ? PATCH_PROB : PATCH_LOGIT_DIFF;
+	p->spec.dir = a->patch_noise ? PATCH_NOISE : PATCH_DENOISE;
+	p->spec.sublayers = cfg->sublayers;
+	p->spec.head_pos = a->head_positions;
+	patching_tokens(a, tok, n_vocab, p);
+	p->res = patch_compute(m, p->clean, p->corrupted, &p->spec, NULL,
+	    NULL, NULL);
+	r->patching = p->res;
+	r->patch_spec = &p->spec;
+	r->clean_ids = p->clean_ids;
+}
+
+static void
+patching_free(struct patching *p)
+{
+	patch_result_free(p->res);
+	patch_run_free(p->clean);
+	patch_run_free(p->corrupted);
+	free(p->clean_ids);
+}
+
 /* --logit-diff's X,Y: two different tokens. */
 static void
 diff_ids(const char *list, const struct tok *tok, int n_vocab, int *x,
@@ -669,15 +868,14 @@ diff_ids(const char *list, const struct tok *tok, int n_vocab, int *x,
 	free(ids);
 }
 
-/* --metric against --compare and --logit-diff (metric.h's needs). */
+/* --metric against --compare and --logit-diff (report_metric_needs). */
 static void
 check_metric_needs(const struct args *a)
 {
 	int	need;
 
-	if (a->metric == NULL || metric_find(a->metric) < 0)
+	if (a->metric == NULL || (need = report_metric_needs(a->metric)) < 0)
 		return;
-	need = metric_get(metric_find(a->metric))->needs;
 	if ((need & METRIC_NEEDS_COMPARE) && a->compare == NULL)
 		die(EXIT_USAGE, "--metric=%s needs --compare", a->metric);
 	if ((need & METRIC_NEEDS_DIFF) && a->logit_diff == NULL)
@@ -740,6 +938,7 @@ run_print(const struct args *a, const struct cfg *cfg, struct gpt2 *m,
 	struct tuned		*tuned;
 	struct report		 r;
 	struct compare_hold	 h;
+	struct patching		 pt;
 	char			*cause, *why;
 	int			*ids, T, *track = NULL, ntrack = 0, dx = -1;
 	int			 dy = -1, Tb = 0;
@@ -800,7 +999,7 @@ run_print(const struct args *a, const struct cfg *cfg, struct gpt2 *m,
 	if (a->compare != NULL) {
 		compare_start(a, cfg, m, ln, Tb, &r, &h);
 		if (a->metric == NULL)
-			r.metric = "compare-js";
+			r.metric = metric_get(METRIC_CMP_JS)->name;
 	}
 	if (a->positions != NULL && a->format_set && (a->format ==
 	    REPORT_JSON || a->format == REPORT_YAML))
@@ -812,6 +1011,7 @@ run_print(const struct args *a, const struct cfg *cfg, struct gpt2 *m,
 		free(cause);
 		die_cause(EXIT_USAGE, why);
 	}
+	patching_run(a, cfg, m, tok, ids, T, &pt, &r);
 	if (gpt2_state_nonfinite(s) >= 0)
 		msgf("warning: %s: the model produced NaN or Inf values (from "
 		    "row %d on); its weights may be corrupt", gpt2_dir(m),
@@ -824,6 +1024,7 @@ run_print(const struct args *a, const struct cfg *cfg, struct gpt2 *m,
 	    &cause) != 0)
 		die(EXIT_INPUT, "standard output: %s", cause);
 	compare_done(&h);
+	patching_free(&pt);
 	lens_free(ln);
 	tuned_free(tuned);
 	gpt2_state_free(s);
@@ -989,6 +1190,20 @@ apply_args(const struct args *a, struct cfg *cfg)
 	}
 }
 
+/* The lens's kernel for this machine (kern.h); a bad LOGITLENS_KERNEL warns. */
+static void
+choose_kernel(int n_embd)
+{
+	struct kern_choice	 ch;
+	char			*cause;
+
+	if (kern_choose(&ch, n_embd, &cause) != 0) {
+		fprintf(stderr, "logitlens: %s; using %s\n", cause,
+		    ops_nt_kernel_name(ch.kernel));
+		free(cause);
+	}
+}
+
 int
 main(int argc, char **argv)
 {
@@ -1002,6 +1217,8 @@ main(int argc, char **argv)
 	int		*ids, interactive;
 
 	atexit(close_stdout);
+	if (argc > 1 && strcmp(argv[1], "eval") == 0)
+		return cmd_eval_main(argc - 1, argv + 1);
 	args_parse(&a, argc, argv);
 	cfg = cfg_new();
 	load_config(&a, cfg);
@@ -1051,6 +1268,7 @@ main(int argc, char **argv)
 	}
 	if ((m = gpt2_load(dir, &cause)) == NULL)
 		die_cause(EXIT_INPUT, cause);
+	choose_kernel(gpt2_config(m)->n_embd);
 	if (tok_vocab_size(tok) > gpt2_config(m)->n_vocab) {
 		/* Freed first: LeakSanitizer sees m as lost once unused. */
 		cause = xasprintf("%s/vocab.json: %d tokens, more than the "
@@ -1063,6 +1281,10 @@ main(int argc, char **argv)
 	if (interactive && a.metric != NULL && metric_svg_only(a.metric))
 		die(EXIT_USAGE, "--metric=%s: only with --print (in the "
 		    "explorer: 9, R, K)", a.metric);
+	if (interactive && (a.patch != NULL || a.attention))
+		die(EXIT_USAGE, "--%s: only with --print (the explorer has no "
+		    "patching view yet)", a.patch != NULL ? "patch" :
+		    "attention");
 	if (interactive)
 		run_explorer(&a, cfg, m, tok, note);
 	else {

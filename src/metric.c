@@ -38,13 +38,14 @@ static const struct metric metric_table[METRIC_COUNT] = {
 	    METRIC_SCALE_KL, 0, METRIC_NEEDS_TUNED },
 	[METRIC_TRACK_RANK] = { "track-rank", "rank(tracked)", "", "R",
 	    METRIC_SCALE_RANK, 0, METRIC_NEEDS_TRACK },
-	[METRIC_SURPRISAL] = { "surprisal", "surprisal -log P(next token)",
-	    "nats", "U", METRIC_SCALE_ENTROPY, 0, 0 },
-	[METRIC_DIFF] = { "logit-diff", "logit(X) - logit(Y)", "", "L",
-	    METRIC_SCALE_SIGNED, 1, METRIC_NEEDS_DIFF },
+	[METRIC_SURPRISAL] = { "surprisal",
+	    "surprisal \xe2\x88\x92log P(next token)", "nats", "U",
+	    METRIC_SCALE_ENTROPY, 0, 0 },
+	[METRIC_DIFF] = { "logit-diff", "logit(X) \xe2\x88\x92 logit(Y)", "",
+	    "L", METRIC_SCALE_DIVERGING, 1, METRIC_NEEDS_DIFF },
 	[METRIC_DIFF_CHANGE] = { "logit-diff-change",
-	    "logit(X) - logit(Y), B - A", "", "D", METRIC_SCALE_SIGNED, 1,
-	    METRIC_NEEDS_DIFF | METRIC_NEEDS_COMPARE },
+	    "logit(X) \xe2\x88\x92 logit(Y), B \xe2\x88\x92 A", "", "D",
+	    METRIC_SCALE_DIVERGING, 1, METRIC_NEEDS_DIFF | METRIC_NEEDS_COMPARE },
 	[METRIC_CMP_KL] = { "compare-kl", "KL(A||B)", "nats", "V",
 	    METRIC_SCALE_KL, 1, METRIC_NEEDS_COMPARE },
 	[METRIC_CMP_JS] = { "compare-js", "JS(A, B)", "nats", "J",
@@ -121,9 +122,10 @@ metric_value(int m, const struct lens_cell *c, const struct lens_top *top1,
 	case METRIC_ENTROPY:
 		*v = (double)c->entropy;
 		break;
-	case METRIC_SURPRISAL:	/* -log P(next), from the logits if tiny */
+	case METRIC_SURPRISAL:
 		if (c->next_id < 0)
 			return (0);
+		/* Where P underflows, from the logits. */
 		*v = c->next_prob >= FLT_MIN ? -log((double)c->next_prob) :
 		    (double)c->lse - (double)c->next_logit;
 		break;
@@ -163,11 +165,11 @@ metric_norm(int m, double v, double lo, double hi, int n_vocab)
 		x = v <= METRIC_JS_LO ? 0.0 : log(v / METRIC_JS_LO) /
 		    log(M_LN2 / METRIC_JS_LO);
 		break;
+	case METRIC_SCALE_DIVERGING:
+		x = hi > 0.0 ? 0.5 + 0.5 * v / hi : 0.5;
+		break;
 	case METRIC_SCALE_ENTROPY:
 		x = v / ln_v;
-		break;
-	case METRIC_SCALE_SIGNED:	/* hi: the largest |v| */
-		x = hi > 0.0 ? 0.5 + 0.5 * v / hi : 0.5;
 		break;
 	default:
 		x = v;

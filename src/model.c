@@ -473,6 +473,35 @@ gpt2_lnf_b(const struct gpt2 *m)
 	return m->ln_f_b;
 }
 
+void
+gpt2_block_weights(const struct gpt2 *m, int l, struct gpt2_block *b)
+{
+	const struct gpt2_layer	*w = &m->layers[l];
+
+	assert(l >= 0 && l < m->cfg.n_layer);
+	b->ln_1_g = w->ln_1_g;
+	b->ln_1_b = w->ln_1_b;
+	b->attn_w = w->attn_w;
+	b->attn_b = w->attn_b;
+	b->aproj_w = w->aproj_w;
+	b->aproj_b = w->aproj_b;
+	b->ln_2_g = w->ln_2_g;
+	b->ln_2_b = w->ln_2_b;
+	b->fc_w = w->fc_w;
+	b->fc_b = w->fc_b;
+	b->mproj_w = w->mproj_w;
+	b->mproj_b = w->mproj_b;
+	b->attn_scale = 1.0f / sqrtf((float)(m->cfg.n_embd / m->cfg.n_head));
+	if (m->attn_scale_layer)
+		b->attn_scale /= (float)(l + 1);
+}
+
+const float *
+gpt2_wpe(const struct gpt2 *m)
+{
+	return m->wpe;
+}
+
 /* State. */
 
 struct gpt2_state *

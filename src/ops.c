@@ -5,8 +5,12 @@
  * track Hugging Face's float32 numbers closely. The forward pass's matrix
  * products go to OpenBLAS's sgemm, one row to sgemv. The unembedding (the
  * lens's products, V x C) is done here: sgemm would copy all of w at every
- * call, so a kernel here reads it where it lies (ops_nt_tiles), or for very
- * few rows, in dot products that fetch it ahead (ops_nt_small).
+ * call, so a kernel here reads it where it lies (ops_nt_tiles_*), or for
+ * very few rows, in dot products that fetch it ahead (ops_nt_small). That
+ * kernel is built for AVX-512, for AVX2/FMA and in portable C (function
+ * target attributes: the binary runs on any x86-64, and elsewhere only the
+ * portable one is built); the CPU's features choose, or a measurement
+ * (kern.c) that may also pick OpenBLAS's sgemm.
  *
  * The lens's per-cell passes over V logits (top-k, softmax sums, counts)
  * and gelu are written with GCC vector types, eight floats at a time, and
@@ -41,6 +45,11 @@
 #define OPS_CLONES
 #endif
 #define OPS_INLINE static inline __attribute__((always_inline))
+#if defined(__x86_64__) && defined(__GNUC__)
+#define OPS_X86	1	/* kernels for AVX2 and AVX-512, chosen at run time */
+#else
+#define OPS_X86	0
+#endif
 
 
 typedef float	v8f __attribute__((vector_size(32)));
@@ -340,7 +349,12 @@ ops_layernorm(float *out, const float *inp, const float *g, const float *b,
 #define OPS_SMALL	28	/* rows up to which ops_nt_small is the faster */
 #define OPS_PANEL	16	/* ops_nt_tiles: rows of inp in a panel */
 #define OPS_WTILE	6	/* ... and rows of w in a tile */
+#define OPS_PANEL16	32	/* ops_nt_tiles_avx512: rows of inp in a panel */
+#define OPS_WTILE16	8	/* ... and rows of w in a tile */
 #define OPS_NT_CHUNK	768	/* ... and about so many in a chunk */
+
+typedef void	ops_nt_fn(float *, const float *, const float *, int, int,
+		    int, int, int);
 
 struct ops_mm {
 	float		*out;
@@ -348,7 +362,8 @@ struct ops_mm {
 	int		 T, C, OC;
 	int		 trans;		/* 1: ours, 2: OpenBLAS's */
 	atomic_int	 next;
-	const float	*xp;		/* inp packed, for ops_nt_tiles */
+	const float	*xp;		/* inp packed, for ops_nt_tiles_* */
+	ops_nt_fn	*tiles;		/* ... by this kernel */
 };
 
 /* The sum of v's eight floats, in double. */
@@ -520,17 +535,65 @@ ops_nt_small(float *out, const float *inp, const float *w, int T, int C,
 	}
 }
 
-/* xp: inp (T, C) as panels of OPS_PANEL rows, k-major, zeros past T. */
+/* xp: inp (T, C) as panels of panel rows, k-major, zeros past T. */
 static void
-ops_nt_pack(float *xp, const float *inp, int T, int C)
+ops_nt_pack(float *xp, const float *inp, int T, int C, int panel)
 {
 	int	g, k, t, r;
 
-	for (g = 0; g < T; g += OPS_PANEL) {
+	for (g = 0; g < T; g += panel) {
 		for (k = 0; k < C; k++) {
-			for (t = 0; t < OPS_PANEL; t++) {
+			for (t = 0; t < panel; t++) {
 				r = g + t;
 				*xp++ = r < T ? inp[(size_t)r * C + k] : 0.0f;
+			}
+		}
+	}
+}
+
+/*
+ * The portable kernel, for the 128-bit vectors every target has (SSE2,
+ * NEON): the same panels of 16, taken as two halves of 8 rows, each met by
+ * a tile of 4 rows of w, 4 x 8 logits in eight accumulators (sixteen
+ * registers would not hold twelve). A logit is summed over k in order.
+ */
+static void
+ops_nt_tiles_c(float *out, const float *xp, const float *w, int T, int C,
+    int ldo, int o0, int o1)
+{
+	const float	*w0, *w1, *w2, *w3, *x;
+	v4f		 a[8], u0, u1, b;
+	int		 v, g, h, k, t, j, nv, nt;
+
+	for (v = o0; v < o1; v += 4) {
+		nv = o1 - v < 4 ? o1 - v : 4;
+		w0 = w + (size_t)v * C;
+		w1 = nv > 1 ? w0 + C : w0;
+		w2 = nv > 2 ? w0 + 2 * C : w0;
+		w3 = nv > 3 ? w0 + 3 * C : w0;
+		for (g = 0; g < T; g += OPS_PANEL) {
+			for (h = 0; h < OPS_PANEL && g + h < T; h += 8) {
+				x = xp + (size_t)g * C + h;
+				for (j = 0; j < 8; j++)
+					a[j] = (v4f){ 0 };
+				for (k = 0; k < C; k++, x += OPS_PANEL) {
+					memcpy(&u0, x, sizeof u0);
+					memcpy(&u1, x + 4, sizeof u1);
+					b = (v4f){ 0 } + w0[k];
+					a[0] += u0 * b; a[1] += u1 * b;
+					b = (v4f){ 0 } + w1[k];
+					a[2] += u0 * b; a[3] += u1 * b;
+					b = (v4f){ 0 } + w2[k];
+					a[4] += u0 * b; a[5] += u1 * b;
+					b = (v4f){ 0 } + w3[k];
+					a[6] += u0 * b; a[7] += u1 * b;
+				}
+				nt = T - g - h < 8 ? T - g - h : 8;
+				for (t = 0; t < nt; t++) {
+					for (j = 0; j < nv; j++)
+						out[(size_t)(g + h + t) * ldo +
+						    v + j] = a[2 * j + t / 4][t % 4];
+				}
 			}
 		}
 	}
@@ -541,15 +604,16 @@ ops_nt_pack(float *xp, const float *inp, int T, int C)
 
 /*
  * out (T, o0..o1) = inp (T, C) @ w (V, C)^T for the lens's batches, from
- * inp packed by ops_nt_pack. sgemm would copy (pack) all of w at every call
- * to read it in its kernel's order; here w is read where it lies and inp,
- * a few hundred KB, is packed instead. Each tile of 6 rows of w (18 KB, in
- * L1) meets every panel of 16 rows of inp in turn: 6 x 16 logits in twelve
- * accumulators, each w value broadcast against two vectors of the panel.
- * A logit is summed over k in order, in float.
+ * inp packed by ops_nt_pack in panels of 16. sgemm would copy (pack) all of
+ * w at every call to read it in its kernel's order; here w is read where it
+ * lies and inp, a few hundred KB, is packed instead. Each tile of 6 rows of
+ * w (18 KB, in L1) meets every panel of 16 rows of inp in turn: 6 x 16
+ * logits in twelve accumulators, each w value broadcast against two
+ * vectors of the panel. A logit is summed over k in order, in float.
  */
-OPS_CLONES static void
-ops_nt_tiles(float *out, const float *xp, const float *w, int T, int C,
+#if OPS_X86
+__attribute__((target("avx2,fma"))) static void
+ops_nt_tiles_avx2(float *out, const float *xp, const float *w, int T, int C,
     int ldo, int o0, int o1)
 {
 	const float	*w0, *w1, *w2, *w3, *w4, *w5, *x;
@@ -595,6 +659,86 @@ ops_nt_tiles(float *out, const float *xp, const float *w, int T, int C,
 	}
 }
 
+typedef float	v16f __attribute__((vector_size(64)));
+
+/* Sixteen logits of each row of a tile, a[o..o+7] += u * w0..7[k]. */
+#define OPS_NT16(a, u, o)						\
+	do {								\
+		a[o + 0] += u * w0[k]; a[o + 1] += u * w1[k];		\
+		a[o + 2] += u * w2[k]; a[o + 3] += u * w3[k];		\
+		a[o + 4] += u * w4[k]; a[o + 5] += u * w5[k];		\
+		a[o + 6] += u * w6[k]; a[o + 7] += u * w7[k];		\
+	} while (0)
+
+/*
+ * The same product for AVX-512, from inp packed in panels of 32: a tile of
+ * 8 rows of w (24 KB) meets each panel of 32 rows, 8 x 32 logits in 16
+ * registers, each w value broadcast once against the panel's two vectors:
+ * 16 FMAs for 10 loads, 26 of the 32 registers (more accumulators would
+ * spill). A panel of at most 16 rows (a batch's last) runs on one vector.
+ * While the first panel runs, the next tile's rows are fetched from
+ * memory, a line per k. A logit is summed over k in order, in float.
+ */
+__attribute__((target("avx512f"))) static void
+ops_nt_tiles_avx512(float *out, const float *xp, const float *w, int T,
+    int C, int ldo, int o0, int o1)
+{
+	const float	*w0, *w1, *w2, *w3, *w4, *w5, *w6, *w7, *x, *pre, *pend;
+	v16f		 a[16], u0, u1;
+	int		 v, g, k, t, j, nv, nt;
+
+	for (v = o0; v < o1; v += OPS_WTILE16) {
+		/* Past the end, a tile repeats its first row, not stored. */
+		nv = o1 - v < OPS_WTILE16 ? o1 - v : OPS_WTILE16;
+		w0 = w + (size_t)v * C;
+		w1 = nv > 1 ? w0 + C : w0;
+		w2 = nv > 2 ? w0 + 2 * C : w0;
+		w3 = nv > 3 ? w0 + 3 * C : w0;
+		w4 = nv > 4 ? w0 + 4 * C : w0;
+		w5 = nv > 5 ? w0 + 5 * C : w0;
+		w6 = nv > 6 ? w0 + 6 * C : w0;
+		w7 = nv > 7 ? w0 + 7 * C : w0;
+		pre = pend = w0;
+		if (o1 - v >= 2 * OPS_WTILE16) {
+			pre = w0 + (size_t)OPS_WTILE16 * C;
+			pend = pre + (size_t)OPS_WTILE16 * C;
+		}
+		for (g = 0; g < T; g += OPS_PANEL16) {
+			x = xp + (size_t)g * C;
+			nt = T - g < OPS_PANEL16 ? T - g : OPS_PANEL16;
+			for (j = 0; j < 16; j++)
+				a[j] = (v16f){ 0 };
+			if (nt > 16) {
+				for (k = 0; k < C; k++, x += OPS_PANEL16) {
+					if (pre < pend) {
+						__builtin_prefetch(pre, 0, 2);
+						pre += 16;
+					}
+					memcpy(&u0, x, sizeof u0);
+					memcpy(&u1, x + 16, sizeof u1);
+					OPS_NT16(a, u0, 0);
+					OPS_NT16(a, u1, 8);
+				}
+			} else {
+				for (k = 0; k < C; k++, x += OPS_PANEL16) {
+					if (pre < pend) {
+						__builtin_prefetch(pre, 0, 2);
+						pre += 16;
+					}
+					memcpy(&u0, x, sizeof u0);
+					OPS_NT16(a, u0, 0);
+				}
+			}
+			for (t = 0; t < nt; t++) {
+				for (j = 0; j < nv; j++)
+					out[(size_t)(g + t) * ldo + v + j] =
+					    a[j + 8 * (t / 16)][t % 16];
+			}
+		}
+	}
+}
+#endif
+
 static void
 ops_mm_chunk(const struct ops_mm *a, int o0, int o1)
 {
@@ -605,7 +749,7 @@ ops_mm_chunk(const struct ops_mm *a, int o0, int o1)
 		return;
 	}
 	if (a->trans == 1) {
-		ops_nt_tiles(a->out, a->xp, a->w, a->T, a->C, a->OC, o0, o1);
+		a->tiles(a->out, a->xp, a->w, a->T, a->C, a->OC, o0, o1);
 		return;
 	}
 	if (a->trans) {
@@ -647,8 +791,8 @@ ops_mm_part(void *arg, int i, int n)
 		nc = (a->OC + OPS_NT_CHUNK - 1) / OPS_NT_CHUNK;
 
 	while ((c = atomic_fetch_add(&a->next, 1)) < nc) {
-		ops_part(c, nc, a->OC, a->xp != NULL ? OPS_WTILE : 16, &o0,
-		    &o1);
+		/* Whole tiles of 6 (AVX2, portable) and of 8 (AVX-512). */
+		ops_part(c, nc, a->OC, a->xp != NULL ? 24 : 16, &o0, &o1);
 		if (o0 < o1)
 			ops_mm_chunk(a, o0, o1);
 	}
@@ -658,33 +802,141 @@ void
 ops_matmul(float *out, const float *inp, const float *w, const float *bias,
     int T, int C, int OC)
 {
-	struct ops_mm	a = { out, inp, w, bias, T, C, OC, 0, 0, NULL };
+	struct ops_mm	a = { out, inp, w, bias, T, C, OC, 0, 0, NULL, NULL };
 
 	ops_parallel(ops_mm_part, &a);
+}
+
+/* The kernels of ops_matmul_nt's batches, by enum ops_nt_kernel. */
+static const struct {
+	const char	*name;
+	ops_nt_fn	*fn;		/* NULL: OpenBLAS's sgemm */
+	int		 panel;
+} ops_nt_kernels[OPS_NT_NKERNELS] = {
+	[OPS_NT_PORTABLE] = { "portable", ops_nt_tiles_c, OPS_PANEL },
+#if OPS_X86
+	[OPS_NT_AVX2] = { "avx2", ops_nt_tiles_avx2, OPS_PANEL },
+	[OPS_NT_AVX512] = { "avx512", ops_nt_tiles_avx512, OPS_PANEL16 },
+#else
+	[OPS_NT_AVX2] = { "avx2", NULL, 0 },
+	[OPS_NT_AVX512] = { "avx512", NULL, 0 },
+#endif
+	[OPS_NT_BLAS] = { "blas", NULL, 0 },
+};
+static atomic_int	ops_nt_current = OPS_NT_AUTO;
+
+const char *
+ops_nt_kernel_name(enum ops_nt_kernel k)
+{
+	if (k <= OPS_NT_AUTO || k >= OPS_NT_NKERNELS)
+		return "auto";
+	return ops_nt_kernels[k].name;
+}
+
+enum ops_nt_kernel
+ops_nt_kernel_byname(const char *name)
+{
+	int	k;
+
+	for (k = OPS_NT_AUTO + 1; k < OPS_NT_NKERNELS; k++) {
+		if (strcmp(name, ops_nt_kernels[k].name) == 0)
+			return k;
+	}
+	return OPS_NT_AUTO;
+}
+
+int
+ops_nt_kernel_supported(enum ops_nt_kernel k)
+{
+	switch (k) {
+	case OPS_NT_PORTABLE:
+	case OPS_NT_BLAS:
+		return 1;
+#if OPS_X86
+	case OPS_NT_AVX2:
+		return __builtin_cpu_supports("avx2") &&
+		    __builtin_cpu_supports("fma");
+	case OPS_NT_AVX512:
+		return __builtin_cpu_supports("avx512f");
+#endif
+	default:
+		return 0;
+	}
+}
+
+/* By the CPU's features alone: the widest kernel it runs. */
+static enum ops_nt_kernel
+ops_nt_default(void)
+{
+	if (ops_nt_kernel_supported(OPS_NT_AVX512))
+		return OPS_NT_AVX512;
+	if (ops_nt_kernel_supported(OPS_NT_AVX2))
+		return OPS_NT_AVX2;
+	return OPS_NT_PORTABLE;
+}
+
+int
+ops_nt_set_kernel(enum ops_nt_kernel k)
+{
+	if (k != OPS_NT_AUTO && !ops_nt_kernel_supported(k))
+		return -1;
+	atomic_store(&ops_nt_current, k);
+	return 0;
+}
+
+enum ops_nt_kernel
+ops_nt_kernel(void)
+{
+	enum ops_nt_kernel	k = atomic_load(&ops_nt_current);
+
+	return k == OPS_NT_AUTO ? ops_nt_default() : k;
 }
 
 void
 ops_matmul_nt(float *out, const float *inp, const float *w, int T, int C,
     int V)
 {
-	struct ops_mm	 a = { out, inp, w, NULL, T, C, V, 1, 0, NULL };
-	float		*xp = NULL;
+	struct ops_mm		 a = { out, inp, w, NULL, T, C, V, 1, 0, NULL,
+				    NULL };
+	enum ops_nt_kernel	 k = ops_nt_kernel();
+	float			*xp = NULL;
+	int			 panel;
 
-	if (T > OPS_SMALL) {
-		xp = xmalloc((size_t)(T + OPS_PANEL - 1) / OPS_PANEL *
-		    OPS_PANEL * C * sizeof *xp);
-		ops_nt_pack(xp, inp, T, C);
+	if (T > OPS_SMALL && k == OPS_NT_BLAS)
+		a.trans = 2;
+	else if (T > OPS_SMALL) {
+		panel = ops_nt_kernels[k].panel;
+		xp = xmalloc((size_t)(T + panel - 1) / panel * panel * C *
+		    sizeof *xp);
+		ops_nt_pack(xp, inp, T, C, panel);
 		a.xp = xp;
+		a.tiles = ops_nt_kernels[k].fn;
 	}
 	ops_parallel(ops_mm_part, &a);
 	free(xp);
+}
+
+const char *
+ops_blas_config(void)
+{
+	const char	*c = openblas_get_config();
+
+	return c != NULL ? c : "?";
+}
+
+const char *
+ops_blas_core(void)
+{
+	const char	*c = openblas_get_corename();
+
+	return c != NULL ? c : "?";
 }
 
 void
 ops_sgemm_nt(float *out, const float *inp, const float *w, int T, int C,
     int V)
 {
-	struct ops_mm	a = { out, inp, w, NULL, T, C, V, 2, 0, NULL };
+	struct ops_mm	a = { out, inp, w, NULL, T, C, V, 2, 0, NULL, NULL };
 
 	ops_parallel(ops_mm_part, &a);
 }

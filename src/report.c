@@ -20,6 +20,7 @@
 #include "attrib.h"
 #include "metric.h"
 #include "report.h"
+#include "report-patch.h"
 #include "util.h"
 #include "width.h"
 
@@ -355,6 +356,7 @@ report_json(const struct report *r)
 	json_object_set_new(root, "rows", rows);
 	if (r->candidates)
 		json_object_set_new(root, "candidates", report_json_cands(r));
+	report_patch_json(r, root);
 	return root;
 }
 
@@ -950,6 +952,17 @@ out:
 #define SVG_TOP		92	/* title, subtitle, note, next tokens */
 #define SVG_BAR_W	16
 #define SVG_BAR_MIN	176
+int
+report_metric_needs(const char *name)
+{
+	int	m = metric_find(name);
+
+	if (m == -1 || !(metric_get(m)->needs & (METRIC_NEEDS_COMPARE |
+	    METRIC_NEEDS_DIFF)))
+		return (m >= METRIC_SURPRISAL ? 0 : -1);
+	return (metric_get(m)->needs & (METRIC_NEEDS_COMPARE |
+	    METRIC_NEEDS_DIFF));
+}
 
 /* matplotlib's viridis at 0, 0.1, ..., 1. */
 static const unsigned char report_viridis[11][3] = {
@@ -1025,8 +1038,8 @@ report_svg_raw_cmp(const struct report_svg *s, int rr, int pos, double *v)
 static int
 report_svg_div(const struct report_svg *s)
 {
-	return s->r->delta || s->metric == METRIC_DIFF ||
-	    s->metric == METRIC_DIFF_CHANGE;
+	return s->r->delta ||
+	    metric_get(s->metric)->scale == METRIC_SCALE_DIVERGING;
 }
 
 /* Labelled with the token that changed most from A to B. */
@@ -1194,18 +1207,16 @@ report_svg_title(FILE *f, const struct report_svg *s)
 {
 	const struct metric	*m = metric_get(s->metric);
 
-	if (m->needs & METRIC_NEEDS_DIFF) {
+	if (m->needs & METRIC_NEEDS_TRACK) {
+		fputs(metric_is_rank(s->metric) ? "rank(" : "P(", f);
+		report_svg_token(f, s->r, s->r->track[0], 0);
+		fputs(")", f);
+	} else if (m->needs & METRIC_NEEDS_DIFF) {
 		fputs("logit(", f);
 		report_svg_token(f, s->r, s->r->diff_x, 0);
 		fputs(") \xe2\x88\x92 logit(", f);
 		report_svg_token(f, s->r, s->r->diff_y, 0);
 		fputs(s->metric == METRIC_DIFF ? ")" : "), B \xe2\x88\x92 A", f);
-		return;
-	}
-	if (m->needs & METRIC_NEEDS_TRACK) {
-		fputs(metric_is_rank(s->metric) ? "rank(" : "P(", f);
-		report_svg_token(f, s->r, s->r->track[0], 0);
-		fputs(")", f);
 	} else
 		report_xml(f, m->title, strlen(m->title), 0);
 	if (m->unit[0] != '\0')
@@ -1599,6 +1610,9 @@ report_write(FILE *f, const struct report *r, enum report_format fmt,
 {
 	int	rc;
 
+	if (r->patching != NULL && (fmt == REPORT_TEXT || fmt == REPORT_TSV ||
+	    fmt == REPORT_SVG))
+		return report_patch_write(f, r, fmt, cause);
 	if ((fmt == REPORT_TEXT || fmt == REPORT_TSV) && (r->pos_from < 0 ||
 	    r->pos_from >= report_pos_end(r)))
 		return util_fail(cause, "empty window of positions %d-%d",

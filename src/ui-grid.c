@@ -102,7 +102,7 @@ ui_grid_look(const struct ui_frame *u, int row, int pos, const char **glyph,
 	if (!(*has = ui_snap_value(u, row, pos, v)))
 		return (A_NORMAL);
 	/* A logit difference and its change: the diverging ramp. */
-	if (metric_get(u->metric)->scale == METRIC_SCALE_SIGNED) {
+	if (metric_get(u->metric)->scale == METRIC_SCALE_DIVERGING) {
 		norm = ui_view_diverge(*v, u->delta_range);
 		*glyph = ui_palette_glyph(norm, u->ascii);
 		return (ui_grid_div_attr(u, norm));
@@ -348,7 +348,7 @@ ui_grid_legend(const struct ui_frame *u)
 		a = logf((float)u->n_vocab);
 	ui_palette_ends(m, a, b, lo, hi, sizeof lo);
 	move(u->layout.legend_y, 0);
-	if (u->delta || metric_get(m)->scale == METRIC_SCALE_SIGNED) {
+	if (u->delta || metric_get(m)->scale == METRIC_SCALE_DIVERGING) {
 		ui_grid_legend_delta(u);
 		ui_grid_legend_flags(u);
 		return;

@@ -223,7 +223,7 @@ ui_keys_help(int action)
 		return (ui_keys_table[ui_keys_index(action)].help);
 	if (help[m][0] == '\0')
 		snprintf(help[m], sizeof help[m], "colour: %s",
-		    metric_get(m)->title);
+		    ui_palette_metric_title(m));
 	return (help[m]);
 }
 

@@ -38,10 +38,25 @@ ui_palette_metric_name(int m)
 	return (metric_get(m)->name);
 }
 
+/* The title in ASCII: U+2212 (minus, in the SVG's titles) as '-'. */
 const char *
 ui_palette_metric_title(int m)
 {
-	return (metric_get(m)->title);
+	static char	 titles[METRIC_COUNT][64];
+	const char	*s = metric_get(m)->title;
+	size_t		 n = 0;
+
+	if (titles[m][0] != '\0')
+		return (titles[m]);
+	while (*s != '\0' && n < sizeof titles[m] - 1) {
+		if (strncmp(s, "\xe2\x88\x92", 3) == 0) {
+			titles[m][n++] = '-';
+			s += 3;
+		} else
+			titles[m][n++] = *s++;
+	}
+	titles[m][n] = '\0';
+	return (titles[m]);
 }
 
 int

@@ -191,7 +191,7 @@ ui_draw(struct ui *u)
 	    ui_snap_delta_range(&u->f) : 0.0f;
 	/* A logit difference and its change: diverging too. */
 	if (!u->f.delta && metric_get(u->f.metric)->scale ==
-	    METRIC_SCALE_SIGNED)
+	    METRIC_SCALE_DIVERGING)
 		u->f.delta_range = ui_snap_signed_range(&u->f);
 	ui_screens[u->screen].draw(&u->f);
 	ui_status_draw(u);

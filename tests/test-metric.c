@@ -16,19 +16,21 @@
 static void
 test_names(void)
 {
-	int	m;
+	int	m, n;
 
 	for (m = 0; m < METRIC_COUNT; m++) {
 		CHECK(metric_find(metric_get(m)->name) == m, "metric %d: %s",
 		    m, metric_get(m)->name);
+		/* Each has a title and its own key in the explorer. */
 		CHECK(metric_get(m)->title[0] != '\0' &&
 		    metric_get(m)->key[0] != '\0', "metric %d: title, key", m);
+		for (n = 0; n < m; n++)
+			CHECK(strcmp(metric_get(m)->key, metric_get(n)->key) !=
+			    0, "%s and %s: key %s", metric_get(n)->name,
+			    metric_get(m)->name, metric_get(m)->key);
 		CHECK(strstr(metric_list(), metric_get(m)->name) != NULL,
 		    "%s not in the list", metric_get(m)->name);
-		/*
-		 * Those beyond the configuration's need something, but for
-		 * the surprisal (read from the cell, as theirs).
-		 */
+		/* Those beyond the configuration's need something. */
 		CHECK((m >= METRIC_CONFIG && m != METRIC_SURPRISAL) ==
 		    (metric_get(m)->needs != 0),
 		    "%s: needs %d", metric_get(m)->name, metric_get(m)->needs);
@@ -72,15 +74,16 @@ test_values(void)
 	CHECK(!metric_value(METRIC_TRACK_PROB, &c, &t, &v), "tracked: caller");
 	CHECK(metric_value(METRIC_SURPRISAL, &c, &t, &v) &&
 	    fabs(v - log(16.0)) < 1e-12, "surprisal");
-	c.next_prob = 0.0f;	/* underflow: from the logits */
-	c.lse = 3.0f;
-	c.next_logit = -200.0f;
-	CHECK(metric_value(METRIC_SURPRISAL, &c, &t, &v) && v == 203.0,
-	    "surprisal from logits");
-	CHECK(!metric_value(METRIC_CMP_KL, &c, &t, &v), "compare: caller");
+	/* Below FLT_MIN, from the logits: lse - logit. */
+	c.next_prob = 0.0f;
+	c.lse = 120.0f;
+	c.next_logit = -30.5f;
+	CHECK(metric_value(METRIC_SURPRISAL, &c, &t, &v) && v == 150.5,
+	    "surprisal from the logits");
+	CHECK(!metric_value(METRIC_CMP_JS, &c, &t, &v), "compare: caller");
 	c.next_id = -1;
-	CHECK(!metric_value(METRIC_SURPRISAL, &c, &t, &v), "no next: none");
 	CHECK(!metric_value(METRIC_NEXT_PROB, &c, &t, &v), "no next token");
+	CHECK(!metric_value(METRIC_SURPRISAL, &c, &t, &v), "no surprisal");
 }
 
 static void
@@ -108,28 +111,27 @@ test_scales(void)
 	CHECK(metric_norm(METRIC_TUNED_KL, 1000.0, 0, 0, V) == 0.0, "kl big");
 	CHECK_NEAR(metric_norm(METRIC_KL, sqrt(0.1), 0, 0, V), 0.5, 1e-9,
 	    "kl mid");
-	/* A comparison's KL is bright (1) where the prompts part. */
+	/* Entropy: 1 - H / ln V. */
+	CHECK_NEAR(metric_norm(METRIC_ENTROPY, lnv / 4, 0, 0, V), 0.75, 1e-12,
+	    "entropy");
+	/* A comparison's KL: bright (1) where the prompts part. */
 	CHECK(metric_norm(METRIC_CMP_KL, 0.0, 0, 0, V) == 0.0, "cmp kl 0");
 	CHECK_NEAR(metric_norm(METRIC_CMP_KL, sqrt(0.1), 0, 0, V), 0.5, 1e-9,
 	    "cmp kl mid");
 	/* JS: log, 1e-4 -> 0, ln 2 -> 1. */
 	CHECK(metric_norm(METRIC_CMP_JS, 1e-5, 0, 0, V) == 0.0, "js low");
-	CHECK_NEAR(metric_norm(METRIC_CMP_JS, log(2.0), 0, 0, V), 1.0, 1e-12,
+	CHECK_NEAR(metric_norm(METRIC_CMP_JS, M_LN2, 0, 0, V), 1.0, 1e-12,
 	    "js ln 2");
-	CHECK_NEAR(metric_norm(METRIC_CMP_JS, sqrt(1e-4 * log(2.0)), 0, 0, V),
+	CHECK_NEAR(metric_norm(METRIC_CMP_JS, sqrt(1e-4 * M_LN2), 0, 0, V),
 	    0.5, 1e-9, "js mid");
-	CHECK_NEAR(metric_norm(METRIC_CMP_TV, 0.3, 0, 0, V), 0.3, 1e-12, "tv");
-	/* A signed difference: 0.5 + v / (2 max |v|), max |v| as hi. */
-	CHECK_NEAR(metric_norm(METRIC_DIFF, -1.0, 0, 4.0, V), 0.375, 1e-12,
-	    "diff");
-	CHECK_NEAR(metric_norm(METRIC_DIFF_CHANGE, 0.0, 0, 0.0, V), 0.5, 1e-12,
-	    "no change");
-	/* Surprisal: 1 - s / ln V, as the entropy. */
-	CHECK_NEAR(metric_norm(METRIC_SURPRISAL, lnv / 2, 0, 0, V), 0.5, 1e-12,
-	    "surprisal");
-	/* Entropy: 1 - H / ln V. */
-	CHECK_NEAR(metric_norm(METRIC_ENTROPY, lnv / 4, 0, 0, V), 0.75, 1e-12,
-	    "entropy");
+	/* Surprisal as entropy: 1 - S / ln V. */
+	CHECK_NEAR(metric_norm(METRIC_SURPRISAL, lnv / 2, 0, 0, V), 0.5,
+	    1e-12, "surprisal");
+	/* Diverging: 0.5 + 0.5 v / hi, hi the largest magnitude. */
+	CHECK_NEAR(metric_norm(METRIC_DIFF, -2.0, 0, 4.0, V), 0.25, 1e-12,
+	    "diverging");
+	CHECK(metric_norm(METRIC_DIFF_CHANGE, 3.0, 0, 0, V) == 0.5,
+	    "diverging, no range");
 	/* Direction: a larger value moves the norm as the table says. */
 	for (m = 0; m < METRIC_COUNT; m++) {
 		a = metric_norm(m, metric_is_rank(m) ? 3 : 0.2, 0, 1, V);

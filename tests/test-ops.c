@@ -227,9 +227,12 @@ test_matmul(void)
 	CHECK(c.bad == 0, "%d matmul values wrong", c.bad);
 }
 
-/* ops_matmul_nt, or with blas ops_sgemm_nt, against sums in double. */
+/*
+ * ops_matmul_nt with the given kernel for its batches, or with blas
+ * ops_sgemm_nt, against sums in double.
+ */
 static void
-test_matmul_nt(int blas)
+test_matmul_nt(enum ops_nt_kernel kern, int blas)
 {
 	static const struct {
 		int	T, C, V;
@@ -243,13 +246,22 @@ test_matmul_nt(int blas)
 		{ 48, 1, 5 }, { 64, 96, 6 * 37 + 1 }, { 209, 33, 97 },
 		/* More chunks than threads x 4: chunks of 768 rows of w. */
 		{ 33, 8, 10007 },
+		/* Panels of 32 x tiles of 8 (AVX-512), a last panel of 16. */
+		{ 45, 50, 8 * 9 + 5 }, { 48, 31, 8 * 5 + 7 }, { 96, 64, 100 },
+		{ 80, 768, 25 },
 	};
-	struct cmp	 c = { blas ? "sgemm_nt" : "matmul_nt", 0 };
+	char		 what[64];
+	struct cmp	 c = { what, 0 };
 	float		*x, *w, *out;
 	double		 acc, mag;
 	size_t		 i;
 	int		 T, C, V, t, o, k;
 
+	snprintf(what, sizeof what, "%s (%s, %d threads)", blas ? "sgemm_nt" :
+	    "matmul_nt", ops_nt_kernel_name(kern), ops_get_threads());
+	CHECK(ops_nt_set_kernel(kern) == 0, "%s: not set", what);
+	CHECK(kern == OPS_NT_AUTO || ops_nt_kernel() == kern, "%s: %s in use",
+	    what, ops_nt_kernel_name(ops_nt_kernel()));
 	for (i = 0; i < nitems(sizes); i++) {
 		T = sizes[i].T;
 		C = sizes[i].C;
@@ -279,6 +291,37 @@ test_matmul_nt(int blas)
 		free(out);
 	}
 	CHECK(c.bad == 0, "%d %s values wrong", c.bad, c.what);
+	ops_nt_set_kernel(OPS_NT_AUTO);
+}
+
+/*
+ * The kernels' table: the portable one and OpenBLAS's always run; the
+ * choice by the CPU's features is one this CPU runs; names round-trip.
+ */
+static void
+test_nt_kernels(void)
+{
+	int	k;
+
+	CHECK(ops_nt_kernel_supported(OPS_NT_PORTABLE), "portable refused");
+	CHECK(ops_nt_kernel_supported(OPS_NT_BLAS), "blas refused");
+	CHECK(!ops_nt_kernel_supported(OPS_NT_AUTO) &&
+	    !ops_nt_kernel_supported(OPS_NT_NKERNELS), "auto is a kernel");
+	CHECK(ops_nt_set_kernel(OPS_NT_AUTO) == 0, "auto not set");
+	CHECK(ops_nt_kernel() != OPS_NT_AUTO &&
+	    ops_nt_kernel_supported(ops_nt_kernel()), "auto chose %s",
+	    ops_nt_kernel_name(ops_nt_kernel()));
+	for (k = OPS_NT_AUTO + 1; k < OPS_NT_NKERNELS; k++) {
+		CHECK((int)ops_nt_kernel_byname(ops_nt_kernel_name(k)) == k,
+		    "kernel %d's name %s", k, ops_nt_kernel_name(k));
+		if (!ops_nt_kernel_supported(k)) {
+			CHECK(ops_nt_set_kernel(k) == -1, "%s set",
+			    ops_nt_kernel_name(k));
+			printf("# kernel %s: this CPU cannot run it, untested\n",
+			    ops_nt_kernel_name(k));
+		}
+	}
+	CHECK(ops_nt_kernel_byname("avx1024") == OPS_NT_AUTO, "avx1024 known");
 }
 
 /* Attention. */
@@ -788,9 +831,10 @@ test_topk(void)
 int
 main(void)
 {
-	int	n;
+	int	n, k;
 
 	test_layernorm();
+	test_nt_kernels();
 	/*
 	 * The products and attention split their work between the pool's
 	 * threads (make check runs with OPENBLAS_NUM_THREADS=1, one): with
@@ -801,8 +845,12 @@ main(void)
 		CHECK(ops_get_threads() == n, "pool of %d threads: %d", n,
 		    ops_get_threads());
 		test_matmul();
-		test_matmul_nt(0);
-		test_matmul_nt(1);
+		/* Every kernel this CPU can run, the portable one always. */
+		for (k = OPS_NT_AUTO + 1; k < OPS_NT_NKERNELS; k++) {
+			if (ops_nt_kernel_supported(k))
+				test_matmul_nt(k, 0);
+		}
+		test_matmul_nt(OPS_NT_AUTO, 1);
 		test_attention();
 	}
 	ops_set_threads(1);

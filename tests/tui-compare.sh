@@ -125,7 +125,7 @@ start 100 40 xterm-256color C.UTF-8 -- --compare="$pb" \
     --logit-diff=" mat, the" "$pa"
 if wait_for '^B: The dog sat' "--compare" && ready "--compare"; then
 	keys D
-	wait_for 'logit\(X\) - logit\(Y\), B - A: ' "D legend" &&
+	wait_for 'logit\(X\) . logit\(Y\), B . A: ' "D legend" &&
 		ok "--logit-diff: the change of the logit difference" ||
 		fail "D: no logit-diff-change legend"
 else
