@@ -424,8 +424,8 @@ ui_panel_cmp_draw(const struct ui_frame *u, int *y, int lines)
 	k = a->top_k;
 	side = u->layout.panel_w >= 2 * 26 + 5;
 	if (side) {
-		ui_panel_line(u, y, A_DIM, "A top-k    P_A    B-A      | "
-		    "B top-k    P_B    B-A");
+		ui_panel_line(u, y, A_DIM, "%-10s %7s %8s | %-10s %7s %8s",
+		    "A top-k", "P_A", "B-A", "B top-k", "P_B", "B-A");
 		for (i = 0; i < k && *y < end; i++) {
 			ui_panel_cmp_entry(u, a, u->snap->cmp->pb_of_a, 0, i,
 			    ea, sizeof ea);
@@ -440,14 +440,14 @@ ui_panel_cmp_draw(const struct ui_frame *u, int *y, int lines)
 	/* A narrow panel: A's entries, then B's, as many as fit. */
 	if (2 * (k + 1) > end - *y)
 		k = (end - *y) / 2 - 1;
-	ui_panel_line(u, y, A_DIM, "A top-k    P_A    B-A");
+	ui_panel_line(u, y, A_DIM, "%-10s %7s %8s", "A top-k", "P_A", "B-A");
 	for (i = 0; i < k; i++) {
 		ui_panel_cmp_entry(u, a, u->snap->cmp->pb_of_a, 0, i, ea,
 		    sizeof ea);
 		ui_panel_line(u, y, u->focus == UI_FOCUS_PANEL &&
 		    i == u->panel_sel ? A_REVERSE : 0, "%s", ea);
 	}
-	ui_panel_line(u, y, A_DIM, "B top-k    P_B    B-A");
+	ui_panel_line(u, y, A_DIM, "%-10s %7s %8s", "B top-k", "P_B", "B-A");
 	for (i = 0; i < k; i++) {
 		ui_panel_cmp_entry(u, b, u->snap->cmp->pa_of_b, 1, i, eb,
 		    sizeof eb);

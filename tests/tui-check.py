@@ -78,6 +78,19 @@ def panel():
             out.append(line[i + 1:].strip())
     return out
 
+def panel_below():
+    """The panel under the grid: the lines after its rule, to the
+    legend."""
+    out, on = [], False
+    for line in screen:
+        if line.startswith("\u2500\u2500\u2500") or \
+           line.startswith("---"):
+            on = True
+            continue
+        if on and line.strip():
+            out.append(line.strip())
+    return out[:-2]
+
 def num(s):
     return float(s)
 
@@ -392,7 +405,7 @@ def check_cmppanel(name, pos, b_path, atr_path, btr_path):
     ca, cb = cell_of(lens), cell_of(lb)
     cta, ctb = cell_of(ltr_a), cell_of(ltr_b)
     cmp = ca["compare"]
-    p = panel()
+    p = panel() or panel_below()
     if not [l for l in p if l.startswith("%s @ %d " % (name, pos + 1))]:
         errors.append("panel title for %s @ %d missing" % (name, pos + 1))
     stats = "\n".join(p)
@@ -411,14 +424,21 @@ def check_cmppanel(name, pos, b_path, atr_path, btr_path):
          m.group(2) != fit(shown(mx["text"]), 10):
         errors.append("max change token %r, expected %r" %
                       (m.group(2), mx["text"]))
-    try:
-        ia = p.index(next(l for l in p if l.startswith("A top-k")))
-        ib = p.index(next(l for l in p if l.startswith("B top-k")))
-    except StopIteration:
-        errors.append("no A top-k / B top-k sections")
-        return
-    la = [l for l in p[ia + 1:ib] if l]
-    lb_ = [l for l in p[ib + 1:] if l][:len(la)]
+    head = [i for i, l in enumerate(p) if l.startswith("A top-k")]
+    if head and "| B top-k" in p[head[0]]:
+        # Side by side: "A's entry | B's entry" on each line.
+        rows = [l.split(" | ") for l in p[head[0] + 1:] if " | " in l]
+        la = [r[0] for r in rows]
+        lb_ = [r[1] for r in rows]
+    else:
+        try:
+            ia = p.index(next(l for l in p if l.startswith("A top-k")))
+            ib = p.index(next(l for l in p if l.startswith("B top-k")))
+        except StopIteration:
+            errors.append("no A top-k / B top-k sections")
+            return
+        la = [l for l in p[ia + 1:ib] if l]
+        lb_ = [l for l in p[ib + 1:] if l][:len(la)]
     na = cmp_entries(la, ca["top"],
                      lambda tid, pa: tracked_prob(ctb, tid) - pa)
     nb = cmp_entries(lb_, cb["top"],

@@ -132,5 +132,22 @@ else
 	fail "--compare: no comparison at start"
 fi
 
+# 8. A narrow terminal: the panel under the grid, A's and B's top-k side
+# by side, the same numbers.
+start 70 40 xterm-256color C.UTF-8 -- --compare="$pb" "$pa"
+if ready "70 columns" && keys 0 l l j && wait_for '^  h.1 @ 3 ' "below"; then
+	json "$pa" atr --track="$(topids b h.1 2)"
+	json "$pb" btr --track="$(topids cmp h.1 2)"
+	if grep -q '^  A top-k .* | B top-k' "$tmp/screen" &&
+	    check cmppanel "$tmp/screen" "$tmp/cmp.json" h.1 2 \
+	    "$tmp/b.json" "$tmp/atr.json" "$tmp/btr.json"; then
+		ok "70 columns: A's and B's top-k side by side"
+	else
+		fail "70 columns: the comparison panel"
+	fi
+else
+	fail "70 columns: no panel of h.1 @ 3"
+fi
+
 [ "$fails" -eq 0 ] || { echo "$fails failed"; exit 1; }
 echo "all passed"
