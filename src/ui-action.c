@@ -506,7 +506,7 @@ ui_action_session_apply(struct ui *u, const struct session *s, const char *path,
 	u->cmp_open = s->compare != NULL;
 	ui_edit_set(&u->edit_b, s->compare != NULL ? s->compare : "",
 	    s->compare_len);
-	u->screen = u->cmp_open;
+	u->screen = u->cmp_open ? UI_SCREEN_COMPARE : UI_SCREEN_LENS;
 	if (u->f.snap != NULL && u->f.snap->swapped)
 		ui_snap_swap(u->f.snap);
 	u->diff_x = s->diff[0];
@@ -525,6 +525,10 @@ ui_action_session_apply(struct ui *u, const struct session *s, const char *path,
 	u->f.metric = m;
 	u->f.palette = p;
 	u->f.view = v;
+	if (!u->cmp_open && u->f.view == UI_VIEW_CMP)
+		u->f.view = UI_VIEW_TOP;
+	if (!u->cmp_open && u->f.focus == UI_FOCUS_PROMPT_B)
+		u->f.focus = UI_FOCUS_GRID;
 	if (s->final_on_top != -1)
 		u->f.final_on_top = s->final_on_top;
 	if (s->sublayers != -1)
