@@ -73,6 +73,7 @@ struct ui {
 	 */
 	struct ui_edit		 edit_b;
 	int			 cmp_open;
+	int			 grid_b;	/* the grid shows B (B) */
 	int			*ids_b;
 	size_t			 nids_b;
 	char			*tok_err_b;

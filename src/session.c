@@ -48,6 +48,7 @@ static const struct session_key {
 	{ "tuned", S_BOOL, offsetof(struct session, tuned) },
 	{ "compare", S_CMP, 0 },
 	{ "compare_bytes", S_CMP_BYTES, 0 },
+	{ "grid_b", S_BOOL, offsetof(struct session, grid_b) },
 	{ "logit_diff", S_PAIR, 0 },
 };
 
@@ -58,6 +59,7 @@ session_init(struct session *s)
 	s->pos = -1;
 	s->final_on_top = s->sublayers = s->delta = s->mask = s->tuned = -1;
 	s->diff[0] = s->diff[1] = -1;
+	s->grid_b = -1;
 }
 
 void

@@ -461,6 +461,8 @@ ui_action_session_fill(const struct ui *u, struct session *s)
 	}
 	s->diff[0] = u->diff_x;
 	s->diff[1] = u->diff_y;
+	if (u->cmp_open)
+		s->grid_b = u->grid_b;
 }
 
 /*
@@ -507,7 +509,9 @@ ui_action_session_apply(struct ui *u, const struct session *s, const char *path,
 	ui_edit_set(&u->edit_b, s->compare != NULL ? s->compare : "",
 	    s->compare_len);
 	u->screen = u->cmp_open ? UI_SCREEN_COMPARE : UI_SCREEN_LENS;
-	if (u->f.snap != NULL && u->f.snap->swapped)
+	u->grid_b = u->cmp_open && s->grid_b == 1;
+	if (u->f.snap != NULL && u->f.snap->other != NULL &&
+	    u->f.snap->swapped != u->grid_b)
 		ui_snap_swap(u->f.snap);
 	u->diff_x = s->diff[0];
 	u->diff_y = s->diff[1];
@@ -749,6 +753,7 @@ ui_action_compare_toggle(struct ui *u)
 			u->f.focus = UI_FOCUS_GRID;
 		if (u->f.view == UI_VIEW_CMP)
 			u->f.view = UI_VIEW_TOP;
+		u->grid_b = 0;
 		if (u->f.snap != NULL && u->f.snap->swapped)
 			ui_snap_swap(u->f.snap);
 		if (!ui_action_metric_ok(u, u->f.metric))
@@ -768,7 +773,8 @@ ui_action_compare(struct ui *u, int a)
 		return (1);
 	}
 	ui_snap_swap(u->f.snap);
-	ui_action_say(u, "grid: prompt %s", u->f.snap->swapped ? "B" : "A");
+	u->grid_b = u->f.snap->swapped;
+	ui_action_say(u, "grid: prompt %s", u->grid_b ? "B" : "A");
 	return (1);
 }
 

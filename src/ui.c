@@ -85,7 +85,7 @@ ui_take(struct ui *u)
 	if (s == NULL)
 		return (0);
 	/* The grid keeps showing prompt B, if it did. */
-	if (u->f.snap != NULL && u->f.snap->swapped && s->other != NULL)
+	if (u->grid_b && s->other != NULL)
 		ui_snap_swap(s);
 	was_last = u->f.snap == NULL || u->f.sel_pos == u->f.snap->T - 1;
 	if (u->f.snap == NULL)

@@ -46,6 +46,7 @@ fill(struct session *s, const char *prompt, size_t len)
 	s->compare_len = len + 1;
 	s->diff[0] = 13;
 	s->diff[1] = 262;
+	s->grid_b = 1;
 }
 
 static void
@@ -83,6 +84,7 @@ round_trip(const char *what, const char *prompt, size_t len)
 	    "%s: prompt B of %zu bytes back as %zu\n%s", what, len + 1,
 	    b.compare_len, text);
 	CHECK(b.diff[0] == 13 && b.diff[1] == 262, "%s: logit_diff", what);
+	CHECK(b.grid_b == 1, "%s: grid_b", what);
 	free(text);
 	session_clear(&a);
 	session_clear(&b);
@@ -312,7 +314,8 @@ main(void)
 	session_clear(&s);
 	CHECK(session_parse(&s, text, n, "s", NULL) == 0 && s.prompt == NULL &&
 	    s.pos == -1 && s.delta == -1 && s.metric == NULL &&
-	    s.compare == NULL && s.diff[0] == -1 && s.diff[1] == -1,
+	    s.compare == NULL && s.diff[0] == -1 && s.diff[1] == -1 &&
+	    s.grid_b == -1,
 	    "empty: %s", text);
 	free(text);
 	session_clear(&s);

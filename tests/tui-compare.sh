@@ -72,9 +72,10 @@ if wait_for '^ B h.1 ' "grid B" && wait_for '^P\(top-1\)' "prob legend"; then
 else
 	fail "B: no grid of prompt B"
 fi
-keys B J
+keys J
 
-# 4. A session keeps prompt B and the comparison's metric.
+# 4. A session keeps prompt B, the comparison's metric and that the grid
+# shows B.
 keys S C-u
 text "$tmp/s.yaml"
 keys Enter
@@ -82,7 +83,8 @@ if wait_file "$tmp/s.yaml" 20 && wait_for 'saved ' "session saved"; then
 	grep -q '^compare: "The dog sat on a mat"$' "$tmp/s.yaml" &&
 	    grep -q '^metric: "compare-js"$' "$tmp/s.yaml" &&
 	    grep -q '^panel: "compare"$' "$tmp/s.yaml" &&
-		ok "the session has prompt B, the metric and the panel" ||
+	    grep -q '^grid_b: true$' "$tmp/s.yaml" &&
+		ok "the session has prompt B, the metric, the panel, grid B" ||
 		fail "session: $(cat "$tmp/s.yaml")"
 else
 	fail "S: no session written"
@@ -107,7 +109,7 @@ wait_rc || fail "q: the explorer did not exit"
 start 100 40 xterm-256color C.UTF-8 -- --session="$tmp/s.yaml"
 if wait_for '^B: The dog sat on a mat' "session's B" &&
     wait_for '^JS\(A, B\)' "session's metric" &&
-    wait_for '^ A h.1 L2/3 P3/' "session's cell"; then
+    wait_for '^ B h.1 L2/3 P3/' "session's cell, grid B"; then
 	check cmpgrid "$tmp/screen" "$tmp/cmp.json" "$ncols" &&
 		ok "--session reopens the comparison" ||
 		fail "--session: grid labels"
