@@ -30,8 +30,8 @@ fi
 # Only the modules the targets reach: a half-written explorer does not stop
 # the fuzzers.
 objs=
-for m in util st ops model tuned lens tok yml cfg; do
-	objs="$objs src/libll_a-$m.o"
+for m in util st ops model tuned lens metric tok yml cfg; do
+	objs="$objs src/$m.o"
 done
 # shellcheck disable=SC2086
 make -s -j2 $objs >/dev/null && rm -f libfuzz.a && ar cr libfuzz.a $objs ||

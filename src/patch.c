@@ -238,7 +238,7 @@ patch_run_attn(const struct patch_run *r, int l, float *w)
 	for (h = 0; h < r->NH; h++) {
 		for (t = 0; t < T; t++) {
 			/* scores of t over s <= t, softmax in double */
-			mx = -INFINITY;
+			mx = -(double)INFINITY;
 			for (s = 0; s <= t; s++) {
 				d = 0;
 				for (j = h * hs; j < (h + 1) * hs; j++)
@@ -297,7 +297,7 @@ patch_metric_rows(const struct gpt2 *m, const struct patch_spec *sp,
 			patch_unembed(m, lg, ln, x + (size_t)i * C,
 			    n - i < PATCH_UNEMBED ? n - i : PATCH_UNEMBED);
 
-		mx = y[patch_argmax(y, V)];
+		mx = (double)y[patch_argmax(y, V)];
 		sum = 0;
 		for (j = 0; j < V; j++)
 			sum += exp((double)y[j] - mx);
@@ -715,7 +715,7 @@ double
 patch_effect(const struct patch_result *res, double m)
 {
 	if (res->clean == res->corrupted)
-		return NAN;
+		return (double)NAN;
 	return (m - res->corrupted) / (res->clean - res->corrupted);
 }
 

@@ -127,5 +127,25 @@ fi
 rm -f "${TMPDIR:-/tmp}/layering.$$"
 pass=$((pass + 1))
 
+# Makefile.am names each source, header, test program and test script
+# exactly once, in its layer's group: a file appended twice, or left out of
+# the build, fails here. (tests/test-X is built from tests/test-X.c, so the
+# program's name stands for its source.)
+am_words=$(sed 's/^[[:space:]]*#.*//' ../Makefile.am | tr -s ' \t\\' '\n\n\n')
+for f in *.c ../include/*.h ../tests/test-*.c ../tests/*.sh; do
+	case $f in
+	../include/*) w=include/${f##*/} ;;
+	../tests/test-*.c) w=${f#../}; w=${w%.c} ;;
+	../tests/*) w=${f#../} ;;
+	*) w=src/$f ;;
+	esac
+	n=$(printf '%s\n' "$am_words" | grep -cxF -e "$w" -e "$w.c")
+	if [ "$n" -ne 1 ]; then
+		echo "FAIL: Makefile.am names $w $n times (once, in its group)" >&2
+		fail=$((fail + 1))
+	fi
+	pass=$((pass + 1))
+done
+
 echo "$pass passed, $fail failed"
 [ $fail -eq 0 ]
