@@ -51,6 +51,9 @@ struct session {
 	size_t	 compare_len;
 	int	 diff[2];	/* logit_diff's X, Y; -1: not set */
 	int	 grid_b;	/* -1: not set, else 0 or 1 */
+	char	*view;		/* "lens", "patch"; NULL: not set */
+	char	*patch_corrupted; /* the patching view's prompt */
+	char	*patch_direction; /* "denoise", "noise" */
 };
 
 /* Every field unset. */

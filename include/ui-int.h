@@ -23,15 +23,19 @@
 #include "ui-worker.h"
 
 struct ui_keys;
+struct ui_patch_state;
 
 /* Debounce: seconds of quiet typing before a run. */
 #define UI_DEBOUNCE	0.15
 
-/* ui.c's screens (its table): the lens of A, the comparison with B. */
-enum ui_screen_id { UI_SCREEN_LENS, UI_SCREEN_COMPARE };
-
 enum ui_ask { UI_ASK_SEARCH, UI_ASK_TRACK, UI_ASK_SAVE, UI_ASK_OPEN,
-	UI_ASK_EXPORT };
+	UI_ASK_EXPORT, UI_ASK_PATCH, UI_ASK_PATCH_EXPORT };
+
+/*
+ * ui.c's views (its ui_screens table): the lens, patching, the comparison
+ * with prompt B (while its line is open).
+ */
+enum ui_screen_id { UI_SCREEN_LENS, UI_SCREEN_PATCH, UI_SCREEN_COMPARE };
 
 struct ui {
 	const struct ui_opts	*opts;
@@ -73,7 +77,7 @@ struct ui {
 	 */
 	struct ui_edit		 edit_b;
 	int			 cmp_open;
-	int			 grid_b;	/* the grid shows B (B) */
+	int			 grid_b;	/* the grid shows B (o) */
 	int			*ids_b;
 	size_t			 nids_b;
 	char			*tok_err_b;
@@ -83,6 +87,7 @@ struct ui {
 
 	struct ui_worker	 w;		/* runs the lens */
 	struct ui_attrib	 attrib_asked;	/* the last asked for */
+	struct ui_patch_state	*patch;		/* ui-patch.c's, or NULL */
 };
 
 #endif

@@ -20,6 +20,7 @@ struct gpt2;
 struct lens_cell;
 struct lens_top;
 struct tok;
+struct ui_patch;
 
 /* UI_FOCUS_ASK: the status line reads a search, a token, a path... */
 /* UI_FOCUS_PROMPT_B: prompt B's line (the comparison). */
@@ -112,6 +113,7 @@ struct ui_frame {
 	int			 n_vocab;
 	struct ui_snap		*snap;		/* NULL before the first run */
 	struct ui_attrib	*attrib;	/* the panel's attribution */
+	struct ui_patch		*patch;		/* the patching view's grid */
 	int			*ids;		/* the prompt's tokens now */
 	size_t			 nids;
 	struct ui_layout	 layout;

@@ -24,6 +24,7 @@ struct gpt2_state;
 struct lens;
 struct tok;
 struct tuned;
+struct ui_worker;
 
 #define UI_WAKE_WORKER	'w'	/* pipe byte; signals write their number */
 
@@ -39,6 +40,18 @@ struct ui_worker_req {
 	const int	*ids_b;		/* (T_b) prompt B; NULL: none */
 	int		 T_b;
 	int		 diff_x, diff_y; /* logit(X) - logit(Y); -1: none */
+};
+
+/*
+ * Another view's computation (the patching grids, ui-patch.c), run on the
+ * worker's thread after any pending lens run and never beside it: run(w,
+ * arg) is called without the lock and hands its result over with
+ * ui_worker_post; drop frees an arg that was replaced before it ran.
+ */
+struct ui_worker_job {
+	void	(*run)(struct ui_worker *, void *arg);
+	void	(*drop)(void *arg);
+	void	 *arg;
 };
 
 /* An SVG of the last complete run, as the grid shows it. */
@@ -92,6 +105,9 @@ struct ui_worker {
 	struct ui_snap		*posted;
 	struct ui_attrib	*attrib_posted;
 	char			*done_msg;	/* what the export did */
+	struct ui_worker_job	 job;		/* run NULL: none */
+	void			*job_posted;	/* a job's result, or NULL */
+	void			(*job_free)(void *);
 };
 
 /*
@@ -117,6 +133,12 @@ void	ui_worker_attrib(struct ui_worker *, const struct ui_attrib *want);
  */
 struct ui_snap *ui_worker_take(struct ui_worker *, struct ui_attrib **attrib,
 	    char **msg);
+/* Asks for a job (replacing one not yet run); from a job, its result. */
+void	ui_worker_job(struct ui_worker *, const struct ui_worker_job *);
+void	ui_worker_post(struct ui_worker *, void *result,
+	    void (*free_result)(void *));
+/* Takes a job's posted result, if free_result frees it (else NULL). */
+void	*ui_worker_take_job(struct ui_worker *, void (*free_result)(void *));
 /* Whether a request is pending, running or posted. */
 int	ui_worker_busy(struct ui_worker *);
 /* The percent of the run in flight. */

@@ -50,6 +50,11 @@ static const struct session_key {
 	{ "compare_bytes", S_CMP_BYTES, 0 },
 	{ "grid_b", S_BOOL, offsetof(struct session, grid_b) },
 	{ "logit_diff", S_PAIR, 0 },
+	{ "view", S_STRING, offsetof(struct session, view) },
+	{ "patch_corrupted", S_STRING, offsetof(struct session,
+	    patch_corrupted) },
+	{ "patch_direction", S_STRING, offsetof(struct session,
+	    patch_direction) },
 };
 
 void
@@ -72,6 +77,9 @@ session_clear(struct session *s)
 	free(s->palette);
 	free(s->panel);
 	free(s->compare);
+	free(s->view);
+	free(s->patch_corrupted);
+	free(s->patch_direction);
 	session_init(s);
 }
 

@@ -25,6 +25,7 @@
 #include "ui-layout.h"
 #include "ui-palette.h"
 #include "ui-panel.h"
+#include "ui-patch.h"
 #include "ui-snap.h"
 #include "ui-worker.h"
 #include "util.h"
@@ -343,7 +344,7 @@ ui_action_step(struct ui *u)
 		return;
 	}
 	if (u->f.snap->swapped) {
-		ui_action_say(u, "step: the grid shows prompt B (B shows A)");
+		ui_action_say(u, "step: the grid shows prompt B (o shows A)");
 		return;
 	}
 	t = ui_snap_top(&u->f, u->f.snap->nrows - 1, u->f.snap->T - 1);
@@ -463,6 +464,7 @@ ui_action_session_fill(const struct ui *u, struct session *s)
 	s->diff[1] = u->diff_y;
 	if (u->cmp_open)
 		s->grid_b = u->grid_b;
+	ui_patch_session_fill(u, s);
 }
 
 /*
@@ -476,6 +478,8 @@ ui_action_session_apply(struct ui *u, const struct session *s, const char *path,
 	int	m = u->f.metric, p = u->f.palette, v = u->f.view, row = -1;
 	size_t	i;
 
+	if (ui_patch_session_check(s, path, cause) != 0)
+		return (-1);
 	if (s->metric != NULL && (m = ui_palette_metric(s->metric)) == -1)
 		return (util_fail(cause, "%s: unknown metric '%s'", path,
 		    s->metric));
@@ -543,6 +547,7 @@ ui_action_session_apply(struct ui *u, const struct session *s, const char *path,
 		u->f.mask = s->mask;
 	if (s->tuned != -1)
 		u->use_tuned = s->tuned && u->tuned != NULL;
+	ui_patch_session_apply(u, s);
 	u->want_row = row;
 	u->want_pos = s->pos;
 	if (row == -1 && s->pos >= 0)
@@ -654,6 +659,13 @@ ui_action_ask_done(struct ui *u)
 	case UI_ASK_EXPORT:
 		if (len != 0)
 			ui_action_export(u, s);
+		break;
+	case UI_ASK_PATCH:
+		ui_patch_ask_done(u, s, len);
+		break;
+	case UI_ASK_PATCH_EXPORT:
+		if (len != 0)
+			ui_patch_export(u, s);
 		break;
 	}
 }
@@ -845,8 +857,18 @@ ui_action_tool(struct ui *u, int a)
 	case UI_A_COMPARE:
 		ui_action_compare_toggle(u);
 		break;
-	case UI_A_COMPARE_SIDE:
-		ui_action_say(u, "compare: no prompt B (b opens its line)");
+	case UI_A_COMPARE_SIDE:	/* the comparison screen's, elsewhere */
+		if (u->cmp_open)
+			ui_action_compare(u, a);
+		else
+			ui_action_say(u, "compare: no prompt B (b opens its "
+			    "line)");
+		break;
+	case UI_A_PATCH:
+		ui_patch_toggle(u);
+		break;
+	case UI_A_PATCH_PROMPT:
+		ui_patch_ask(u);
 		break;
 	}
 	return (0);

@@ -242,7 +242,7 @@ ui_panel_attrib_draw(const struct ui_frame *u, int *y, int lines)
 	ui_snap_token_fit(u, ui_snap_attrib_id(u), 12, tok, sizeof tok);
 	ui_panel_line(u, y, A_DIM, "logit of %s by part:", tok);
 	if (u->snap->swapped) {		/* the worker's state is A's */
-		ui_panel_line(u, y, A_DIM, "of prompt A only (B shows A)");
+		ui_panel_line(u, y, A_DIM, "of prompt A only (o shows A)");
 		return;
 	}
 	if (a == NULL || a->gen != u->snap->gen || a->row !=

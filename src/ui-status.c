@@ -142,7 +142,8 @@ ui_status_ask_label(int ask)
 {
 	static const char *const labels[] = {
 	    "search input, top-1 and top-k tokens: /", "track token: ",
-	    "save session: ", "open session: ", "export SVG: " };
+	    "save session: ", "open session: ", "export SVG: ",
+	    "corrupted prompt: ", "export patching SVG: " };
 
 	return (labels[ask]);
 }

@@ -446,6 +446,23 @@ ui_worker_do_attrib(struct ui_worker *u)
 	ui_worker_wake(u->pipe[1], UI_WAKE_WORKER);
 }
 
+/* Another view's job, on this thread (lock held on entry and exit). */
+static void
+ui_worker_do_job(struct ui_worker *u)
+{
+	struct ui_worker_job	j = u->job;
+
+	memset(&u->job, 0, sizeof u->job);
+	u->busy = 1;
+	atomic_store(&u->cancel, 0);
+	atomic_store(&u->progress, 0);
+	pthread_mutex_unlock(&u->lock);
+	j.run(u, j.arg);
+	pthread_mutex_lock(&u->lock);
+	u->busy = 0;
+	ui_worker_wake(u->pipe[1], UI_WAKE_WORKER);
+}
+
 static void *
 ui_worker_main(void *arg)
 {
@@ -454,13 +471,16 @@ ui_worker_main(void *arg)
 	pthread_mutex_lock(&u->lock);
 	for (;;) {
 		while (!u->quit && u->req_gen == u->taken_gen &&
-		    u->svg_path == NULL && u->req_attrib.gen == 0)
+		    u->svg_path == NULL && u->req_attrib.gen == 0 &&
+		    u->job.run == NULL)
 			pthread_cond_wait(&u->cond, &u->lock);
 		if (u->quit)
 			break;
 		/* A pending run first: the export shows the latest prompt. */
 		if (u->req_gen != u->taken_gen)
 			ui_worker_do_run(u);
+		else if (u->job.run != NULL)
+			ui_worker_do_job(u);
 		else if (u->svg_path != NULL)
 			ui_worker_do_export(u);
 		else
@@ -538,6 +558,10 @@ ui_worker_stop(struct ui_worker *u)
 	free(u->req_ids_b);
 	free(u->svg_path);
 	free(u->done_msg);
+	if (u->job.drop != NULL)
+		u->job.drop(u->job.arg);
+	if (u->job_posted != NULL)
+		u->job_free(u->job_posted);
 	memset(u, 0, sizeof *u);
 	u->pipe[0] = u->pipe[1] = -1;
 }
@@ -637,7 +661,8 @@ ui_worker_busy(struct ui_worker *u)
 
 	pthread_mutex_lock(&u->lock);
 	busy = u->busy || u->req_gen != u->taken_gen || u->posted != NULL ||
-	    u->svg_path != NULL;
+	    u->svg_path != NULL || u->job.run != NULL ||
+	    u->job_posted != NULL;
 	pthread_mutex_unlock(&u->lock);
 	return (busy);
 }
@@ -646,4 +671,41 @@ int
 ui_worker_progress(struct ui_worker *u)
 {
 	return (atomic_load(&u->progress));
+}
+
+void
+ui_worker_job(struct ui_worker *u, const struct ui_worker_job *j)
+{
+	pthread_mutex_lock(&u->lock);
+	if (u->job.drop != NULL)
+		u->job.drop(u->job.arg);
+	u->job = *j;
+	pthread_cond_signal(&u->cond);
+	pthread_mutex_unlock(&u->lock);
+}
+
+void
+ui_worker_post(struct ui_worker *u, void *result, void (*free_result)(void *))
+{
+	pthread_mutex_lock(&u->lock);
+	if (u->job_posted != NULL)
+		u->job_free(u->job_posted);
+	u->job_posted = result;
+	u->job_free = free_result;
+	pthread_mutex_unlock(&u->lock);
+	ui_worker_wake(u->pipe[1], UI_WAKE_WORKER);
+}
+
+void *
+ui_worker_take_job(struct ui_worker *u, void (*free_result)(void *))
+{
+	void	*r = NULL;
+
+	pthread_mutex_lock(&u->lock);
+	if (u->job_posted != NULL && u->job_free == free_result) {
+		r = u->job_posted;
+		u->job_posted = NULL;
+	}
+	pthread_mutex_unlock(&u->lock);
+	return (r);
 }

@@ -36,6 +36,7 @@
 #include "ui-layout.h"
 #include "ui-palette.h"
 #include "ui-panel.h"
+#include "ui-patch.h"
 #include "ui-snap.h"
 #include "ui-status.h"
 #include "ui-term.h"
@@ -165,6 +166,7 @@ static const struct ui_screen {
 	[UI_SCREEN_LENS] = { "lens", ui_draw_lens, NULL },
 	/* Prompt B's line open: the grid colours by A, B or a comparison. */
 	[UI_SCREEN_COMPARE] = { "compare", ui_draw_lens, ui_action_compare },
+	[UI_SCREEN_PATCH] = { "patch", ui_patch_draw, ui_patch_action },
 };
 
 static void
@@ -761,6 +763,7 @@ ui_stop_worker(struct ui *u)
 static void
 ui_done(struct ui *u)
 {
+	ui_patch_done(u);
 	ui_snap_free(u->f.snap);
 	free(u->f.ids);
 	free(u->tok_err);
@@ -805,6 +808,7 @@ ui_loop(struct ui *u)
 		ui_relayout(u);
 		ui_clamp(u);
 		ui_attrib_want(u);
+		ui_patch_tick(u);
 		ui_draw(u);
 		timeout = -1;
 		if (u->debounce_at != 0) {

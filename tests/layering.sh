@@ -41,7 +41,7 @@ never() {
 	pass=$((pass + 1))
 }
 
-only curses.h ui.c ui-grid.c ui-panel.c ui-status.c ui-keys.c ui-term.c
+only curses.h ui.c ui-grid.c ui-panel.c ui-patch.c ui-status.c ui-keys.c ui-term.c
 only cblas.h ops.c bench.c
 only yaml.h cfg.c session.c report.c yml.c
 only curl/curl.h hub.c

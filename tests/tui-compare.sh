@@ -61,16 +61,16 @@ else
 	fail "navigation to h.1 @ 3"
 fi
 
-# 3. B: the grid shows prompt B's lens (here by probability).
-keys B 1
+# 3. o: the grid shows prompt B's lens (here by probability).
+keys o 1
 if wait_for '^ B h.1 ' "grid B" && wait_for '^P\(top-1\)' "prob legend"; then
 	if check grid "$tmp/screen" "$tmp/b.json" "$ncols"; then
-		ok "B shows prompt B's tokens and top-1 in the grid"
+		ok "o shows prompt B's tokens and top-1 in the grid"
 	else
 		fail "grid of B differs from B's --print --format json"
 	fi
 else
-	fail "B: no grid of prompt B"
+	fail "o: no grid of prompt B"
 fi
 keys J
 
@@ -126,10 +126,10 @@ wait_gone '^B: ' && wait_for '^P\(top-1\)' "closed" &&
 start 100 40 xterm-256color C.UTF-8 -- --compare="$pb" \
     --logit-diff=" mat, the" "$pa"
 if wait_for '^B: The dog sat' "--compare" && ready "--compare"; then
-	keys D
-	wait_for 'logit\(X\) . logit\(Y\), B . A: ' "D legend" &&
+	keys X
+	wait_for 'logit\(X\) . logit\(Y\), B . A: ' "X legend" &&
 		ok "--logit-diff: the change of the logit difference" ||
-		fail "D: no logit-diff-change legend"
+		fail "X: no logit-diff-change legend"
 else
 	fail "--compare: no comparison at start"
 fi
