@@ -750,7 +750,8 @@ ui_action_compare_toggle(struct ui *u)
 {
 	if (!u->cmp_open) {
 		u->cmp_open = 1;
-		u->screen = UI_SCREEN_COMPARE;
+		if (u->screen == UI_SCREEN_LENS)	/* patching stays */
+			u->screen = UI_SCREEN_COMPARE;
 		u->f.focus = UI_FOCUS_PROMPT_B;
 		u->f.view = UI_VIEW_CMP;
 		u->f.panel_sel = 0;
@@ -760,7 +761,8 @@ ui_action_compare_toggle(struct ui *u)
 		    "closes)");
 	} else {
 		u->cmp_open = 0;
-		u->screen = UI_SCREEN_LENS;
+		if (u->screen == UI_SCREEN_COMPARE)
+			u->screen = UI_SCREEN_LENS;
 		if (u->f.focus == UI_FOCUS_PROMPT_B)
 			u->f.focus = UI_FOCUS_GRID;
 		if (u->f.view == UI_VIEW_CMP)
