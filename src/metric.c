@@ -44,13 +44,13 @@ static const struct metric metric_table[METRIC_COUNT] = {
 	[METRIC_DIFF] = { "logit-diff", "logit(X) \xe2\x88\x92 logit(Y)", "",
 	    "L", METRIC_SCALE_DIVERGING, 1, METRIC_NEEDS_DIFF },
 	[METRIC_DIFF_CHANGE] = { "logit-diff-change",
-	    "logit(X) \xe2\x88\x92 logit(Y), B \xe2\x88\x92 A", "", "X",
+	    "logit(X) \xe2\x88\x92 logit(Y), B \xe2\x88\x92 A", "", "Z",
 	    METRIC_SCALE_DIVERGING, 1, METRIC_NEEDS_DIFF | METRIC_NEEDS_COMPARE },
 	[METRIC_CMP_KL] = { "compare-kl", "KL(A||B)", "nats", "V",
 	    METRIC_SCALE_KL, 1, METRIC_NEEDS_COMPARE },
 	[METRIC_CMP_JS] = { "compare-js", "JS(A, B)", "nats", "J",
 	    METRIC_SCALE_JS, 1, METRIC_NEEDS_COMPARE },
-	[METRIC_CMP_TV] = { "compare-tv", "TV(A, B)", "", "Y",
+	[METRIC_CMP_TV] = { "compare-tv", "TV(A, B)", "", "W",
 	    METRIC_SCALE_UNIT, 1, METRIC_NEEDS_COMPARE },
 };
 

@@ -126,10 +126,10 @@ wait_gone '^B: ' && wait_for '^P\(top-1\)' "closed" &&
 start 100 40 xterm-256color C.UTF-8 -- --compare="$pb" \
     --logit-diff=" mat, the" "$pa"
 if wait_for '^B: The dog sat' "--compare" && ready "--compare"; then
-	keys X
-	wait_for 'logit\(X\) . logit\(Y\), B . A: ' "X legend" &&
+	keys Z
+	wait_for 'logit\(X\) . logit\(Y\), B . A: ' "Z legend" &&
 		ok "--logit-diff: the change of the logit difference" ||
-		fail "X: no logit-diff-change legend"
+		fail "Z: no logit-diff-change legend"
 else
 	fail "--compare: no comparison at start"
 fi
