@@ -69,7 +69,7 @@ _logitlens()
 		_filedir '@(yaml|yml)'
 		return
 		;;
-	--tuned)
+	--tuned | --jacobian)
 		_filedir safetensors
 		return
 		;;
@@ -106,7 +106,7 @@ _logitlens()
 		COMPREPLY=($(compgen -W "-m --model= -p --print -f --format=
 		    -k --top-k= -s --sublayers -t --tokenize --track=
 		    --candidates --attribution --mask-input --delta
-		    --metric= --compare= --logit-diff= --positions= --tuned= --truncate --threads= -c --config=
+		    --metric= --compare= --logit-diff= --positions= --tuned= --jacobian= --truncate --threads= -c --config=
 		    --print-config --download= --color= --no-mouse
 		    --list-keys --session= --ascii --patch= --target=
 		    --anti-target= --patch-direction= --patch-metric=

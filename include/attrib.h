@@ -11,7 +11,8 @@
  * Each term is a part's direct contribution through the row's final-norm
  * scale (sigma is shared by all parts: this is no causal effect). With a
  * tuned lens (tuned.h) on a translated row, each part goes through I + W
- * and the translator's bias joins the constant term. Computed in double
+ * and the translator's bias joins the constant term; with a Jacobian lens
+ * (jacobian.h) each part goes through J. Computed in double
  * from the float residuals. Knows nothing of the lens's statistics.
  */
 #ifndef ATTRIB_H
@@ -19,6 +20,7 @@
 
 #include <stddef.h>
 
+#include "lens.h"
 #include "model.h"
 #include "tuned.h"
 
@@ -32,6 +34,10 @@
 double		 attrib_logit(const struct gpt2 *, const struct gpt2_state *,
 		    const struct tuned *, int row, int pos, int id,
 		    double *parts, double *bias);
+/* The same through the lens's translating lens (tuned, Jacobian), if set. */
+double		 attrib_logit_lens(const struct gpt2 *,
+		    const struct gpt2_state *, const struct lens *, int row,
+		    int pos, int id, double *parts, double *bias);
 /* Number of parts of row: row + 1. */
 int		 attrib_nparts(int row);
 /* "embed", "h.3.attn", "h.3.mlp" for part k into buf. */

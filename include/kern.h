@@ -42,4 +42,25 @@ char	*kern_key(int C);
 char	*kern_cpu_model(void);
 char	*kern_cpu_features(void);
 
+/*
+ * The forward pass's products (T rows x C x OC, the blocks' weights): sgemm
+ * or the packed kernel (ops_matmul_packed over pack.h's file). Measured
+ * once per machine like the lens's kernel, on T = 16, 64 and 256 rows x C x
+ * 3C, best of 5 rounds of both in turn, and kept in the same file (the
+ * key's line with "; forward" appended: "blas" or "packed:TMAX"). The
+ * packed kernel runs products of up to tmax rows: those where it beat sgemm
+ * at every T measured up to there (0: never; INT_MAX: every T). No packed
+ * kernel for this CPU, a narrow model or no cache directory: 0.
+ * LOGITLENS_FORWARD names one (blas, packed: every T; auto: measure); -1
+ * and *cause for another name (tmax 0 then).
+ */
+#define KERN_NFWD	3
+struct kern_forward {
+	int		 tmax;
+	const char	*how;			/* static */
+	double		 ms[2][KERN_NFWD];	/* sgemm, packed; 0: not run */
+};
+int	 kern_forward(struct kern_forward *, int C, char **cause);
+void	 kern_forward_measure(double ms[2][KERN_NFWD], int C);
+
 #endif

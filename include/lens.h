@@ -14,7 +14,8 @@
  *
  * With a tuned lens set (tuned.h), rows that have a translator are decoded
  * as ln_f(h + W h + b) @ wte^T instead, everything else alike, and each
- * cell also gets KL(P_tuned || P_logit) against the plain logit lens.
+ * cell also gets KL(P_tuned || P_logit) against the plain logit lens. A
+ * Jacobian lens (jacobian.h) is set the same way and decodes ln_f(J h).
  */
 #ifndef LENS_H
 #define LENS_H
@@ -23,6 +24,7 @@
 #include <stddef.h>
 
 #include "model.h"
+#include "jacobian.h"
 #include "tuned.h"
 
 struct lens_top {
@@ -44,7 +46,8 @@ struct lens_cell {
 	float	next_prob;
 	float	next_logit;
 	float	kl_other;	/* KL(P_tuned || P_logit), nats, with a tuned
-				   lens (0 on rows without a translator);
+				   or Jacobian lens (0 on rows without a
+				   translator);
 				   NAN without one */
 };
 
@@ -81,6 +84,25 @@ void		 lens_set_batch(struct lens *, int batch);
  */
 void		 lens_set_tuned(struct lens *, const struct tuned *);
 const struct tuned *lens_tuned(const struct lens *);
+/*
+ * The same with a Jacobian lens's matrices (jacobian.h). One translating
+ * lens at a time: setting either one unsets the other.
+ */
+void		 lens_set_jacobian(struct lens *, const struct jacobian *);
+const struct jacobian *lens_jacobian(const struct lens *);
+/* "logit", "tuned" or "jacobian": the lens the cells are decoded through. */
+const char	*lens_kind(const struct lens *);
+
+/*
+ * How row is translated before ln_f: LENS_MAP_NONE (not at all),
+ * LENS_MAP_TUNED (h + W h + b) or LENS_MAP_JACOBIAN (W h, *b NULL); *w (C, C)
+ * [out, in] and *b (C) are the lens's, or NULL. w and b may be NULL.
+ */
+#define LENS_MAP_NONE		0
+#define LENS_MAP_TUNED		1
+#define LENS_MAP_JACOBIAN	2
+int		 lens_map(const struct lens *, int resid_row, const float **w,
+		    const float **b);
 
 /*
  * Ranks ids[0..n) in every cell from the next run on (lens_token_rank).

@@ -29,6 +29,13 @@ struct gpt2_state;
 /* NULL and *cause ("dir/file: problem") on error. */
 struct gpt2	*gpt2_load(const char *dir, char **cause);
 void		 gpt2_free(struct gpt2 *);
+/*
+ * The blocks' products of 2 to tmax rows from now on run over the weights
+ * packed in a cache file (pack.h, ops_matmul_packed); tmax 0 goes back to
+ * sgemm. -1 and *cause (sgemm kept) when the CPU has no packed kernel or
+ * the file can be neither used nor written.
+ */
+int		 gpt2_pack(struct gpt2 *, int tmax, char **cause);
 const struct gpt2_config *gpt2_config(const struct gpt2 *);
 const char	*gpt2_dir(const struct gpt2 *);
 

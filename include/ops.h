@@ -21,6 +21,20 @@ void	ops_layernorm_stats(float *mean, float *rstd, const float *inp, int T,
  */
 void	ops_matmul(float *out, const float *inp, const float *w,
 	    const float *bias, int T, int C, int OC);
+/*
+ * The same product over w packed by ops_pack: panels of OPS_PACK_W columns,
+ * each C rows of OPS_PACK_W floats (the last panel padded with zeros),
+ * ops_pack_len(C, OC) floats in all. A kernel of our own for AVX-512 (only
+ * where ops_packed_supported()), for the forward pass (pack.h keeps the
+ * packed weights in a file). Same results as ops_matmul up to float
+ * rounding.
+ */
+#define OPS_PACK_W	48
+size_t	ops_pack_len(int C, int OC);
+void	ops_pack(float *wp, const float *w, int C, int OC);
+int	ops_packed_supported(void);
+void	ops_matmul_packed(float *out, const float *inp, const float *wp,
+	    const float *bias, int T, int C, int OC);
 /* out (T, V) = inp (T, C) @ w (V, C)^T: the tied unembedding. */
 void	ops_matmul_nt(float *out, const float *inp, const float *w, int T,
 	    int C, int V);

@@ -80,6 +80,8 @@ struct patch_result {
 	float		*values;	/* (nrows, T) after each patch */
 	float		*heads;		/* (n_layer, n_head) */
 	float		*head_pos;	/* (n_layer, n_head, T) or NULL */
+	unsigned char	*done;		/* (nrows) the rows computed */
+	int		 heads_done;	/* the heads computed */
 };
 
 /* The metric of a run. */
@@ -98,6 +100,24 @@ struct patch_result	*patch_compute(const struct gpt2 *,
 			    const struct patch_run *corrupted,
 			    const struct patch_spec *, const atomic_int *cancel,
 			    patch_progress_cb *, void *arg);
+/*
+ * As patch_compute, in parts: the shown rows order[0..norder) first (indices
+ * into rows; order may be NULL), the other rows after them in their order,
+ * then the heads, each row batched as patch_compute batches it (the values
+ * are patch_compute's). part (may be NULL) gets the result after each row
+ * and after the heads, done and heads_done telling what is computed; it
+ * must not keep the pointer.
+ */
+typedef void		 patch_part_cb(void *arg,
+			    const struct patch_result *);
+struct patch_result	*patch_compute_parts(const struct gpt2 *,
+			    const struct patch_run *clean,
+			    const struct patch_run *corrupted,
+			    const struct patch_spec *, const int *order,
+			    int norder, const atomic_int *cancel,
+			    patch_progress_cb *, patch_part_cb *, void *arg);
+/* A copy of a result. */
+struct patch_result	*patch_result_dup(const struct patch_result *);
 void			 patch_result_free(struct patch_result *);
 /* (m - corrupted) / (clean - corrupted); NaN when clean == corrupted. */
 double			 patch_effect(const struct patch_result *, double m);

@@ -54,6 +54,9 @@ struct session {
 	char	*view;		/* "lens", "patch"; NULL: not set */
 	char	*patch_corrupted; /* the patching view's prompt */
 	char	*patch_direction; /* "denoise", "noise" */
+	char	*patch_target;	/* the tokens as --target takes them */
+	char	*patch_anti_target;
+	char	*patch_metric;	/* "logit_diff", "prob" */
 };
 
 /* Every field unset. */

@@ -29,7 +29,8 @@ struct ui_patch_state;
 #define UI_DEBOUNCE	0.15
 
 enum ui_ask { UI_ASK_SEARCH, UI_ASK_TRACK, UI_ASK_SAVE, UI_ASK_OPEN,
-	UI_ASK_EXPORT, UI_ASK_PATCH, UI_ASK_PATCH_EXPORT };
+	UI_ASK_EXPORT, UI_ASK_PATCH, UI_ASK_PATCH_EXPORT,
+	UI_ASK_PATCH_TARGET, UI_ASK_PATCH_ANTI };
 
 /*
  * ui.c's views (its ui_screens table): the lens, patching, the comparison
@@ -47,6 +48,9 @@ struct ui {
 	int			 mouse;
 	struct tuned		*tuned;		/* --tuned, or NULL */
 	int			 use_tuned;	/* decode through it */
+	struct jacobian		*jacobian;	/* --jacobian, or NULL */
+	int			 use_jacobian;	/* decode through it (never
+						   with use_tuned) */
 
 	/* Screen state. */
 	int			 screen;	/* ui.c's view: 0, the lens */

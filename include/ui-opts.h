@@ -34,6 +34,8 @@ struct ui_opts {
 	const char		*compare;	/* --compare: prompt B, or */
 	size_t			 compare_len;	/* NULL */
 	int			 diff_x, diff_y; /* --logit-diff; -1: none */
+	const char		*jacobian_path;	/* --jacobian: a Jacobian
+						   lens */
 };
 
 #endif

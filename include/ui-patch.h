@@ -19,20 +19,31 @@ struct session;
 struct ui;
 struct ui_frame;
 
-/* A complete patching run, read-only once posted. */
+/*
+ * A patching run, read-only once posted: complete, or a part of one (its
+ * res->done rows computed, the others pending, no attention yet).
+ */
 struct ui_patch {
+	int			 partial;	/* a part; more will come */
 	int			 T;
 	int			*clean_ids;	/* (T) */
 	int			*corr_ids;	/* (T) */
 	int			 sublayers;
 	int			 noise;		/* noising, else denoising */
-	int			 target, anti;	/* the logit difference's */
+	int			 metric;	/* enum patch_metric */
+	int			 target, anti;	/* the metric's tokens */
 	char			*err;		/* why there is no grid */
 	int			 cancelled;	/* a newer edit came */
 	struct patch_result	*res;		/* NULL with err */
 	int			 n_layer, n_head;
 	float			*attn;		/* (n_layer, n_head, T, T) of
 						   the patched run, or NULL */
+};
+
+/* The head grid (H): on, and its selected layer and head. */
+struct ui_patch_sel {
+	int	heads;
+	int	layer, head;
 };
 
 void	ui_patch_free(struct ui_patch *);		/* NULL is fine */
@@ -49,6 +60,8 @@ void	ui_patch_toggle(struct ui *);
 /* B: asks for the corrupted prompt; Enter on the question. */
 void	ui_patch_ask(struct ui *);
 void	ui_patch_ask_done(struct ui *, const char *s, size_t len);
+/* Enter on the target (anti 0) or anti-target question; empty: default. */
+void	ui_patch_token_done(struct ui *, int anti, const char *s, size_t len);
 /* Enter on the export question in the patching view. */
 void	ui_patch_export(struct ui *, const char *path);
 /* Sessions: the view, the corrupted prompt, the direction. */

@@ -21,6 +21,7 @@ struct lens_cell;
 struct lens_top;
 struct tok;
 struct ui_patch;
+struct ui_patch_sel;
 
 /* UI_FOCUS_ASK: the status line reads a search, a token, a path... */
 /* UI_FOCUS_PROMPT_B: prompt B's line (the comparison). */
@@ -74,6 +75,7 @@ struct ui_snap {
 	float		 logit_lo;	/* range of the final top-1's logit */
 	float		 logit_hi;
 	int		 tuned;		/* decoded through the tuned lens */
+	int		 jacobian;	/* decoded through the Jacobian lens */
 	int		 ntrack;
 	int		*track;		/* (ntrack) tracked token ids */
 	float		*track_logit;	/* (ntrack, nrows, T) */
@@ -114,6 +116,7 @@ struct ui_frame {
 	struct ui_snap		*snap;		/* NULL before the first run */
 	struct ui_attrib	*attrib;	/* the panel's attribution */
 	struct ui_patch		*patch;		/* the patching view's grid */
+	const struct ui_patch_sel *patch_sel;	/* its head grid, or NULL */
 	int			*ids;		/* the prompt's tokens now */
 	size_t			 nids;
 	struct ui_layout	 layout;

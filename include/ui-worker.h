@@ -24,6 +24,7 @@ struct gpt2_state;
 struct lens;
 struct tok;
 struct tuned;
+struct jacobian;
 struct ui_worker;
 
 #define UI_WAKE_WORKER	'w'	/* pipe byte; signals write their number */
@@ -40,6 +41,7 @@ struct ui_worker_req {
 	const int	*ids_b;		/* (T_b) prompt B; NULL: none */
 	int		 T_b;
 	int		 diff_x, diff_y; /* logit(X) - logit(Y); -1: none */
+	int		 jacobian;	/* through the Jacobian lens */
 };
 
 /*
@@ -69,6 +71,7 @@ struct ui_worker {
 	struct gpt2		*model;
 	const struct tok	*tok;
 	const struct tuned	*tuned;		/* --tuned, or NULL */
+	const struct jacobian	*jacobian;	/* --jacobian, or NULL */
 	const char		*note;		/* for the SVG */
 
 	int			 pipe[2];	/* wakes the main loop */
@@ -117,6 +120,8 @@ struct ui_worker {
 int	ui_worker_start(struct ui_worker *, struct gpt2 *, const struct tok *,
 	    const struct tuned *, const char *note, int top_k, char **cause);
 void	ui_worker_stop(struct ui_worker *);
+/* The Jacobian lens requests may ask for (borrowed), before the first. */
+void	ui_worker_set_jacobian(struct ui_worker *, const struct jacobian *);
 /* The end of the self-pipe the main loop polls, and the one to write. */
 int	ui_worker_fd(const struct ui_worker *);
 int	ui_worker_wake_fd(const struct ui_worker *);

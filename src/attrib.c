@@ -49,9 +49,9 @@ attrib_part(const struct gpt2_state *s, int k, int pos, int C, double *p)
 		p[c] = (double)x[c] - (y != NULL ? (double)y[c] : 0.0);
 }
 
-/* q (C) = p + W p, W (C, C) [out, in]. */
+/* q (C) = p + W p (tuned) or W p (Jacobian), W (C, C) [out, in]. */
 static void
-attrib_translate(const float *w, const double *p, double *q, int C)
+attrib_translate(const float *w, int map, const double *p, double *q, int C)
 {
 	double	dot;
 	int	o, c;
@@ -60,7 +60,7 @@ attrib_translate(const float *w, const double *p, double *q, int C)
 		dot = 0;
 		for (c = 0; c < C; c++)
 			dot += (double)w[(size_t)o * C + c] * p[c];
-		q[o] = p[o] + dot;
+		q[o] = (map == LENS_MAP_TUNED ? p[o] : 0.0) + dot;
 	}
 }
 
@@ -96,15 +96,16 @@ attrib_rstd(const double *h, int C, float eps)
 	return 1.0 / sqrt(var / C + (double)eps);
 }
 
-double
-attrib_logit(const struct gpt2 *m, const struct gpt2_state *s,
-    const struct tuned *t, int row, int pos, int id, double *parts,
-    double *bias)
+/* attrib_logit through translator map (lens.h's LENS_MAP_*): tw, tb. */
+static double
+attrib_logit_map(const struct gpt2 *m, const struct gpt2_state *s, int map,
+    const float *tw, const float *tb, int row, int pos, int id,
+    double *parts, double *bias)
 {
 	const struct gpt2_config	*cfg = gpt2_config(m);
 	const float			*g = gpt2_lnf_g(m);
 	const float			*b = gpt2_lnf_b(m);
-	const float			*w, *tw = NULL, *tb = NULL;
+	const float			*w;
 	const int			 C = cfg->n_embd;
 	double				*gw, *p, *q, *h, sgw = 0, cb = 0;
 	double				 tbc = 0, rs, sum = 0;
@@ -114,8 +115,6 @@ attrib_logit(const struct gpt2 *m, const struct gpt2_state *s,
 	assert(pos >= 0 && pos < gpt2_state_len(s));
 	assert(id >= 0 && id < cfg->n_vocab);
 	w = gpt2_wte(m) + (size_t)id * C;
-	if (t != NULL)
-		tuned_translator(t, row, &tw, &tb);
 	gw = xcalloc((size_t)C * 4, sizeof *gw);
 	p = gw + C;
 	q = p + C;
@@ -130,7 +129,7 @@ attrib_logit(const struct gpt2 *m, const struct gpt2_state *s,
 	for (k = 0; k <= row; k++) {
 		attrib_part(s, k, pos, C, p);
 		if (tw != NULL)
-			attrib_translate(tw, p, q, C);
+			attrib_translate(tw, map, p, q, C);
 		parts[k] = attrib_dot(tw != NULL ? q : p, gw, sgw, h, C);
 	}
 	if (tb != NULL) {
@@ -150,4 +149,28 @@ attrib_logit(const struct gpt2 *m, const struct gpt2_state *s,
 	if (bias != NULL)
 		*bias = cb;
 	return sum + cb;
+}
+
+double
+attrib_logit(const struct gpt2 *m, const struct gpt2_state *s,
+    const struct tuned *t, int row, int pos, int id, double *parts,
+    double *bias)
+{
+	const float	*tw = NULL, *tb = NULL;
+
+	if (t != NULL)
+		tuned_translator(t, row, &tw, &tb);
+	return attrib_logit_map(m, s, LENS_MAP_TUNED, tw, tb, row, pos, id,
+	    parts, bias);
+}
+
+double
+attrib_logit_lens(const struct gpt2 *m, const struct gpt2_state *s,
+    const struct lens *ln, int row, int pos, int id, double *parts,
+    double *bias)
+{
+	const float	*tw, *tb;
+	int		 map = lens_map(ln, row, &tw, &tb);
+
+	return attrib_logit_map(m, s, map, tw, tb, row, pos, id, parts, bias);
 }

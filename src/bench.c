@@ -14,6 +14,7 @@
  */
 #include "config.h"
 
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -433,6 +434,7 @@ main(int argc, char **argv)
 	int				 nT = 3, ch, i, doR = 1, threads = 0;
 	int				 onlyfull = 0, k;
 	struct kern_choice		 kc;
+	struct kern_forward		 kf;
 	double				 kg[OPS_NT_NKERNELS];
 	char				*cpu, *feat;
 	const char			*coretype;
@@ -490,6 +492,16 @@ main(int argc, char **argv)
 	if (kern_choose(&kc, c->n_embd, &cause) != 0) {
 		fprintf(stderr, "logitlens-bench: %s\n", cause);
 		free(cause);
+	}
+	if (kern_forward(&kf, c->n_embd, &cause) != 0) {
+		fprintf(stderr, "logitlens-bench: %s\n", cause);
+		free(cause);
+	}
+	if (kf.tmax > 0 && gpt2_pack(m, kf.tmax, &cause) != 0) {
+		fprintf(stderr, "logitlens-bench: packed weights: %s\n",
+		    cause);
+		free(cause);
+		kf.tmax = 0;
 	}
 	ids = xcalloc((size_t)c->n_ctx, sizeof *ids);
 	bench_ids(ids, c->n_ctx, c->n_vocab);
@@ -550,6 +562,15 @@ main(int argc, char **argv)
 			printf(" %s %.1f", ops_nt_kernel_name(k), kg[k]);
 	}
 	printf(" GFLOP/s\n");
+	printf("forward kernel %s (%s)", kf.tmax == 0 ? "blas" : "packed",
+	    kf.how);
+	if (kf.tmax > 0 && kf.tmax < INT_MAX)
+		printf(" up to %d rows", kf.tmax);
+	if (kf.ms[0][0] > 0)
+		printf("; C x 3C at T = 16, 64, 256: sgemm %.3f %.3f %.3f ms, "
+		    "packed %.3f %.3f %.3f ms", kf.ms[0][0], kf.ms[0][1],
+		    kf.ms[0][2], kf.ms[1][0], kf.ms[1][1], kf.ms[1][2]);
+	printf("\n");
 	printf("model %s: L=%d C=%d V=%d, threads %d, 1024 x %d x %d: "
 	    "OpenBLAS sgemm %.1f GFLOP/s, ours %.1f GFLOP/s; FMA peak %.1f "
 	    "GFLOP/s\n", argv[0], c->n_layer, c->n_embd, c->n_vocab,

@@ -36,6 +36,7 @@
 #include "eval.h"
 #include "hub.h"
 #include "jacobian.h"
+#include "kern.h"
 #include "model.h"
 #include "ops.h"
 #include "tok.h"
@@ -750,6 +751,22 @@ eval_check_inputs(struct eval_ctx *x)
 		x->in_total = 0;
 }
 
+/* The product's kernel for this machine (kern.h), as the lens's. */
+static void
+eval_kernel(int n_embd)
+{
+	struct kern_choice	 ch;
+	char			*cause, *s;
+
+	if (kern_choose(&ch, n_embd, &cause) != 0) {
+		s = xasprintf("%s; using %s", cause,
+		    ops_nt_kernel_name(ch.kernel));
+		eval_msg(s);
+		free(s);
+		free(cause);
+	}
+}
+
 static void
 eval_load(struct eval_ctx *x, struct eval_args *a, struct tuned **tl,
     struct jacobian **jl)
@@ -784,6 +801,7 @@ eval_load(struct eval_ctx *x, struct eval_args *a, struct tuned **tl,
 		eval_die(EXIT_INPUT, "--ctx=%d: a window is 2 to %d tokens "
 		    "(the model's n_ctx) long", a->ctx,
 		    gpt2_config(x->m)->n_ctx);
+	eval_kernel(gpt2_config(x->m)->n_embd);
 	if (a->lens_file[EVAL_TUNED] != NULL && (*tl = tuned_load(
 	    a->lens_file[EVAL_TUNED], x->m, &cause)) == NULL)
 		eval_die(EXIT_INPUT, "%s", cause);

@@ -6,11 +6,12 @@
  * are what every other row's KL is taken against:
  *     KL(P_final || P_row) = hf - sum pf x + lse(x)
  * Then each lens decodes each other row: translate (tuned, Jacobian), ln_f,
- * one product with wte^T (sgemm), and one pass per position over
- * its V logits (ops_row_stats_count: lse, sum p x, sum pf x and the count
- * of logits above the next token's). A row a lens does not translate is
- * the logit lens's, copied. Per-position values land in arrays summed in
- * position order, so the sums do not depend on the threads.
+ * one product with wte^T (ops_matmul_nt: the machine's kernel, kern.h),
+ * and one pass per position over its V logits (ops_row_stats_count: lse,
+ * sum p x, sum pf x and the count of logits above the next token's). A row
+ * a lens does not translate is the logit lens's, copied. Per-position
+ * values land in arrays summed in position order, so the sums do not
+ * depend on the threads.
  */
 #include "config.h"
 
@@ -25,7 +26,6 @@
 #include "util.h"
 
 #define EVAL_BLOCK	256	/* positions per product */
-#define EVAL_SGEMM_MIN	64	/* positions from which sgemm is faster */
 
 const char *const eval_lens_names[EVAL_NLENS] = { "logit", "tuned",
     "jacobian" };
@@ -241,16 +241,12 @@ eval_decode(struct eval *ev, const float *h, const int *next_ids, int n,
 	ops_layernorm(ev->x, h, gpt2_lnf_g(ev->m), gpt2_lnf_b(ev->m), n,
 	    c->n_embd, c->eps);
 	/*
-	 * Blocks are large: OpenBLAS's sgemm, whose packing of wte is then
-	 * cheap against the product, runs the CPU's widest kernel (AVX-512
-	 * where there is one; ops_matmul_nt's is AVX2).
+	 * The machine's kernel (kern.h's choice, set by the caller: the
+	 * lens's own where it beats OpenBLAS's sgemm on blocks of this size,
+	 * else sgemm itself).
 	 */
-	if (n >= EVAL_SGEMM_MIN)
-		ops_sgemm_nt(ev->logits, ev->x, gpt2_wte(ev->m), n, c->n_embd,
-		    c->n_vocab);
-	else
-		ops_matmul_nt(ev->logits, ev->x, gpt2_wte(ev->m), n,
-		    c->n_embd, c->n_vocab);
+	ops_matmul_nt(ev->logits, ev->x, gpt2_wte(ev->m), n, c->n_embd,
+	    c->n_vocab);
 	ev->work.logits = ev->logits;
 	ev->work.next_ids = next_ids;
 	ev->work.n = n;

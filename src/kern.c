@@ -7,6 +7,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -171,12 +172,11 @@ kern_measure(double *gflops, int C)
 	free(out);
 }
 
-/* The kernel of key's line in buf, OPS_NT_AUTO if none is valid. */
-static enum ops_nt_kernel
-kern_lookup(char *buf, const char *key)
+/* The value of key's last line in buf (cut there), NULL if none. */
+static char *
+kern_find(char *buf, const char *key)
 {
-	enum ops_nt_kernel	 k = OPS_NT_AUTO;
-	char			*line, *tab, *save;
+	char	*line, *tab, *save, *v = NULL;
 
 	for (line = strtok_r(buf, "\n", &save); line != NULL;
 	    line = strtok_r(NULL, "\n", &save)) {
@@ -184,10 +184,22 @@ kern_lookup(char *buf, const char *key)
 		    (size_t)(tab - line) != strlen(key) ||
 		    strncmp(line, key, (size_t)(tab - line)) != 0)
 			continue;
-		k = ops_nt_kernel_byname(tab + 1);
-		if (k != OPS_NT_AUTO && !kern_candidate(k))
-			k = OPS_NT_AUTO;
+		v = tab + 1;
 	}
+	return v;
+}
+
+/* The kernel of key's line in buf, OPS_NT_AUTO if none is valid. */
+static enum ops_nt_kernel
+kern_lookup(char *buf, const char *key)
+{
+	enum ops_nt_kernel	 k = OPS_NT_AUTO;
+	char			*v = kern_find(buf, key);
+
+	if (v != NULL)
+		k = ops_nt_kernel_byname(v);
+	if (k != OPS_NT_AUTO && !kern_candidate(k))
+		k = OPS_NT_AUTO;
 	return k;
 }
 
@@ -211,7 +223,7 @@ kern_mkdirs(const char *path)
  */
 static int
 kern_store(const char *path, const char *old, const char *key,
-    enum ops_nt_kernel k, char **cause)
+    const char *value, char **cause)
 {
 	FILE		*f;
 	const char	*p, *e;
@@ -231,7 +243,7 @@ kern_store(const char *path, const char *old, const char *key,
 		fwrite(p, 1, (size_t)(e - p), f);
 		fputc('\n', f);
 	}
-	fprintf(f, "%s\t%s\n", key, ops_nt_kernel_name(k));
+	fprintf(f, "%s\t%s\n", key, value);
 	return util_atomic_close(f, tmp, path, 0, cause);
 }
 
@@ -291,7 +303,8 @@ kern_choose(struct kern_choice *ch, int C, char **cause)
 		kern_measure(ch->gflops, C);
 		ch->kernel = kern_best(ch->gflops);
 		ch->how = "measured";
-		if (kern_store(path, buf, key, ch->kernel, &err) != 0) {
+		if (kern_store(path, buf, key, ops_nt_kernel_name(ch->kernel),
+		    &err) != 0) {
 			/* Measured again next time: slower, not wrong. */
 			ch->how = "measured (not cached)";
 			free(err);
@@ -303,4 +316,137 @@ kern_choose(struct kern_choice *ch, int C, char **cause)
 	free(key);
 	free(path);
 	return rc;
+}
+
+/*
+ * ms[0][i], ms[1][i]: the best of KERN_ROUNDS of sgemm and of the packed
+ * kernel on T = kern_fwd_T[i] rows x C x 3C, in turn.
+ */
+static const int kern_fwd_T[KERN_NFWD] = { 16, 64, 256 };
+
+void
+kern_forward_measure(double ms[2][KERN_NFWD], int C)
+{
+	float	*x, *w, *wp, *bias, *out;
+	double	 t0, dt;
+	size_t	 i;
+	int	 r, j, k, T, OC = 3 * C;
+
+	x = xcalloc((size_t)256 * C, sizeof *x);
+	w = xcalloc((size_t)C * OC, sizeof *w);
+	wp = xcalloc(ops_pack_len(C, OC), sizeof *wp);
+	bias = xcalloc((size_t)OC, sizeof *bias);
+	out = xcalloc((size_t)256 * OC, sizeof *out);
+	for (i = 0; i < (size_t)256 * C; i++)
+		x[i] = (float)(i * 7919 % 1000) / 1000.0f - 0.5f;
+	for (i = 0; i < (size_t)C * OC; i++)
+		w[i] = (float)(i * 104729 % 1000) / 1000.0f - 0.5f;
+	ops_pack(wp, w, C, OC);
+	for (k = 0; k < 2; k++) {
+		for (j = 0; j < KERN_NFWD; j++)
+			ms[k][j] = 0;
+	}
+	for (r = -1; r < KERN_ROUNDS; r++) {
+		for (j = 0; j < KERN_NFWD; j++) {
+			T = kern_fwd_T[j];
+			for (k = 0; k < 2; k++) {
+				t0 = util_now();
+				if (k == 0)
+					ops_matmul(out, x, w, bias, T, C, OC);
+				else
+					ops_matmul_packed(out, x, wp, bias, T,
+					    C, OC);
+				dt = (util_now() - t0) * 1e3;
+				if (r >= 0 && (ms[k][j] == 0 || dt < ms[k][j]))
+					ms[k][j] = dt;
+			}
+		}
+	}
+	free(x);
+	free(w);
+	free(wp);
+	free(bias);
+	free(out);
+}
+
+int
+kern_forward(struct kern_forward *fw, int C, char **cause)
+{
+	const char	*env = getenv("LOGITLENS_FORWARD");
+	char		*path, *key, *base, *buf = NULL, *v, *ep, *err;
+	size_t		 len;
+	long		 n;
+	int		 j;
+
+	memset(fw, 0, sizeof *fw);
+	/*
+	 * Opt-in for now: the blocks' weights stay mapped and resident beside
+	 * the packed file, over the memory target (BENCHMARKS.md).
+	 */
+	if (env == NULL || *env == '\0') {
+		fw->how = "default (LOGITLENS_FORWARD=auto or packed to try)";
+		return 0;
+	}
+	if (strcmp(env, "auto") != 0) {
+		fw->how = "LOGITLENS_FORWARD";
+		if (strcmp(env, "blas") == 0)
+			return 0;
+		if (strcmp(env, "packed") == 0 && ops_packed_supported()) {
+			fw->tmax = INT_MAX;
+			return 0;
+		}
+		return util_fail(cause, "LOGITLENS_FORWARD=%s: not a kernel "
+		    "this CPU runs (packed, blas or auto)", env);
+	}
+	if (!ops_packed_supported()) {
+		fw->how = "CPU features (no packed kernel)";
+		return 0;
+	}
+	if (C < KERN_MINC || (path = kern_cache_path()) == NULL) {
+		fw->how = C < KERN_MINC ? "CPU features (a narrow model)" :
+		    "CPU features (no cache directory)";
+		return 0;
+	}
+	base = kern_key(C);
+	key = xasprintf("%s; forward", base);
+	free(base);
+	(void)util_read_file(path, KERN_MAXFILE, &buf, &len, NULL);
+	fw->how = "cache";
+	fw->tmax = -1;
+	if (buf != NULL) {
+		v = xstrdup(buf);
+		base = kern_find(v, key);
+		if (base != NULL && strcmp(base, "blas") == 0)
+			fw->tmax = 0;
+		else if (base != NULL && strncmp(base, "packed:", 7) == 0) {
+			errno = 0;
+			n = strtol(base + 7, &ep, 10);
+			if (errno == 0 && *ep == '\0' && n >= 2 &&
+			    n <= 65536)
+				fw->tmax = (int)n;
+		}
+		free(v);
+	}
+	if (fw->tmax < 0) {
+		kern_forward_measure(fw->ms, C);
+		/* Packed up to the largest T before the first it loses. */
+		fw->tmax = 0;
+		for (j = 0; j < KERN_NFWD && fw->ms[1][j] < fw->ms[0][j]; j++)
+			fw->tmax = j + 1 < KERN_NFWD ?
+			    (kern_fwd_T[j] + kern_fwd_T[j + 1]) / 2 : INT_MAX;
+		fw->how = "measured";
+		v = fw->tmax == 0 ? xstrdup("blas") : xasprintf("packed:%d",
+		    fw->tmax == INT_MAX ? 65536 : fw->tmax);
+		if (kern_store(path, buf, key, v, &err) != 0) {
+			fw->how = "measured (not cached)";
+			free(err);
+		}
+		free(v);
+	}
+	if (fw->tmax == 65536)
+		fw->tmax = INT_MAX;
+	free(buf);
+	free(key);
+	free(path);
+	return 0;
 }

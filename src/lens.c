@@ -18,10 +18,12 @@
  * it only has a new next token, whose logit and rank are read from there
  * instead of decoding the column again.
  *
- * A tuned lens translates a row's residual before ln_f. Its batches then
- * also decode the translated rows' plain residuals in a second product, for
- *     KL(P_tuned || P_logit) = sum pt xt - lse(xt) - sum pt xl + lse(xl).
- * Without one, nothing of this runs.
+ * A tuned lens or a Jacobian lens (one at a time) translates a row's
+ * residual before ln_f. Its batches then also decode the translated rows'
+ * plain residuals in a second product, for
+ *     KL(P_tuned || P_logit) = sum pt xt - lse(xt) - sum pt xl + lse(xl)
+ * (P_jacobian in place of P_tuned likewise). Without one, nothing of this
+ * runs.
  */
 #include "config.h"
 
@@ -87,6 +89,7 @@ struct lens {
 	struct lens_work		 work;
 
 	const struct tuned		*tuned;
+	const struct jacobian		*jacobian;
 	float				*x2;	/* (LENS_BATCH, C) plain */
 	float				*logits2;/* (LENS_BATCH, V) plain */
 	int				*other;	/* (LENS_BATCH) row in logits2 */
@@ -247,12 +250,38 @@ lens_norm_plain(const struct lens *ln, const struct gpt2_state *s,
 	    ln->c->n_embd, ln->c->eps);
 }
 
-/* Has row a translator of the tuned lens set? */
+/* Is a translating lens (tuned or Jacobian) set? */
+static int
+lens_mapped(const struct lens *ln)
+{
+	return ln->tuned != NULL || ln->jacobian != NULL;
+}
+
+int
+lens_map(const struct lens *ln, int row, const float **w, const float **b)
+{
+	const float	*jw;
+
+	if (w != NULL)
+		*w = NULL;
+	if (b != NULL)
+		*b = NULL;
+	if (ln->tuned != NULL)
+		return tuned_translator(ln->tuned, row, w, b) >= 0 ?
+		    LENS_MAP_TUNED : LENS_MAP_NONE;
+	if (ln->jacobian == NULL ||
+	    (jw = jacobian_matrix(ln->jacobian, row)) == NULL)
+		return LENS_MAP_NONE;
+	if (w != NULL)
+		*w = jw;
+	return LENS_MAP_JACOBIAN;
+}
+
+/* Has row a translator of the lens set? */
 static int
 lens_translated(const struct lens *ln, int row)
 {
-	return ln->tuned != NULL &&
-	    tuned_translator(ln->tuned, row, NULL, NULL) >= 0;
+	return lens_map(ln, row, NULL, NULL) != LENS_MAP_NONE;
 }
 
 /* ln_f(resid[row][pos]) into out (C), translated first if tuned. */
@@ -266,7 +295,10 @@ lens_norm(const struct lens *ln, const struct gpt2_state *s, float *out,
 		lens_norm_plain(ln, s, out, row, pos);
 		return;
 	}
-	tuned_apply(ln->tuned, row, r, out, 1);
+	if (ln->tuned != NULL)
+		tuned_apply(ln->tuned, row, r, out, 1);
+	else
+		jacobian_apply(ln->jacobian, row, r, out, 1);
 	/* In place: layernorm takes the statistics first. */
 	ops_layernorm(out, out, gpt2_lnf_g(ln->m), gpt2_lnf_b(ln->m), 1,
 	    ln->c->n_embd, ln->c->eps);
@@ -416,7 +448,7 @@ lens_reduce(struct lens *ln, struct lens_thread *th, const float *x,
 	}
 	cell->lse = (float)st.lse;
 	cell->entropy = (float)(st.lse - st.ex);
-	cell->kl_other = ln->tuned != NULL ? 0.0f : NAN;	/* lens_other */
+	cell->kl_other = lens_mapped(ln) ? 0.0f : NAN;	/* lens_other */
 	if (row == last) {
 		/* The final row: keep its probabilities for the block. */
 		ops_softmax(ln->pf + (size_t)bpos * V, x, V, st.lse);
@@ -557,7 +589,7 @@ lens_batch(struct lens *ln, const struct gpt2_state *s,
 	lens_reduce_all(ln, jobs, nf, ln->logits, p0, ids, T);
 	lens_reduce_all(ln, jobs + nf, n - nf, ln->logits + (size_t)nf * V,
 	    p0, ids, T);
-	if (ln->tuned != NULL)
+	if (lens_mapped(ln))
 		lens_other(ln, s, jobs, n);
 	for (i = 0; i < n; i++)
 		ln->ok[lens_index(ln, jobs[i].row, jobs[i].pos)] = 1;
@@ -683,13 +715,16 @@ lens_set_batch(struct lens *ln, int batch)
 	ln->batch = batch < 1 ? 1 : batch > LENS_BATCH ? LENS_BATCH : batch;
 }
 
-void
-lens_set_tuned(struct lens *ln, const struct tuned *t)
+/* Sets the translating lens (at most one of t and j) and forgets cells. */
+static void
+lens_set_map(struct lens *ln, const struct tuned *t,
+    const struct jacobian *j)
 {
 	const size_t	C = (size_t)ln->c->n_embd, V = (size_t)ln->c->n_vocab;
 	int		i;
 
-	if (t != NULL && ln->logits2 == NULL) {
+	assert(t == NULL || j == NULL);
+	if ((t != NULL || j != NULL) && ln->logits2 == NULL) {
 		ln->logits2 = xbigalloc(ln->logitbytes);
 		ln->x2 = xcalloc(LENS_BATCH * C, sizeof *ln->x2);
 		ln->other = xcalloc(LENS_BATCH, sizeof *ln->other);
@@ -697,9 +732,22 @@ lens_set_tuned(struct lens *ln, const struct tuned *t)
 			ln->tp[i] = xcalloc(V, sizeof *ln->tp[i]);
 	}
 	ln->tuned = t;
+	ln->jacobian = j;
 	lens_invalidate(ln, 0);
 	ln->tailpos[0] = ln->tailpos[1] = -1;
 	ln->len = 0;
+}
+
+void
+lens_set_tuned(struct lens *ln, const struct tuned *t)
+{
+	lens_set_map(ln, t, NULL);
+}
+
+void
+lens_set_jacobian(struct lens *ln, const struct jacobian *j)
+{
+	lens_set_map(ln, NULL, j);
 }
 
 int
@@ -749,6 +797,19 @@ const struct tuned *
 lens_tuned(const struct lens *ln)
 {
 	return ln->tuned;
+}
+
+const struct jacobian *
+lens_jacobian(const struct lens *ln)
+{
+	return ln->jacobian;
+}
+
+const char *
+lens_kind(const struct lens *ln)
+{
+	return ln->tuned != NULL ? "tuned" : ln->jacobian != NULL ?
+	    "jacobian" : "logit";
 }
 
 static int

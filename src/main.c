@@ -23,6 +23,7 @@
 #include "cmd-eval.h"
 #include "compare.h"
 #include "hub.h"
+#include "jacobian.h"
 #include "kern.h"
 #include "lens.h"
 #include "metric.h"
@@ -47,11 +48,13 @@ enum {
 	OPT_PATCH, OPT_TARGET, OPT_ANTI_TARGET, OPT_PATCH_DIRECTION,
 	OPT_PATCH_METRIC, OPT_HEAD_POSITIONS, OPT_ATTENTION, OPT_POSITIONS
 };
+enum { OPT_JACOBIAN = 1024 };
 
 struct args {
 	const char		*model;
 	const char		*download;
 	const char		*tuned;
+	const char		*jacobian;
 	const char		*session;
 	int			 list_keys;	/* 1 text, 2 mdoc */
 	const char		*config;
@@ -103,6 +106,7 @@ static const struct option longopts[] = {
 	{ "download",	  required_argument, NULL, OPT_DOWNLOAD },
 	{ "list-keys",	  optional_argument, NULL, OPT_LIST_KEYS },
 	{ "tuned",	  required_argument, NULL, OPT_TUNED },
+	{ "jacobian",	  required_argument, NULL, OPT_JACOBIAN },
 	{ "session",	  required_argument, NULL, OPT_SESSION },
 	{ "track",	  required_argument, NULL, OPT_TRACK },
 	{ "candidates",	  no_argument,	     NULL, OPT_CANDIDATES },
@@ -208,6 +212,8 @@ usage(FILE *f)
 "                         target (or top-1) logit\n"
 "      --tuned=FILE       decode through a tuned lens's translators (a\n"
 "                         safetensors file, see logitlens(1))\n"
+"      --jacobian=FILE    decode through a Jacobian lens's matrices (a\n"
+"                         safetensors file; --print: not with --tuned)\n"
 "      --truncate         keep the last n_ctx tokens of a longer prompt\n"
 "      --threads=N        BLAS threads (default: all cores)\n"
 "  -c, --config=FILE      configuration file (default\n"
@@ -411,6 +417,9 @@ args_parse(struct args *a, int argc, char **argv)
 			break;
 		case OPT_TUNED:
 			a->tuned = optarg;
+			break;
+		case OPT_JACOBIAN:
+			a->jacobian = optarg;
 			break;
 		case OPT_SESSION:
 			a->session = optarg;
@@ -929,6 +938,21 @@ compare_done(struct compare_hold *h)
 	free(h->idb);
 }
 
+/* --jacobian's lens set on ln for --print, or NULL without one. */
+static struct jacobian *
+load_jacobian(const struct args *a, const struct gpt2 *m, struct lens *ln)
+{
+	struct jacobian	*jl;
+	char		*cause;
+
+	if (a->jacobian == NULL)
+		return NULL;
+	if ((jl = jacobian_load(a->jacobian, m, &cause)) == NULL)
+		die_cause(EXIT_INPUT, cause);
+	lens_set_jacobian(ln, jl);
+	return jl;
+}
+
 static void
 run_print(const struct args *a, const struct cfg *cfg, struct gpt2 *m,
     const struct tok *tok, const char *note)
@@ -936,6 +960,7 @@ run_print(const struct args *a, const struct cfg *cfg, struct gpt2 *m,
 	struct gpt2_state	*s;
 	struct lens		*ln;
 	struct tuned		*tuned;
+	struct jacobian		*jl;
 	struct report		 r;
 	struct compare_hold	 h;
 	struct patching		 pt;
@@ -952,6 +977,9 @@ run_print(const struct args *a, const struct cfg *cfg, struct gpt2 *m,
 	    a->tuned == NULL)
 		die(EXIT_USAGE, "--metric=%s needs --tuned", a->metric);
 	check_metric_needs(a);
+	if (a->tuned != NULL && a->jacobian != NULL)
+		die(EXIT_USAGE, "--tuned and --jacobian: --print decodes "
+		    "through one lens at a time");
 	memset(&h, 0, sizeof h);
 	if (a->compare != NULL)	/* B's errors before A's work */
 		h.idb = text_ids("--compare: prompt B", a->compare,
@@ -970,6 +998,7 @@ run_print(const struct args *a, const struct cfg *cfg, struct gpt2 *m,
 			die_cause(EXIT_INPUT, cause);
 		lens_set_tuned(ln, tuned);
 	}
+	jl = load_jacobian(a, m, ln);
 	if (a->attribution)
 		gpt2_state_keep_sublayers(s);	/* the parts need every row */
 	lens_set_track(ln, track, ntrack);
@@ -1027,6 +1056,7 @@ run_print(const struct args *a, const struct cfg *cfg, struct gpt2 *m,
 	patching_free(&pt);
 	lens_free(ln);
 	tuned_free(tuned);
+	jacobian_free(jl);
 	gpt2_state_free(s);
 	free(track);
 	free(ids);
@@ -1135,6 +1165,7 @@ run_explorer(const struct args *a, const struct cfg *cfg, struct gpt2 *m,
 	o.history_path = hist = history_path();
 	o.model_note = note;
 	o.tuned_path = a->tuned;
+	o.jacobian_path = a->jacobian;
 	o.session_path = a->session;
 	rc = ui_run(&o, &cause);
 	free(hist);
@@ -1204,6 +1235,29 @@ choose_kernel(int n_embd)
 	}
 }
 
+/*
+ * The forward pass's products: packed weights where they beat sgemm here
+ * (kern.h); a bad LOGITLENS_FORWARD, or packed weights asked for and not
+ * to be had, warns.
+ */
+static void
+choose_forward(struct gpt2 *m)
+{
+	struct kern_forward	 fw;
+	char			*cause;
+
+	if (kern_forward(&fw, gpt2_config(m)->n_embd, &cause) != 0) {
+		fprintf(stderr, "logitlens: %s; using blas\n", cause);
+		free(cause);
+	}
+	if (fw.tmax > 0 && gpt2_pack(m, fw.tmax, &cause) != 0) {
+		if (strcmp(fw.how, "LOGITLENS_FORWARD") == 0)
+			fprintf(stderr, "logitlens: packed weights: %s; "
+			    "using blas\n", cause);
+		free(cause);
+	}
+}
+
 int
 main(int argc, char **argv)
 {
@@ -1269,6 +1323,7 @@ main(int argc, char **argv)
 	if ((m = gpt2_load(dir, &cause)) == NULL)
 		die_cause(EXIT_INPUT, cause);
 	choose_kernel(gpt2_config(m)->n_embd);
+	choose_forward(m);
 	if (tok_vocab_size(tok) > gpt2_config(m)->n_vocab) {
 		/* Freed first: LeakSanitizer sees m as lost once unused. */
 		cause = xasprintf("%s/vocab.json: %d tokens, more than the "

@@ -21,6 +21,7 @@
 
 #include "model.h"
 #include "ops.h"
+#include "pack.h"
 #include "st.h"
 #include "util.h"
 
@@ -46,6 +47,9 @@ struct gpt2 {
 	const float		*wpe;		/* (n_ctx, C) */
 	const float		*ln_f_g, *ln_f_b;
 	struct gpt2_layer	*layers;
+	struct pack		*pack;		/* gpt2_pack's file ... */
+	const float		**wp;		/* ... (L, 4): packed weights */
+	int			 pack_tmax;
 };
 
 /*
@@ -436,6 +440,8 @@ gpt2_free(struct gpt2 *m)
 {
 	if (m == NULL)
 		return;
+	pack_close(m->pack);
+	free(m->wp);
 	st_close(m->st);
 	xbigfree(m->conv, m->convlen);
 	free(m->layers);
@@ -637,6 +643,61 @@ model_scan(struct gpt2_state *s, int row, const float *x, int t0, int T)
 	}
 }
 
+/* Product i (0 qkv, 1 c_proj, 2 c_fc, 3 mlp c_proj) of layer l. */
+static void
+model_mm(const struct gpt2 *m, int l, int i, float *out, const float *inp,
+    const float *w, const float *bias, int T, int C, int OC)
+{
+	if (m->wp != NULL && T > 1 && T <= m->pack_tmax)
+		ops_matmul_packed(out, inp, m->wp[4 * l + i], bias, T, C, OC);
+	else
+		ops_matmul(out, inp, w, bias, T, C, OC);
+}
+
+int
+gpt2_pack(struct gpt2 *m, int tmax, char **cause)
+{
+	const struct gpt2_config	*c = &m->cfg;
+	const struct gpt2_layer		*w;
+	const float			**ws, **wp;
+	int				*C, *OC, l, n = 4 * c->n_layer, rc = 0;
+
+	m->pack_tmax = 0;
+	if (tmax < 2 || m->wp != NULL) {
+		m->pack_tmax = m->wp != NULL ? tmax : 0;
+		return 0;
+	}
+	if (!ops_packed_supported())
+		return util_fail(cause, "no packed kernel for this CPU");
+	ws = xcalloc((size_t)n, sizeof *ws);
+	wp = xcalloc((size_t)n, sizeof *wp);
+	C = xcalloc((size_t)n, sizeof *C);
+	OC = xcalloc((size_t)n, sizeof *OC);
+	for (l = 0; l < c->n_layer; l++) {
+		w = &m->layers[l];
+		ws[4 * l] = w->attn_w;
+		ws[4 * l + 1] = w->aproj_w;
+		ws[4 * l + 2] = w->fc_w;
+		ws[4 * l + 3] = w->mproj_w;
+		C[4 * l] = C[4 * l + 1] = C[4 * l + 2] = c->n_embd;
+		C[4 * l + 3] = OC[4 * l + 2] = c->n_inner;
+		OC[4 * l] = 3 * c->n_embd;
+		OC[4 * l + 1] = OC[4 * l + 3] = c->n_embd;
+	}
+	if ((m->pack = pack_open(st_path(m->st), n, ws, C, OC, wp,
+	    cause)) == NULL) {
+		free(wp);
+		rc = -1;
+	} else {
+		m->wp = wp;
+		m->pack_tmax = tmax;
+	}
+	free(ws);
+	free(C);
+	free(OC);
+	return rc;
+}
+
 /*
  * One transformer block over positions [t0, T), rows 2l -> 2l+1 -> 2l+2:
  * the queries of [t0, T) attend to the keys and values of [0, T), which
@@ -659,7 +720,8 @@ model_block_pass(struct gpt2_state *s, int l, int t0, int T)
 
 	/* Attention: ln_1, qkv (nq, 3C), keys/values cached per position. */
 	ops_layernorm(s->ln, in, w->ln_1_g, w->ln_1_b, nq, C, c->eps);
-	ops_matmul(s->qkv, s->ln, w->attn_w, w->attn_b, nq, C, 3 * C);
+	model_mm(m, l, 0, s->qkv, s->ln, w->attn_w, w->attn_b, nq, C,
+	    3 * C);
 	for (t = 0; t < nq; t++) {
 		memcpy(k + (size_t)(t0 + t) * C, s->qkv + (size_t)t * 3 * C + C,
 		    (size_t)C * sizeof *k);
@@ -672,13 +734,16 @@ model_block_pass(struct gpt2_state *s, int l, int t0, int T)
 	ops_attention(s->atty, s->qkv, 3 * C, k, v, C, t0, T, C, c->n_head,
 	    scale);
 	/* mid (nq, C) = in + atty @ c_proj */
-	ops_matmul(mid, s->atty, w->aproj_w, w->aproj_b, nq, C, C);
+	model_mm(m, l, 1, mid, s->atty, w->aproj_w, w->aproj_b, nq, C,
+	    C);
 	ops_add(mid, in, (size_t)nq * C);
 	/* MLP: out = mid + gelu(ln_2(mid) @ c_fc) @ c_proj */
 	ops_layernorm(s->ln, mid, w->ln_2_g, w->ln_2_b, nq, C, c->eps);
-	ops_matmul(s->fc, s->ln, w->fc_w, w->fc_b, nq, C, c->n_inner);
+	model_mm(m, l, 2, s->fc, s->ln, w->fc_w, w->fc_b, nq, C,
+	    c->n_inner);
 	ops_gelu(s->fc, (size_t)nq * c->n_inner);
-	ops_matmul(out, s->fc, w->mproj_w, w->mproj_b, nq, c->n_inner, C);
+	model_mm(m, l, 3, out, s->fc, w->mproj_w, w->mproj_b, nq,
+	    c->n_inner, C);
 	ops_add(out, mid, (size_t)nq * C);
 	model_scan(s, 2 * l + 1, mid, t0, T);
 	model_scan(s, 2 * l + 2, out, t0, T);

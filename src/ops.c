@@ -3,7 +3,9 @@
  *
  * Reductions (layer-norm moments) accumulate in double so that the results
  * track Hugging Face's float32 numbers closely. The forward pass's matrix
- * products go to OpenBLAS's sgemm, one row to sgemv. The unembedding (the
+ * products go to OpenBLAS's sgemm, one row to sgemv, or, over weights
+ * packed once (ops_pack; pack.c keeps them in a file), to a kernel here
+ * for AVX-512 (ops_matmul_packed). The unembedding (the
  * lens's products, V x C) is done here: sgemm would copy all of w at every
  * call, so a kernel here reads it where it lies (ops_nt_tiles_*), or for
  * very few rows, in dot products that fetch it ahead (ops_nt_small). That
@@ -1339,4 +1341,166 @@ ops_topk(int *ids, float *vals, const float *x, int V, int k)
 		n = ops_topk_insert(ids, vals, x, i, i + 64, n, k);
 	}
 	ops_topk_insert(ids, vals, x, i, V, n, k);
+}
+
+/*
+ * The forward pass's products over packed weights (ops.h). A tile of
+ * OPS_PACK_ROWS rows of inp by a panel's 48 columns holds 24 accumulators;
+ * each k loads the panel's three vectors and broadcasts eight values of inp
+ * (11 loads for 24 FMAs). k runs in blocks of OPS_PACK_K, so that a tile's
+ * rows of inp stay in L1 while the panel's block (96 KB) stays in L2 for
+ * the next tiles; the first tile fetches the panel ahead (it comes from
+ * memory, or from the page cache's file). A result is summed over k in
+ * order, in float; a tile is started from the bias, then from out.
+ */
+#define OPS_PACK_ROWS	8
+#define OPS_PACK_K	512
+#define OPS_PACK_AHEAD	8	/* rows of a panel fetched ahead */
+
+size_t
+ops_pack_len(int C, int OC)
+{
+	return (size_t)(OC + OPS_PACK_W - 1) / OPS_PACK_W * OPS_PACK_W * C;
+}
+
+void
+ops_pack(float *wp, const float *w, int C, int OC)
+{
+	float	*d;
+	int	 p, k, n;
+
+	for (p = 0; p * OPS_PACK_W < OC; p++) {
+		n = OC - p * OPS_PACK_W < OPS_PACK_W ? OC - p * OPS_PACK_W :
+		    OPS_PACK_W;
+		for (k = 0; k < C; k++) {
+			d = wp + ((size_t)p * C + k) * OPS_PACK_W;
+			memcpy(d, w + (size_t)k * OC + p * OPS_PACK_W,
+			    (size_t)n * sizeof *d);
+			memset(d + n, 0, (size_t)(OPS_PACK_W - n) * sizeof *d);
+		}
+	}
+}
+
+int
+ops_packed_supported(void)
+{
+#if OPS_X86
+	return __builtin_cpu_supports("avx512f");
+#else
+	return 0;
+#endif
+}
+
+struct ops_pk {
+	float		*out;
+	const float	*inp, *wp, *bias;
+	int		 T, C, OC;
+	atomic_int	 next;
+};
+
+#if OPS_X86
+#define OPS_PK_INIT(r)							\
+	if (kb > 0 && r < nt)						\
+		memcpy(buf[r], a->out + (size_t)(t0 + r) * a->OC + o,	\
+		    (size_t)nv * sizeof *buf[r]);			\
+	else if (a->bias != NULL)					\
+		memcpy(buf[r], a->bias + o, (size_t)nv * sizeof *buf[r]); \
+	else								\
+		memset(buf[r], 0, sizeof buf[r]);			\
+	memcpy(&c##r##0, buf[r], sizeof c##r##0);			\
+	memcpy(&c##r##1, buf[r] + 16, sizeof c##r##1);			\
+	memcpy(&c##r##2, buf[r] + 32, sizeof c##r##2);			\
+	x##r = a->inp + (size_t)(t0 + (r < nt ? r : 0)) * a->C + kb;
+#define OPS_PK_FMA(r) {							\
+	v16f	b_ = (v16f){ 0 } + x##r[k];				\
+	c##r##0 += b_ * u0;						\
+	c##r##1 += b_ * u1;						\
+	c##r##2 += b_ * u2;						\
+}
+#define OPS_PK_STORE(r)							\
+	if (r < nt) {							\
+		memcpy(buf[r], &c##r##0, sizeof c##r##0);		\
+		memcpy(buf[r] + 16, &c##r##1, sizeof c##r##1);		\
+		memcpy(buf[r] + 32, &c##r##2, sizeof c##r##2);		\
+		memcpy(a->out + (size_t)(t0 + r) * a->OC + o, buf[r],	\
+		    (size_t)nv * sizeof *buf[r]);			\
+	}
+
+__attribute__((target("avx512f"))) static void
+ops_pk_panels(struct ops_pk *a, int p0, int p1)
+{
+	float		 buf[OPS_PACK_ROWS][OPS_PACK_W];
+	const float	*wk, *x0, *x1, *x2, *x3, *x4, *x5, *x6, *x7;
+	v16f		 c00, c01, c02, c10, c11, c12, c20, c21, c22;
+	v16f		 c30, c31, c32, c40, c41, c42, c50, c51, c52;
+	v16f		 c60, c61, c62, c70, c71, c72, u0, u1, u2;
+	int		 p, o, nv, kb, ke, t0, nt, k;
+
+	for (p = p0; p < p1; p++) {
+		o = p * OPS_PACK_W;
+		nv = a->OC - o < OPS_PACK_W ? a->OC - o : OPS_PACK_W;
+		for (kb = 0; kb < a->C; kb += OPS_PACK_K) {
+			ke = a->C - kb < OPS_PACK_K ? a->C - kb : OPS_PACK_K;
+			for (t0 = 0; t0 < a->T; t0 += OPS_PACK_ROWS) {
+				nt = a->T - t0 < OPS_PACK_ROWS ? a->T - t0 :
+				    OPS_PACK_ROWS;
+				OPS_PK_INIT(0) OPS_PK_INIT(1) OPS_PK_INIT(2)
+				OPS_PK_INIT(3) OPS_PK_INIT(4) OPS_PK_INIT(5)
+				OPS_PK_INIT(6) OPS_PK_INIT(7)
+				wk = a->wp + ((size_t)p * a->C + kb) *
+				    OPS_PACK_W;
+				for (k = 0; k < ke; k++, wk += OPS_PACK_W) {
+					if (t0 == 0) {
+						__builtin_prefetch(wk +
+						    OPS_PACK_AHEAD *
+						    OPS_PACK_W, 0, 3);
+						__builtin_prefetch(wk +
+						    OPS_PACK_AHEAD *
+						    OPS_PACK_W + 16, 0, 3);
+						__builtin_prefetch(wk +
+						    OPS_PACK_AHEAD *
+						    OPS_PACK_W + 32, 0, 3);
+					}
+					memcpy(&u0, wk, sizeof u0);
+					memcpy(&u1, wk + 16, sizeof u1);
+					memcpy(&u2, wk + 32, sizeof u2);
+					OPS_PK_FMA(0) OPS_PK_FMA(1)
+					OPS_PK_FMA(2) OPS_PK_FMA(3)
+					OPS_PK_FMA(4) OPS_PK_FMA(5)
+					OPS_PK_FMA(6) OPS_PK_FMA(7)
+				}
+				OPS_PK_STORE(0) OPS_PK_STORE(1)
+				OPS_PK_STORE(2) OPS_PK_STORE(3)
+				OPS_PK_STORE(4) OPS_PK_STORE(5)
+				OPS_PK_STORE(6) OPS_PK_STORE(7)
+			}
+		}
+	}
+}
+#endif
+
+static void
+ops_pk_part(void *arg, int i, int n)
+{
+	struct ops_pk	*a = arg;
+	int		 np = (a->OC + OPS_PACK_W - 1) / OPS_PACK_W;
+	int		 c, nc = n == 1 ? 1 : n * OPS_CHUNKS, p0, p1;
+
+	(void)i;
+	while ((c = atomic_fetch_add(&a->next, 1)) < nc) {
+		ops_part(c, nc, np, 1, &p0, &p1);
+#if OPS_X86
+		if (p0 < p1)
+			ops_pk_panels(a, p0, p1);
+#endif
+	}
+}
+
+void
+ops_matmul_packed(float *out, const float *inp, const float *wp,
+    const float *bias, int T, int C, int OC)
+{
+	struct ops_pk	a = { out, inp, wp, bias, T, C, OC, 0 };
+
+	ops_parallel(ops_pk_part, &a);
 }

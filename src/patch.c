@@ -599,6 +599,7 @@ patch_result_new(const struct gpt2 *m, const struct patch_run *clean,
 	if (sp->head_pos)
 		res->head_pos = xcalloc((size_t)L * c->n_head * T,
 		    sizeof *res->head_pos);
+	res->done = xcalloc((size_t)res->nrows, sizeof *res->done);
 	res->clean = patch_metric_of(m, clean, sp);
 	res->corrupted = patch_metric_of(m, corrupted, sp);
 	return res;
@@ -655,11 +656,44 @@ patch_compute(const struct gpt2 *m, const struct patch_run *clean,
     const struct patch_run *corrupted, const struct patch_spec *sp,
     const atomic_int *cancel, patch_progress_cb *progress, void *arg)
 {
+	return patch_compute_parts(m, clean, corrupted, sp, NULL, 0, cancel,
+	    progress, NULL, arg);
+}
+
+/*
+ * The shown rows in the order of computing: order's valid rows first, each
+ * once, then the others.
+ */
+static int *
+patch_row_order(int nrows, const int *order, int norder)
+{
+	int	*seq = xcalloc((size_t)nrows, sizeof *seq);
+	int	*seen = xcalloc((size_t)nrows, sizeof *seen);
+	int	 i, n = 0;
+
+	for (i = 0; order != NULL && i < norder; i++)
+		if (order[i] >= 0 && order[i] < nrows && !seen[order[i]]) {
+			seen[order[i]] = 1;
+			seq[n++] = order[i];
+		}
+	for (i = 0; i < nrows; i++)
+		if (!seen[i])
+			seq[n++] = i;
+	free(seen);
+	return seq;
+}
+
+struct patch_result *
+patch_compute_parts(const struct gpt2 *m, const struct patch_run *clean,
+    const struct patch_run *corrupted, const struct patch_spec *sp,
+    const int *order, int norder, const atomic_int *cancel,
+    patch_progress_cb *progress, patch_part_cb *part, void *arg)
+{
 	const struct gpt2_config	*c = gpt2_config(m);
 	struct patch_ctx		 cx;
 	struct patch_result		*res;
 	struct patch_var		*v;
-	int				 u, total, per;
+	int				*seq, u, total, per;
 	float				 bm;
 
 	assert(clean->T == corrupted->T);
@@ -676,6 +710,7 @@ patch_compute(const struct gpt2 *m, const struct patch_run *clean,
 	res = patch_result_new(m, clean, corrupted, sp);
 	bm = (float)(sp->dir == PATCH_NOISE ? res->clean : res->corrupted);
 	v = xcalloc((size_t)cx.NH * cx.T, sizeof *v);
+	seq = patch_row_order(res->nrows, order, norder);
 
 	/* Units of work: each row, then each layer's heads (by position). */
 	per = sp->head_pos ? 2 : 1;
@@ -686,17 +721,51 @@ patch_compute(const struct gpt2 *m, const struct patch_run *clean,
 			res = NULL;
 			break;
 		}
-		if (u < res->nrows)
-			patch_row(&cx, res, v, bm, u);
-		else
+		if (u < res->nrows) {
+			patch_row(&cx, res, v, bm, seq[u]);
+			res->done[seq[u]] = 1;
+		} else
 			patch_heads(&cx, res, v, bm, (u - res->nrows) / per,
 			    (u - res->nrows) % per);
+		if (u == total - 1)
+			res->heads_done = 1;
 		if (progress != NULL)
 			progress(arg, u + 1, total);
+		if (part != NULL && (u < res->nrows || u == total - 1))
+			part(arg, res);
 	}
+	free(seq);
 	free(v);
 	ctx_free(&cx);
 	return res;
+}
+
+static void *
+dup_array(const void *a, size_t n, size_t size)
+{
+	void	*b;
+
+	if (a == NULL)
+		return NULL;
+	b = xreallocarray(NULL, n ? n : 1, size);
+	memcpy(b, a, n * size);
+	return b;
+}
+
+struct patch_result *
+patch_result_dup(const struct patch_result *a)
+{
+	struct patch_result	*b = xmalloc(sizeof *b);
+	const size_t		 LH = (size_t)a->n_layer * a->n_head;
+
+	*b = *a;
+	b->rows = dup_array(a->rows, (size_t)a->nrows, sizeof *b->rows);
+	b->values = dup_array(a->values, (size_t)a->nrows * a->T,
+	    sizeof *b->values);
+	b->heads = dup_array(a->heads, LH, sizeof *b->heads);
+	b->head_pos = dup_array(a->head_pos, LH * a->T, sizeof *b->head_pos);
+	b->done = dup_array(a->done, (size_t)a->nrows, sizeof *b->done);
+	return b;
 }
 
 void
@@ -708,6 +777,7 @@ patch_result_free(struct patch_result *res)
 	free(res->values);
 	free(res->heads);
 	free(res->head_pos);
+	free(res->done);
 	free(res);
 }
 

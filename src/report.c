@@ -147,7 +147,7 @@ report_json_attrib(const struct report *r, int row, int pos)
 		    pos)[0].id;
 
 	parts = xreallocarray(NULL, (size_t)n, sizeof *parts);
-	attrib_logit(r->model, r->state, lens_tuned(r->lens), row, pos, id,
+	attrib_logit_lens(r->model, r->state, r->lens, row, pos, id,
 	    parts, &bias);
 	a = json_array();
 	for (k = 0; k < n; k++)
@@ -287,7 +287,7 @@ report_json_cell(const struct report *r, int row, int pos)
 	if (report_compared(r, pos))
 		json_object_set_new(o, "compare", report_json_compare(r, row,
 		    pos));
-	if (lens_tuned(r->lens) != NULL)
+	if (lens_tuned(r->lens) != NULL || lens_jacobian(r->lens) != NULL)
 		json_object_set_new(o, "kl_logit_lens",
 		    report_json_real(c->kl_other));
 	if (r->ntrack > 0)
@@ -343,8 +343,7 @@ report_json(const struct report *r)
 	}
 	root = json_object();
 	json_object_set_new(root, "model", m);
-	json_object_set_new(root, "lens", json_string(lens_tuned(r->lens) ?
-	    "tuned" : "logit"));
+	json_object_set_new(root, "lens", json_string(lens_kind(r->lens)));
 	if (r->note != NULL)
 		json_object_set_new(root, "note", report_json_str(
 		    report_utf8(r->note)));
@@ -761,6 +760,8 @@ report_write_text(FILE *f, const struct report *r)
 	if (r->delta)
 		fprintf(f, "# delta: each probability's change from the row "
 		    "below\n");
+	if (strcmp(lens_kind(r->lens), "logit") != 0)
+		fprintf(f, "# decoded through the %s lens\n", lens_kind(r->lens));
 	report_text_inputs(f, r, "");
 	for (i = lens_nrows(r->lens, r->sublayers) - 1; i >= 0; i--) {
 		rr = lens_row(r->lens, i, r->sublayers);

@@ -55,6 +55,10 @@ static const struct session_key {
 	    patch_corrupted) },
 	{ "patch_direction", S_STRING, offsetof(struct session,
 	    patch_direction) },
+	{ "patch_target", S_STRING, offsetof(struct session, patch_target) },
+	{ "patch_anti_target", S_STRING, offsetof(struct session,
+	    patch_anti_target) },
+	{ "patch_metric", S_STRING, offsetof(struct session, patch_metric) },
 };
 
 void
@@ -80,6 +84,9 @@ session_clear(struct session *s)
 	free(s->view);
 	free(s->patch_corrupted);
 	free(s->patch_direction);
+	free(s->patch_target);
+	free(s->patch_anti_target);
+	free(s->patch_metric);
 	session_init(s);
 }
 

@@ -123,6 +123,7 @@ ui_action_submit(struct ui *u)
 	r.track = u->f.track;
 	r.ntrack = u->f.ntrack;
 	r.tuned = u->use_tuned;
+	r.jacobian = u->use_jacobian;
 	r.from = u->f.col_off;
 	r.to = u->f.col_off + u->f.layout.vis_cols;
 	u->submitted = ui_worker_submit(&u->w, &r);
@@ -229,6 +230,35 @@ ui_action_metric_why(const struct ui *u, int m)
 	return (NULL);
 }
 
+/*
+ * The next lens of logit -> tuned -> Jacobian -> logit, skipping those not
+ * loaded.
+ */
+static void
+ui_action_next_lens(struct ui *u)
+{
+	if (u->tuned == NULL && u->jacobian == NULL) {
+		ui_action_say(u, "no tuned or Jacobian lens loaded (--tuned "
+		    "FILE, --jacobian FILE)");
+		return;
+	}
+	if (u->use_tuned) {
+		u->use_tuned = 0;
+		u->use_jacobian = u->jacobian != NULL;
+	} else if (u->use_jacobian)
+		u->use_jacobian = 0;
+	else if (u->tuned != NULL)
+		u->use_tuned = 1;
+	else
+		u->use_jacobian = 1;
+	if (!u->use_tuned && u->f.metric == UI_METRIC_TUNED_KL)
+		u->f.metric = UI_METRIC_KL;
+	ui_action_say(u, "%s lens", u->use_tuned ? "tuned" : u->use_jacobian ?
+	    "Jacobian" : "logit");
+	ui_action_submit(u);
+}
+
+/* Whether metric m can be shown now (tracked tokens, a tuned lens). */
 static int
 ui_action_metric_ok(const struct ui *u, int m)
 {
@@ -528,6 +558,8 @@ ui_action_session_apply(struct ui *u, const struct session *s, const char *path,
 	u->f.track_cur = 0;
 	if (s->tuned == 1 && u->tuned != NULL)
 		u->use_tuned = 1;
+	if (u->use_tuned)
+		u->use_jacobian = 0;
 	if (!ui_action_metric_ok(u, m))
 		m = UI_METRIC_PROB;
 	u->f.metric = m;
@@ -547,6 +579,8 @@ ui_action_session_apply(struct ui *u, const struct session *s, const char *path,
 		u->f.mask = s->mask;
 	if (s->tuned != -1)
 		u->use_tuned = s->tuned && u->tuned != NULL;
+	if (u->use_tuned)
+		u->use_jacobian = 0;
 	ui_patch_session_apply(u, s);
 	u->want_row = row;
 	u->want_pos = s->pos;
@@ -666,6 +700,10 @@ ui_action_ask_done(struct ui *u)
 	case UI_ASK_PATCH_EXPORT:
 		if (len != 0)
 			ui_patch_export(u, s);
+		break;
+	case UI_ASK_PATCH_TARGET:
+	case UI_ASK_PATCH_ANTI:
+		ui_patch_token_done(u, u->ask == UI_ASK_PATCH_ANTI, s, len);
 		break;
 	}
 }
@@ -835,15 +873,7 @@ ui_action_tool(struct ui *u, int a)
 		ui_action_step(u);
 		break;
 	case UI_A_TUNED:
-		if (u->tuned == NULL) {
-			ui_action_say(u, "no tuned lens loaded (--tuned FILE)");
-			break;
-		}
-		u->use_tuned = !u->use_tuned;
-		if (!u->use_tuned && u->f.metric == UI_METRIC_TUNED_KL)
-			u->f.metric = UI_METRIC_KL;
-		ui_action_say(u, "%s lens", u->use_tuned ? "tuned" : "logit");
-		ui_action_submit(u);
+		ui_action_next_lens(u);
 		break;
 	case UI_A_SAVE:
 		ui_action_ask_start(u, UI_ASK_SAVE,

@@ -324,6 +324,8 @@ ui_grid_legend_flags(const struct ui_frame *u)
 		printw("  mask");
 	if (u->snap != NULL && u->snap->tuned)
 		printw("  tuned");
+	if (u->snap != NULL && u->snap->jacobian)
+		printw("  jacobian");
 	if (ui_snap_metric_tracked(u->metric) && u->ntrack > 0) {
 		text = ui_snap_token_text(u, u->track[u->track_cur]);
 		printw("  tracking %s", text);

@@ -143,7 +143,9 @@ ui_status_ask_label(int ask)
 	static const char *const labels[] = {
 	    "search input, top-1 and top-k tokens: /", "track token: ",
 	    "save session: ", "open session: ", "export SVG: ",
-	    "corrupted prompt: ", "export patching SVG: " };
+	    "corrupted prompt: ", "export patching SVG: ",
+	    "patching target (empty: clean top-1): ",
+	    "patching anti-target (empty: corrupted top-1): " };
 
 	return (labels[ask]);
 }

@@ -159,6 +159,7 @@ ui_worker_snap(const struct lens *ln, const struct gpt2_state *st,
 	ui_worker_track(ln, st, s, track, ntrack);
 	ui_worker_diff(ln, st, s, x, y);
 	s->tuned = lens_tuned(ln) != NULL;
+	s->jacobian = lens_jacobian(ln) != NULL;
 	return (s);
 }
 
@@ -251,6 +252,8 @@ ui_worker_do_run(struct ui_worker *u)
 	int		 from = u->req.from, to = u->req.to;
 	int		 track[UI_TRACK_MAX], ntrack = u->req.ntrack;
 	const struct tuned *tuned = u->req.tuned ? u->tuned : NULL;
+	const struct jacobian *jl = u->req.jacobian && tuned == NULL ?
+	    u->jacobian : NULL;
 
 	ids = xreallocarray(NULL, T, sizeof *ids);
 	memcpy(ids, u->req_ids, T * sizeof *ids);
@@ -266,9 +269,14 @@ ui_worker_do_run(struct ui_worker *u)
 	u->run_gen = 0;		/* the state is being rewritten */
 	pthread_mutex_unlock(&u->lock);
 
-	if (lens_tuned(u->lens) != tuned) {
-		lens_set_tuned(u->lens, tuned);
-		lens_set_tuned(u->lens_b, tuned);
+	if (lens_tuned(u->lens) != tuned || lens_jacobian(u->lens) != jl) {
+		if (jl != NULL) {
+			lens_set_jacobian(u->lens, jl);
+			lens_set_jacobian(u->lens_b, jl);
+		} else {
+			lens_set_tuned(u->lens, tuned);
+			lens_set_tuned(u->lens_b, tuned);
+		}
 		compare_reset(u->cmp);
 	}
 	/*
@@ -437,8 +445,7 @@ ui_worker_do_attrib(struct ui_worker *u)
 	}
 	a->nparts = attrib_nparts(a->row);
 	a->parts = xreallocarray(NULL, a->nparts, sizeof *a->parts);
-	a->logit = attrib_logit(u->model, u->state, lens_tuned(u->lens),
-	    a->row,
+	a->logit = attrib_logit_lens(u->model, u->state, u->lens, a->row,
 	    a->pos, a->id, a->parts, &a->bias);
 	pthread_mutex_lock(&u->lock);
 	ui_snap_attrib_free(u->attrib_posted);
@@ -488,6 +495,12 @@ ui_worker_main(void *arg)
 	}
 	pthread_mutex_unlock(&u->lock);
 	return (NULL);
+}
+
+void
+ui_worker_set_jacobian(struct ui_worker *u, const struct jacobian *jl)
+{
+	u->jacobian = jl;
 }
 
 int

@@ -27,6 +27,7 @@
 #include <curses.h>
 
 #include "cfg.h"
+#include "jacobian.h"
 #include "model.h"
 #include "tuned.h"
 #include "ui-action.h"
@@ -749,9 +750,13 @@ ui_init(struct ui *u, const struct ui_opts *o, char **cause)
 static int
 ui_start_worker(struct ui *u, char **cause)
 {
-	return (ui_worker_start(&u->w, u->opts->model, u->opts->tok, u->tuned,
+	int	r;
+
+	r = ui_worker_start(&u->w, u->opts->model, u->opts->tok, u->tuned,
 	    u->opts->model_note, u->opts->cfg ? u->opts->cfg->top_k : 10,
-	    cause));
+	    cause);
+	ui_worker_set_jacobian(&u->w, u->jacobian);
+	return (r);
 }
 
 static void
@@ -774,6 +779,7 @@ ui_done(struct ui *u)
 	free(u->msg);
 	ui_snap_attrib_free(u->f.attrib);
 	tuned_free(u->tuned);
+	jacobian_free(u->jacobian);
 	ui_edit_free(&u->edit);
 	ui_edit_free(&u->search);
 	ui_keys_free(u->keys);
@@ -852,6 +858,14 @@ ui_run(const struct ui_opts *o, char **cause)
 			return (-1);
 		}
 		u.use_tuned = 1;
+	}
+	if (o->jacobian_path != NULL) {
+		if ((u.jacobian = jacobian_load(o->jacobian_path, o->model,
+		    cause)) == NULL) {
+			ui_done(&u);
+			return (-1);
+		}
+		u.use_jacobian = u.tuned == NULL;
 	}
 	if (o->session_path != NULL &&
 	    ui_action_session_open(&u, o->session_path, cause) != 0) {

@@ -68,22 +68,13 @@ PY
 corpus="$tmp/a.txt $tmp/b.txt $tmp/c.jsonl"
 
 # Lens files for this model: translators and matrices near the identity.
-"$py" - "$tmp" <<'PY' || bad "lens files"
-import json, struct, sys, os
+"$py" - "$tmp" "$top_srcdir/tests" <<'PY' || bad "lens files"
+import sys, os
+sys.dont_write_bytecode = True  # nothing written into the sources
+sys.path.insert(0, sys.argv[2])
+from st_write import write
 import numpy as np
 tmp = sys.argv[1]
-def write(path, tensors):
-    head, blobs, off = {}, [], 0
-    for name, a in tensors:
-        b = a.astype("<f4").tobytes()
-        head[name] = {"dtype": "F32", "shape": list(a.shape),
-                      "data_offsets": [off, off + len(b)]}
-        blobs.append(b)
-        off += len(b)
-    h = json.dumps(head).encode()
-    h += b" " * (-len(h) % 8)
-    with open(path, "wb") as f:
-        f.write(struct.pack("<Q", len(h)) + h + b"".join(blobs))
 g = np.random.default_rng(7)
 C, L = 32, 3
 write(os.path.join(tmp, "tuned.st"), [x for i in range(L) for x in (

@@ -6,6 +6,11 @@
 # the top-k ids wherever the logits are not within rounding of a tie, ranks
 # within the tokens that rounding can reorder. A name the CPU cannot run is
 # a warning (exit 0).
+#
+# LOGITLENS_FORWARD=packed: the forward pass over packed weights (a cache
+# file under XDG_CACHE_HOME) gives every fixture's reference lens
+# (lens_ref.json, Hugging Face's), twice (written, then mapped); where the
+# CPU has no packed kernel it warns and runs sgemm. A bad name warns.
 
 . "${top_srcdir:-.}/tests/cli-lib.sh"
 [ -d "$fix/tiny-gpt2" ] || { echo "SKIP: fixture not found ($fix)"; exit 77; }
@@ -65,5 +70,33 @@ sys.exit(1 if bad else 0)
 PY
 	then ok; else bad "$k: its lens differs from the portable kernel's"; fi
 done
+expect 0 'LOGITLENS_FORWARD=fast: not a kernel' env \
+    LOGITLENS_FORWARD=fast "$bin" -m "$fix/tiny-gpt2" --print "$prompt"
+for m in tiny-gpt2 tiny-gpt2-f16; do
+	dir=$fix/$m
+	for run in write map; do
+		python3 -c 'import json,sys
+p = json.load(open(sys.argv[1]))["prompts"][-1]
+open(sys.argv[2], "wb").write(p["text"].encode())' \
+		    "$dir/lens_ref.json" "$tmp/prompt"
+		if ! XDG_CACHE_HOME=$tmp/cache LOGITLENS_FORWARD=packed \
+		    "$bin" -m "$dir" --print -f json --sublayers \
+		    <"$tmp/prompt" >"$tmp/lens.json" 2>"$tmp/err"; then
+			bad "$m packed ($run): $(cat "$tmp/err")"
+		elif python3 "$top_srcdir/tests/compare-lens.py" \
+		    "$dir/lens_ref.json" -1 "$tmp/lens.json"; then
+			ok
+		else
+			bad "$m packed ($run): JSON differs from the reference"
+		fi
+	done
+done
+if ls "$tmp"/cache/logitlens/packed/*.pack >/dev/null 2>&1; then
+	ok
+elif grep -q 'no packed kernel' "$tmp/err"; then
+	ok
+else
+	bad "packed: no cache file written: $(cat "$tmp/err")"
+fi
 echo "kern.sh: $pass passed, $fail failed"
 [ $fail -eq 0 ]

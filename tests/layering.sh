@@ -50,7 +50,7 @@ only openssl/evp.h hub.c
 
 ui="ui.h ui-int.h ui-keys.h ui-term.h ui-view.h ui-palette.h ui-edit.h ui-layout.h
     ui-opts.h ui-snap.h ui-worker.h ui-grid.h ui-panel.h ui-status.h ui-action.h"
-for f in util.c st.c ops.c model.c yml.c kern.c; do
+for f in util.c st.c ops.c model.c yml.c kern.c pack.c; do
 	never $f lens.h metric.h tok.h report.h cfg.h hub.h session.h tuned.h attrib.h \
 	    $ui eval.h eval-report.h jacobian.h cmd-eval.h
 done

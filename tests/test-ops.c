@@ -184,12 +184,14 @@ test_matmul(void)
 		{ 17, 64, 96 }, { 5, 129, 33 }, { 64, 32, 128 }, { 2, 128, 31 },
 		/* One row (sgemv), split between the threads. */
 		{ 1, 96, 203 }, { 1, 300, 64 },
+		/* Packed: tiles of 8 rows, panels of 48, k blocks of 512. */
+		{ 19, 700, 100 }, { 9, 1030, 48 }, { 16, 48, 97 },
 	};
 	struct cmp	 c = { "matmul", 0 };
-	float		*x, *w, *bias, *out;
+	float		*x, *w, *wp, *bias, *out;
 	double		 acc, mag;
 	size_t		 i;
-	int		 T, C, OC, t, o, k, wb;
+	int		 T, C, OC, t, o, k, wb, pk;
 
 	for (i = 0; i < nitems(sizes); i++) {
 		T = sizes[i].T;
@@ -198,13 +200,26 @@ test_matmul(void)
 		x = rand_array((size_t)T * C, -1, 1);
 		w = rand_array((size_t)C * OC, -1, 1);
 		bias = rand_array((size_t)OC, -2, 2);
-		for (wb = 0; wb < 2; wb++) {
+		/* The packed layout's padding is never read as a result. */
+		wp = nan_array(ops_pack_len(C, OC));
+		ops_pack(wp, w, C, OC);
+		for (wb = 0; wb < 4; wb++) {
 			/* out is written, never accumulated into. */
 			out = nan_array((size_t)T * OC);
-			ops_matmul(out, x, w, wb ? bias : NULL, T, C, OC);
+			pk = wb / 2;
+			if (pk && !ops_packed_supported()) {
+				free(out);
+				continue;
+			}
+			if (pk)
+				ops_matmul_packed(out, x, wp, wb % 2 ? bias :
+				    NULL, T, C, OC);
+			else
+				ops_matmul(out, x, w, wb % 2 ? bias : NULL, T,
+				    C, OC);
 			for (t = 0; t < T; t++) {
 				for (o = 0; o < OC; o++) {
-					acc = wb ? bias[o] : 0;
+					acc = wb % 2 ? bias[o] : 0;
 					mag = fabs(acc);
 					for (k = 0; k < C; k++) {
 						acc += (double)x[t * C + k] *
@@ -213,15 +228,17 @@ test_matmul(void)
 						    k] * (double)w[k * OC + o]);
 					}
 					cmp_one(&c, out[t * OC + o], acc,
-					    1e-5 * mag + 1e-7, "%dx%dx%d%s "
-					    "[%d,%d]", T, C, OC, wb ?
-					    " +bias" : "", t, o);
+					    1e-5 * mag + 1e-7, "%dx%dx%d%s%s "
+					    "[%d,%d]", T, C, OC, wb % 2 ?
+					    " +bias" : "", pk ? " packed" : "",
+					    t, o);
 				}
 			}
 			free(out);
 		}
 		free(x);
 		free(w);
+		free(wp);
 		free(bias);
 	}
 	CHECK(c.bad == 0, "%d matmul values wrong", c.bad);

@@ -10,7 +10,9 @@
  * metric, elsewhere the base's; every attention row sums to 1 over the
  * positions it sees; the heads' attribution, the c_proj biases, the MLPs
  * and the embeddings add up to the logit; a cancelled computation returns
- * NULL.
+ * NULL; computed in parts, the rows asked for come first, each part holds
+ * the rows done so far bit for bit as the whole computation gives them,
+ * and the heads come last.
  */
 #include "config.h"
 
@@ -116,6 +118,72 @@ check_dla(const struct gpt2 *m, const struct patch_run *r)
 	free(heads);
 }
 
+struct parts {
+	const struct patch_result	*whole;
+	int				 nparts;
+	int				 first[2];	/* the first rows done */
+};
+
+/* A part: its done rows are the whole's, one more row each time. */
+static void
+on_part(void *arg, const struct patch_result *r)
+{
+	struct parts	*p = arg;
+	const struct patch_result *a = p->whole;
+	int		 i, ndone = 0;
+
+	for (i = 0; i < r->nrows; i++) {
+		if (!r->done[i])
+			continue;
+		/* the row a part adds, for the first two parts */
+		if (p->nparts < 2 && (p->nparts == 0 || i != p->first[0]))
+			p->first[p->nparts] = i;
+		ndone++;
+		CHECK(memcmp(r->values + (size_t)i * r->T, a->values +
+		    (size_t)i * a->T, (size_t)a->T * sizeof *a->values) == 0,
+		    "part %d: row %d differs from the whole", p->nparts, i);
+	}
+	p->nparts++;
+	CHECK(ndone == (p->nparts <= r->nrows ? p->nparts : r->nrows),
+	    "part %d: %d rows done", p->nparts, ndone);
+	CHECK(r->heads_done == (p->nparts == r->nrows + 1), "part %d: "
+	    "heads_done %d", p->nparts, r->heads_done);
+}
+
+/* The rows asked for first, then the others, then the heads. */
+static void
+check_parts(const struct gpt2 *m, const struct patch_run *cl,
+    const struct patch_run *co, const struct patch_spec *sp,
+    const struct patch_result *a)
+{
+	const struct gpt2_config	*c = gpt2_config(m);
+	struct parts			 p = { a, 0, { -1, -1 } };
+	struct patch_result		*b, *d;
+	int				 order[4];
+
+	/* the last row, a repeat and a row out of range are ignored */
+	order[0] = a->nrows - 1;
+	order[1] = a->nrows - 1;
+	order[2] = a->nrows + 5;
+	order[3] = 1;
+	b = patch_compute_parts(m, cl, co, sp, order, 4, NULL, NULL, on_part,
+	    &p);
+	CHECK(p.nparts == a->nrows + 1, "%d parts for %d rows", p.nparts,
+	    a->nrows);
+	CHECK(p.first[0] == a->nrows - 1 && p.first[1] == 1,
+	    "rows computed first: %d, %d", p.first[0], p.first[1]);
+	CHECK(memcmp(b->values, a->values, (size_t)a->nrows * a->T *
+	    sizeof *a->values) == 0 && memcmp(b->heads, a->heads,
+	    (size_t)c->n_layer * c->n_head * sizeof *a->heads) == 0,
+	    "in parts: results differ from the whole");
+	d = patch_result_dup(b);
+	CHECK(memcmp(d->values, b->values, (size_t)b->nrows * b->T *
+	    sizeof *b->values) == 0 && d->heads_done && d->done[0],
+	    "a copy differs");
+	patch_result_free(b);
+	patch_result_free(d);
+}
+
 static void
 check_patching(const struct gpt2 *m, const struct patch_run *cl,
     const struct patch_run *co, enum patch_dir dir)
@@ -129,6 +197,7 @@ check_patching(const struct gpt2 *m, const struct patch_run *cl,
 	int				 t, top;
 
 	a = patch_compute(m, cl, co, &sp, NULL, NULL, NULL);
+	check_parts(m, cl, co, &sp, a);
 	for (t = 1; t <= 8; t += 7) {
 		/* one variant per batch; batches of varied sizes */
 		patch_set_batch(t);

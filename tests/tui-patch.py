@@ -3,6 +3,12 @@
 # CORRUPTED` (tui-patch.sh). The effects are recomputed here from the raw
 # values, (m - corrupted) / (clean - corrupted), not read from the JSON.
 #   grid SCREEN JSON: every cell of the grid (glyph, effect to 2 places)
+#   partial SCREEN JSON: a grid drawn in parts: each row the JSON's or all
+#     pending (a dot per position), and "computing" in the status line
+#     while a row is pending; prints "pending" when one is
+#   heads SCREEN JSON LAYER HEAD: the head grid (H): a line per layer (L0,
+#     L1...) with each head's effect, and the panel's raw metric and
+#     effect of head LAYER.HEAD
 #   panel SCREEN JSON ROW POS [ATTN_JSON]: the panel of cell ROW, POS (raw
 #     metric, effect, the ends, the corrupted prompt's token, the heads of
 #     the row's layer by falling |effect| and their strongest attention
@@ -47,6 +53,53 @@ def check_grid():
         for t, (c, v) in enumerate(zip(cells, row["values"])):
             close(c, effect(v), 2, "%s P%d" % (row["name"], t))
 
+def check_partial():
+    T = len(doc["tokens"])
+    pending = 0
+    for row in p["rows"]:
+        line = next((l for l in screen if l.startswith(row["name"] + " ")),
+                    None)
+        if line is None:
+            errors.append("no grid line for %s" % row["name"])
+            continue
+        cells = line[len(row["name"]):].split()
+        if len(cells) >= T and all(c in ("\u00b7", ".") for c in cells[:T]):
+            pending += 1
+            continue
+        nums = re.findall("[" + GLYPHS + "]([+-][0-9]+\\.[0-9]{2})", line)
+        if len(nums) != T:
+            errors.append("%s: neither pending nor %d cells: %r" %
+                          (row["name"], T, line))
+            continue
+        for t, (c, v) in enumerate(zip(nums, row["values"])):
+            close(c, effect(v), 2, "%s P%d" % (row["name"], t))
+    if pending:
+        if not any("computing" in l for l in screen):
+            errors.append("%d rows pending, no progress shown" % pending)
+        print("pending")
+
+def check_heads(layer, head):
+    for h in p["heads"]:
+        name = "L%d" % h["layer"]
+        line = next((l for l in screen if l.startswith(name + " ")), None)
+        if line is None:
+            errors.append("no head grid line for %s" % name)
+            continue
+        cells = re.findall("[" + GLYPHS + "]([+-][0-9]+\\.[0-9]{2})", line)
+        if len(cells) != len(h["values"]):
+            errors.append("%s: %d cells, want %d" % (name, len(cells),
+                          len(h["values"])))
+        for i, (c, v) in enumerate(zip(cells, h["values"])):
+            close(c, effect(v), 2, "head %d.%d" % (h["layer"], i))
+    if number(r"\bh%d\.%d at every position" % (layer, head),
+              "the selected head") is None:
+        return
+    v = next(h["values"][head] for h in p["heads"] if h["layer"] == layer)
+    m = number(r"raw (-?[0-9.]+)  effect ([+-][0-9.]+)", "raw metric")
+    if m:
+        close(m.group(1), v, 4, "head raw")
+        close(m.group(2), effect(v), 4, "head effect")
+
 def layer_of(name):
     return 0 if name == "embed" else int(name.split(".")[1])
 
@@ -88,6 +141,10 @@ def check_panel(row, pos, attn):
 
 if mode == "grid":
     check_grid()
+elif mode == "partial":
+    check_partial()
+elif mode == "heads":
+    check_heads(int(sys.argv[4]), int(sys.argv[5]))
 elif mode == "panel":
     check_panel(sys.argv[4], int(sys.argv[5]),
                 json.load(open(sys.argv[6], encoding="utf-8"))
