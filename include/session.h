@@ -19,6 +19,9 @@
  *     mask: false
  *     panel: top-k
  *     tuned: false
+ *     compare: "Happy new year"    # prompt B, as prompt (or compare_bytes)
+ *     grid_b: false                # the grid shows prompt B's lens
+ *     logit_diff: [262, 13]        # the tokens X, Y of logit(X) - logit(Y)
  *
  * Every key is optional. Writes go through a temporary file in the same
  * directory, fsync and rename. Errors are "file:line:col: message". Knows
@@ -44,6 +47,10 @@ struct session {
 	int	 delta;
 	int	 mask;
 	int	 tuned;
+	char	*compare;	/* prompt B (compare_len bytes), or NULL */
+	size_t	 compare_len;
+	int	 diff[2];	/* logit_diff's X, Y; -1: not set */
+	int	 grid_b;	/* -1: not set, else 0 or 1 */
 	char	*view;		/* "lens", "patch"; NULL: not set */
 	char	*patch_corrupted; /* the patching view's prompt */
 	char	*patch_direction; /* "denoise", "noise" */

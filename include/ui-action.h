@@ -21,6 +21,11 @@ void	ui_action_say(struct ui *, const char *fmt, ...)
 /* The history: loaded (a bad file set aside and named), saved. */
 void	ui_action_hist_open(struct ui *, const char *path);
 void	ui_action_hist_save(struct ui *, int say);
+/*
+ * The comparison screen's own actions (B: the grid shows prompt A or B);
+ * 1 if it took action a.
+ */
+int	ui_action_compare(struct ui *, int a);
 /* A saved session: 0, or -1 and *cause. */
 int	ui_action_session_open(struct ui *, const char *path, char **cause);
 

@@ -32,8 +32,11 @@ enum ui_ask { UI_ASK_SEARCH, UI_ASK_TRACK, UI_ASK_SAVE, UI_ASK_OPEN,
 	UI_ASK_EXPORT, UI_ASK_PATCH, UI_ASK_PATCH_EXPORT,
 	UI_ASK_PATCH_TARGET, UI_ASK_PATCH_ANTI };
 
-/* ui.c's views (its ui_screens table). */
-enum ui_screen_id { UI_SCREEN_LENS, UI_SCREEN_PATCH };
+/*
+ * ui.c's views (its ui_screens table): the lens, patching, the comparison
+ * with prompt B (while its line is open).
+ */
+enum ui_screen_id { UI_SCREEN_LENS, UI_SCREEN_PATCH, UI_SCREEN_COMPARE };
 
 struct ui {
 	const struct ui_opts	*opts;
@@ -70,6 +73,20 @@ struct ui {
 	size_t			 dropped;	/* tokens cut at the front */
 	char			*tok_err;	/* why the prompt cannot run */
 	double			 debounce_at;	/* 0: nothing pending */
+
+	/*
+	 * The comparison: prompt B's line (open: shown, run and compared
+	 * with A), its tokens, why it cannot run; the logit difference's
+	 * tokens X, Y (-1: the first two tracked tokens, if any).
+	 */
+	struct ui_edit		 edit_b;
+	int			 cmp_open;
+	int			 grid_b;	/* the grid shows B (o) */
+	int			*ids_b;
+	size_t			 nids_b;
+	char			*tok_err_b;
+	int			 diff_x, diff_y;
+
 	unsigned		 submitted;	/* gen of the last request */
 
 	struct ui_worker	 w;		/* runs the lens */

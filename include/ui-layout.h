@@ -21,6 +21,7 @@ struct ui_layout {
 	int	too_small;	/* below UI_MIN_COLS x UI_MIN_LINES */
 
 	int	prompt_y;
+	int	prompt_b_y;	/* prompt B's line; -1: none */
 	int	head_y;		/* first header line */
 	int	grid_x, grid_y;	/* first cell */
 	int	label_w;	/* layer label column, before grid_x */
@@ -36,6 +37,11 @@ struct ui_layout {
 /* Computes the layout; panel_lines is what the panel would like. */
 void	ui_layout_compute(struct ui_layout *, int cols, int lines,
 	    int cell_w, int label_w, int panel_lines);
+/*
+ * Makes room for prompt B's line under the prompt: the header, the grid
+ * and a panel on the right move down a line (nothing if too small).
+ */
+void	ui_layout_second_prompt(struct ui_layout *);
 /* New scroll offset so that sel stays among vis items of n. */
 int	ui_layout_scroll(int sel, int off, int vis, int n);
 /* Shown row index (0 = embed) of display line i. */

@@ -31,6 +31,9 @@ struct ui_opts {
 	const char		*model_note;	/* shown in the status line */
 	const char		*session_path;	/* --session: opened at start */
 	const char		*tuned_path;	/* --tuned: a tuned lens */
+	const char		*compare;	/* --compare: prompt B, or */
+	size_t			 compare_len;	/* NULL */
+	int			 diff_x, diff_y; /* --logit-diff; -1: none */
 	const char		*jacobian_path;	/* --jacobian: a Jacobian
 						   lens */
 };

@@ -32,8 +32,7 @@ enum ui_metric {
 	UI_METRIC_TRACK = METRIC_TRACK_PROB,
 	UI_METRIC_TUNED_KL = METRIC_TUNED_KL,
 	UI_METRIC_TRACK_RANK = METRIC_TRACK_RANK,
-	/* The explorer's metrics end here; the comparison's are --print's. */
-	UI_METRIC_ALL = METRIC_TRACK_RANK + 1
+	UI_METRIC_ALL = METRIC_COUNT
 };
 
 enum ui_palette { UI_PAL_VIRIDIS, UI_PAL_CIVIDIS, UI_PAL_MAGMA, UI_PAL_GREY,

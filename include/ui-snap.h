@@ -15,6 +15,7 @@
 
 #include "ui-layout.h"
 
+struct compare_cell;
 struct gpt2;
 struct lens_cell;
 struct lens_top;
@@ -23,10 +24,15 @@ struct ui_patch;
 struct ui_patch_sel;
 
 /* UI_FOCUS_ASK: the status line reads a search, a token, a path... */
-enum ui_focus { UI_FOCUS_GRID, UI_FOCUS_PANEL, UI_FOCUS_PROMPT, UI_FOCUS_ASK };
-/* The panel's views, cycled by a key (ui-panel.c's table). */
+/* UI_FOCUS_PROMPT_B: prompt B's line (the comparison). */
+enum ui_focus { UI_FOCUS_GRID, UI_FOCUS_PANEL, UI_FOCUS_PROMPT, UI_FOCUS_ASK,
+	UI_FOCUS_PROMPT_B };
+/*
+ * The panel's views, cycled by a key (ui-panel.c's table); the comparison
+ * only with a prompt B.
+ */
 enum ui_view { UI_VIEW_TOP, UI_VIEW_CANDS, UI_VIEW_ATTRIB, UI_VIEW_TRACK,
-	UI_VIEW_COUNT };
+	UI_VIEW_CMP, UI_VIEW_COUNT };
 enum ui_tier { UI_TIER_MONO, UI_TIER_8, UI_TIER_256 };
 
 /* Colour pairs: 1 + palette * 8 + ramp index, then the 8-colour buckets. */
@@ -40,6 +46,20 @@ enum ui_tier { UI_TIER_MONO, UI_TIER_8, UI_TIER_256 };
 /* The mark of a top-1 that is the next token (not a glyph of the scale). */
 #define UI_MARK_NEXT		"\xe2\x9c\x93"	/* ✓ */
 #define UI_MARK_NEXT_ASCII	"!"
+
+/*
+ * A comparison of prompt A's run with prompt B's (compare.h), cell by cell
+ * at positions 0 .. Tc - 1, shown rows as the snapshot's.
+ */
+struct ui_cmp {
+	int			 Tc;		/* min(T_A, T_B) */
+	int			 nrows;
+	int			 top_k;
+	struct compare_cell	*cells;		/* (nrows, Tc) */
+	/* (nrows, Tc, top_k): P_B of A's top-k tokens, P_A of B's. */
+	float			*pb_of_a;
+	float			*pa_of_b;
+};
 
 /* A complete lens run, copied out of the lens for drawing. */
 struct ui_snap {
@@ -61,6 +81,16 @@ struct ui_snap {
 	float		*track_logit;	/* (ntrack, nrows, T) */
 	float		*track_prob;	/* (ntrack, nrows, T) */
 	int		*track_rank;	/* (ntrack, nrows, T) */
+	float		*diff;		/* (nrows, T) logit(X) - logit(Y), */
+	float		 diff_max;	/* or NULL; the largest |diff| */
+	/*
+	 * With a prompt B: the other prompt's run (B's, or A's while the
+	 * grid shows B: ui_snap_swap), and the comparison, always of A with
+	 * B. NULL without one.
+	 */
+	struct ui_snap	*other;
+	struct ui_cmp	*cmp;
+	int		 swapped;	/* this holds B's run, other A's */
 };
 
 /* Where the logit of a token in a cell comes from (attrib.h). */
@@ -121,6 +151,19 @@ struct ui_frame {
 };
 
 void	ui_snap_free(struct ui_snap *);			/* NULL is fine */
+/* Exchanges the runs of A and B (the grid shows the other prompt). */
+void	ui_snap_swap(struct ui_snap *);
+/* Prompt A's and prompt B's runs, whichever the grid shows; NULL: none. */
+const struct ui_snap *ui_snap_a(const struct ui_frame *);
+const struct ui_snap *ui_snap_b(const struct ui_frame *);
+/* The comparison of a compared cell (shown row, position), or NULL. */
+const struct compare_cell *ui_snap_cmp(const struct ui_frame *, int row,
+	    int pos);
+/*
+ * The largest |value| of a signed metric (a logit difference, its change)
+ * over the grid, for its diverging scale.
+ */
+float	ui_snap_signed_range(const struct ui_frame *);
 void	ui_snap_attrib_free(struct ui_attrib *);	/* NULL is fine */
 /* The token whose logit the attribution view explains, or -1. */
 int	ui_snap_attrib_id(const struct ui_frame *);

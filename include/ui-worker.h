@@ -18,6 +18,7 @@
 
 #include "ui-snap.h"
 
+struct compare;
 struct gpt2;
 struct gpt2_state;
 struct lens;
@@ -37,6 +38,9 @@ struct ui_worker_req {
 	const int	*track;		/* (ntrack) */
 	int		 ntrack;
 	int		 tuned;		/* through the tuned lens */
+	const int	*ids_b;		/* (T_b) prompt B; NULL: none */
+	int		 T_b;
+	int		 diff_x, diff_y; /* logit(X) - logit(Y); -1: none */
 	int		 jacobian;	/* through the Jacobian lens */
 };
 
@@ -77,6 +81,13 @@ struct ui_worker {
 	atomic_int		 progress;	/* percent of the run */
 	struct lens		*lens;		/* worker thread only */
 	struct gpt2_state	*state;		/* worker thread only */
+	/* Prompt B's lens and state, and the comparison: worker only. */
+	struct lens		*lens_b;
+	struct gpt2_state	*state_b;
+	struct compare		*cmp;
+	int			 cmp_on;	/* the last run compared */
+	int			 cmp_x, cmp_y;	/* the cmp's pair */
+	int			 run_x, run_y;	/* the last run's pair */
 	int			 run_sub;	/* worker: the last run's */
 	unsigned		 run_gen;	/* worker: the state's run, 0 */
 
@@ -90,6 +101,7 @@ struct ui_worker {
 	int			*req_ids;
 	struct ui_worker_req	 req;		/* req.ids is req_ids */
 	int			 req_track[UI_TRACK_MAX];
+	int			*req_ids_b;
 	char			*svg_path;	/* an SVG to write, or NULL */
 	struct ui_worker_svg	 svg;
 	struct ui_attrib	 req_attrib;	/* wanted: gen 0 for none */

@@ -185,7 +185,8 @@ usage(FILE *f)
 "                         compare-kl, compare-js and compare-tv\n"
 "      --compare=PROMPT   compare with a second prompt B, cell by cell:\n"
 "                         KL(A||B), JS, TV and the token whose probability\n"
-"                         changed most (svg: --metric=compare-js, ...)\n"
+"                         changed most (svg: --metric=compare-js, ...);\n"
+"                         the explorer opens comparing\n"
 "      --logit-diff=X,Y   logit(X) - logit(Y) in every cell (of A and B),\n"
 "                         X and Y as for --track\n"
 "      --positions=A:B    text, tsv, svg: only positions A to B (1-based,\n"
@@ -1139,9 +1140,20 @@ run_explorer(const struct args *a, const struct cfg *cfg, struct gpt2 *m,
 {
 	struct ui_opts	 o;
 	char		*cause, *hist;
-	int		 rc;
+	int		 rc, Tb;
 
 	memset(&o, 0, sizeof o);
+	/* Prompt B and the two tokens: checked as --print checks them. */
+	o.diff_x = o.diff_y = -1;
+	if (a->compare != NULL) {
+		free(text_ids("--compare: prompt B", a->compare,
+		    strlen(a->compare), 0, tok, gpt2_config(m), &Tb));
+		o.compare = a->compare;
+		o.compare_len = strlen(a->compare);
+	}
+	if (a->logit_diff != NULL)
+		diff_ids(a->logit_diff, tok, gpt2_config(m)->n_vocab, &o.diff_x,
+		    &o.diff_y);
 	o.model = m;
 	o.tok = tok;
 	o.cfg = cfg;
@@ -1324,9 +1336,6 @@ main(int argc, char **argv)
 	if (interactive && a.metric != NULL && metric_svg_only(a.metric))
 		die(EXIT_USAGE, "--metric=%s: only with --print (in the "
 		    "explorer: 9, R, K)", a.metric);
-	if (interactive && (a.compare != NULL || a.logit_diff != NULL))
-		die(EXIT_USAGE, "--compare and --logit-diff: only with --print "
-		    "for now");
 	if (interactive && (a.patch != NULL || a.attention))
 		die(EXIT_USAGE, "--%s: only with --print (the explorer has no "
 		    "patching view yet)", a.patch != NULL ? "patch" :

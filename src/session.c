@@ -25,7 +25,8 @@
 #define SESSION_MAX_DEPTH	16	/* levels of nesting; two are used */
 #define SESSION_MAX_NODES	200000	/* values, aliases expanded */
 
-enum session_type { S_PROMPT, S_BYTES, S_STRING, S_POS, S_BOOL, S_IDS };
+enum session_type { S_PROMPT, S_BYTES, S_STRING, S_POS, S_BOOL, S_IDS,
+	S_CMP, S_CMP_BYTES, S_PAIR };
 
 static const struct session_key {
 	const char		*name;
@@ -45,6 +46,10 @@ static const struct session_key {
 	{ "mask", S_BOOL, offsetof(struct session, mask) },
 	{ "panel", S_STRING, offsetof(struct session, panel) },
 	{ "tuned", S_BOOL, offsetof(struct session, tuned) },
+	{ "compare", S_CMP, 0 },
+	{ "compare_bytes", S_CMP_BYTES, 0 },
+	{ "grid_b", S_BOOL, offsetof(struct session, grid_b) },
+	{ "logit_diff", S_PAIR, 0 },
 	{ "view", S_STRING, offsetof(struct session, view) },
 	{ "patch_corrupted", S_STRING, offsetof(struct session,
 	    patch_corrupted) },
@@ -62,6 +67,8 @@ session_init(struct session *s)
 	memset(s, 0, sizeof *s);
 	s->pos = -1;
 	s->final_on_top = s->sublayers = s->delta = s->mask = s->tuned = -1;
+	s->diff[0] = s->diff[1] = -1;
+	s->grid_b = -1;
 }
 
 void
@@ -73,6 +80,7 @@ session_clear(struct session *s)
 	free(s->metric);
 	free(s->palette);
 	free(s->panel);
+	free(s->compare);
 	free(s->view);
 	free(s->patch_corrupted);
 	free(s->patch_direction);
@@ -178,6 +186,31 @@ session_body(struct yml_out *o, const struct session *s, int utf8)
 			}
 			yml_out_seq(o, 0);
 			break;
+		case S_CMP:	/* prompt B: UTF-8 as it is, else as bytes */
+			if (s->compare == NULL)
+				break;
+			if (session_utf8(s->compare, s->compare_len)) {
+				session_scalar(o, "compare", 7, 0);
+				session_scalar(o, s->compare, s->compare_len,
+				    1);
+				break;
+			}
+			b = session_latin1(s->compare, s->compare_len, &n);
+			session_scalar(o, "compare_bytes", 13, 0);
+			session_scalar(o, b, n, 1);
+			free(b);
+			break;
+		case S_PAIR:
+			if (s->diff[0] < 0 || s->diff[1] < 0)
+				break;
+			session_scalar(o, k->name, strlen(k->name), 0);
+			yml_out_seq(o, 1);
+			for (n = 0; n < 2; n++) {
+				snprintf(buf, sizeof buf, "%d", s->diff[n]);
+				session_scalar(o, buf, strlen(buf), 0);
+			}
+			yml_out_seq(o, 0);
+			break;
 		default:
 			break;
 		}
@@ -274,9 +307,13 @@ session_int(struct session_ctx *c, const yaml_node_t *n, const char *key,
 	return (0);
 }
 
-/* prompt_bytes: each character, U+0000..U+00FF, is one byte. */
+/*
+ * prompt_bytes, compare_bytes (key): each character, U+0000..U+00FF, is
+ * one byte, into *out (*outlen bytes).
+ */
 static int
-session_bytes(struct session_ctx *c, const yaml_node_t *n)
+session_bytes(struct session_ctx *c, const yaml_node_t *n, const char *key,
+    char **out, size_t *outlen)
 {
 	const unsigned char	*p = n->data.scalar.value;
 	size_t			 len = n->data.scalar.length, i, o = 0, k;
@@ -289,14 +326,14 @@ session_bytes(struct session_ctx *c, const yaml_node_t *n)
 			b[o++] = (char)cp;
 		else {
 			free(b);
-			return (session_error(c, n, "prompt_bytes: a "
-			    "character past U+00FF is not a byte"));
+			return (session_error(c, n, "%s: a character past "
+			    "U+00FF is not a byte", key));
 		}
 	}
 	b[o] = '\0';
-	free(c->s->prompt);
-	c->s->prompt = b;
-	c->s->prompt_len = o;
+	free(*out);
+	*out = b;
+	*outlen = o;
 	return (0);
 }
 
@@ -325,6 +362,28 @@ session_ids(struct session_ctx *c, yaml_node_t *n, const char *key)
 	return (0);
 }
 
+/* logit_diff: a list of two token ids. */
+static int
+session_pair_ids(struct session_ctx *c, yaml_node_t *n, const char *key)
+{
+	yaml_node_item_t	*it;
+	int			 v[2], i = 0;
+
+	if (n->type != YAML_SEQUENCE_NODE || n->data.sequence.items.top -
+	    n->data.sequence.items.start != 2)
+		return (session_error(c, n, "%s: expected a list of two token "
+		    "ids", key));
+	for (it = n->data.sequence.items.start; it < n->data.sequence.items.top;
+	    it++) {
+		if (session_int(c, yaml_document_get_node(c->doc, *it), key,
+		    &v[i++]) != 0)
+			return (-1);
+	}
+	c->s->diff[0] = v[0];
+	c->s->diff[1] = v[1];
+	return (0);
+}
+
 static int
 session_value(struct session_ctx *c, const struct session_key *k,
     yaml_node_t *n)
@@ -334,6 +393,8 @@ session_value(struct session_ctx *c, const struct session_key *k,
 
 	if (k->type == S_IDS)
 		return (session_ids(c, n, k->name));
+	if (k->type == S_PAIR)
+		return (session_pair_ids(c, n, k->name));
 	if (session_is_scalar(c, n, k->name) != 0)
 		return (-1);
 	switch (k->type) {
@@ -344,7 +405,17 @@ session_value(struct session_ctx *c, const struct session_key *k,
 		c->s->prompt_len = n->data.scalar.length;
 		return (0);
 	case S_BYTES:
-		return (session_bytes(c, n));
+		return (session_bytes(c, n, k->name, &c->s->prompt,
+		    &c->s->prompt_len));
+	case S_CMP:
+		free(c->s->compare);
+		c->s->compare = xmalloc(n->data.scalar.length + 1);
+		memcpy(c->s->compare, v, n->data.scalar.length + 1);
+		c->s->compare_len = n->data.scalar.length;
+		return (0);
+	case S_CMP_BYTES:
+		return (session_bytes(c, n, k->name, &c->s->compare,
+		    &c->s->compare_len));
 	case S_STRING:
 		str = (char **)((char *)c->s + k->off);
 		free(*str);

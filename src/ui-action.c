@@ -57,6 +57,53 @@ ui_action_tokenize(struct ui *u)
 }
 
 /* Hands the current prompt to the worker, cancelling its run. */
+/*
+ * Tokenizes prompt B when its line is open: 0 with its tokens (none when
+ * it is empty), or -1 with u->tok_err_b set (too long, not tokenizable).
+ */
+static int
+ui_action_tokenize_b(struct ui *u)
+{
+	char	*cause = NULL;
+
+	free(u->ids_b);
+	u->ids_b = NULL;
+	u->nids_b = 0;
+	free(u->tok_err_b);
+	u->tok_err_b = NULL;
+	if (!u->cmp_open || u->edit_b.len == 0)
+		return (0);
+	if (tok_encode(u->f.tok, u->edit_b.buf, u->edit_b.len, &u->ids_b,
+	    &u->nids_b, &cause) != 0) {
+		u->tok_err_b = xasprintf("prompt B: %s", cause);
+		free(cause);
+		return (-1);
+	}
+	if (u->nids_b > (size_t)u->n_ctx) {
+		u->tok_err_b = xasprintf("prompt B: %zu tokens, more than the "
+		    "model's %d", u->nids_b, u->n_ctx);
+		free(u->ids_b);
+		u->ids_b = NULL;
+		u->nids_b = 0;
+		return (-1);
+	}
+	return (0);
+}
+
+/* The logit difference's tokens: set, else the first two tracked. */
+static void
+ui_action_diff_pair(const struct ui *u, int *x, int *y)
+{
+	*x = *y = -1;
+	if (u->diff_x >= 0 && u->diff_y >= 0) {
+		*x = u->diff_x;
+		*y = u->diff_y;
+	} else if (u->f.ntrack >= 2 && u->f.track[0] != u->f.track[1]) {
+		*x = u->f.track[0];
+		*y = u->f.track[1];
+	}
+}
+
 /* Hands the current prompt to the worker, cancelling its run. */
 void
 ui_action_submit(struct ui *u)
@@ -64,8 +111,12 @@ ui_action_submit(struct ui *u)
 	struct ui_worker_req	r;
 
 	u->debounce_at = 0;
+	ui_action_tokenize_b(u);
 	if (ui_action_tokenize(u) != 0 || u->f.nids == 0)
 		return;
+	r.ids_b = u->ids_b;
+	r.T_b = (int)u->nids_b;
+	ui_action_diff_pair(u, &r.diff_x, &r.diff_y);
 	r.ids = u->f.ids;
 	r.T = (int)u->f.nids;
 	r.sub = u->f.sublayers;
@@ -157,6 +208,29 @@ ui_action_say(struct ui *u, const char *fmt, ...)
 }
 
 /*
+ * Whether metric m can be shown now: NULL, or why not (tracked tokens, a
+ * tuned lens, prompt B, the two tokens of a logit difference).
+ */
+static const char *
+ui_action_metric_why(const struct ui *u, int m)
+{
+	int	need = metric_get(m)->needs, x, y;
+
+	if (ui_snap_metric_tracked(m) && u->f.ntrack == 0)
+		return ("no tracked tokens (T types one, Enter tracks the "
+		    "selected)");
+	if (m == UI_METRIC_TUNED_KL && !u->use_tuned)
+		return ("no tuned lens loaded");
+	if ((need & METRIC_NEEDS_COMPARE) && !u->cmp_open)
+		return ("no prompt B (b opens its line)");
+	ui_action_diff_pair(u, &x, &y);
+	if ((need & METRIC_NEEDS_DIFF) && x < 0)
+		return ("no tokens X, Y (--logit-diff=X,Y, or track two: the "
+		    "first minus the second)");
+	return (NULL);
+}
+
+/*
  * The next lens of logit -> tuned -> Jacobian -> logit, skipping those not
  * loaded.
  */
@@ -188,11 +262,7 @@ ui_action_next_lens(struct ui *u)
 static int
 ui_action_metric_ok(const struct ui *u, int m)
 {
-	if (ui_snap_metric_tracked(m))
-		return (u->f.ntrack > 0);
-	if (m == UI_METRIC_TUNED_KL)
-		return (u->use_tuned);
-	return (1);
+	return (ui_action_metric_why(u, m) == NULL);
 }
 
 static void
@@ -200,8 +270,7 @@ ui_action_set_metric(struct ui *u, int m)
 {
 	if (!ui_action_metric_ok(u, m)) {
 		ui_action_say(u, "%s: %s", ui_palette_metric_name(m),
-		    ui_snap_metric_tracked(m) ? "no tracked tokens (T types "
-		    "one, Enter tracks the selected)" : "no tuned lens loaded");
+		    ui_action_metric_why(u, m));
 		return;
 	}
 	u->f.metric = m;
@@ -302,6 +371,10 @@ ui_action_step(struct ui *u)
 
 	if (!ui_action_ready(u)) {
 		ui_action_say(u, "step: wait until ready");
+		return;
+	}
+	if (u->f.snap->swapped) {
+		ui_action_say(u, "step: the grid shows prompt B (o shows A)");
 		return;
 	}
 	t = ui_snap_top(&u->f, u->f.snap->nrows - 1, u->f.snap->T - 1);
@@ -411,6 +484,16 @@ ui_action_session_fill(const struct ui *u, struct session *s)
 	s->delta = u->f.delta;
 	s->mask = u->f.mask;
 	s->tuned = u->use_tuned;
+	if (u->cmp_open) {
+		s->compare = xmalloc(u->edit_b.len + 1);
+		memcpy(s->compare, u->edit_b.buf, u->edit_b.len);
+		s->compare[u->edit_b.len] = '\0';
+		s->compare_len = u->edit_b.len;
+	}
+	s->diff[0] = u->diff_x;
+	s->diff[1] = u->diff_y;
+	if (u->cmp_open)
+		s->grid_b = u->grid_b;
 	ui_patch_session_fill(u, s);
 }
 
@@ -447,6 +530,25 @@ ui_action_session_apply(struct ui *u, const struct session *s, const char *path,
 	if (s->ntracked > UI_TRACK_MAX)
 		return (util_fail(cause, "%s: %zu tracked tokens, at most %d",
 		    path, s->ntracked, UI_TRACK_MAX));
+	for (i = 0; i < 2; i++) {
+		if (s->diff[i] >= u->f.n_vocab)
+			return (util_fail(cause, "%s: logit_diff: no token %d "
+			    "in this vocabulary", path, s->diff[i]));
+	}
+	if (s->diff[0] >= 0 && s->diff[0] == s->diff[1])
+		return (util_fail(cause, "%s: logit_diff: X and Y are the "
+		    "same token", path));
+	/* B's line opens with the session's prompt B, closes without. */
+	u->cmp_open = s->compare != NULL;
+	ui_edit_set(&u->edit_b, s->compare != NULL ? s->compare : "",
+	    s->compare_len);
+	u->screen = u->cmp_open ? UI_SCREEN_COMPARE : UI_SCREEN_LENS;
+	u->grid_b = u->cmp_open && s->grid_b == 1;
+	if (u->f.snap != NULL && u->f.snap->other != NULL &&
+	    u->f.snap->swapped != u->grid_b)
+		ui_snap_swap(u->f.snap);
+	u->diff_x = s->diff[0];
+	u->diff_y = s->diff[1];
 	if (s->prompt != NULL) {
 		ui_edit_set(&u->edit, s->prompt, s->prompt_len);
 		u->example = 0;
@@ -463,6 +565,10 @@ ui_action_session_apply(struct ui *u, const struct session *s, const char *path,
 	u->f.metric = m;
 	u->f.palette = p;
 	u->f.view = v;
+	if (!u->cmp_open && u->f.view == UI_VIEW_CMP)
+		u->f.view = UI_VIEW_TOP;
+	if (!u->cmp_open && u->f.focus == UI_FOCUS_PROMPT_B)
+		u->f.focus = UI_FOCUS_GRID;
 	if (s->final_on_top != -1)
 		u->f.final_on_top = s->final_on_top;
 	if (s->sublayers != -1)
@@ -673,6 +779,57 @@ ui_action_move(struct ui *u, int a)
 	return (1);
 }
 
+/*
+ * b: opens prompt B's line (the comparison screen, its panel view and
+ * compare-js), or closes it (back to the lens of A alone).
+ */
+static void
+ui_action_compare_toggle(struct ui *u)
+{
+	if (!u->cmp_open) {
+		u->cmp_open = 1;
+		if (u->screen == UI_SCREEN_LENS)	/* patching stays */
+			u->screen = UI_SCREEN_COMPARE;
+		u->f.focus = UI_FOCUS_PROMPT_B;
+		u->f.view = UI_VIEW_CMP;
+		u->f.panel_sel = 0;
+		if (metric_get(u->f.metric)->needs == 0)
+			u->f.metric = METRIC_CMP_JS;
+		ui_action_say(u, "compare: type prompt B (Enter runs it, b "
+		    "closes)");
+	} else {
+		u->cmp_open = 0;
+		if (u->screen == UI_SCREEN_COMPARE)
+			u->screen = UI_SCREEN_LENS;
+		if (u->f.focus == UI_FOCUS_PROMPT_B)
+			u->f.focus = UI_FOCUS_GRID;
+		if (u->f.view == UI_VIEW_CMP)
+			u->f.view = UI_VIEW_TOP;
+		u->grid_b = 0;
+		if (u->f.snap != NULL && u->f.snap->swapped)
+			ui_snap_swap(u->f.snap);
+		if (!ui_action_metric_ok(u, u->f.metric))
+			u->f.metric = UI_METRIC_PROB;
+		ui_action_say(u, "compare: closed");
+	}
+	ui_action_submit(u);
+}
+
+int
+ui_action_compare(struct ui *u, int a)
+{
+	if (a != UI_A_COMPARE_SIDE)
+		return (0);
+	if (u->f.snap == NULL || u->f.snap->other == NULL) {
+		ui_action_say(u, "compare: nothing compared yet");
+		return (1);
+	}
+	ui_snap_swap(u->f.snap);
+	u->grid_b = u->f.snap->swapped;
+	ui_action_say(u, "grid: prompt %s", u->grid_b ? "B" : "A");
+	return (1);
+}
+
 /* The views and tools of the explorer; returns 0. */
 static int
 ui_action_tool(struct ui *u, int a)
@@ -690,6 +847,8 @@ ui_action_tool(struct ui *u, int a)
 		break;
 	case UI_A_VIEW:
 		u->f.view = (u->f.view + 1) % UI_VIEW_COUNT;
+		if (u->f.view == UI_VIEW_CMP && !u->cmp_open)
+			u->f.view = (u->f.view + 1) % UI_VIEW_COUNT;
 		u->f.panel_sel = 0;
 		ui_action_say(u, "panel: %s", ui_panel_view_name(u->f.view));
 		break;
@@ -726,6 +885,16 @@ ui_action_tool(struct ui *u, int a)
 		break;
 	case UI_A_EXPORT:
 		ui_action_ask_start(u, UI_ASK_EXPORT, "logitlens.svg");
+		break;
+	case UI_A_COMPARE:
+		ui_action_compare_toggle(u);
+		break;
+	case UI_A_COMPARE_SIDE:	/* the comparison screen's, elsewhere */
+		if (u->cmp_open)
+			ui_action_compare(u, a);
+		else
+			ui_action_say(u, "compare: no prompt B (b opens its "
+			    "line)");
 		break;
 	case UI_A_PATCH:
 		ui_patch_toggle(u);

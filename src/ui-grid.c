@@ -15,6 +15,7 @@
 
 #include <curses.h>
 
+#include "compare.h"
 #include "lens.h"
 #include "model.h"
 #include "ui-grid.h"
@@ -100,17 +101,51 @@ ui_grid_look(const struct ui_frame *u, int row, int pos, const char **glyph,
 	}
 	if (!(*has = ui_snap_value(u, row, pos, v)))
 		return (A_NORMAL);
+	/* A logit difference and its change: the diverging ramp. */
+	if (metric_get(u->metric)->scale == METRIC_SCALE_DIVERGING) {
+		norm = ui_view_diverge(*v, u->delta_range);
+		*glyph = ui_palette_glyph(norm, u->ascii);
+		return (ui_grid_div_attr(u, norm));
+	}
 	norm = ui_palette_norm(u->metric, *v, u->snap->logit_lo,
 	    u->snap->logit_hi, u->n_vocab);
 	*glyph = ui_palette_glyph(norm, u->ascii);
 	return (ui_grid_attr(u, norm, &pair));
 }
 
-/* Whether cells show numbers (a delta, a tracked token) or tokens. */
+/*
+ * Whether cells show numbers (a delta, a tracked token, a logit
+ * difference) or tokens.
+ */
 static int
 ui_grid_numbers(const struct ui_frame *u)
 {
-	return (u->delta || ui_snap_metric_tracked(u->metric));
+	return (u->delta || ui_snap_metric_tracked(u->metric) ||
+	    u->metric == METRIC_DIFF);
+}
+
+/*
+ * A comparison metric labels a compared cell with the token whose
+ * probability changed most, + rose or - fell from A to B (as tuned-lens).
+ */
+static int
+ui_grid_cmp_label(const struct ui_frame *u, int row, int pos, char *text,
+    size_t len)
+{
+	const struct compare_cell	*c;
+	char				 tok[128], buf[160];
+
+	if (u->delta || !(metric_get(u->metric)->needs &
+	    METRIC_NEEDS_COMPARE) || (c = ui_snap_cmp(u, row, pos)) == NULL)
+		return (0);
+	if (c->max_delta == 0.0) {	/* the same distribution */
+		ui_layout_fit("=", 1, u->cell_w - 2, u->ascii, text, len);
+		return (1);
+	}
+	ui_snap_token_fit(u, c->max_id, u->cell_w - 3, tok, sizeof tok);
+	snprintf(buf, sizeof buf, "%c%s", c->max_delta < 0 ? '-' : '+', tok);
+	ui_layout_fit(buf, strlen(buf), u->cell_w - 2, u->ascii, text, len);
+	return (1);
 }
 
 static void
@@ -127,7 +162,9 @@ ui_grid_cell(const struct ui_frame *u, int row, int pos, int y, int x)
 		return;
 	attr = ui_grid_look(u, row, pos, &glyph, &v, &has);
 	match = ui_snap_match(u, row, pos);
-	if (ui_grid_numbers(u) && u->metric == UI_METRIC_TRACK_RANK &&
+	if (ui_grid_cmp_label(u, row, pos, text, sizeof text))
+		;
+	else if (ui_grid_numbers(u) && u->metric == UI_METRIC_TRACK_RANK &&
 	    !u->delta) {
 		snprintf(num, sizeof num, "%d", (int)v);
 		ui_layout_fit(has ? num : "", has ? strlen(num) : 0,
@@ -174,6 +211,14 @@ ui_grid_header(const struct ui_frame *u, const int *ids, int T)
 		if (ids == (u->snap ? u->snap->ids : NULL) &&
 		    ui_snap_input_match(u, t))
 			attr |= A_REVERSE;
+		/* Where prompt B's input token differs from A's, or is none. */
+		if (ids == (u->snap ? u->snap->ids : NULL) && u->snap->other &&
+		    (t >= u->snap->other->T || u->snap->other->ids[t] !=
+		    ids[t])) {
+			attr |= A_STANDOUT;
+			mvaddstr(l->head_y, x - 1, u->ascii ? "*" :
+			    "\xe2\x80\xa2");
+		}
 		attron(attr);
 		mvaddstr(l->head_y, x, ui_snap_token_fit(u, ids[t], l->cell_w,
 		    text, sizeof text));
@@ -250,7 +295,8 @@ ui_grid_legend_delta(const struct ui_frame *u)
 	char	num[32];
 	int	i, n = ui_palette_nglyphs(u->ascii);
 
-	printw("delta %s: ", ui_palette_metric_title(u->metric));
+	printw("%s%s: ", u->delta ? "delta " : "",
+	    ui_palette_metric_title(u->metric));
 	ui_view_num(-u->delta_range, 1, 7, num, sizeof num);
 	printw("%s ", num);
 	/* Each glyph a cell can carry, in the colour it comes with. */
@@ -272,6 +318,8 @@ ui_grid_legend_flags(const struct ui_frame *u)
 {
 	char	*text;
 
+	if (u->snap != NULL && u->snap->other != NULL)
+		printw("  grid: prompt %s", u->snap->swapped ? "B" : "A");
 	if (u->mask)
 		printw("  mask");
 	if (u->snap != NULL && u->snap->tuned)
@@ -298,11 +346,11 @@ ui_grid_legend(const struct ui_frame *u)
 		a = u->snap->logit_lo;
 		b = u->snap->logit_hi;
 	}
-	if (m == UI_METRIC_ENTROPY)
+	if (metric_get(m)->scale == METRIC_SCALE_ENTROPY)
 		a = logf((float)u->n_vocab);
 	ui_palette_ends(m, a, b, lo, hi, sizeof lo);
 	move(u->layout.legend_y, 0);
-	if (u->delta) {
+	if (u->delta || metric_get(m)->scale == METRIC_SCALE_DIVERGING) {
 		ui_grid_legend_delta(u);
 		ui_grid_legend_flags(u);
 		return;

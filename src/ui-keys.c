@@ -55,6 +55,12 @@ static const struct {
 	{ UI_A_METRIC_0 + 8, "metric-track-prob", NULL, NULL },
 	{ UI_A_METRIC_0 + 9, "metric-tuned-kl", NULL, NULL },
 	{ UI_A_METRIC_0 + 10, "metric-track-rank", NULL, NULL },
+	{ UI_A_METRIC_0 + 11, "metric-surprisal", NULL, NULL },
+	{ UI_A_METRIC_0 + 12, "metric-logit-diff", NULL, NULL },
+	{ UI_A_METRIC_0 + 13, "metric-logit-diff-change", NULL, NULL },
+	{ UI_A_METRIC_0 + 14, "metric-compare-kl", NULL, NULL },
+	{ UI_A_METRIC_0 + 15, "metric-compare-js", NULL, NULL },
+	{ UI_A_METRIC_0 + 16, "metric-compare-tv", NULL, NULL },
 	{ UI_A_DELTA, "delta", "d", "delta: change from the row below" },
 	{ UI_A_MASK, "mask", "x", "mask tokens copied from the input" },
 	{ UI_A_PALETTE, "palette-next", "p", "next palette" },
@@ -88,8 +94,15 @@ static const struct {
 	    "patching: logit difference / probability" },
 	{ UI_A_FOCUS, "focus", "Tab", "focus: grid / panel / prompt" },
 	{ UI_A_EDIT, "edit", "e i", "edit the prompt" },
+	{ UI_A_COMPARE, "compare", "b",
+	    "compare: open/close prompt B's line" },
+	{ UI_A_COMPARE_SIDE, "compare-side", "o",
+	    "compare: the grid shows prompt A / prompt B" },
 	{ UI_A_REDRAW, "redraw", "C-l", "redraw the screen" },
 };
+
+_Static_assert(UI_A_METRIC_LAST - UI_A_METRIC_0 + 1 == METRIC_COUNT,
+    "a key action for each metric");
 
 static const struct {
 	const char	*name;
@@ -224,7 +237,7 @@ ui_keys_help(int action)
 		return (ui_keys_table[ui_keys_index(action)].help);
 	if (help[m][0] == '\0')
 		snprintf(help[m], sizeof help[m], "colour: %s",
-		    metric_get(m)->title);
+		    ui_palette_metric_title(m));
 	return (help[m]);
 }
 

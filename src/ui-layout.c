@@ -28,6 +28,7 @@ ui_layout_compute(struct ui_layout *l, int cols, int lines, int cell_w,
 		return;
 	}
 	l->prompt_y = 0;
+	l->prompt_b_y = -1;
 	l->head_y = 1;
 	l->grid_y = l->head_y + UI_HEAD_LINES;
 	l->status_y = lines - 1;
@@ -58,6 +59,22 @@ ui_layout_compute(struct ui_layout *l, int cols, int lines, int cell_w,
 	if (l->vis_cols < 1)
 		l->vis_cols = 1;
 	l->vis_rows = grid_h < 1 ? 1 : grid_h;
+}
+
+void
+ui_layout_second_prompt(struct ui_layout *l)
+{
+	if (l->too_small)
+		return;
+	l->prompt_b_y = l->prompt_y + 1;
+	l->head_y++;
+	l->grid_y++;
+	if (l->panel_w > 0 && l->panel_x > 0) {	/* on the right */
+		l->panel_y++;
+		l->panel_h--;
+	}
+	if (l->vis_rows > 1)
+		l->vis_rows--;
 }
 
 int

@@ -29,9 +29,7 @@ static const struct {
 int
 ui_palette_metric(const char *name)
 {
-	int	m = metric_find(name);
-
-	return (m < UI_METRIC_ALL ? m : -1);
+	return (metric_find(name));
 }
 
 const char *
@@ -40,10 +38,25 @@ ui_palette_metric_name(int m)
 	return (metric_get(m)->name);
 }
 
+/* The title in ASCII: U+2212 (minus, in the SVG's titles) as '-'. */
 const char *
 ui_palette_metric_title(int m)
 {
-	return (metric_get(m)->title);
+	static char	 titles[METRIC_COUNT][64];
+	const char	*s = metric_get(m)->title;
+	size_t		 n = 0;
+
+	if (titles[m][0] != '\0')
+		return (titles[m]);
+	while (*s != '\0' && n < sizeof titles[m] - 1) {
+		if (strncmp(s, "\xe2\x88\x92", 3) == 0) {
+			titles[m][n++] = '-';
+			s += 3;
+		} else
+			titles[m][n++] = *s++;
+	}
+	titles[m][n] = '\0';
+	return (titles[m]);
 }
 
 int
@@ -222,9 +235,17 @@ ui_palette_ends(int metric, float lo, float hi, char *low, char *high,
 		snprintf(low, len, ">100");
 		snprintf(high, len, "1");
 		break;
-	case METRIC_SCALE_KL:
-		snprintf(low, len, ">=%g", METRIC_KL_HI);
-		snprintf(high, len, "<=%g", METRIC_KL_LO);
+	case METRIC_SCALE_KL:	/* a comparison's: bright where they part */
+		snprintf(low, len, metric_get(metric)->higher ? "<=%g" :
+		    ">=%g", metric_get(metric)->higher ? METRIC_KL_LO :
+		    METRIC_KL_HI);
+		snprintf(high, len, metric_get(metric)->higher ? ">=%g" :
+		    "<=%g", metric_get(metric)->higher ? METRIC_KL_HI :
+		    METRIC_KL_LO);
+		break;
+	case METRIC_SCALE_JS:
+		snprintf(low, len, "<=%g", METRIC_JS_LO);
+		snprintf(high, len, "ln 2");
 		break;
 	case METRIC_SCALE_ENTROPY:
 		snprintf(low, len, "%.1f", (double)lo);	/* ln V */

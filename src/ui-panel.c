@@ -9,7 +9,9 @@
  * Views, cycled by a key: the cell's top-k; the candidates across layers
  * (each token of some row's top-k at this position, by its highest
  * probability over the rows); the attribution of a logit; the tracked
- * tokens' trajectories over the rows as sparklines: a table of views
+ * tokens' trajectories over the rows as sparklines; with a prompt B, the
+ * comparison (KL, JS, TV, the largest change, A's and B's top-k side by
+ * side with each token's change in probability): a table of views
  * (ui_panel_views), each drawn from a const struct ui_frame (ui-snap.h).
  */
 #include "config.h"
@@ -23,6 +25,7 @@
 #include <curses.h>
 
 #include "attrib.h"
+#include "compare.h"
 #include "lens.h"
 #include "ui-palette.h"
 #include "ui-panel.h"
@@ -238,6 +241,10 @@ ui_panel_attrib_draw(const struct ui_frame *u, int *y, int lines)
 
 	ui_snap_token_fit(u, ui_snap_attrib_id(u), 12, tok, sizeof tok);
 	ui_panel_line(u, y, A_DIM, "logit of %s by part:", tok);
+	if (u->snap->swapped) {		/* the worker's state is A's */
+		ui_panel_line(u, y, A_DIM, "of prompt A only (o shows A)");
+		return;
+	}
 	if (a == NULL || a->gen != u->snap->gen || a->row !=
 	    u->snap->rows[u->sel_row] || a->pos != u->sel_pos ||
 	    a->id != ui_snap_attrib_id(u)) {
@@ -360,6 +367,111 @@ ui_panel_stats(const struct ui_frame *u, int *y, const struct lens_cell *c)
 		ui_panel_line(u, y, A_BOLD, "delta: none");
 }
 
+/*
+ * One prompt's top-k entry i at the selected cell for the comparison: its
+ * token, probability there and change P_B - P_A, in w columns.
+ */
+static void
+ui_panel_cmp_entry(const struct ui_frame *u, const struct ui_snap *s,
+    const float *other, int b, int i, char *out, size_t len)
+{
+	const struct ui_cmp	*cm = u->snap->cmp;
+	const struct lens_top	*t;
+	size_t			 at;
+	char			 tok[48], p[16];
+	float			 d;
+
+	t = &s->tops[((size_t)u->sel_row * s->T + u->sel_pos) * s->top_k];
+	at = ((size_t)u->sel_row * cm->Tc + u->sel_pos) * cm->top_k + i;
+	d = b ? t[i].prob - other[at] : other[at] - t[i].prob;
+	ui_snap_token_fit(u, t[i].id, 10, tok, sizeof tok);
+	snprintf(out, len, "%s %s %+8.4f", tok, ui_panel_prob(p, sizeof p,
+	    t[i].prob), (double)d);
+}
+
+/*
+ * The comparison of the selected cell: KL, JS, TV and the largest change,
+ * the logit difference in both, and A's top-k beside B's (one above the
+ * other in a narrow panel), each with P_B - P_A.
+ */
+static void
+ui_panel_cmp_draw(const struct ui_frame *u, int *y, int lines)
+{
+	const struct compare_cell	*c = ui_snap_cmp(u, u->sel_row,
+					    u->sel_pos);
+	const struct ui_snap		*a = ui_snap_a(u), *b = ui_snap_b(u);
+	char				 tok[128], ea[128], eb[128];
+	float				 v;
+	int				 i, k, side, end = *y + lines;
+
+	if (c == NULL || a == NULL || b == NULL) {
+		ui_panel_line(u, y, A_DIM, b == NULL ? "no prompt B yet (b "
+		    "opens its line)" : "position %d: only prompt %s has it, "
+		    "not compared", u->sel_pos + 1, a != NULL &&
+		    u->sel_pos < a->T ? "A" : "B");
+		return;
+	}
+	ui_panel_line(u, y, 0, "KL(A||B) %.4g  JS %.4g nats", c->kl, c->js);
+	ui_snap_token_fit(u, c->max_id, 10, tok, sizeof tok);
+	ui_panel_line(u, y, 0, "TV %.4g  max %s %+.4f", c->tv, tok,
+	    c->max_delta);
+	if (isfinite(c->diff_a))
+		ui_panel_line(u, y, 0, "logit diff A %.4f B %.4f (%+.4f)",
+		    c->diff_a, c->diff_b, c->diff_b - c->diff_a);
+	if (ui_snap_value(u, u->sel_row, u->sel_pos, &v))
+		ui_panel_line(u, y, A_BOLD, "%s = %.4g",
+		    ui_palette_metric_title(u->metric), (double)v);
+	k = a->top_k;
+	side = u->layout.panel_w >= 2 * 26 + 5;
+	if (side) {
+		ui_panel_line(u, y, A_DIM, "%-10s %7s %8s | %-10s %7s %8s",
+		    "A top-k", "P_A", "B-A", "B top-k", "P_B", "B-A");
+		for (i = 0; i < k && *y < end; i++) {
+			ui_panel_cmp_entry(u, a, u->snap->cmp->pb_of_a, 0, i,
+			    ea, sizeof ea);
+			ui_panel_cmp_entry(u, b, u->snap->cmp->pa_of_b, 1, i,
+			    eb, sizeof eb);
+			ui_panel_line(u, y, u->focus == UI_FOCUS_PANEL &&
+			    i == u->panel_sel ? A_REVERSE : 0, "%s | %s", ea,
+			    eb);
+		}
+		return;
+	}
+	/* A narrow panel: A's entries, then B's, as many as fit. */
+	if (2 * (k + 1) > end - *y)
+		k = (end - *y) / 2 - 1;
+	ui_panel_line(u, y, A_DIM, "%-10s %7s %8s", "A top-k", "P_A", "B-A");
+	for (i = 0; i < k; i++) {
+		ui_panel_cmp_entry(u, a, u->snap->cmp->pb_of_a, 0, i, ea,
+		    sizeof ea);
+		ui_panel_line(u, y, u->focus == UI_FOCUS_PANEL &&
+		    i == u->panel_sel ? A_REVERSE : 0, "%s", ea);
+	}
+	ui_panel_line(u, y, A_DIM, "%-10s %7s %8s", "B top-k", "P_B", "B-A");
+	for (i = 0; i < k; i++) {
+		ui_panel_cmp_entry(u, b, u->snap->cmp->pa_of_b, 1, i, eb,
+		    sizeof eb);
+		ui_panel_line(u, y, 0, "%s", eb);
+	}
+}
+
+/* Prompt A's top-k at the selected cell, which Enter tracks. */
+static int
+ui_panel_cmp_count(const struct ui_frame *u)
+{
+	return (ui_snap_cmp(u, u->sel_row, u->sel_pos) != NULL ?
+	    u->snap->top_k : 0);
+}
+
+static int
+ui_panel_cmp_entry_id(const struct ui_frame *u, int i)
+{
+	const struct ui_snap	*a = ui_snap_a(u);
+
+	return (a->tops[((size_t)u->sel_row * a->T + u->sel_pos) *
+	    a->top_k + i].id);
+}
+
 /* The panel's border: a line of box-drawing characters, or ASCII. */
 static void
 ui_panel_rule(const struct ui_frame *u)
@@ -394,6 +506,8 @@ static const struct ui_panel_view {
 	    1 },
 	[UI_VIEW_TRACK] = { "tracked", ui_panel_track_draw,
 	    ui_panel_track_count, ui_panel_track_entry, 0 },
+	[UI_VIEW_CMP] = { "compare", ui_panel_cmp_draw, ui_panel_cmp_count,
+	    ui_panel_cmp_entry_id, 1 },
 };
 
 const char *

@@ -298,6 +298,10 @@ ui_patch_state(struct ui *u)
 static const char *
 ui_patch_corrupted(const struct ui *u, size_t *len)
 {
+	if (u->cmp_open && u->edit_b.len > 0) {
+		*len = u->edit_b.len;
+		return (u->edit_b.buf);
+	}
 	if (u->patch == NULL || u->patch->corr == NULL)
 		return (NULL);
 	*len = u->patch->corr_len;
@@ -460,7 +464,7 @@ ui_patch_toggle(struct ui *u)
 	size_t	len;
 
 	if (u->screen == UI_SCREEN_PATCH) {
-		u->screen = UI_SCREEN_LENS;
+		u->screen = u->cmp_open ? UI_SCREEN_COMPARE : UI_SCREEN_LENS;
 		return;
 	}
 	ui_patch_state(u);
@@ -754,7 +758,8 @@ ui_patch_session_apply(struct ui *u, const struct session *s)
 	/* The patching view needs its corrupted prompt. */
 	if (s->view != NULL)
 		u->screen = strcmp(s->view, "patch") == 0 && st->corr != NULL ?
-		    UI_SCREEN_PATCH : UI_SCREEN_LENS;
+		    UI_SCREEN_PATCH : u->cmp_open ? UI_SCREEN_COMPARE :
+		    UI_SCREEN_LENS;
 }
 
 /* Drawing: functions of the frame. */

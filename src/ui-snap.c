@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "compare.h"
 #include "lens.h"
 #include "tok.h"
 #include "ui-layout.h"
@@ -34,7 +35,87 @@ ui_snap_free(struct ui_snap *s)
 	free(s->track_logit);
 	free(s->track_prob);
 	free(s->track_rank);
+	free(s->diff);
+	ui_snap_free(s->other);
+	if (s->cmp != NULL) {
+		free(s->cmp->cells);
+		free(s->cmp->pb_of_a);
+		free(s->cmp->pa_of_b);
+		free(s->cmp);
+	}
 	free(s);
+}
+
+void
+ui_snap_swap(struct ui_snap *s)
+{
+	struct ui_snap	*o = s->other, t;
+
+	if (o == NULL)
+		return;
+	t = *s;
+	*s = *o;
+	*o = t;
+	s->gen = t.gen;
+	s->other = o;
+	s->cmp = t.cmp;
+	s->swapped = !t.swapped;
+	o->other = NULL;
+	o->cmp = NULL;
+	o->swapped = 0;
+}
+
+const struct ui_snap *
+ui_snap_a(const struct ui_frame *u)
+{
+	const struct ui_snap	*s = u->snap;
+
+	return (s != NULL && s->swapped ? s->other : s);
+}
+
+const struct ui_snap *
+ui_snap_b(const struct ui_frame *u)
+{
+	const struct ui_snap	*s = u->snap;
+
+	if (s == NULL || s->other == NULL)
+		return (NULL);
+	return (s->swapped ? s : s->other);
+}
+
+const struct compare_cell *
+ui_snap_cmp(const struct ui_frame *u, int row, int pos)
+{
+	const struct ui_snap	*s = u->snap;
+
+	if (s == NULL || s->cmp == NULL || row < 0 || row >= s->cmp->nrows ||
+	    pos < 0 || pos >= s->cmp->Tc)
+		return (NULL);
+	return (&s->cmp->cells[(size_t)row * s->cmp->Tc + pos]);
+}
+
+float
+ui_snap_signed_range(const struct ui_frame *u)
+{
+	const struct compare_cell	*c;
+	const struct ui_snap		*s = u->snap;
+	float				 m = 0.0f, v;
+	int				 r, t;
+
+	if (s == NULL)
+		return (0.0f);
+	if (u->metric == METRIC_DIFF)
+		return (s->diff != NULL ? s->diff_max : 0.0f);
+	for (r = 0; r < s->nrows; r++) {
+		for (t = 0; t < s->T; t++) {
+			if ((c = ui_snap_cmp(u, r, t)) == NULL)
+				break;
+			v = (float)fabs(c->diff_b - c->diff_a);
+			if (v > m)
+				m = v;
+		}
+	}
+	return (m);
 }
 
 void
@@ -127,14 +208,31 @@ ui_snap_metric_tracked(int m)
 int
 ui_snap_value(const struct ui_frame *u, int row, int pos, float *v)
 {
-	const struct lens_cell	*c = ui_snap_cell(u, row, pos);
-	const struct lens_top	*t;
-	float			 logit;
-	int			 i;
+	const struct lens_cell		*c = ui_snap_cell(u, row, pos);
+	const struct lens_top		*t;
+	const struct compare_cell	*cc;
+	float				 logit;
+	int				 i;
 
 	if (c == NULL)
 		return (0);
 	switch (u->metric) {
+	case METRIC_DIFF:
+		if (u->snap->diff == NULL)
+			return (0);
+		*v = u->snap->diff[(size_t)row * u->snap->T + pos];
+		return (isfinite(*v));
+	case METRIC_DIFF_CHANGE:
+	case METRIC_CMP_KL:
+	case METRIC_CMP_JS:
+	case METRIC_CMP_TV:
+		if ((cc = ui_snap_cmp(u, row, pos)) == NULL)
+			return (0);
+		*v = (float)(u->metric == METRIC_CMP_KL ? cc->kl :
+		    u->metric == METRIC_CMP_JS ? cc->js :
+		    u->metric == METRIC_CMP_TV ? cc->tv :
+		    cc->diff_b - cc->diff_a);
+		return (isfinite(*v));
 	case UI_METRIC_TRACK:
 		if (u->ntrack == 0)
 			return (0);

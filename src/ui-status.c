@@ -58,57 +58,83 @@ ui_status_char(const struct ui *u, const char *s, size_t avail, size_t *n,
 	return (buf);
 }
 
-void
-ui_status_prompt(struct ui *u)
+/*
+ * One prompt line at y: mark ("> " while focused) and the text of e,
+ * scrolled so that the cursor shows; returns the cursor's column.
+ */
+static int
+ui_status_line(struct ui *u, const struct ui_edit *e, int y,
+    const char *mark, int *end)
 {
 	const char	*shown;
 	char		 buf[8];
 	size_t		 off, n, start = 0;
-	int		 w, col = 0, cur_col = 0, avail, x;
+	int		 w, col = 0, cur_col = 0, avail, x, mw;
 
+	mw = (int)strlen(mark);
 	/* Scroll so that the cursor is on screen. */
-	avail = u->f.layout.cols - 3;
-	for (off = 0; off < u->edit.cur; off += n) {
-		ui_status_char(u, u->edit.buf + off, u->edit.len - off, &n,
-		    buf, &w);
+	avail = u->f.layout.cols - mw - 1;
+	for (off = 0; off < e->cur; off += n) {
+		ui_status_char(u, e->buf + off, e->len - off, &n, buf, &w);
 		cur_col += w;
 	}
 	for (off = 0, col = cur_col; col >= avail; off += n) {
-		ui_status_char(u, u->edit.buf + off, u->edit.len - off, &n,
-		    buf, &w);
+		ui_status_char(u, e->buf + off, e->len - off, &n, buf, &w);
 		col -= w;
 		start = off + n;
 	}
 	attron(A_BOLD);
-	mvaddstr(u->f.layout.prompt_y, 0, u->f.focus == UI_FOCUS_PROMPT ? "> " :
-	    ": ");
+	mvaddstr(y, 0, mark);
 	attroff(A_BOLD);
-	x = 2;
-	for (off = start; off < u->edit.len; off += n) {
-		shown = ui_status_char(u, u->edit.buf + off, u->edit.len - off,
-		    &n, buf, &w);
+	x = mw;
+	for (off = start; off < e->len; off += n) {
+		shown = ui_status_char(u, e->buf + off, e->len - off, &n, buf,
+		    &w);
 		if (x + w > u->f.layout.cols - 1)
 			break;
-		if ((unsigned char)u->edit.buf[off] < 0x20 ||
-		    shown[0] == '\\')
+		if ((unsigned char)e->buf[off] < 0x20 || shown[0] == '\\')
 			attron(A_DIM);
-		mvaddstr(u->f.layout.prompt_y, x, shown);
+		mvaddstr(y, x, shown);
 		attroff(A_DIM);
 		x += w;
 	}
-	if (u->edit.len == 0 && u->f.focus != UI_FOCUS_PROMPT) {
+	*end = x;
+	return (mw + col);
+}
+
+void
+ui_status_prompt(struct ui *u)
+{
+	int	focus = u->f.focus, col, col_b = 0, x, y_b;
+
+	col = ui_status_line(u, &u->edit, u->f.layout.prompt_y,
+	    focus == UI_FOCUS_PROMPT ? "> " : ": ", &x);
+	if (u->edit.len == 0 && focus != UI_FOCUS_PROMPT) {
 		attron(A_DIM);
 		mvaddstr(u->f.layout.prompt_y, 2, "(press e to type a prompt)");
 		attroff(A_DIM);
-	} else if (u->example && u->f.focus != UI_FOCUS_PROMPT &&
+	} else if (u->example && focus != UI_FOCUS_PROMPT &&
 	    x + 4 < u->f.layout.cols) {
 		attron(A_DIM);
 		mvaddnstr(u->f.layout.prompt_y, x + 2, "(an example: e or Tab "
 		    "types your own prompt)", u->f.layout.cols - x - 3);
 		attroff(A_DIM);
 	}
-	if (u->f.focus == UI_FOCUS_PROMPT)
-		move(0, 2 + col);
+	/* Prompt B, compared with A cell by cell. */
+	if ((y_b = u->f.layout.prompt_b_y) > 0 && u->cmp_open) {
+		col_b = ui_status_line(u, &u->edit_b, y_b,
+		    focus == UI_FOCUS_PROMPT_B ? "B> " : "B: ", &x);
+		if (u->edit_b.len == 0 && focus != UI_FOCUS_PROMPT_B) {
+			attron(A_DIM);
+			mvaddnstr(y_b, 3, "(prompt B is empty: Tab from the "
+			    "prompt types it, b closes)", u->f.layout.cols - 4);
+			attroff(A_DIM);
+		}
+	}
+	if (focus == UI_FOCUS_PROMPT)
+		move(u->f.layout.prompt_y, col);
+	else if (focus == UI_FOCUS_PROMPT_B && y_b > 0)
+		move(y_b, col_b);
 }
 
 const char *
@@ -140,7 +166,7 @@ ui_status_draw(struct ui *u)
 		return;
 	}
 	pct = ui_worker_progress(&u->w);
-	if (u->tok_err != NULL)
+	if (u->tok_err != NULL || u->tok_err_b != NULL)
 		state = "error";
 	else if (busy || u->debounce_at != 0) {
 		snprintf(pctbuf, sizeof pctbuf, "computing %d%%", pct);
@@ -156,13 +182,14 @@ ui_status_draw(struct ui *u)
 	name[0] = '\0';
 	if (u->f.snap != NULL)
 		lens_row_name(u->f.snap->rows[u->f.sel_row], name, sizeof name);
-	snprintf(left, sizeof left, " %s L%d/%d P%d/%d %s%s| %s ",
-	    name, u->f.sel_row, u->f.snap ? u->f.snap->nrows - 1 : 0,
+	snprintf(left, sizeof left, " %s%s L%d/%d P%d/%d %s%s| %s ",
+	    u->cmp_open ? (u->f.snap != NULL && u->f.snap->swapped ? "B " :
+	    "A ") : "", name, u->f.sel_row, u->f.snap ? u->f.snap->nrows - 1 : 0,
 	    u->f.snap ? u->f.sel_pos + 1 : 0, u->f.snap ? u->f.snap->T : 0,
 	    state,
 	    (busy || u->debounce_at != 0) && u->f.snap != NULL ? " (stale) " :
-	    " ", u->msg ? u->msg : u->tok_err ? u->tok_err :
-	    trunc[0] ? trunc : u->opts->model_note ? u->opts->model_note : "");
+	    " ", u->msg ? u->msg : u->tok_err ? u->tok_err : u->tok_err_b ?
+	    u->tok_err_b : trunc[0] ? trunc : u->opts->model_note ? u->opts->model_note : "");
 	snprintf(right, sizeof right, " %s%s%s ? help  q quit ",
 	    u->lastkey[0] ? "key " : "", u->lastkey,
 	    u->lastkey[0] ? " |" : "");

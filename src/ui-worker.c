@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "attrib.h"
+#include "compare.h"
 #include "lens.h"
 #include "model.h"
 #include "report.h"
@@ -49,8 +50,8 @@ ui_worker_progress_cb(void *arg, int done, int total)
  * Worker.
  */
 static void
-ui_worker_track(struct ui_worker *u, struct ui_snap *s, const int *track,
-    int ntrack)
+ui_worker_track(const struct lens *ln, const struct gpt2_state *st,
+    struct ui_snap *s, const int *track, int ntrack)
 {
 	const struct lens_cell	*c;
 	size_t			 at, n = (size_t)ntrack * s->nrows * s->T;
@@ -68,20 +69,20 @@ ui_worker_track(struct ui_worker *u, struct ui_snap *s, const int *track,
 			for (t = 0; t < s->T; t++) {
 				at = ((size_t)i * s->nrows + r) * s->T + t;
 				c = &s->cells[(size_t)r * s->T + t];
-				l = lens_token_logit(u->lens, u->state,
-				    s->rows[r], t, track[i]);
+				l = lens_token_logit(ln, st, s->rows[r], t,
+				    track[i]);
 				s->track_logit[at] = l;
 				s->track_prob[at] = expf(l - c->lse);
-				s->track_rank[at] = lens_token_rank(u->lens,
+				s->track_rank[at] = lens_token_rank(ln,
 				    s->rows[r], t, track[i]);
 			}
 		}
 	}
 }
 
-/* Copies every shown cell of the lens. Worker thread. */
+/* Copies every shown cell of the lens ln. Worker thread. */
 static struct ui_snap *
-ui_worker_copy(struct ui_worker *u, const int *ids, int T, int sub)
+ui_worker_copy(const struct lens *ln, const int *ids, int T, int sub)
 {
 	struct ui_snap		*s = xcalloc(1, sizeof *s);
 	const struct lens_cell	*c;
@@ -90,8 +91,8 @@ ui_worker_copy(struct ui_worker *u, const int *ids, int T, int sub)
 
 	s->T = T;
 	s->sublayers = sub;
-	s->top_k = lens_top_k(u->lens);
-	s->nrows = lens_nrows(u->lens, sub);
+	s->top_k = lens_top_k(ln);
+	s->nrows = lens_nrows(ln, sub);
 	s->ids = xreallocarray(NULL, T, sizeof *s->ids);
 	memcpy(s->ids, ids, T * sizeof *ids);
 	s->rows = xreallocarray(NULL, s->nrows, sizeof *s->rows);
@@ -100,12 +101,12 @@ ui_worker_copy(struct ui_worker *u, const int *ids, int T, int sub)
 	s->cells = xreallocarray(NULL, n, sizeof *s->cells);
 	s->tops = xreallocarray(NULL, n * k, sizeof *s->tops);
 	for (i = 0; i < s->nrows; i++) {
-		s->rows[i] = lens_row(u->lens, i, sub);
+		s->rows[i] = lens_row(ln, i, sub);
 		for (t = 0; t < T; t++) {
-			c = lens_cell(u->lens, s->rows[i], t);
+			c = lens_cell(ln, s->rows[i], t);
 			s->cells[(size_t)i * T + t] = *c;
 			memcpy(&s->tops[((size_t)i * T + t) * k],
-			    lens_top(u->lens, s->rows[i], t), k *
+			    lens_top(ln, s->rows[i], t), k *
 			    sizeof *s->tops);
 			if (i == 0 && t == 0)
 				s->logit_lo = s->logit_hi = c->final_top1_logit;
@@ -116,6 +117,118 @@ ui_worker_copy(struct ui_worker *u, const int *ids, int T, int sub)
 		}
 	}
 	return (s);
+}
+
+/* logit(X) - logit(Y) in every cell of s (ln's run in st). Worker. */
+static void
+ui_worker_diff(const struct lens *ln, const struct gpt2_state *st,
+    struct ui_snap *s, int x, int y)
+{
+	size_t	at;
+	float	v;
+	int	r, t;
+
+	if (x < 0 || y < 0)
+		return;
+	s->diff = xreallocarray(NULL, (size_t)s->nrows * s->T + 1,
+	    sizeof *s->diff);
+	s->diff_max = 0.0f;
+	for (r = 0; r < s->nrows; r++) {
+		for (t = 0; t < s->T; t++) {
+			at = (size_t)r * s->T + t;
+			v = (float)compare_logit_diff(ln, st, s->rows[r], t, x,
+			    y);
+			s->diff[at] = v;
+			if (fabsf(v) > s->diff_max)
+				s->diff_max = fabsf(v);
+		}
+	}
+}
+
+/*
+ * The snapshot of one prompt's run (ln on st): its cells, the tracked
+ * tokens, the logit difference of x and y. Worker.
+ */
+static struct ui_snap *
+ui_worker_snap(const struct lens *ln, const struct gpt2_state *st,
+    const int *ids, int T, int sub, const int *track, int ntrack, int x,
+    int y)
+{
+	struct ui_snap	*s = ui_worker_copy(ln, ids, T, sub);
+
+	ui_worker_track(ln, st, s, track, ntrack);
+	ui_worker_diff(ln, st, s, x, y);
+	s->tuned = lens_tuned(ln) != NULL;
+	s->jacobian = lens_jacobian(ln) != NULL;
+	return (s);
+}
+
+/*
+ * The probability of token id in a cell whose decoded input (lens_cell_input)
+ * is x and whose log-sum-exp is lse: as lens_token_prob, with x reused.
+ */
+static float
+ui_worker_prob(const struct gpt2 *m, const float *x, int n, int id,
+    float lse)
+{
+	const float	*w = gpt2_wte(m) + (size_t)id * n;
+	double		 dot = 0;
+	int		 i;
+
+	for (i = 0; i < n; i++)
+		dot += (double)x[i] * (double)w[i];
+	return ((float)exp((double)(float)dot - (double)lse));
+}
+
+/*
+ * The comparison of A's snapshot a with B's b (u->cmp's last run), and
+ * for the panel each top-k token's probability in the other prompt's
+ * cell (each cell decoded once, then a dot product a token). Worker.
+ */
+static struct ui_cmp *
+ui_worker_cmp(struct ui_worker *u, const struct ui_snap *a,
+    const struct ui_snap *b)
+{
+	struct ui_cmp		*c = xcalloc(1, sizeof *c);
+	const struct lens_top	*ta, *tb;
+	const struct lens_cell	*ca, *cb;
+	size_t			 n, at;
+	float			*xa, *xb;
+	int			 r, t, i, k = a->top_k, row;
+	int			 d = gpt2_config(u->model)->n_embd;
+
+	c->Tc = compare_len(u->cmp);
+	c->nrows = a->nrows;
+	c->top_k = k;
+	n = (size_t)c->nrows * c->Tc;
+	c->cells = xreallocarray(NULL, n + 1, sizeof *c->cells);
+	c->pb_of_a = xreallocarray(NULL, n * k + 1, sizeof *c->pb_of_a);
+	c->pa_of_b = xreallocarray(NULL, n * k + 1, sizeof *c->pa_of_b);
+	xa = xreallocarray(NULL, d, sizeof *xa);
+	xb = xreallocarray(NULL, d, sizeof *xb);
+	for (r = 0; r < c->nrows; r++) {
+		row = a->rows[r];
+		for (t = 0; t < c->Tc; t++) {
+			c->cells[(size_t)r * c->Tc + t] = *compare_cell(u->cmp,
+			    row, t);
+			ta = &a->tops[((size_t)r * a->T + t) * k];
+			tb = &b->tops[((size_t)r * b->T + t) * k];
+			ca = &a->cells[(size_t)r * a->T + t];
+			cb = &b->cells[(size_t)r * b->T + t];
+			lens_cell_input(u->lens, u->state, row, t, xa);
+			lens_cell_input(u->lens_b, u->state_b, row, t, xb);
+			for (i = 0; i < k; i++) {
+				at = ((size_t)r * c->Tc + t) * k + i;
+				c->pb_of_a[at] = ui_worker_prob(u->model, xb, d,
+				    ta[i].id, cb->lse);
+				c->pa_of_b[at] = ui_worker_prob(u->model, xa, d,
+				    tb[i].id, ca->lse);
+			}
+		}
+	}
+	free(xa);
+	free(xb);
+	return (c);
 }
 
 /* Whether the lens's last complete run was of ids[0..T) with sub. Worker. */
@@ -134,6 +247,8 @@ ui_worker_do_run(struct ui_worker *u)
 	struct ui_snap	*s = NULL;
 	unsigned	 gen = u->req_gen;
 	int		*ids, T = u->req.T, sub = u->req.sub, r;
+	int		*ids_b = NULL, T_b = u->req.T_b;
+	int		 x = u->req.diff_x, y = u->req.diff_y;
 	int		 from = u->req.from, to = u->req.to;
 	int		 track[UI_TRACK_MAX], ntrack = u->req.ntrack;
 	const struct tuned *tuned = u->req.tuned ? u->tuned : NULL;
@@ -143,6 +258,10 @@ ui_worker_do_run(struct ui_worker *u)
 	ids = xreallocarray(NULL, T, sizeof *ids);
 	memcpy(ids, u->req_ids, T * sizeof *ids);
 	memcpy(track, u->req_track, sizeof track);
+	if (T_b > 0) {
+		ids_b = xreallocarray(NULL, T_b, sizeof *ids_b);
+		memcpy(ids_b, u->req_ids_b, T_b * sizeof *ids_b);
+	}
 	u->taken_gen = gen;
 	u->busy = 1;
 	atomic_store(&u->cancel, 0);
@@ -151,21 +270,23 @@ ui_worker_do_run(struct ui_worker *u)
 	pthread_mutex_unlock(&u->lock);
 
 	if (lens_tuned(u->lens) != tuned || lens_jacobian(u->lens) != jl) {
-		if (jl != NULL)
+		if (jl != NULL) {
 			lens_set_jacobian(u->lens, jl);
-		else
+			lens_set_jacobian(u->lens_b, jl);
+		} else {
 			lens_set_tuned(u->lens, tuned);
+			lens_set_tuned(u->lens_b, tuned);
+		}
+		compare_reset(u->cmp);
 	}
 	/*
 	 * A token tracked anew: every cell again, for its ranks. Its
 	 * probabilities come first, from the cells there are.
 	 */
-	if (!lens_tracks(u->lens, track, ntrack) && ui_worker_same(u, ids, T,
-	    sub)) {
-		s = ui_worker_copy(u, ids, T, sub);
-		ui_worker_track(u, s, track, ntrack);
-		s->tuned = tuned != NULL;
-		s->jacobian = jl != NULL;
+	if (!lens_tracks(u->lens, track, ntrack) && T_b == 0 &&
+	    ui_worker_same(u, ids, T, sub)) {
+		s = ui_worker_snap(u->lens, u->state, ids, T, sub, track,
+		    ntrack, x, y);
 		s->gen = gen;
 		pthread_mutex_lock(&u->lock);
 		ui_snap_free(u->posted);
@@ -178,15 +299,37 @@ ui_worker_do_run(struct ui_worker *u)
 
 	r = lens_run(u->lens, u->state, ids, T, sub, from, to, &u->cancel,
 	    ui_worker_progress_cb, u);
+	/* Prompt B on its own lens, then the comparison (compare.h). */
+	if (r >= 0 && T_b > 0) {
+		lens_set_track(u->lens_b, track, ntrack);
+		r = lens_run(u->lens_b, u->state_b, ids_b, T_b, sub, 0, 0,
+		    &u->cancel, NULL, NULL);
+	}
+	if (r >= 0 && T_b > 0) {
+		if (x != u->cmp_x || y != u->cmp_y) {
+			compare_set_diff(u->cmp, x, y);
+			u->cmp_x = x;
+			u->cmp_y = y;
+		}
+		r = compare_run(u->cmp, u->lens, u->state, ids, T, u->state_b,
+		    ids_b, T_b, sub, &u->cancel);
+	}
 	if (r >= 0) {
-		s = ui_worker_copy(u, ids, T, sub);
-		ui_worker_track(u, s, track, ntrack);
-		s->tuned = tuned != NULL;
-		s->jacobian = jl != NULL;
+		s = ui_worker_snap(u->lens, u->state, ids, T, sub, track,
+		    ntrack, x, y);
+		if (T_b > 0) {
+			s->other = ui_worker_snap(u->lens_b, u->state_b, ids_b,
+			    T_b, sub, track, ntrack, x, y);
+			s->cmp = ui_worker_cmp(u, s, s->other);
+		}
 		s->gen = gen;
 		u->run_sub = sub;
+		u->cmp_on = T_b > 0;
+		u->run_x = x;
+		u->run_y = y;
 	}
 	free(ids);
+	free(ids_b);
 
 	pthread_mutex_lock(&u->lock);
 	u->busy = 0;
@@ -239,6 +382,18 @@ ui_worker_do_export(struct ui_worker *u)
 	r.sublayers = u->run_sub;
 	r.metric = metric;
 	r.note = u->note;
+	/* The comparison and the logit difference of the last run. */
+	if (u->run_x >= 0) {
+		r.logit_diff = 1;
+		r.diff_x = u->run_x;
+		r.diff_y = u->run_y;
+	}
+	if (u->cmp_on) {
+		r.compare = u->cmp;
+		r.cmp_state = u->state_b;
+		r.cmp_ids = gpt2_state_ids(u->state_b);
+		r.cmp_T = lens_len(u->lens_b);
+	}
 	if (r.T == 0)
 		rv = util_fail(&cause, "nothing computed yet");
 	else if ((f = util_atomic_open(path, 0666, &tmp, &cause)) == NULL)
@@ -369,6 +524,10 @@ ui_worker_start(struct ui_worker *u, struct gpt2 *model, const struct tok *tok,
 	}
 	u->lens = lens_new(model, top_k);
 	u->state = gpt2_state_new(model);
+	u->lens_b = lens_new(model, top_k);
+	u->state_b = gpt2_state_new(model);
+	u->cmp = compare_new(model);
+	u->cmp_x = u->cmp_y = u->run_x = u->run_y = -1;
 	pthread_mutex_init(&u->lock, NULL);
 	pthread_cond_init(&u->cond, NULL);
 	/* Signals go to the main thread, whose poll() they interrupt. */
@@ -399,6 +558,9 @@ ui_worker_stop(struct ui_worker *u)
 	}
 	lens_free(u->lens);
 	gpt2_state_free(u->state);
+	lens_free(u->lens_b);
+	gpt2_state_free(u->state_b);
+	compare_free(u->cmp);
 	if (u->pipe[0] >= 0) {
 		close(u->pipe[0]);
 		close(u->pipe[1]);
@@ -406,6 +568,7 @@ ui_worker_stop(struct ui_worker *u)
 	ui_snap_free(u->posted);
 	ui_snap_attrib_free(u->attrib_posted);
 	free(u->req_ids);
+	free(u->req_ids_b);
 	free(u->svg_path);
 	free(u->done_msg);
 	if (u->job.drop != NULL)
@@ -441,6 +604,14 @@ ui_worker_submit(struct ui_worker *u, const struct ui_worker_req *req)
 	u->req.ids = u->req_ids;
 	memcpy(u->req_track, req->track, req->ntrack * sizeof *req->track);
 	u->req.track = u->req_track;
+	free(u->req_ids_b);
+	u->req_ids_b = NULL;
+	if (req->T_b > 0) {
+		u->req_ids_b = xreallocarray(NULL, req->T_b,
+		    sizeof *u->req_ids_b);
+		memcpy(u->req_ids_b, req->ids_b, req->T_b * sizeof *req->ids_b);
+	}
+	u->req.ids_b = u->req_ids_b;
 	if (u->req.to > u->req.T)
 		u->req.to = u->req.T;
 	gen = ++u->req_gen;

@@ -86,6 +86,9 @@ ui_take(struct ui *u)
 	}
 	if (s == NULL)
 		return (0);
+	/* The grid keeps showing prompt B, if it did. */
+	if (u->grid_b && s->other != NULL)
+		ui_snap_swap(s);
 	was_last = u->f.snap == NULL || u->f.sel_pos == u->f.snap->T - 1;
 	if (u->f.snap == NULL)
 		u->f.sel_row = s->nrows - 1;	/* start on the final layer */
@@ -112,7 +115,7 @@ ui_attrib_want(struct ui *u)
 	struct ui_attrib	 w, *a = u->f.attrib, *q = &u->attrib_asked;
 
 	if (u->f.view != UI_VIEW_ATTRIB || u->f.snap == NULL ||
-	    u->f.snap->gen != u->submitted)
+	    u->f.snap->gen != u->submitted || u->f.snap->swapped)
 		return;
 	memset(&w, 0, sizeof w);
 	w.gen = u->f.snap->gen;
@@ -137,6 +140,8 @@ ui_relayout(struct ui *u)
 {
 	ui_layout_compute(&u->f.layout, COLS, LINES, u->f.cell_w,
 	    ui_grid_label_w(&u->f), ui_panel_lines(&u->f));
+	if (u->cmp_open)
+		ui_layout_second_prompt(&u->f.layout);
 }
 
 /* The lens grid: the grid, the selected cell's panel, the legend. */
@@ -160,6 +165,8 @@ static const struct ui_screen {
 	int		(*action)(struct ui *, int a);
 } ui_screens[] = {
 	[UI_SCREEN_LENS] = { "lens", ui_draw_lens, NULL },
+	/* Prompt B's line open: the grid colours by A, B or a comparison. */
+	[UI_SCREEN_COMPARE] = { "compare", ui_draw_lens, ui_action_compare },
 	[UI_SCREEN_PATCH] = { "patch", ui_patch_draw, ui_patch_action },
 };
 
@@ -185,10 +192,14 @@ ui_draw(struct ui *u)
 	erase();
 	u->f.delta_range = u->f.delta && u->f.snap != NULL ?
 	    ui_snap_delta_range(&u->f) : 0.0f;
+	/* A logit difference and its change: diverging too. */
+	if (!u->f.delta && metric_get(u->f.metric)->scale ==
+	    METRIC_SCALE_DIVERGING)
+		u->f.delta_range = ui_snap_signed_range(&u->f);
 	ui_screens[u->screen].draw(&u->f);
 	ui_status_draw(u);
 	ui_status_prompt(u);
-	if (u->f.focus == UI_FOCUS_PROMPT)
+	if (u->f.focus == UI_FOCUS_PROMPT || u->f.focus == UI_FOCUS_PROMPT_B)
 		curs_set(1);
 	else if (u->f.focus == UI_FOCUS_ASK) {
 		move(u->f.layout.status_y,
@@ -303,17 +314,29 @@ ui_insert_key(struct ui_edit *e, int key)
 	ui_edit_insert(e, buf, n);
 }
 
+/*
+ * Keys on a prompt line: A's (with its history) or, with b, B's; both are
+ * run again, incrementally, after a pause in typing.
+ */
 static void
-ui_key_prompt(struct ui *u, int key)
+ui_key_prompt(struct ui *u, int key, int b)
 {
-	size_t	 len = u->edit.len;
-	char	*old;
+	struct ui_edit	*e = b ? &u->edit_b : &u->edit;
+	size_t		 len = e->len;
+	char		*old;
 
 	if (key == '\r' || key == '\n') {
-		ui_edit_hist_add(&u->edit, u->edit.buf, u->edit.len);
-		ui_action_hist_save(u, 1);
+		if (!b) {
+			ui_edit_hist_add(&u->edit, u->edit.buf, u->edit.len);
+			ui_action_hist_save(u, 1);
+		}
 		ui_action_submit(u);
 		u->f.focus = UI_FOCUS_GRID;
+		return;
+	}
+	/* Tab: from A's line on to B's, when it is open. */
+	if (key == '\t' && !b && u->cmp_open) {
+		u->f.focus = UI_FOCUS_PROMPT_B;
 		return;
 	}
 	if (key == 27 || key == UI_KEY_CTRL('c') || key == '\t') {
@@ -321,17 +344,19 @@ ui_key_prompt(struct ui *u, int key)
 		return;
 	}
 	old = xmalloc(len + 1);
-	memcpy(old, u->edit.buf, len + 1);
-	if (key == (KEY_UP | UI_KEY_FN) || key == UI_KEY_CTRL('p'))
-		ui_edit_hist_prev(&u->edit);
-	else if (key == (KEY_DOWN | UI_KEY_FN) || key == UI_KEY_CTRL('n'))
-		ui_edit_hist_next(&u->edit);
-	else if (ui_key_edit(&u->edit, key))
+	memcpy(old, e->buf, len + 1);
+	if (!b && (key == (KEY_UP | UI_KEY_FN) || key == UI_KEY_CTRL('p')))
+		ui_edit_hist_prev(e);
+	else if (!b && (key == (KEY_DOWN | UI_KEY_FN) ||
+	    key == UI_KEY_CTRL('n')))
+		ui_edit_hist_next(e);
+	else if (ui_key_edit(e, key))
 		;
 	else if (key >= ' ' && !(key & (UI_KEY_FN | UI_KEY_META)))
-		ui_insert_key(&u->edit, key);
-	if (u->edit.len != len || memcmp(u->edit.buf, old, len) != 0) {
-		u->example = 0;
+		ui_insert_key(e, key);
+	if (e->len != len || memcmp(e->buf, old, len) != 0) {
+		if (!b)
+			u->example = 0;
 		/* A new edit cancels the run in flight. */
 		ui_worker_cancel(&u->w);
 		u->debounce_at = util_now() + UI_DEBOUNCE;
@@ -389,7 +414,8 @@ ui_key(struct ui *u, int key)
 		return (0);
 	if (key == (UI_KEY_PASTE_ON | UI_KEY_FN)) {
 		u->paste = 1;
-		u->f.focus = UI_FOCUS_PROMPT;
+		if (u->f.focus != UI_FOCUS_PROMPT_B)
+			u->f.focus = UI_FOCUS_PROMPT;
 		return (0);
 	}
 	if (key == (UI_KEY_PASTE_OFF | UI_KEY_FN)) {
@@ -397,8 +423,12 @@ ui_key(struct ui *u, int key)
 		return (0);
 	}
 	if (u->paste) {
-		u->example = 0;
-		ui_insert_key(&u->edit, key == '\r' ? '\n' : key);
+		if (u->f.focus == UI_FOCUS_PROMPT_B)
+			ui_insert_key(&u->edit_b, key == '\r' ? '\n' : key);
+		else {
+			u->example = 0;
+			ui_insert_key(&u->edit, key == '\r' ? '\n' : key);
+		}
 		u->debounce_at = util_now() + UI_DEBOUNCE;
 		ui_worker_cancel(&u->w);
 		return (0);
@@ -409,14 +439,16 @@ ui_key(struct ui *u, int key)
 	}
 	/* Esc then a key nothing binds as M-x: a quick Esc, then that key. */
 	if ((key & UI_KEY_META) && u->f.focus != UI_FOCUS_PROMPT &&
+	    u->f.focus != UI_FOCUS_PROMPT_B &&
 	    ui_keys_action(u->keys, key) == UI_A_NONE) {
 		if (ui_key(u, 27))
 			return (1);
 		key &= ~UI_KEY_META;
 	}
 	ui_keys_key_name(key, u->lastkey, sizeof u->lastkey);
-	if (u->f.focus == UI_FOCUS_PROMPT) {
-		ui_key_prompt(u, key);
+	if (u->f.focus == UI_FOCUS_PROMPT ||
+	    u->f.focus == UI_FOCUS_PROMPT_B) {
+		ui_key_prompt(u, key, u->f.focus == UI_FOCUS_PROMPT_B);
 		return (0);
 	}
 	if (u->f.focus == UI_FOCUS_ASK) {
@@ -689,7 +721,16 @@ ui_init(struct ui *u, const struct ui_opts *o, char **cause)
 	u->f.ascii = o->ascii || (cfg && cfg->ascii) || !ui_utf8_locale();
 	ui_edit_init(&u->edit, cfg ? (size_t)cfg->history_size : 500);
 	ui_edit_init(&u->search, 0);
+	ui_edit_init(&u->edit_b, 0);
 	u->want_row = -1;
+	/* --compare opens prompt B's line; --logit-diff sets X and Y. */
+	u->diff_x = o->diff_x;
+	u->diff_y = o->diff_y;
+	if (o->compare != NULL) {
+		ui_edit_set(&u->edit_b, o->compare, o->compare_len);
+		u->cmp_open = 1;
+		u->screen = UI_SCREEN_COMPARE;
+	}
 	if (o->prompt != NULL)
 		ui_edit_set(&u->edit, o->prompt, o->prompt_len);
 	else if ((ex = cfg ? cfg->prompt : CFG_PROMPT) != NULL) {
@@ -698,6 +739,11 @@ ui_init(struct ui *u, const struct ui_opts *o, char **cause)
 		u->example = 1;
 	}
 	u->f.focus = UI_FOCUS_GRID;
+	if (u->cmp_open) {
+		u->f.view = UI_VIEW_CMP;
+		if (metric_get(u->f.metric)->needs == 0)
+			u->f.metric = METRIC_CMP_JS;
+	}
 	return (0);
 }
 
@@ -726,6 +772,9 @@ ui_done(struct ui *u)
 	ui_snap_free(u->f.snap);
 	free(u->f.ids);
 	free(u->tok_err);
+	free(u->tok_err_b);
+	free(u->ids_b);
+	ui_edit_free(&u->edit_b);
 	free(u->f.pattern);
 	free(u->msg);
 	ui_snap_attrib_free(u->f.attrib);

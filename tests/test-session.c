@@ -38,6 +38,15 @@ fill(struct session *s, const char *prompt, size_t len)
 	s->delta = 1;
 	s->mask = 0;
 	s->tuned = 1;
+	/* Prompt B: the same bytes and one more; the logit difference. */
+	s->compare = xmalloc(len + 2);
+	memcpy(s->compare, prompt, len);
+	s->compare[len] = '!';
+	s->compare[len + 1] = '\0';
+	s->compare_len = len + 1;
+	s->diff[0] = 13;
+	s->diff[1] = 262;
+	s->grid_b = 1;
 }
 
 static void
@@ -70,6 +79,12 @@ round_trip(const char *what, const char *prompt, size_t len)
 	CHECK(strcmp(b.panel, "candidates") == 0, "%s: panel", what);
 	CHECK(b.final_on_top == 0 && b.sublayers == 1 && b.delta == 1 &&
 	    b.mask == 0 && b.tuned == 1, "%s: flags", what);
+	CHECK(b.compare != NULL && b.compare_len == len + 1 &&
+	    memcmp(b.compare, prompt, len) == 0 && b.compare[len] == '!',
+	    "%s: prompt B of %zu bytes back as %zu\n%s", what, len + 1,
+	    b.compare_len, text);
+	CHECK(b.diff[0] == 13 && b.diff[1] == 262, "%s: logit_diff", what);
+	CHECK(b.grid_b == 1, "%s: grid_b", what);
 	free(text);
 	session_clear(&a);
 	session_clear(&b);
@@ -89,6 +104,9 @@ test_escapes(void)
 	    "escaped bytes:\n%s", text);
 	CHECK(strstr(text, "\nprompt:") == NULL && strncmp(text, "prompt:",
 	    7) != 0, "no prompt key too");
+	CHECK(strstr(text, "compare_bytes: \"a\\xE2\\x82 \\xFF!\"") != NULL &&
+	    strstr(text, "\ncompare:") == NULL, "prompt B as bytes:\n%s",
+	    text);
 	free(text);
 	session_clear(&s);
 	fill(&s, "caf\xc3\xa9\n", 6);
@@ -133,6 +151,12 @@ test_errors(void)
 	bad("- a\n", "s.yaml:1:1: expected a mapping of session keys");
 	bad("prompt_bytes: \"\\u0100\"\n", "s.yaml:1:15: prompt_bytes: a "
 	    "character past U+00FF is not a byte");
+	bad("compare_bytes: \"\\u0100\"\n", "s.yaml:1:16: compare_bytes: a "
+	    "character past U+00FF is not a byte");
+	bad("logit_diff: [1]\n", "s.yaml:1:13: logit_diff: expected a list of "
+	    "two token ids");
+	bad("logit_diff: [1, -2]\n", "s.yaml:1:17: logit_diff: expected a "
+	    "non-negative integer, got '-2'");
 	bad("prompt: \"a\n", "s.yaml:2:1: found unexpected end of stream "
 	    "(while scanning a quoted scalar at line 1, column 9)");
 }
@@ -289,8 +313,10 @@ main(void)
 	text = session_dump(&s, &n);
 	session_clear(&s);
 	CHECK(session_parse(&s, text, n, "s", NULL) == 0 && s.prompt == NULL &&
-	    s.pos == -1 && s.delta == -1 && s.metric == NULL, "empty: %s",
-	    text);
+	    s.pos == -1 && s.delta == -1 && s.metric == NULL &&
+	    s.compare == NULL && s.diff[0] == -1 && s.diff[1] == -1 &&
+	    s.grid_b == -1,
+	    "empty: %s", text);
 	free(text);
 	session_clear(&s);
 	return (harness_done());

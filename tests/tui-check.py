@@ -78,6 +78,19 @@ def panel():
             out.append(line[i + 1:].strip())
     return out
 
+def panel_below():
+    """The panel under the grid: the lines after its rule, to the
+    legend."""
+    out, on = [], False
+    for line in screen:
+        if line.startswith("\u2500\u2500\u2500") or \
+           line.startswith("---"):
+            on = True
+            continue
+        if on and line.strip():
+            out.append(line.strip())
+    return out[:-2]
+
 def num(s):
     return float(s)
 
@@ -347,8 +360,119 @@ def check_trackrank(name, pos):
     if not tracked:
         errors.append("the JSON tracks nothing")
 
+def tracked_prob(cell, tid):
+    for t in cell.get("tracked", []):
+        if t["id"] == tid:
+            return t["prob"]
+    errors.append("the reference JSON does not track token %d" % tid)
+    return 0.0
+
+def cmp_entries(lines, top, other):
+    """One prompt's top-k entries of the comparison panel (token, its
+    probability, P_B - P_A) against its cell's top and the other prompt's
+    probability of each token (other: id -> prob); how many matched."""
+    n = 0
+    for i, l in enumerate(lines):
+        m = re.match(r"^(.{10}) +(\S+) +(\S+)$", l)
+        if not m or i >= len(top):
+            errors.append("comparison entry %d: %r" % (i + 1, l))
+            continue
+        tok, p, d = m.groups()
+        want = shown(top[i]["text"])
+        if want is not None and tok != fit(want, 10):
+            errors.append("entry %d: token %r, expected %r" %
+                          (i + 1, tok, want))
+        if not printed_close(p, top[i]["prob"]) and \
+           not close(num(p), top[i]["prob"], 0.06, 6e-5):
+            errors.append("entry %d: prob %s, expected %g" %
+                          (i + 1, p, top[i]["prob"]))
+        dw = other(top[i]["id"], top[i]["prob"])
+        if not close(num(d), dw, 1e-3, 1.2e-4):
+            errors.append("entry %d (%s): change %s, expected %g" %
+                          (i + 1, tok, d, dw))
+        n += 1
+    return n
+
+def check_cmppanel(name, pos, b_path, atr_path, btr_path):
+    """The comparison panel of (name, pos): KL, JS, TV and the largest
+    change from --compare's JSON; A's and B's top-k with P_B - P_A, the
+    other prompt's probability of each token from --track's JSON."""
+    lb = json.load(open(b_path, encoding="utf-8"))
+    ltr_a = json.load(open(atr_path, encoding="utf-8"))
+    ltr_b = json.load(open(btr_path, encoding="utf-8"))
+    def cell_of(l):
+        return [r for r in l["rows"] if r["name"] == name][0]["cells"][pos]
+    ca, cb = cell_of(lens), cell_of(lb)
+    cta, ctb = cell_of(ltr_a), cell_of(ltr_b)
+    cmp = ca["compare"]
+    p = panel() or panel_below()
+    if not [l for l in p if l.startswith("%s @ %d " % (name, pos + 1))]:
+        errors.append("panel title for %s @ %d missing" % (name, pos + 1))
+    stats = "\n".join(p)
+    m = re.search(r"KL\(A\|\|B\) (\S+)  JS (\S+) nats", stats)
+    if not m or not close(num(m.group(1)), cmp["kl"], 6e-4, 1e-6) or \
+       not close(num(m.group(2)), cmp["js"], 6e-4, 1e-6):
+        errors.append("KL, JS %s, expected %g, %g" %
+                      (m and m.groups(), cmp["kl"], cmp["js"]))
+    m = re.search(r"TV (\S+)  max (.{10}) (\S+)", stats)
+    mx = cmp["max_delta"]
+    if not m or not close(num(m.group(1)), cmp["tv"], 6e-4, 1e-6) or \
+       not close(num(m.group(3)), mx["delta"], 1e-3, 6e-5):
+        errors.append("TV, max change %s, expected %g, %g" %
+                      (m and m.groups(), cmp["tv"], mx["delta"]))
+    elif shown(mx["text"]) is not None and \
+         m.group(2) != fit(shown(mx["text"]), 10):
+        errors.append("max change token %r, expected %r" %
+                      (m.group(2), mx["text"]))
+    head = [i for i, l in enumerate(p) if l.startswith("A top-k")]
+    if head and "| B top-k" in p[head[0]]:
+        # Side by side: "A's entry | B's entry" on each line.
+        rows = [l.split(" | ") for l in p[head[0] + 1:] if " | " in l]
+        la = [r[0] for r in rows]
+        lb_ = [r[1] for r in rows]
+    else:
+        try:
+            ia = p.index(next(l for l in p if l.startswith("A top-k")))
+            ib = p.index(next(l for l in p if l.startswith("B top-k")))
+        except StopIteration:
+            errors.append("no A top-k / B top-k sections")
+            return
+        la = [l for l in p[ia + 1:ib] if l]
+        lb_ = [l for l in p[ib + 1:] if l][:len(la)]
+    na = cmp_entries(la, ca["top"],
+                     lambda tid, pa: tracked_prob(ctb, tid) - pa)
+    nb = cmp_entries(lb_, cb["top"],
+                     lambda tid, pb: pb - tracked_prob(cta, tid))
+    if na < 3 or nb < 3:
+        errors.append("%d and %d entries compared, expected 3 or more" %
+                      (na, nb))
+
+def check_cmpgrid(ncols):
+    """Each compared cell carries the token that changed most, + or -
+    (= where nothing changed), as --compare's JSON says."""
+    for row in lens["rows"]:
+        for t in range(ncols):
+            mx = row["cells"][t]["compare"]["max_delta"]
+            got = cell_text(row["name"], t)
+            if got is None:
+                continue
+            if mx["delta"] == 0:
+                want = fit("=", CW - 2)
+            else:
+                s = shown(mx["text"])
+                if s is None:
+                    continue
+                want = ("-" if mx["delta"] < 0 else "+") + fit(s, CW - 3)
+            if got != want:
+                errors.append("%s @ %d: %r, expected %r" %
+                              (row["name"], t + 1, got, want))
+
 if mode == "grid":
     check_grid(int(sys.argv[4]))
+elif mode == "cmppanel":
+    check_cmppanel(sys.argv[4], int(sys.argv[5]), *sys.argv[6:9])
+elif mode == "cmpgrid":
+    check_cmpgrid(int(sys.argv[4]))
 elif mode == "panel":
     check_panel(sys.argv[4], int(sys.argv[5]))
 elif mode == "track":
