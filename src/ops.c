@@ -1344,17 +1344,18 @@ ops_topk(int *ids, float *vals, const float *x, int V, int k)
 }
 
 /*
- * The forward pass's products over packed weights (ops.h). A tile of
- * OPS_PACK_ROWS rows of inp by a panel's 48 columns holds 24 accumulators;
- * each k loads the panel's three vectors and broadcasts eight values of inp
- * (11 loads for 24 FMAs). k runs in blocks of OPS_PACK_K, so that a tile's
- * rows of inp stay in L1 while the panel's block (96 KB) stays in L2 for
- * the next tiles; the first tile fetches the panel ahead (it comes from
- * memory, or from the page cache's file). A result is summed over k in
- * order, in float; a tile is started from the bias, then from out.
+ * The products over packed weights (ops.h). A tile of OPS_PACK_ROWS rows of
+ * inp by a panel's 48 columns holds 24 accumulators; each k loads the
+ * panel's three vectors and broadcasts eight values of inp (11 loads for 24
+ * FMAs). inp is packed first, k-major by tiles of 8 rows, so that a tile's
+ * broadcasts are one stream. k runs in blocks of OPS_PACK_K: a panel's block
+ * (24 KB) stays in L1 while every tile of inp meets it, and the first tile
+ * fetches the next block ahead (it comes from memory, or from the page
+ * cache's file). A result is summed over k in order, in float; a tile is
+ * started from the bias, then from out.
  */
 #define OPS_PACK_ROWS	8
-#define OPS_PACK_K	512
+#define OPS_PACK_K	128
 #define OPS_PACK_AHEAD	8	/* rows of a panel fetched ahead */
 
 size_t
@@ -1393,44 +1394,75 @@ ops_packed_supported(void)
 
 struct ops_pk {
 	float		*out;
-	const float	*inp, *wp, *bias;
+	const float	*xp, *wp, *bias;	/* xp: inp by tiles of 8 */
 	int		 T, C, OC;
 	atomic_int	 next;
 };
 
 #if OPS_X86
+/* A vector of sixteen s (a broadcast load, not an addition of 0). */
+#define OPS_BCAST16(s)	((v16f){ (s), (s), (s), (s), (s), (s), (s), (s),	\
+			    (s), (s), (s), (s), (s), (s), (s), (s) })
+/* A tile's row r from out (kb > 0), the bias or 0; the last panel via buf. */
 #define OPS_PK_INIT(r)							\
 	if (kb > 0 && r < nt)						\
-		memcpy(buf[r], a->out + (size_t)(t0 + r) * a->OC + o,	\
-		    (size_t)nv * sizeof *buf[r]);			\
-	else if (a->bias != NULL)					\
-		memcpy(buf[r], a->bias + o, (size_t)nv * sizeof *buf[r]); \
+		src = a->out + (size_t)(t0 + r) * a->OC + o;		\
 	else								\
-		memset(buf[r], 0, sizeof buf[r]);			\
-	memcpy(&c##r##0, buf[r], sizeof c##r##0);			\
-	memcpy(&c##r##1, buf[r] + 16, sizeof c##r##1);			\
-	memcpy(&c##r##2, buf[r] + 32, sizeof c##r##2);			\
-	x##r = a->inp + (size_t)(t0 + (r < nt ? r : 0)) * a->C + kb;
+		src = a->bias != NULL ? a->bias + o : NULL;		\
+	if (src == NULL) {						\
+		c##r##0 = c##r##1 = c##r##2 = (v16f){ 0 };		\
+	} else {							\
+		if (nv < OPS_PACK_W) {					\
+			memcpy(buf, src, (size_t)nv * sizeof *buf);	\
+			src = buf;					\
+		}							\
+		memcpy(&c##r##0, src, sizeof c##r##0);			\
+		memcpy(&c##r##1, src + 16, sizeof c##r##1);		\
+		memcpy(&c##r##2, src + 32, sizeof c##r##2);		\
+	}
 #define OPS_PK_FMA(r) {							\
-	v16f	b_ = (v16f){ 0 } + x##r[k];				\
+	v16f	b_ = OPS_BCAST16(xk[r]);				\
 	c##r##0 += b_ * u0;						\
 	c##r##1 += b_ * u1;						\
 	c##r##2 += b_ * u2;						\
 }
+/* The next rows of a panel's block into L1. */
+#define OPS_PK_FETCH(pre) do {						\
+	__builtin_prefetch(pre, 0, 3);					\
+	__builtin_prefetch(pre + 16, 0, 3);				\
+	__builtin_prefetch(pre + 32, 0, 3);				\
+	pre += OPS_PACK_W;						\
+} while (0)
+/* One k of a tile. */
+#define OPS_PK_STEP() do {						\
+	memcpy(&u0, wk, sizeof u0);					\
+	memcpy(&u1, wk + 16, sizeof u1);				\
+	memcpy(&u2, wk + 32, sizeof u2);				\
+	OPS_PK_FMA(0) OPS_PK_FMA(1) OPS_PK_FMA(2) OPS_PK_FMA(3)		\
+	OPS_PK_FMA(4) OPS_PK_FMA(5) OPS_PK_FMA(6) OPS_PK_FMA(7)		\
+	wk += OPS_PACK_W;						\
+	xk += OPS_PACK_ROWS;						\
+} while (0)
 #define OPS_PK_STORE(r)							\
 	if (r < nt) {							\
-		memcpy(buf[r], &c##r##0, sizeof c##r##0);		\
-		memcpy(buf[r] + 16, &c##r##1, sizeof c##r##1);		\
-		memcpy(buf[r] + 32, &c##r##2, sizeof c##r##2);		\
-		memcpy(a->out + (size_t)(t0 + r) * a->OC + o, buf[r],	\
-		    (size_t)nv * sizeof *buf[r]);			\
+		dst = a->out + (size_t)(t0 + r) * a->OC + o;		\
+		if (nv < OPS_PACK_W) {					\
+			memcpy(buf, &c##r##0, sizeof c##r##0);		\
+			memcpy(buf + 16, &c##r##1, sizeof c##r##1);	\
+			memcpy(buf + 32, &c##r##2, sizeof c##r##2);	\
+			memcpy(dst, buf, (size_t)nv * sizeof *buf);	\
+		} else {						\
+			memcpy(dst, &c##r##0, sizeof c##r##0);		\
+			memcpy(dst + 16, &c##r##1, sizeof c##r##1);	\
+			memcpy(dst + 32, &c##r##2, sizeof c##r##2);	\
+		}							\
 	}
 
 __attribute__((target("avx512f"))) static void
 ops_pk_panels(struct ops_pk *a, int p0, int p1)
 {
-	float		 buf[OPS_PACK_ROWS][OPS_PACK_W];
-	const float	*wk, *x0, *x1, *x2, *x3, *x4, *x5, *x6, *x7;
+	float		 buf[OPS_PACK_W], *dst;
+	const float	*wb, *wk, *xk, *src, *pre;
 	v16f		 c00, c01, c02, c10, c11, c12, c20, c21, c22;
 	v16f		 c30, c31, c32, c40, c41, c42, c50, c51, c52;
 	v16f		 c60, c61, c62, c70, c71, c72, u0, u1, u2;
@@ -1441,33 +1473,26 @@ ops_pk_panels(struct ops_pk *a, int p0, int p1)
 		nv = a->OC - o < OPS_PACK_W ? a->OC - o : OPS_PACK_W;
 		for (kb = 0; kb < a->C; kb += OPS_PACK_K) {
 			ke = a->C - kb < OPS_PACK_K ? a->C - kb : OPS_PACK_K;
+			wb = a->wp + ((size_t)p * a->C + kb) * OPS_PACK_W;
+			/* The next block (or panel) follows in memory. */
+			pre = wb + (size_t)ke * OPS_PACK_W;
 			for (t0 = 0; t0 < a->T; t0 += OPS_PACK_ROWS) {
 				nt = a->T - t0 < OPS_PACK_ROWS ? a->T - t0 :
 				    OPS_PACK_ROWS;
 				OPS_PK_INIT(0) OPS_PK_INIT(1) OPS_PK_INIT(2)
 				OPS_PK_INIT(3) OPS_PK_INIT(4) OPS_PK_INIT(5)
 				OPS_PK_INIT(6) OPS_PK_INIT(7)
-				wk = a->wp + ((size_t)p * a->C + kb) *
-				    OPS_PACK_W;
-				for (k = 0; k < ke; k++, wk += OPS_PACK_W) {
-					if (t0 == 0) {
-						__builtin_prefetch(wk +
-						    OPS_PACK_AHEAD *
-						    OPS_PACK_W, 0, 3);
-						__builtin_prefetch(wk +
-						    OPS_PACK_AHEAD *
-						    OPS_PACK_W + 16, 0, 3);
-						__builtin_prefetch(wk +
-						    OPS_PACK_AHEAD *
-						    OPS_PACK_W + 32, 0, 3);
+				wk = wb;
+				xk = a->xp + ((size_t)t0 * a->C + (size_t)kb *
+				    OPS_PACK_ROWS);
+				if (t0 == 0 && p + 1 < p1) {
+					for (k = 0; k < ke; k++) {
+						OPS_PK_FETCH(pre);
+						OPS_PK_STEP();
 					}
-					memcpy(&u0, wk, sizeof u0);
-					memcpy(&u1, wk + 16, sizeof u1);
-					memcpy(&u2, wk + 32, sizeof u2);
-					OPS_PK_FMA(0) OPS_PK_FMA(1)
-					OPS_PK_FMA(2) OPS_PK_FMA(3)
-					OPS_PK_FMA(4) OPS_PK_FMA(5)
-					OPS_PK_FMA(6) OPS_PK_FMA(7)
+				} else {
+					for (k = 0; k < ke; k++)
+						OPS_PK_STEP();
 				}
 				OPS_PK_STORE(0) OPS_PK_STORE(1)
 				OPS_PK_STORE(2) OPS_PK_STORE(3)
@@ -1500,7 +1525,13 @@ void
 ops_matmul_packed(float *out, const float *inp, const float *wp,
     const float *bias, int T, int C, int OC)
 {
-	struct ops_pk	a = { out, inp, wp, bias, T, C, OC, 0 };
+	struct ops_pk	 a = { out, NULL, wp, bias, T, C, OC, 0 };
+	float		*xp;
 
+	xp = xmalloc((size_t)(T + OPS_PACK_ROWS - 1) / OPS_PACK_ROWS *
+	    OPS_PACK_ROWS * C * sizeof *xp);
+	ops_nt_pack(xp, inp, T, C, OPS_PACK_ROWS);
+	a.xp = xp;
 	ops_parallel(ops_pk_part, &a);
+	free(xp);
 }

@@ -184,7 +184,7 @@ test_matmul(void)
 		{ 17, 64, 96 }, { 5, 129, 33 }, { 64, 32, 128 }, { 2, 128, 31 },
 		/* One row (sgemv), split between the threads. */
 		{ 1, 96, 203 }, { 1, 300, 64 },
-		/* Packed: tiles of 8 rows, panels of 48, k blocks of 512. */
+		/* Packed: tiles of 8 rows, panels of 48, k blocks of 128. */
 		{ 19, 700, 100 }, { 9, 1030, 48 }, { 16, 48, 97 },
 	};
 	struct cmp	 c = { "matmul", 0 };
