@@ -47,12 +47,12 @@ char	*kern_cpu_features(void);
  * or the packed kernel (ops_matmul_packed over pack.h's file). Measured
  * once per machine like the lens's kernel, on T = 16, 64 and 256 rows x C x
  * 3C, best of 5 rounds of both in turn, and kept in the same file (the
- * key's line with "; forward" appended: "blas" or "packed:TMAX"). The
- * packed kernel runs products of up to tmax rows: those where it beat sgemm
- * at every T measured up to there (0: never; INT_MAX: every T). No packed
- * kernel for this CPU, a narrow model or no cache directory: 0.
- * LOGITLENS_FORWARD names one (blas, packed: every T; auto: measure); -1
- * and *cause for another name (tmax 0 then).
+ * key's line with "; forward" appended: "blas" or "packed"). One layout
+ * for every T, so that one copy of the weights is resident: packed (tmax
+ * INT_MAX) when it beat sgemm at T = 16 and over the three T together,
+ * else sgemm (0). No packed kernel for this CPU, a narrow model or no
+ * cache directory: 0. LOGITLENS_FORWARD names one (blas, packed; auto or
+ * unset: measure); -1 and *cause for another name (tmax 0 then).
  */
 #define KERN_NFWD	3
 struct kern_forward {

@@ -30,9 +30,10 @@ struct gpt2_state;
 struct gpt2	*gpt2_load(const char *dir, char **cause);
 void		 gpt2_free(struct gpt2 *);
 /*
- * The blocks' products of 2 to tmax rows from now on run over the weights
+ * The blocks' products of up to tmax rows from now on run over the weights
  * packed in a cache file (pack.h, ops_matmul_packed); tmax 0 goes back to
- * sgemm. -1 and *cause (sgemm kept) when the CPU has no packed kernel or
+ * sgemm. With INT_MAX (every product) the file's own pages of those
+ * weights are dropped from memory: only the packed copy stays resident. -1 and *cause (sgemm kept) when the CPU has no packed kernel or
  * the file can be neither used nor written.
  */
 int		 gpt2_pack(struct gpt2 *, int tmax, char **cause);

@@ -564,8 +564,6 @@ main(int argc, char **argv)
 	printf(" GFLOP/s\n");
 	printf("forward kernel %s (%s)", kf.tmax == 0 ? "blas" : "packed",
 	    kf.how);
-	if (kf.tmax > 0 && kf.tmax < INT_MAX)
-		printf(" up to %d rows", kf.tmax);
 	if (kf.ms[0][0] > 0)
 		printf("; C x 3C at T = 16, 64, 256: sgemm %.3f %.3f %.3f ms, "
 		    "packed %.3f %.3f %.3f ms", kf.ms[0][0], kf.ms[0][1],

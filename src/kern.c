@@ -373,21 +373,13 @@ int
 kern_forward(struct kern_forward *fw, int C, char **cause)
 {
 	const char	*env = getenv("LOGITLENS_FORWARD");
-	char		*path, *key, *base, *buf = NULL, *v, *ep, *err;
+	char		*path, *key, *base, *buf = NULL, *v, *err;
+	double		 sum[2];
 	size_t		 len;
-	long		 n;
 	int		 j;
 
 	memset(fw, 0, sizeof *fw);
-	/*
-	 * Opt-in for now: the blocks' weights stay mapped and resident beside
-	 * the packed file, over the memory target (BENCHMARKS.md).
-	 */
-	if (env == NULL || *env == '\0') {
-		fw->how = "default (LOGITLENS_FORWARD=auto or packed to try)";
-		return 0;
-	}
-	if (strcmp(env, "auto") != 0) {
+	if (env != NULL && *env != '\0' && strcmp(env, "auto") != 0) {
 		fw->how = "LOGITLENS_FORWARD";
 		if (strcmp(env, "blas") == 0)
 			return 0;
@@ -418,33 +410,23 @@ kern_forward(struct kern_forward *fw, int C, char **cause)
 		base = kern_find(v, key);
 		if (base != NULL && strcmp(base, "blas") == 0)
 			fw->tmax = 0;
-		else if (base != NULL && strncmp(base, "packed:", 7) == 0) {
-			errno = 0;
-			n = strtol(base + 7, &ep, 10);
-			if (errno == 0 && *ep == '\0' && n >= 2 &&
-			    n <= 65536)
-				fw->tmax = (int)n;
-		}
+		else if (base != NULL && strcmp(base, "packed") == 0)
+			fw->tmax = INT_MAX;
 		free(v);
 	}
 	if (fw->tmax < 0) {
 		kern_forward_measure(fw->ms, C);
-		/* Packed up to the largest T before the first it loses. */
-		fw->tmax = 0;
-		for (j = 0; j < KERN_NFWD && fw->ms[1][j] < fw->ms[0][j]; j++)
-			fw->tmax = j + 1 < KERN_NFWD ?
-			    (kern_fwd_T[j] + kern_fwd_T[j + 1]) / 2 : INT_MAX;
+		for (j = 0; j < 2; j++)
+			sum[j] = fw->ms[j][0] + fw->ms[j][1] + fw->ms[j][2];
+		fw->tmax = fw->ms[1][0] < fw->ms[0][0] && sum[1] <= sum[0] ?
+		    INT_MAX : 0;
 		fw->how = "measured";
-		v = fw->tmax == 0 ? xstrdup("blas") : xasprintf("packed:%d",
-		    fw->tmax == INT_MAX ? 65536 : fw->tmax);
-		if (kern_store(path, buf, key, v, &err) != 0) {
+		if (kern_store(path, buf, key, fw->tmax ? "packed" : "blas",
+		    &err) != 0) {
 			fw->how = "measured (not cached)";
 			free(err);
 		}
-		free(v);
 	}
-	if (fw->tmax == 65536)
-		fw->tmax = INT_MAX;
 	free(buf);
 	free(key);
 	free(path);

@@ -648,10 +648,29 @@ static void
 model_mm(const struct gpt2 *m, int l, int i, float *out, const float *inp,
     const float *w, const float *bias, int T, int C, int OC)
 {
-	if (m->wp != NULL && T > 1 && T <= m->pack_tmax)
+	if (m->wp != NULL && T <= m->pack_tmax)
 		ops_matmul_packed(out, inp, m->wp[4 * l + i], bias, T, C, OC);
 	else
 		ops_matmul(out, inp, w, bias, T, C, OC);
+}
+
+/*
+ * Drops the mapped pages of the weights w (the file's own, not a converted
+ * copy): the packed file stands in for them, and only one copy is resident.
+ */
+static void
+model_unload(const struct gpt2 *m, const float *w)
+{
+	const struct st_tensor	*t;
+	size_t			 i;
+
+	for (i = 0; i < st_count(m->st); i++) {
+		t = st_tensor(m->st, i);
+		if ((const void *)t->data == (const void *)w) {
+			st_unload(m->st, t);
+			return;
+		}
+	}
 }
 
 int
@@ -663,7 +682,7 @@ gpt2_pack(struct gpt2 *m, int tmax, char **cause)
 	int				*C, *OC, l, n = 4 * c->n_layer, rc = 0;
 
 	m->pack_tmax = 0;
-	if (tmax < 2 || m->wp != NULL) {
+	if (tmax < 1 || m->wp != NULL) {
 		m->pack_tmax = m->wp != NULL ? tmax : 0;
 		return 0;
 	}
@@ -684,6 +703,9 @@ gpt2_pack(struct gpt2 *m, int tmax, char **cause)
 		OC[4 * l] = 3 * c->n_embd;
 		OC[4 * l + 1] = OC[4 * l + 3] = c->n_embd;
 	}
+	/* Before too: the loader brought them in, and the file may serve. */
+	for (l = 0; l < n && tmax == INT_MAX; l++)
+		model_unload(m, ws[l]);
 	if ((m->pack = pack_open(st_path(m->st), n, ws, C, OC, wp,
 	    cause)) == NULL) {
 		free(wp);
@@ -691,6 +713,8 @@ gpt2_pack(struct gpt2 *m, int tmax, char **cause)
 	} else {
 		m->wp = wp;
 		m->pack_tmax = tmax;
+		for (l = 0; l < n && tmax == INT_MAX; l++)
+			model_unload(m, ws[l]);
 	}
 	free(ws);
 	free(C);
