@@ -47,20 +47,26 @@ char	*kern_cpu_features(void);
  * or the packed kernel (ops_matmul_packed over pack.h's file). Measured
  * once per machine like the lens's kernel, on T = 16, 64 and 256 rows x C x
  * 3C, best of 5 rounds of both in turn, and kept in the same file (the
- * key's line with "; forward" appended: "blas" or "packed"). One layout
- * for every T, so that one copy of the weights is resident: packed (tmax
- * INT_MAX) when it beat sgemm at T = 16 and over the three T together,
- * else sgemm (0). No packed kernel for this CPU, a narrow model or no
- * cache directory: 0. LOGITLENS_FORWARD names one (blas, packed; auto or
- * unset: measure); -1 and *cause for another name (tmax 0 then).
+ * key's line with "; forward" appended: "blas", "packed" or
+ * "packed+lens"). One layout for every T, so that one copy of the weights
+ * is resident: packed (tmax INT_MAX) when it beat sgemm at T = 16 and over
+ * the three T together, else sgemm (0). With packed weights, the lens's
+ * product (the unembedding, gpt2_unembed) runs packed too where that beat
+ * the kernel kern_choose set, on the same shape as kern_choose's (lens).
+ * No packed kernel for this CPU, a narrow model or no cache directory: 0.
+ * LOGITLENS_FORWARD names one (blas; packed, the lens's product too; auto
+ * or unset: measure); -1 and *cause for another name (tmax 0 then).
  */
 #define KERN_NFWD	3
 struct kern_forward {
 	int		 tmax;
+	int		 lens;			/* the unembedding packed */
 	const char	*how;			/* static */
 	double		 ms[2][KERN_NFWD];	/* sgemm, packed; 0: not run */
+	double		 lens_ms[2];		/* kern_choose's, packed */
 };
 int	 kern_forward(struct kern_forward *, int C, char **cause);
-void	 kern_forward_measure(double ms[2][KERN_NFWD], int C);
+void	 kern_forward_measure(double ms[2][KERN_NFWD], double lens_ms[2],
+	    int C);
 
 #endif

@@ -33,15 +33,29 @@ void		 gpt2_free(struct gpt2 *);
  * The blocks' products of up to tmax rows from now on run over the weights
  * packed in a cache file (pack.h, ops_matmul_packed); tmax 0 goes back to
  * sgemm. With INT_MAX (every product) the file's own pages of those
- * weights are dropped from memory: only the packed copy stays resident. -1 and *cause (sgemm kept) when the CPU has no packed kernel or
- * the file can be neither used nor written.
+ * weights are dropped from memory: only the packed copy stays resident.
+ * unembed: wte is packed too, for gpt2_unembed. -1 and *cause (sgemm kept)
+ * when the CPU has no packed kernel or the file can be neither used nor
+ * written.
  */
-int		 gpt2_pack(struct gpt2 *, int tmax, char **cause);
+int		 gpt2_pack(struct gpt2 *, int tmax, int unembed, char **cause);
 const struct gpt2_config *gpt2_config(const struct gpt2 *);
 const char	*gpt2_dir(const struct gpt2 *);
 
 /* Weights the lens decodes through (owned by the model). */
 const float	*gpt2_wte(const struct gpt2 *);		/* (V, C) */
+/*
+ * out (n, V) = x (n, C) @ wte^T: the lens's product, over wte packed where
+ * gpt2_pack packed it (gpt2_unembed_packed), else ops_matmul_nt.
+ */
+void		 gpt2_unembed(const struct gpt2 *, float *out, const float *x,
+		    int n);
+int		 gpt2_unembed_packed(const struct gpt2 *);
+/*
+ * out (C) = wte[id], from the packed copy where there is one (the file's
+ * own pages of wte then stay out of memory).
+ */
+void		 gpt2_wte_row(const struct gpt2 *, int id, float *out);
 const float	*gpt2_lnf_g(const struct gpt2 *);	/* (C) */
 const float	*gpt2_lnf_b(const struct gpt2 *);	/* (C) */
 

@@ -32,6 +32,8 @@ void	ops_matmul(float *out, const float *inp, const float *w,
 #define OPS_PACK_W	48
 size_t	ops_pack_len(int C, int OC);
 void	ops_pack(float *wp, const float *w, int C, int OC);
+/* The same from w (OC, C), the unembedding's layout (wte). */
+void	ops_pack_nt(float *wp, const float *w, int C, int OC);
 int	ops_packed_supported(void);
 void	ops_matmul_packed(float *out, const float *inp, const float *wp,
 	    const float *bias, int T, int C, int OC);

@@ -1,5 +1,5 @@
 /*
- * pack.h: the forward pass's weights packed for ops_matmul_packed, kept in
+ * pack.h: the weights packed for ops_matmul_packed, kept in
  * a file of the cache directory and mapped from it.
  *
  * One file per model file: $XDG_CACHE_HOME/logitlens/packed/ (default
@@ -18,13 +18,14 @@ struct pack;
 
 /*
  * Maps the packed copies of the n matrices w[i] (C[i], OC[i]), the HF
- * Conv1D layout, of the weights in the file model; wp[i] gets each one's
- * packed copy (ops.h). NULL and *cause when there is no cache directory or
- * the file can be neither used nor written.
+ * Conv1D layout, or (OC[i], C[i]) where nt[i] (the unembedding's; nt may
+ * be NULL), of the weights in the file model; wp[i] gets each one's packed
+ * copy (ops.h). NULL and *cause when there is no cache directory or the
+ * file can be neither used nor written.
  */
 struct pack	*pack_open(const char *model, int n, const float *const *w,
-		    const int *C, const int *OC, const float **wp,
-		    char **cause);
+		    const int *C, const int *OC, const int *nt,
+		    const float **wp, char **cause);
 void		 pack_close(struct pack *);
 /* The file's path for the weights in model, allocated; NULL: none. */
 char		*pack_path(const char *model, char **cause);

@@ -224,11 +224,14 @@ bench_bandwidth(const struct gpt2 *m)
 
 /*
  * GFLOP/s at the lens's shape, rows x C times (V x C)^T, the best of 5: of
- * OpenBLAS's sgemm with blas, else of the lens's own product (its kernel
- * as chosen).
+ * OpenBLAS's sgemm (BENCH_SGEMM), ops_matmul_nt's kernel as set
+ * (BENCH_NT), or the lens's product as it runs (BENCH_UNEMBED: packed wte
+ * where the model has it).
  */
+enum { BENCH_NT, BENCH_SGEMM, BENCH_UNEMBED };
+
 static double
-bench_sgemm(const struct gpt2 *m, int rows, int blas)
+bench_sgemm(const struct gpt2 *m, int rows, int how)
 {
 	const struct gpt2_config	*c = gpt2_config(m);
 	float				*x, *out;
@@ -243,12 +246,14 @@ bench_sgemm(const struct gpt2 *m, int rows, int blas)
 	out = xbigalloc(outbytes);
 	for (i = -1; i < 5; i++) {
 		t0 = util_now();
-		if (blas)
+		if (how == BENCH_SGEMM)
 			ops_sgemm_nt(out, x, gpt2_wte(m), rows, c->n_embd,
 			    c->n_vocab);
-		else
+		else if (how == BENCH_NT)
 			ops_matmul_nt(out, x, gpt2_wte(m), rows, c->n_embd,
 			    c->n_vocab);
+		else
+			gpt2_unembed(m, out, x, rows);
 		t0 = util_now() - t0;
 		if (i < 0)
 			continue;	/* a warm-up */
@@ -276,7 +281,7 @@ bench_kernels(const struct gpt2 *m, int rows, double *gflops)
 		    ops_nt_kernel_supported(OPS_NT_AVX2)))
 			continue;
 		ops_nt_set_kernel(k);
-		gflops[k] = bench_sgemm(m, rows, 0);
+		gflops[k] = bench_sgemm(m, rows, BENCH_NT);
 	}
 	ops_nt_set_kernel(was);
 }
@@ -435,7 +440,8 @@ main(int argc, char **argv)
 	int				 onlyfull = 0, k;
 	struct kern_choice		 kc;
 	struct kern_forward		 kf;
-	double				 kg[OPS_NT_NKERNELS];
+	double				 kg[OPS_NT_NKERNELS], kpacked;
+	const char			*lk, *lhow;
 	char				*cpu, *feat;
 	const char			*coretype;
 
@@ -497,7 +503,7 @@ main(int argc, char **argv)
 		fprintf(stderr, "logitlens-bench: %s\n", cause);
 		free(cause);
 	}
-	if (kf.tmax > 0 && gpt2_pack(m, kf.tmax, &cause) != 0) {
+	if (kf.tmax > 0 && gpt2_pack(m, kf.tmax, kf.lens, &cause) != 0) {
 		fprintf(stderr, "logitlens-bench: packed weights: %s\n",
 		    cause);
 		free(cause);
@@ -536,11 +542,15 @@ main(int argc, char **argv)
 	 * product, at 1024 rows (the lens's batches are smaller). After the
 	 * peak RSS: their 1024 x V outputs are no part of the lens.
 	 */
-	blasg = bench_sgemm(m, 1024, 1);
-	owng = bench_sgemm(m, 1024, 0);
+	blasg = bench_sgemm(m, 1024, BENCH_SGEMM);
+	owng = bench_sgemm(m, 1024, BENCH_UNEMBED);
 	gflops = blasg > owng ? blasg : owng;
 	peak = bench_peak();
 	bench_kernels(m, BENCH_BATCH, kg);
+	kpacked = gpt2_unembed_packed(m) ? bench_sgemm(m, BENCH_BATCH,
+	    BENCH_UNEMBED) : 0;
+	lk = kpacked > 0 ? "packed" : ops_nt_kernel_name(kc.kernel);
+	lhow = kpacked > 0 ? kf.how : kc.how;
 	bw = bench_bandwidth(m);
 	/* An append reads every block's weights and wte once. */
 	abytes = 4.0 * c->n_embd * ((double)c->n_vocab + c->n_layer *
@@ -555,12 +565,14 @@ main(int argc, char **argv)
 	printf("blas %s; its kernel %s (OPENBLAS_CORETYPE %s)\n",
 	    ops_blas_config(), ops_blas_core(), coretype != NULL ? coretype :
 	    "unset");
-	printf("lens kernel %s (%s); at %d x %d x %d:", ops_nt_kernel_name(
-	    kc.kernel), kc.how, BENCH_BATCH, c->n_embd, c->n_vocab);
+	printf("lens kernel %s (%s); at %d x %d x %d:", lk, lhow, BENCH_BATCH,
+	    c->n_embd, c->n_vocab);
 	for (k = 0; k < OPS_NT_NKERNELS; k++) {
 		if (kg[k] > 0)
 			printf(" %s %.1f", ops_nt_kernel_name(k), kg[k]);
 	}
+	if (kpacked > 0)
+		printf(" packed %.1f", kpacked);
 	printf(" GFLOP/s\n");
 	printf("forward kernel %s (%s)", kf.tmax == 0 ? "blas" : "packed",
 	    kf.how);
@@ -629,9 +641,8 @@ main(int argc, char **argv)
 			fputc('"', f);
 		} else
 			fprintf(f, "null");
-		fprintf(f, ",\n \"kernel\": \"%s\", \"kernel_how\": \"",
-		    ops_nt_kernel_name(kc.kernel));
-		bench_json_str(f, kc.how);
+		fprintf(f, ",\n \"kernel\": \"%s\", \"kernel_how\": \"", lk);
+		bench_json_str(f, lhow);
 		fprintf(f, "\", \"kernel_rows\": %d, \"kernels_gflops\": {",
 		    BENCH_BATCH);
 		for (k = 0, i = 0; k < OPS_NT_NKERNELS; k++) {
@@ -639,6 +650,9 @@ main(int argc, char **argv)
 				fprintf(f, "%s\"%s\": %.2f", i++ ? ", " : "",
 				    ops_nt_kernel_name(k), kg[k]);
 		}
+		if (kpacked > 0)
+			fprintf(f, "%s\"packed\": %.2f", i ? ", " : "",
+			    kpacked);
 		fprintf(f, "},\n \"results\": [");
 		for (i = 0; i < nT; i++) {
 			fl = 2.0 * (c->n_layer + 1) * full[i].T * c->n_embd *

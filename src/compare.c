@@ -287,7 +287,7 @@ compare_batch(struct compare *cm, const struct lens *ln,
     const struct gpt2_state *sa, const struct gpt2_state *sb,
     const struct compare_job *jobs, int n)
 {
-	const int		 C = cm->c->n_embd, V = cm->c->n_vocab;
+	const int		 C = cm->c->n_embd;
 	struct compare_cell	*cell;
 	int			 i;
 
@@ -297,8 +297,8 @@ compare_batch(struct compare *cm, const struct lens *ln,
 		lens_cell_input(ln, sb, jobs[i].row, jobs[i].pos,
 		    cm->xb + (size_t)i * C);
 	}
-	ops_matmul_nt(cm->la, cm->xa, gpt2_wte(cm->m), n, C, V);
-	ops_matmul_nt(cm->lb, cm->xb, gpt2_wte(cm->m), n, C, V);
+	gpt2_unembed(cm->m, cm->la, cm->xa, n);
+	gpt2_unembed(cm->m, cm->lb, cm->xb, n);
 	cm->work = jobs;
 	cm->nwork = n;
 	atomic_store(&cm->next, 0);

@@ -243,10 +243,9 @@ eval_decode(struct eval *ev, const float *h, const int *next_ids, int n,
 	/*
 	 * The machine's kernel (kern.h's choice, set by the caller: the
 	 * lens's own where it beats OpenBLAS's sgemm on blocks of this size,
-	 * else sgemm itself).
+	 * else sgemm itself, or wte packed: gpt2_unembed).
 	 */
-	ops_matmul_nt(ev->logits, ev->x, gpt2_wte(ev->m), n, c->n_embd,
-	    c->n_vocab);
+	gpt2_unembed(ev->m, ev->logits, ev->x, n);
 	ev->work.logits = ev->logits;
 	ev->work.next_ids = next_ids;
 	ev->work.n = n;

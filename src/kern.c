@@ -320,44 +320,63 @@ kern_choose(struct kern_choice *ch, int C, char **cause)
 
 /*
  * ms[0][i], ms[1][i]: the best of KERN_ROUNDS of sgemm and of the packed
- * kernel on T = kern_fwd_T[i] rows x C x 3C, in turn.
+ * kernel on T = kern_fwd_T[i] rows x C x 3C, in turn; lens_ms: the lens's
+ * product on KERN_T x C x KERN_V, the kernel set and the packed one.
  */
 static const int kern_fwd_T[KERN_NFWD] = { 16, 64, 256 };
 
 void
-kern_forward_measure(double ms[2][KERN_NFWD], int C)
+kern_forward_measure(double ms[2][KERN_NFWD], double lens_ms[2], int C)
 {
-	float	*x, *w, *wp, *bias, *out;
+	float	*x, *w, *wp, *bias, *out, *lw, *lwp;
 	double	 t0, dt;
-	size_t	 i;
+	size_t	 i, nw = (size_t)C * 3 * C, nl = (size_t)C * KERN_V;
 	int	 r, j, k, T, OC = 3 * C;
 
-	x = xcalloc((size_t)256 * C, sizeof *x);
-	w = xcalloc((size_t)C * OC, sizeof *w);
+	x = xcalloc((size_t)KERN_T * C, sizeof *x);
+	w = xcalloc(nw, sizeof *w);
 	wp = xcalloc(ops_pack_len(C, OC), sizeof *wp);
+	lw = xcalloc(nl, sizeof *lw);
+	lwp = xcalloc(ops_pack_len(C, KERN_V), sizeof *lwp);
 	bias = xcalloc((size_t)OC, sizeof *bias);
-	out = xcalloc((size_t)256 * OC, sizeof *out);
-	for (i = 0; i < (size_t)256 * C; i++)
+	out = xcalloc((size_t)KERN_T * KERN_V, sizeof *out);
+	for (i = 0; i < (size_t)KERN_T * C; i++)
 		x[i] = (float)(i * 7919 % 1000) / 1000.0f - 0.5f;
-	for (i = 0; i < (size_t)C * OC; i++)
+	for (i = 0; i < nw; i++)
 		w[i] = (float)(i * 104729 % 1000) / 1000.0f - 0.5f;
+	for (i = 0; i < nl; i++)
+		lw[i] = (float)(i * 104729 % 1000) / 1000.0f - 0.5f;
 	ops_pack(wp, w, C, OC);
+	ops_pack_nt(lwp, lw, C, KERN_V);
 	for (k = 0; k < 2; k++) {
 		for (j = 0; j < KERN_NFWD; j++)
 			ms[k][j] = 0;
+		lens_ms[k] = 0;
 	}
 	for (r = -1; r < KERN_ROUNDS; r++) {
-		for (j = 0; j < KERN_NFWD; j++) {
-			T = kern_fwd_T[j];
+		for (j = 0; j <= KERN_NFWD; j++) {
+			T = j < KERN_NFWD ? kern_fwd_T[j] : KERN_T;
 			for (k = 0; k < 2; k++) {
 				t0 = util_now();
-				if (k == 0)
+				if (j == KERN_NFWD && k == 0)
+					ops_matmul_nt(out, x, lw, T, C,
+					    KERN_V);
+				else if (j == KERN_NFWD)
+					ops_matmul_packed(out, x, lwp, NULL,
+					    T, C, KERN_V);
+				else if (k == 0)
 					ops_matmul(out, x, w, bias, T, C, OC);
 				else
 					ops_matmul_packed(out, x, wp, bias, T,
 					    C, OC);
 				dt = (util_now() - t0) * 1e3;
-				if (r >= 0 && (ms[k][j] == 0 || dt < ms[k][j]))
+				if (r < 0)
+					continue;
+				if (j == KERN_NFWD && (lens_ms[k] == 0 ||
+				    dt < lens_ms[k]))
+					lens_ms[k] = dt;
+				else if (j < KERN_NFWD && (ms[k][j] == 0 ||
+				    dt < ms[k][j]))
 					ms[k][j] = dt;
 			}
 		}
@@ -365,6 +384,8 @@ kern_forward_measure(double ms[2][KERN_NFWD], int C)
 	free(x);
 	free(w);
 	free(wp);
+	free(lw);
+	free(lwp);
 	free(bias);
 	free(out);
 }
@@ -385,6 +406,7 @@ kern_forward(struct kern_forward *fw, int C, char **cause)
 			return 0;
 		if (strcmp(env, "packed") == 0 && ops_packed_supported()) {
 			fw->tmax = INT_MAX;
+			fw->lens = 1;
 			return 0;
 		}
 		return util_fail(cause, "LOGITLENS_FORWARD=%s: not a kernel "
@@ -412,17 +434,22 @@ kern_forward(struct kern_forward *fw, int C, char **cause)
 			fw->tmax = 0;
 		else if (base != NULL && strcmp(base, "packed") == 0)
 			fw->tmax = INT_MAX;
+		else if (base != NULL && strcmp(base, "packed+lens") == 0) {
+			fw->tmax = INT_MAX;
+			fw->lens = 1;
+		}
 		free(v);
 	}
 	if (fw->tmax < 0) {
-		kern_forward_measure(fw->ms, C);
+		kern_forward_measure(fw->ms, fw->lens_ms, C);
 		for (j = 0; j < 2; j++)
 			sum[j] = fw->ms[j][0] + fw->ms[j][1] + fw->ms[j][2];
 		fw->tmax = fw->ms[1][0] < fw->ms[0][0] && sum[1] <= sum[0] ?
 		    INT_MAX : 0;
+		fw->lens = fw->tmax != 0 && fw->lens_ms[1] < fw->lens_ms[0];
 		fw->how = "measured";
-		if (kern_store(path, buf, key, fw->tmax ? "packed" : "blas",
-		    &err) != 0) {
+		if (kern_store(path, buf, key, fw->tmax == 0 ? "blas" :
+		    fw->lens ? "packed+lens" : "packed", &err) != 0) {
 			fw->how = "measured (not cached)";
 			free(err);
 		}

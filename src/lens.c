@@ -549,7 +549,7 @@ static void
 lens_other(struct lens *ln, const struct gpt2_state *s,
     const struct lens_job *jobs, int n)
 {
-	const int	C = ln->c->n_embd, V = ln->c->n_vocab;
+	const int	C = ln->c->n_embd;
 	int		i, n2 = 0;
 
 	for (i = 0; i < n; i++) {
@@ -562,7 +562,7 @@ lens_other(struct lens *ln, const struct gpt2_state *s,
 	}
 	if (n2 == 0)
 		return;
-	ops_matmul_nt(ln->logits2, ln->x2, gpt2_wte(ln->m), n2, C, V);
+	gpt2_unembed(ln->m, ln->logits2, ln->x2, n2);
 	ln->work.jobs = jobs;
 	ln->work.logits = ln->logits;
 	ln->work.n = n;
@@ -582,7 +582,7 @@ lens_batch(struct lens *ln, const struct gpt2_state *s,
 	for (i = 0; i < n; i++)
 		lens_norm(ln, s, ln->x + (size_t)i * C, jobs[i].row,
 		    jobs[i].pos);
-	ops_matmul_nt(ln->logits, ln->x, gpt2_wte(ln->m), n, C, V);
+	gpt2_unembed(ln->m, ln->logits, ln->x, n);
 	/* The final row's cells lead: the others need their pf. */
 	for (nf = 0; nf < n && jobs[nf].row == last; nf++)
 		/* nothing */;

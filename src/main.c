@@ -1250,7 +1250,7 @@ choose_forward(struct gpt2 *m)
 		fprintf(stderr, "logitlens: %s; using blas\n", cause);
 		free(cause);
 	}
-	if (fw.tmax > 0 && gpt2_pack(m, fw.tmax, &cause) != 0) {
+	if (fw.tmax > 0 && gpt2_pack(m, fw.tmax, fw.lens, &cause) != 0) {
 		if (strcmp(fw.how, "LOGITLENS_FORWARD") == 0)
 			fprintf(stderr, "logitlens: packed weights: %s; "
 			    "using blas\n", cause);

@@ -49,6 +49,7 @@ struct gpt2 {
 	struct gpt2_layer	*layers;
 	struct pack		*pack;		/* gpt2_pack's file ... */
 	const float		**wp;		/* ... (L, 4): packed weights */
+	const float		*wtep;		/* ... wte packed, or NULL */
 	int			 pack_tmax;
 };
 
@@ -674,12 +675,13 @@ model_unload(const struct gpt2 *m, const float *w)
 }
 
 int
-gpt2_pack(struct gpt2 *m, int tmax, char **cause)
+gpt2_pack(struct gpt2 *m, int tmax, int unembed, char **cause)
 {
 	const struct gpt2_config	*c = &m->cfg;
 	const struct gpt2_layer		*w;
 	const float			**ws, **wp;
-	int				*C, *OC, l, n = 4 * c->n_layer, rc = 0;
+	int				*C, *OC, *nt, l, rc = 0;
+	int				 n = 4 * c->n_layer + (unembed != 0);
 
 	m->pack_tmax = 0;
 	if (tmax < 1 || m->wp != NULL) {
@@ -692,6 +694,7 @@ gpt2_pack(struct gpt2 *m, int tmax, char **cause)
 	wp = xcalloc((size_t)n, sizeof *wp);
 	C = xcalloc((size_t)n, sizeof *C);
 	OC = xcalloc((size_t)n, sizeof *OC);
+	nt = xcalloc((size_t)n, sizeof *nt);
 	for (l = 0; l < c->n_layer; l++) {
 		w = &m->layers[l];
 		ws[4 * l] = w->attn_w;
@@ -703,15 +706,22 @@ gpt2_pack(struct gpt2 *m, int tmax, char **cause)
 		OC[4 * l] = 3 * c->n_embd;
 		OC[4 * l + 1] = OC[4 * l + 3] = c->n_embd;
 	}
+	if (unembed) {
+		ws[n - 1] = m->wte;
+		C[n - 1] = c->n_embd;
+		OC[n - 1] = c->n_vocab;
+		nt[n - 1] = 1;
+	}
 	/* Before too: the loader brought them in, and the file may serve. */
 	for (l = 0; l < n && tmax == INT_MAX; l++)
 		model_unload(m, ws[l]);
-	if ((m->pack = pack_open(st_path(m->st), n, ws, C, OC, wp,
+	if ((m->pack = pack_open(st_path(m->st), n, ws, C, OC, nt, wp,
 	    cause)) == NULL) {
 		free(wp);
 		rc = -1;
 	} else {
 		m->wp = wp;
+		m->wtep = unembed ? wp[n - 1] : NULL;
 		m->pack_tmax = tmax;
 		for (l = 0; l < n && tmax == INT_MAX; l++)
 			model_unload(m, ws[l]);
@@ -719,7 +729,43 @@ gpt2_pack(struct gpt2 *m, int tmax, char **cause)
 	free(ws);
 	free(C);
 	free(OC);
+	free(nt);
 	return rc;
+}
+
+void
+gpt2_unembed(const struct gpt2 *m, float *out, const float *x, int n)
+{
+	if (m->wtep != NULL)
+		ops_matmul_packed(out, x, m->wtep, NULL, n, m->cfg.n_embd,
+		    m->cfg.n_vocab);
+	else
+		ops_matmul_nt(out, x, m->wte, n, m->cfg.n_embd,
+		    m->cfg.n_vocab);
+}
+
+void
+gpt2_wte_row(const struct gpt2 *m, int id, float *out)
+{
+	const int	C = m->cfg.n_embd;
+	const float	*p;
+	int		 k;
+
+	if (m->wtep == NULL) {
+		memcpy(out, m->wte + (size_t)id * C, (size_t)C * sizeof *out);
+		return;
+	}
+	/* Panel id / OPS_PACK_W, column id % OPS_PACK_W of each k. */
+	p = m->wtep + (size_t)(id / OPS_PACK_W) * C * OPS_PACK_W +
+	    id % OPS_PACK_W;
+	for (k = 0; k < C; k++)
+		out[k] = p[(size_t)k * OPS_PACK_W];
+}
+
+int
+gpt2_unembed_packed(const struct gpt2 *m)
+{
+	return m->wtep != NULL;
 }
 
 /*
@@ -824,7 +870,7 @@ gpt2_forward(struct gpt2_state *s, const int *ids, int T,
 		assert(ids[t] >= 0 && ids[t] < c->n_vocab);
 		s->ids[t] = ids[t];
 		x = state_row(s, 0, t);
-		memcpy(x, m->wte + (size_t)ids[t] * C, (size_t)C * sizeof *x);
+		gpt2_wte_row(m, ids[t], x);
 		ops_add(x, m->wpe + (size_t)t * C, (size_t)C);
 	}
 	model_scan(s, 0, state_row(s, 0, t0), t0, T);

@@ -1382,6 +1382,24 @@ ops_pack(float *wp, const float *w, int C, int OC)
 	}
 }
 
+void
+ops_pack_nt(float *wp, const float *w, int C, int OC)
+{
+	float	*d;
+	int	 p, k, j, n;
+
+	for (p = 0; p * OPS_PACK_W < OC; p++) {
+		n = OC - p * OPS_PACK_W < OPS_PACK_W ? OC - p * OPS_PACK_W :
+		    OPS_PACK_W;
+		for (k = 0; k < C; k++) {
+			d = wp + ((size_t)p * C + k) * OPS_PACK_W;
+			for (j = 0; j < n; j++)
+				d[j] = w[((size_t)p * OPS_PACK_W + j) * C + k];
+			memset(d + n, 0, (size_t)(OPS_PACK_W - n) * sizeof *d);
+		}
+	}
+}
+
 int
 ops_packed_supported(void)
 {

@@ -2,8 +2,8 @@
  * pack.c: the cache file of packed weights (pack.h).
  *
  * Owns the file's format: a header of PACK_HDR bytes (struct pack_header,
- * then the n shapes as pairs of uint32, zeros to the end), then the n
- * packed matrices in turn, each ops_pack_len(C, OC) floats, in the
+ * then the n shapes and layouts as triplets of uint32 C, OC, nt, zeros to
+ * the end), then the n packed matrices in turn, each ops_pack_len(C, OC) floats, in the
  * machine's byte order (the header says which). Refuses to know who packs
  * (ops.c) or why (kern.c measures it against sgemm).
  */
@@ -24,8 +24,8 @@
 #include "util.h"
 
 #define PACK_HDR	4096		/* the data starts page-aligned */
-#define PACK_MAXN	((PACK_HDR - (int)sizeof(struct pack_header)) / 8)
-#define PACK_MAGIC	"LLPACK\0\1"
+#define PACK_MAXN	((PACK_HDR - (int)sizeof(struct pack_header)) / 12)
+#define PACK_MAGIC	"LLPACK\0\2"
 #define PACK_SAMPLES	64		/* values compared per matrix */
 
 struct pack_header {
@@ -72,11 +72,11 @@ pack_path(const char *model, char **cause)
 /* The header expected for these weights, PACK_HDR bytes; 0 or -1. */
 static int
 pack_header(unsigned char *hdr, const char *model, int n, const int *C,
-    const int *OC, char **cause)
+    const int *OC, const int *nt, char **cause)
 {
 	struct pack_header	h;
 	struct stat		sb;
-	uint32_t		shape[2];
+	uint32_t		shape[3];
 	int			i;
 
 	if (n < 1 || n > PACK_MAXN)
@@ -101,7 +101,8 @@ pack_header(unsigned char *hdr, const char *model, int n, const int *C,
 	for (i = 0; i < n; i++) {
 		shape[0] = (uint32_t)C[i];
 		shape[1] = (uint32_t)OC[i];
-		memcpy(hdr + sizeof h + 8 * (size_t)i, shape, sizeof shape);
+		shape[2] = nt != NULL && nt[i];
+		memcpy(hdr + sizeof h + 12 * (size_t)i, shape, sizeof shape);
 	}
 	return 0;
 }
@@ -112,7 +113,7 @@ pack_header(unsigned char *hdr, const char *model, int n, const int *C,
  */
 static int
 pack_samples_ok(const unsigned char *data, int n, const float *const *w,
-    const int *C, const int *OC)
+    const int *C, const int *OC, const int *nt)
 {
 	const float	*wp = (const float *)(const void *)data;
 	uint64_t	 r = 0x9e3779b97f4a7c15ULL;
@@ -127,7 +128,9 @@ pack_samples_ok(const unsigned char *data, int n, const float *const *w,
 			    1) / OPS_PACK_W * OPS_PACK_W));
 			if (s == 0)
 				o = OC[i] - 1;	/* the last column */
-			want = o < OC[i] ? w[i][(size_t)k * OC[i] + o] : 0.0f;
+			want = o >= OC[i] ? 0.0f : nt != NULL && nt[i] ?
+			    w[i][(size_t)o * C[i] + k] :
+			    w[i][(size_t)k * OC[i] + o];
 			if (memcmp(&want, wp + ((size_t)(o / OPS_PACK_W) *
 			    C[i] + k) * OPS_PACK_W + o % OPS_PACK_W,
 			    sizeof want) != 0)
@@ -155,7 +158,8 @@ pack_mkdirs(const char *path)
 /* Writes the file anew: the header, then each matrix packed. */
 static int
 pack_write(const char *path, const unsigned char *hdr, int n,
-    const float *const *w, const int *C, const int *OC, char **cause)
+    const float *const *w, const int *C, const int *OC, const int *nt,
+    char **cause)
 {
 	FILE	*f;
 	float	*buf;
@@ -176,7 +180,10 @@ pack_write(const char *path, const unsigned char *hdr, int n,
 	for (i = 0; i < n && !failed; i++) {
 		len = ops_pack_len(C[i], OC[i]);
 		buf = xmalloc(len * sizeof *buf);
-		ops_pack(buf, w[i], C[i], OC[i]);
+		if (nt != NULL && nt[i])
+			ops_pack_nt(buf, w[i], C[i], OC[i]);
+		else
+			ops_pack(buf, w[i], C[i], OC[i]);
 		if (fwrite(buf, sizeof *buf, len, f) != len)
 			failed = 1;
 		free(buf);
@@ -192,7 +199,7 @@ pack_write(const char *path, const unsigned char *hdr, int n,
 /* Maps path if it is the file hdr describes; NULL (no cause) if not. */
 static struct pack *
 pack_map(const char *path, const unsigned char *hdr, int n,
-    const float *const *w, const int *C, const int *OC)
+    const float *const *w, const int *C, const int *OC, const int *nt)
 {
 	struct pack_header	 h;
 	struct pack		*pk;
@@ -216,7 +223,7 @@ pack_map(const char *path, const unsigned char *hdr, int n,
 	if (map == MAP_FAILED)
 		return NULL;
 	if (memcmp(map, hdr, PACK_HDR) != 0 || !pack_samples_ok(
-	    (const unsigned char *)map + PACK_HDR, n, w, C, OC)) {
+	    (const unsigned char *)map + PACK_HDR, n, w, C, OC, nt)) {
 		munmap(map, (size_t)h.total);
 		return NULL;
 	}
@@ -228,7 +235,7 @@ pack_map(const char *path, const unsigned char *hdr, int n,
 
 struct pack *
 pack_open(const char *model, int n, const float *const *w, const int *C,
-    const int *OC, const float **wp, char **cause)
+    const int *OC, const int *nt, const float **wp, char **cause)
 {
 	unsigned char	*hdr;
 	struct pack	*pk = NULL;
@@ -240,17 +247,17 @@ pack_open(const char *model, int n, const float *const *w, const int *C,
 	if ((path = pack_path(model, cause)) == NULL)
 		return NULL;
 	hdr = xmalloc(PACK_HDR);
-	if (pack_header(hdr, model, n, C, OC, cause) != 0)
+	if (pack_header(hdr, model, n, C, OC, nt, cause) != 0)
 		goto out;
-	if ((pk = pack_map(path, hdr, n, w, C, OC)) == NULL) {
+	if ((pk = pack_map(path, hdr, n, w, C, OC, nt)) == NULL) {
 		/* A symlink, a FIFO or a device is refused, not replaced. */
 		if (lstat(path, &sb) == 0 && !S_ISREG(sb.st_mode)) {
 			util_fail(cause, "%s: not a regular file", path);
 			goto out;
 		}
-		if (pack_write(path, hdr, n, w, C, OC, cause) != 0)
+		if (pack_write(path, hdr, n, w, C, OC, nt, cause) != 0)
 			goto out;
-		if ((pk = pack_map(path, hdr, n, w, C, OC)) == NULL) {
+		if ((pk = pack_map(path, hdr, n, w, C, OC, nt)) == NULL) {
 			util_fail(cause, "%s: written, but not as expected",
 			    path);
 			goto out;

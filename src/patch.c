@@ -91,7 +91,7 @@ patch_unembed(const struct gpt2 *m, float *out, float *ln, const float *x,
 
 	ops_layernorm(ln, x, gpt2_lnf_g(m), gpt2_lnf_b(m), n, c->n_embd,
 	    c->eps);
-	ops_matmul_nt(out, ln, gpt2_wte(m), n, c->n_embd, c->n_vocab);
+	gpt2_unembed(m, out, ln, n);
 }
 
 /* Block l over all T positions, keeping what patching reads. */
@@ -163,7 +163,7 @@ patch_run_new(const struct gpt2 *m, const int *ids, int T)
 	for (t = 0; t < T; t++) {
 		assert(ids[t] >= 0 && ids[t] < c->n_vocab);
 		x = run_row(r, 0) + (size_t)t * C;
-		memcpy(x, gpt2_wte(m) + (size_t)ids[t] * C, C * sizeof *x);
+		gpt2_wte_row(m, ids[t], x);
 		ops_add(x, gpt2_wpe(m) + (size_t)t * C, C);
 	}
 	for (l = 0; l < r->L; l++)

@@ -28,6 +28,9 @@
 
 #define NM	3
 
+/* Matrix 1 is in the unembedding's layout, (OC, C). */
+static const int	nt[NM] = { 0, 1, 0 };
+
 static char	 tmpl[] = "/tmp/test-pack.XXXXXX";
 static char	*g_tmp;
 
@@ -66,13 +69,16 @@ open_ok(const char *what, const char *model, const float *const *w,
 	size_t		 len;
 	int		 i;
 
-	pk = pack_open(model, NM, w, C, OC, wp, &cause);
+	pk = pack_open(model, NM, w, C, OC, nt, wp, &cause);
 	CHECK(pk != NULL, "%s: %s", what, cause != NULL ? cause : "NULL");
 	free(cause);
 	for (i = 0; pk != NULL && i < NM; i++) {
 		len = ops_pack_len(C[i], OC[i]);
 		want = xmalloc(len * sizeof *want);
-		ops_pack(want, w[i], C[i], OC[i]);
+		if (nt[i])
+			ops_pack_nt(want, w[i], C[i], OC[i]);
+		else
+			ops_pack(want, w[i], C[i], OC[i]);
 		CHECK(memcmp(want, wp[i], len * sizeof *want) == 0,
 		    "%s: matrix %d packed wrong", what, i);
 		free(want);
@@ -137,7 +143,8 @@ test_cache(void)
 	{
 		FILE	*f = fopen(path, "r+");
 
-		if (f == NULL || fwrite("LLPACK\0\2", 1, 8, f) != 8 ||
+		/* The format before (version 1): written anew. */
+		if (f == NULL || fwrite("LLPACK\0\1", 1, 8, f) != 8 ||
 		    fclose(f) != 0)
 			HARD("%s: cannot corrupt", path);
 	}
@@ -156,7 +163,7 @@ test_cache(void)
 	    C, OC));
 	CHECK(inode(path) != ino, "a stale file was kept");
 	ino = inode(path);
-	pk = pack_open(model, NM, (const float *const *)w, C2, OC, wp,
+	pk = pack_open(model, NM, (const float *const *)w, C2, OC, nt, wp,
 	    &cause);
 	CHECK(pk != NULL && inode(path) != ino, "other shapes: %s",
 	    pk == NULL ? cause : "kept");
@@ -165,7 +172,8 @@ test_cache(void)
 	/* A symlink or a FIFO in its place: refused, left alone. */
 	CHECK(unlink(path) == 0 && symlink(model, path) == 0, "symlink");
 	cause = NULL;
-	pk = pack_open(model, NM, (const float *const *)w, C, OC, wp, &cause);
+	pk = pack_open(model, NM, (const float *const *)w, C, OC, nt, wp,
+	    &cause);
 	CHECK(pk == NULL && cause != NULL &&
 	    strstr(cause, "not a regular file") != NULL, "symlink: %s",
 	    cause != NULL ? cause : "accepted");
@@ -173,7 +181,8 @@ test_cache(void)
 	CHECK(inode(path) != 0 && unlink(path) == 0, "symlink replaced");
 	CHECK(mkfifo(path, 0600) == 0, "mkfifo: %s", strerror(errno));
 	cause = NULL;
-	pk = pack_open(model, NM, (const float *const *)w, C, OC, wp, &cause);
+	pk = pack_open(model, NM, (const float *const *)w, C, OC, nt, wp,
+	    &cause);
 	CHECK(pk == NULL && cause != NULL &&
 	    strstr(cause, "not a regular file") != NULL, "FIFO: %s",
 	    cause != NULL ? cause : "accepted");
@@ -184,7 +193,8 @@ test_cache(void)
 	unsetenv("XDG_CACHE_HOME");
 	unsetenv("HOME");
 	cause = NULL;
-	pk = pack_open(model, NM, (const float *const *)w, C, OC, wp, &cause);
+	pk = pack_open(model, NM, (const float *const *)w, C, OC, nt, wp,
+	    &cause);
 	CHECK(pk == NULL && cause != NULL, "no cache directory: accepted");
 	free(cause);
 	setenv("XDG_CACHE_HOME", g_tmp, 1);
@@ -195,14 +205,54 @@ test_cache(void)
 	free(model);
 }
 
-/* The fixture's residuals after every block, sgemm then packed. */
+/*
+ * Logits a and b of x (T rows) both within float rounding of the product
+ * in double: 1e-5 of the sum of the terms' magnitudes. The count of those
+ * that are not.
+ */
+static int
+logits_ok(const struct gpt2 *m, const float *x, const float *a,
+    const float *b, int T)
+{
+	const struct gpt2_config	*c = gpt2_config(m);
+	const float			*w = gpt2_wte(m);
+	double				 acc, mag, tol;
+	size_t				 i;
+	int				 t, v, k, bad = 0;
+
+	for (t = 0; t < T; t++) {
+		for (v = 0; v < c->n_vocab; v++) {
+			acc = mag = 0;
+			for (k = 0; k < c->n_embd; k++) {
+				acc += (double)x[t * c->n_embd + k] *
+				    w[(size_t)v * c->n_embd + k];
+				mag += fabs((double)x[t * c->n_embd + k] *
+				    w[(size_t)v * c->n_embd + k]);
+			}
+			i = (size_t)t * c->n_vocab + v;
+			tol = 1e-5 * mag + 1e-7;
+			if ((fabs(a[i] - acc) > tol || fabs(b[i] - acc) >
+			    tol) && bad++ < 5)
+				fprintf(stderr, "logit [%d,%d]: %g, not packed "
+				    "%g, in double %g\n", t, v, b[i], a[i],
+				    acc);
+		}
+	}
+	return bad;
+}
+
+/*
+ * The fixture's residuals after every block, sgemm then packed; then the
+ * logits of the last one, ops_matmul_nt and gpt2_unembed over packed wte.
+ */
 static void
 test_forward(const char *fix)
 {
 	const struct gpt2_config	*c;
 	struct gpt2			*m;
 	struct gpt2_state		*s;
-	float				*ref;
+	float				*ref, *lref, *lg;
+	const float			*x;
 	char				*cause = NULL;
 	double				 d, tol;
 	size_t				 n, j;
@@ -215,6 +265,8 @@ test_forward(const char *fix)
 		ids[j] = (int)(j * 4099 % 50257);
 	n = (size_t)T * c->n_embd;
 	ref = xmalloc((size_t)GPT2_NROWS(c) * n * sizeof *ref);
+	lref = xmalloc((size_t)T * c->n_vocab * sizeof *lref);
+	lg = xmalloc((size_t)T * c->n_vocab * sizeof *lg);
 	s = gpt2_state_new(m);
 	/* 40 rows: tiles of 8 and one row (sgemv) on appending. */
 	for (pass = 0; pass < 2; pass++) {
@@ -237,20 +289,29 @@ test_forward(const char *fix)
 					    ref[r * n + j]);
 			}
 		}
+		if (pass == 1) {
+			x = gpt2_resid(s, GPT2_NROWS(c) - 1);
+			ops_matmul_nt(lref, x, gpt2_wte(m), T, c->n_embd,
+			    c->n_vocab);
+			gpt2_unembed(m, lg, x, T);
+			bad += logits_ok(m, x, lref, lg, T);
+		}
 		if (pass == 0 && !ops_packed_supported()) {
-			CHECK(gpt2_pack(m, INT_MAX, &cause) == -1,
+			CHECK(gpt2_pack(m, INT_MAX, 1, &cause) == -1,
 			    "packed without a kernel");
 			free(cause);
 			break;
 		}
 		if (pass == 0)
-			CHECK(gpt2_pack(m, INT_MAX, &cause) == 0, "gpt2_pack: "
-			    "%s", cause);
+			CHECK(gpt2_pack(m, INT_MAX, 1, &cause) == 0 &&
+			    gpt2_unembed_packed(m), "gpt2_pack: %s", cause);
 	}
-	CHECK(bad == 0, "%d residuals differ from sgemm's", bad);
+	CHECK(bad == 0, "%d residuals or logits differ from sgemm's", bad);
 	gpt2_state_free(s);
 	gpt2_free(m);
 	free(ref);
+	free(lref);
+	free(lg);
 }
 
 int

@@ -124,6 +124,8 @@ if ready "lens"; then
 		fail "D: no noising"
 	fi
 	keys D
+	{ wait_for "patching \(denoise\)" "D back" && ready "denoised"; } \
+	    >/dev/null || fail "D: not back to denoising"
 
 	# Export the patching figure.
 	keys w C-u
