@@ -74,6 +74,14 @@ struct gpt2_block {
 };
 void		 gpt2_block_weights(const struct gpt2 *, int l,
 		    struct gpt2_block *);
+/*
+ * out (T, OC) = inp (T, C) @ block l's product i + its bias, as the
+ * forward pass runs it: over the packed weights where gpt2_pack packed
+ * them (their file pages stay out of memory), else sgemm.
+ */
+enum gpt2_mm { GPT2_MM_QKV, GPT2_MM_APROJ, GPT2_MM_FC, GPT2_MM_MPROJ };
+void		 gpt2_block_mm(const struct gpt2 *, int l, enum gpt2_mm i,
+		    float *out, const float *inp, int T);
 const float	*gpt2_wpe(const struct gpt2 *);		/* (n_ctx, C) */
 
 /*

@@ -580,6 +580,10 @@ main(int argc, char **argv)
 		printf("; C x 3C at T = 16, 64, 256: sgemm %.3f %.3f %.3f ms, "
 		    "packed %.3f %.3f %.3f ms", kf.ms[0][0], kf.ms[0][1],
 		    kf.ms[0][2], kf.ms[1][0], kf.ms[1][1], kf.ms[1][2]);
+	if (kf.lens_ms[0] > 0)
+		printf("; the lens's product, 208 x C x 6144: %s %.3f ms, "
+		    "packed %.3f ms", ops_nt_kernel_name(kc.kernel),
+		    kf.lens_ms[0], kf.lens_ms[1]);
 	printf("\n");
 	printf("model %s: L=%d C=%d V=%d, threads %d, 1024 x %d x %d: "
 	    "OpenBLAS sgemm %.1f GFLOP/s, ours %.1f GFLOP/s; FMA peak %.1f "

@@ -655,6 +655,29 @@ model_mm(const struct gpt2 *m, int l, int i, float *out, const float *inp,
 		ops_matmul(out, inp, w, bias, T, C, OC);
 }
 
+void
+gpt2_block_mm(const struct gpt2 *m, int l, enum gpt2_mm i, float *out,
+    const float *inp, int T)
+{
+	const struct gpt2_layer	*w = &m->layers[l];
+	const int		 C = m->cfg.n_embd, I = m->cfg.n_inner;
+
+	switch (i) {
+	case GPT2_MM_QKV:
+		model_mm(m, l, i, out, inp, w->attn_w, w->attn_b, T, C, 3 * C);
+		break;
+	case GPT2_MM_APROJ:
+		model_mm(m, l, i, out, inp, w->aproj_w, w->aproj_b, T, C, C);
+		break;
+	case GPT2_MM_FC:
+		model_mm(m, l, i, out, inp, w->fc_w, w->fc_b, T, C, I);
+		break;
+	case GPT2_MM_MPROJ:
+		model_mm(m, l, i, out, inp, w->mproj_w, w->mproj_b, T, I, C);
+		break;
+	}
+}
+
 /*
  * Drops the mapped pages of the weights w (the file's own, not a converted
  * copy): the packed file stands in for them, and only one copy is resident.

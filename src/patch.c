@@ -113,7 +113,7 @@ run_block(struct patch_run *r, int l, float *ln, float *qkv, float *fc)
 	r->scale[l] = w.attn_scale;
 	/* qkv (T, 3C); q and k|v kept per position */
 	ops_layernorm(ln, in, w.ln_1_g, w.ln_1_b, T, C, c->eps);
-	ops_matmul(qkv, ln, w.attn_w, w.attn_b, T, C, 3 * C);
+	gpt2_block_mm(r->m, l, GPT2_MM_QKV, qkv, ln, T);
 	for (t = 0; t < T; t++) {
 		memcpy(q + (size_t)t * C, qkv + (size_t)t * 3 * C,
 		    (size_t)C * sizeof *q);
@@ -123,12 +123,12 @@ run_block(struct patch_run *r, int l, float *ln, float *qkv, float *fc)
 	ops_attention(atty, q, C, kv, kv + C, 2 * C, 0, T, C, r->NH,
 	    w.attn_scale);
 	/* mid = in + atty @ c_proj; out = mid + mlp(mid) */
-	ops_matmul(mid, atty, w.aproj_w, w.aproj_b, T, C, C);
+	gpt2_block_mm(r->m, l, GPT2_MM_APROJ, mid, atty, T);
 	ops_add(mid, in, (size_t)T * C);
 	ops_layernorm(ln, mid, w.ln_2_g, w.ln_2_b, T, C, c->eps);
-	ops_matmul(fc, ln, w.fc_w, w.fc_b, T, C, c->n_inner);
+	gpt2_block_mm(r->m, l, GPT2_MM_FC, fc, ln, T);
 	ops_gelu(fc, (size_t)T * c->n_inner);
-	ops_matmul(out, fc, w.mproj_w, w.mproj_b, T, c->n_inner, C);
+	gpt2_block_mm(r->m, l, GPT2_MM_MPROJ, out, fc, T);
 	ops_add(out, mid, (size_t)T * C);
 }
 
@@ -433,8 +433,7 @@ batch_attention(struct patch_ctx *cx, const struct gpt2_block *w,
 
 	ops_layernorm(cx->ln, cx->x, w->ln_1_g, w->ln_1_b, (int)N, cx->C,
 	    c->eps);
-	ops_matmul(cx->qkv, cx->ln, w->attn_w, w->attn_b, (int)N, cx->C,
-	    3 * cx->C);
+	gpt2_block_mm(cx->m, l, GPT2_MM_QKV, cx->qkv, cx->ln, (int)N);
 	for (i = 0; i < B; i++) {
 		/* keys|values: the base run's before t0, the variant's after */
 		kvb = cx->kvb + (size_t)i * T * 2 * C;
@@ -501,18 +500,17 @@ patch_batch(struct patch_ctx *cx, struct patch_var *v, int B, int l0,
 		n = last ? (size_t)B : N;
 		/* x += atty @ c_proj, unless the variant starts after it */
 		if (l > l0 || ph != PHASE_MID) {
-			ops_matmul(cx->tmp, cx->atty, w.aproj_w, w.aproj_b,
-			    (int)n, cx->C, cx->C);
+			gpt2_block_mm(cx->m, l, GPT2_MM_APROJ, cx->tmp,
+			    cx->atty, (int)n);
 			ops_add(cx->x, cx->tmp, n * cx->C);
 		}
 		/* x += mlp(x) */
 		ops_layernorm(cx->ln, cx->x, w.ln_2_g, w.ln_2_b, (int)n, cx->C,
 		    c->eps);
-		ops_matmul(cx->fc, cx->ln, w.fc_w, w.fc_b, (int)n, cx->C,
-		    cx->I);
+		gpt2_block_mm(cx->m, l, GPT2_MM_FC, cx->fc, cx->ln, (int)n);
 		ops_gelu(cx->fc, n * (size_t)cx->I);
-		ops_matmul(cx->tmp, cx->fc, w.mproj_w, w.mproj_b, (int)n,
-		    cx->I, cx->C);
+		gpt2_block_mm(cx->m, l, GPT2_MM_MPROJ, cx->tmp, cx->fc,
+		    (int)n);
 		ops_add(cx->x, cx->tmp, n * cx->C);
 	}
 	if (!compact)

@@ -12,9 +12,16 @@
  * and the embeddings add up to the logit; a cancelled computation returns
  * NULL; computed in parts, the rows asked for come first, each part holds
  * the rows done so far bit for bit as the whole computation gives them,
- * and the heads come last.
+ * and the heads come last. All of it again over packed weights
+ * (gpt2_pack), where the CPU has their kernel.
  */
 #include "config.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 
 #include "harness.h"
 #include "model.h"
@@ -230,9 +237,26 @@ check_patching(const struct gpt2 *m, const struct patch_run *cl,
 	patch_result_free(same);
 }
 
+static char	*g_cache;	/* the packed weights' cache directory */
+
 static void
-run_fixture(const char *name)
+cleanup(void)
 {
+	char	*cmd;
+
+	if (g_cache == NULL)
+		return;
+	cmd = xasprintf("rm -rf '%s'", g_cache);
+	if (system(cmd) != 0)
+		fprintf(stderr, "cannot remove %s\n", g_cache);
+	free(cmd);
+}
+
+/* Every check against the references; packed: over packed weights. */
+static void
+run_fixture(const char *name, int packed)
+{
+	static char		 tmpl[] = "/tmp/test-patch.XXXXXX";
 	struct gpt2		*m;
 	struct patch_run	*cl, *co;
 	char			*dir, *cause;
@@ -241,6 +265,13 @@ run_fixture(const char *name)
 		SKIP("fixture %s not found (../shared/fixtures)", name);
 	if ((m = gpt2_load(dir, &cause)) == NULL)
 		HARD("%s", cause);
+	if (packed) {
+		if (g_cache == NULL && (g_cache = mkdtemp(tmpl)) == NULL)
+			HARD("mkdtemp: %s", strerror(errno));
+		setenv("XDG_CACHE_HOME", g_cache, 1);
+		if (gpt2_pack(m, INT_MAX, 1, &cause) != 0)
+			HARD("%s: packed weights: %s", name, cause);
+	}
 	cl = patch_run_new(m, clean_ids, NT);
 	co = patch_run_new(m, corr_ids, NT);
 	check_logits(m, co);
@@ -257,7 +288,13 @@ run_fixture(const char *name)
 int
 main(void)
 {
-	run_fixture("tiny-gpt2");
-	run_fixture("tiny-gpt2-f16");
+	atexit(cleanup);
+	run_fixture("tiny-gpt2", 0);
+	run_fixture("tiny-gpt2-f16", 0);
+	/* The same over packed weights, where the CPU has their kernel. */
+	if (ops_packed_supported()) {
+		run_fixture("tiny-gpt2", 1);
+		run_fixture("tiny-gpt2-f16", 1);
+	}
 	return harness_done();
 }
