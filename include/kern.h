@@ -52,7 +52,9 @@ char	*kern_cpu_features(void);
  * is resident: packed (tmax INT_MAX) when it beat sgemm at T = 16 and over
  * the three T together, else sgemm (0). With packed weights, the lens's
  * product (the unembedding, gpt2_unembed) runs packed too where that beat
- * the kernel kern_choose set, on the same shape as kern_choose's (lens).
+ * the kernel kern_choose set, on the same shape as kern_choose's (lens),
+ * unless LOGITLENS_KERNEL names the lens's kernel (then that one runs it,
+ * and an answer measured against it is not cached).
  * No packed kernel for this CPU, a narrow model or no cache directory: 0.
  * LOGITLENS_FORWARD names one (blas; packed, the lens's product too; auto
  * or unset: measure); -1 and *cause for another name (tmax 0 then).

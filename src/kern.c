@@ -394,6 +394,8 @@ int
 kern_forward(struct kern_forward *fw, int C, char **cause)
 {
 	const char	*env = getenv("LOGITLENS_FORWARD");
+	const char	*kenv = getenv("LOGITLENS_KERNEL");
+	int		 pinned = kenv != NULL && *kenv != '\0';
 	char		*path, *key, *base, *buf = NULL, *v, *err;
 	double		 sum[2];
 	size_t		 len;
@@ -448,12 +450,18 @@ kern_forward(struct kern_forward *fw, int C, char **cause)
 		    INT_MAX : 0;
 		fw->lens = fw->tmax != 0 && fw->lens_ms[1] < fw->lens_ms[0];
 		fw->how = "measured";
-		if (kern_store(path, buf, key, fw->tmax == 0 ? "blas" :
+		/* Against a kernel the user set, the lens's answer is not kept. */
+		if (pinned)
+			fw->how = "measured (not cached: LOGITLENS_KERNEL)";
+		else if (kern_store(path, buf, key, fw->tmax == 0 ? "blas" :
 		    fw->lens ? "packed+lens" : "packed", &err) != 0) {
 			fw->how = "measured (not cached)";
 			free(err);
 		}
 	}
+	/* LOGITLENS_KERNEL names the lens's kernel: it runs the product. */
+	if (pinned)
+		fw->lens = 0;
 	free(buf);
 	free(key);
 	free(path);

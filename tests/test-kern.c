@@ -2,11 +2,13 @@
  * test-kern.c: the kernel choice and its cache (kern.h), the cache file as
  * hostile input: garbage, unknown kernels, kernels this CPU cannot run and
  * a file too large are ignored (measured again and rewritten); other
- * machines' lines are kept; a valid line is trusted. The measurement is
- * checked for its invariants only (no timing is asserted).
+ * machines' lines are kept; a valid line is trusted. The forward pass's
+ * choice the same way, and its rule against its own measurement. The
+ * measurement is checked for its invariants only (no timing is asserted).
  */
 #include "config.h"
 
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -195,6 +197,74 @@ test_env(void)
 	    strcmp(ch.how, "cache") != 0, "C=32: %s", ch.how);
 }
 
+/* The forward pass's choice (kern_forward) on an empty cache, then its. */
+static void
+test_forward(void)
+{
+	struct kern_forward	 fw, again;
+	char			*cause = NULL, *text, *old;
+	const char		*want;
+	int			 limits;
+
+	unlink(cache);
+	CHECK(kern_forward(&fw, C_TEST, &cause) == 0, "kern_forward: %s",
+	    cause);
+	if (!ops_packed_supported()) {
+		CHECK(fw.tmax == 0 && !fw.lens, "no packed kernel: tmax %d",
+		    fw.tmax);
+		return;
+	}
+	limits = fw.tmax == 0 || fw.tmax == INT_MAX;
+	CHECK(strcmp(fw.how, "measured") == 0 && limits && (!fw.lens ||
+	    fw.tmax == INT_MAX) && fw.ms[0][0] > 0 && fw.ms[1][2] > 0 &&
+	    fw.lens_ms[0] > 0 && fw.lens_ms[1] > 0, "measured: %s, tmax %d",
+	    fw.how, fw.tmax);
+	/* The rule: packed when it won at 16 rows and over the three. */
+	CHECK((fw.tmax == INT_MAX) == (fw.ms[1][0] < fw.ms[0][0] &&
+	    fw.ms[1][0] + fw.ms[1][1] + fw.ms[1][2] <= fw.ms[0][0] +
+	    fw.ms[0][1] + fw.ms[0][2]), "tmax %d against the times",
+	    fw.tmax);
+	want = fw.tmax == 0 ? "; forward\tblas\n" : fw.lens ?
+	    "; forward\tpacked+lens\n" : "; forward\tpacked\n";
+	text = get();
+	CHECK(strstr(text, want) != NULL, "cache: %s", text);
+	free(text);
+	CHECK(kern_forward(&again, C_TEST, NULL) == 0 &&
+	    strcmp(again.how, "cache") == 0 && again.tmax == fw.tmax &&
+	    again.lens == fw.lens, "again: %s", again.how);
+	/* A value of another format is measured again. */
+	old = get();
+	*strstr(old, "; forward\t") = '\0';
+	text = xasprintf("%s; forward\tpacked:40\n", old);
+	put(text, strlen(text));
+	free(old);
+	free(text);
+	CHECK(kern_forward(&again, C_TEST, NULL) == 0 &&
+	    strcmp(again.how, "measured") == 0, "packed:40: %s", again.how);
+	/* A kernel the user names runs the lens: not packed, not kept. */
+	unlink(cache);
+	setenv("LOGITLENS_KERNEL", "portable", 1);
+	CHECK(kern_forward(&again, C_TEST, NULL) == 0 && !again.lens &&
+	    strstr(again.how, "not cached") != NULL, "LOGITLENS_KERNEL: %s",
+	    again.how);
+	text = get();
+	CHECK(strstr(text, "; forward") == NULL, "kept: %s", text);
+	free(text);
+	unsetenv("LOGITLENS_KERNEL");
+	setenv("LOGITLENS_FORWARD", "blas", 1);
+	CHECK(kern_forward(&again, C_TEST, NULL) == 0 && again.tmax == 0 &&
+	    !again.lens, "LOGITLENS_FORWARD=blas");
+	setenv("LOGITLENS_FORWARD", "packed", 1);
+	CHECK(kern_forward(&again, C_TEST, NULL) == 0 &&
+	    again.tmax == INT_MAX && again.lens, "LOGITLENS_FORWARD=packed");
+	setenv("LOGITLENS_FORWARD", "fast", 1);
+	CHECK(kern_forward(&again, C_TEST, &cause) == -1 && cause != NULL &&
+	    strstr(cause, "fast") != NULL && again.tmax == 0,
+	    "LOGITLENS_FORWARD=fast: accepted");
+	free(cause);
+	unsetenv("LOGITLENS_FORWARD");
+}
+
 int
 main(void)
 {
@@ -204,12 +274,14 @@ main(void)
 		return 99;
 	setenv("XDG_CACHE_HOME", dir, 1);
 	unsetenv("LOGITLENS_KERNEL");
+	unsetenv("LOGITLENS_FORWARD");
 	cache = kern_cache_path();
 	CHECK(cache != NULL && strncmp(cache, dir, strlen(dir)) == 0,
 	    "cache at %s", cache != NULL ? cache : "(none)");
 	test_key();
 	test_cache();
 	test_env();
+	test_forward();
 	unlink(cache);
 	sub = util_path(dir, "logitlens");
 	rmdir(sub);
