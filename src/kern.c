@@ -324,6 +324,7 @@ kern_choose(struct kern_choice *ch, int C, char **cause)
  * product on KERN_T x C x KERN_V, the kernel set and the packed one.
  */
 static const int kern_fwd_T[KERN_NFWD] = { 16, 64, 256 };
+#define KERN_XROWS	(256 > KERN_T ? 256 : KERN_T)
 
 void
 kern_forward_measure(double ms[2][KERN_NFWD], double lens_ms[2], int C)
@@ -333,14 +334,15 @@ kern_forward_measure(double ms[2][KERN_NFWD], double lens_ms[2], int C)
 	size_t	 i, nw = (size_t)C * 3 * C, nl = (size_t)C * KERN_V;
 	int	 r, j, k, T, OC = 3 * C;
 
-	x = xcalloc((size_t)KERN_T * C, sizeof *x);
+	/* Rows for the largest T measured and for a lens batch. */
+	x = xcalloc((size_t)KERN_XROWS * C, sizeof *x);
 	w = xcalloc(nw, sizeof *w);
 	wp = xcalloc(ops_pack_len(C, OC), sizeof *wp);
 	lw = xcalloc(nl, sizeof *lw);
 	lwp = xcalloc(ops_pack_len(C, KERN_V), sizeof *lwp);
 	bias = xcalloc((size_t)OC, sizeof *bias);
 	out = xcalloc((size_t)KERN_T * KERN_V, sizeof *out);
-	for (i = 0; i < (size_t)KERN_T * C; i++)
+	for (i = 0; i < (size_t)KERN_XROWS * C; i++)
 		x[i] = (float)(i * 7919 % 1000) / 1000.0f - 0.5f;
 	for (i = 0; i < nw; i++)
 		w[i] = (float)(i * 104729 % 1000) / 1000.0f - 0.5f;
