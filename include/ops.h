@@ -24,10 +24,10 @@ void	ops_matmul(float *out, const float *inp, const float *w,
 /*
  * The same product over w packed by ops_pack: panels of OPS_PACK_W columns,
  * each C rows of OPS_PACK_W floats (the last panel padded with zeros),
- * ops_pack_len(C, OC) floats in all. A kernel of our own for AVX-512 (only
- * where ops_packed_supported()), for the forward pass (pack.h keeps the
- * packed weights in a file). Same results as ops_matmul up to float
- * rounding.
+ * ops_pack_len(C, OC) floats in all. Kernels of our own for AVX-512 and
+ * for AVX2 (only where ops_packed_supported()), for the forward pass and
+ * the unembedding (pack.h keeps the packed weights in a file). Same results
+ * as ops_matmul up to float rounding.
  */
 #define OPS_PACK_W	48
 size_t	ops_pack_len(int C, int OC);
@@ -35,6 +35,13 @@ void	ops_pack(float *wp, const float *w, int C, int OC);
 /* The same from w (OC, C), the unembedding's layout (wte). */
 void	ops_pack_nt(float *wp, const float *w, int C, int OC);
 int	ops_packed_supported(void);
+/*
+ * The packed kernel: "avx512" or "avx2", the widest the CPU runs unless
+ * ops_packed_set named another it runs (-1 for one it does not; NULL: the
+ * widest again); "none" where there is none.
+ */
+const char *ops_packed_kernel(void);
+int	ops_packed_set(const char *name);
 void	ops_matmul_packed(float *out, const float *inp, const float *wp,
 	    const float *bias, int T, int C, int OC);
 /* out (T, V) = inp (T, C) @ w (V, C)^T: the tied unembedding. */

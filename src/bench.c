@@ -574,8 +574,8 @@ main(int argc, char **argv)
 	if (kpacked > 0)
 		printf(" packed %.1f", kpacked);
 	printf(" GFLOP/s\n");
-	printf("forward kernel %s (%s)", kf.tmax == 0 ? "blas" : "packed",
-	    kf.how);
+	printf("forward kernel %s%s (%s)", kf.tmax == 0 ? "blas" : "packed ",
+	    kf.tmax == 0 ? "" : ops_packed_kernel(), kf.how);
 	if (kf.ms[0][0] > 0)
 		printf("; C x 3C at T = 16, 64, 256: sgemm %.3f %.3f %.3f ms, "
 		    "packed %.3f %.3f %.3f ms", kf.ms[0][0], kf.ms[0][1],

@@ -203,14 +203,14 @@ test_matmul(void)
 		/* The packed layout's padding is never read as a result. */
 		wp = nan_array(ops_pack_len(C, OC));
 		ops_pack(wp, w, C, OC);
-		for (wb = 0; wb < 4; wb++) {
+		/* sgemm, then each packed kernel the CPU runs. */
+		for (wb = 0; wb < 6; wb++) {
+			pk = wb / 2;
+			if (pk && ops_packed_set(pk == 1 ? "avx2" :
+			    "avx512") != 0)
+				continue;
 			/* out is written, never accumulated into. */
 			out = nan_array((size_t)T * OC);
-			pk = wb / 2;
-			if (pk && !ops_packed_supported()) {
-				free(out);
-				continue;
-			}
 			if (pk)
 				ops_matmul_packed(out, x, wp, wb % 2 ? bias :
 				    NULL, T, C, OC);
@@ -230,18 +230,24 @@ test_matmul(void)
 					cmp_one(&c, out[t * OC + o], acc,
 					    1e-5 * mag + 1e-7, "%dx%dx%d%s%s "
 					    "[%d,%d]", T, C, OC, wb % 2 ?
-					    " +bias" : "", pk ? " packed" : "",
+					    " +bias" : "", pk == 0 ? "" : pk == 1 ?
+					    " packed avx2" : " packed avx512",
 					    t, o);
 				}
 			}
 			free(out);
 		}
+		ops_packed_set(NULL);
 		free(x);
 		free(w);
 		free(wp);
 		free(bias);
 	}
 	CHECK(c.bad == 0, "%d matmul values wrong", c.bad);
+	CHECK(ops_packed_set("avx1024") == -1 &&
+	    (strcmp(ops_packed_kernel(), "none") != 0) ==
+	    ops_packed_supported(), "the packed kernel: %s",
+	    ops_packed_kernel());
 }
 
 /*
