@@ -1,8 +1,9 @@
 # bench/common.sh: the prologue that bench/run.sh, patch.sh and eval.sh
 # share, sourced (never run) once the script has set me, the name its
 # messages begin with: where the sources, the build, the peer (../shared/
-# bench), the models and the results are, fail(), and the check of the
-# peer's python.
+# bench), the models and the results are, the CPU's name for the results
+# (BENCH_CPU, exported to their python), fail(), and the check of the peer's
+# python.
 #
 # Environment: srcdir, builddir (make bench sets them).
 
@@ -13,6 +14,14 @@ peer=$shared/bench
 py=/usr/bin/python3
 models=$srcdir/bench-models
 out=$builddir/bench-results
+
+# The CPU's model name for the results (its first "model name" line), "?"
+# where /proc/cpuinfo has none.
+BENCH_CPU=$(sed -n \
+    '/^model name/{s/^[^:]*:[[:space:]]*//;s/[[:space:]]*$//;p;q;}' \
+    /proc/cpuinfo 2>/dev/null) || :
+BENCH_CPU=${BENCH_CPU:-?}
+export BENCH_CPU
 
 fail() {
 	echo "$me: $*" >&2

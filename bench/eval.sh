@@ -89,11 +89,7 @@ peer = [json.load(open(os.path.join(out, "eval-peer.%d.json" % r)))
         for r in range(1, rounds + 1)]
 o = max(d["tokens_scored"] / d["seconds"] for d in ours)
 p = max(d["tokens_per_s"] for d in peer)
-cpu = "?"
-for line in open("/proc/cpuinfo"):
-    if line.startswith("model name"):
-        cpu = line.split(":", 1)[1].strip()
-        break
+cpu = os.environ["BENCH_CPU"]
 doc = {"cpu": cpu, "cores": os.cpu_count(),
        "OPENBLAS_CORETYPE": os.environ.get("OPENBLAS_CORETYPE"),
        "load": open("/proc/loadavg").read().split()[:3],

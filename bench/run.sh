@@ -99,11 +99,7 @@ def load(path):
     return json.load(open(path))
 
 
-cpu = "?"
-for line in open("/proc/cpuinfo"):
-    if line.startswith("model name"):
-        cpu = line.split(":", 1)[1].strip()
-        break
+cpu = os.environ["BENCH_CPU"]
 doc = {"cpu": cpu, "cores": os.cpu_count(),
        "OPENBLAS_CORETYPE": os.environ.get("OPENBLAS_CORETYPE"),
        "load": open("/proc/loadavg").read().split()[:3], "models": {}}
