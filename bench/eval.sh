@@ -13,12 +13,9 @@
 # OPENBLAS_CORETYPE is left as the environment has it.
 set -eu
 
-srcdir=${srcdir:-$(cd "$(dirname "$0")/.." && pwd)}
-builddir=${builddir:-.}
-shared=$srcdir/../shared
-py=/usr/bin/python3
-model=$srcdir/bench-models/gpt2-small
-out=$builddir/bench-results
+me=bench-eval
+. "$(dirname "$0")/common.sh"
+model=$models/gpt2-small
 windows=2
 rounds=2
 
@@ -30,17 +27,11 @@ while getopts w:r: ch; do
 	esac
 done
 
-fail() {
-	echo "bench-eval: $*" >&2
-	exit 1
-}
-
 [ -f "$shared/bench/make_gpt2.py" ] ||
     fail "$shared/bench/make_gpt2.py is not there"
 [ -f "$shared/fixtures/gpt2-tokenizer/vocab.json" ] ||
     fail "$shared/fixtures/gpt2-tokenizer (GPT-2's tokenizer) is not there"
-"$py" -c 'import torch, numpy' 2>/dev/null ||
-    fail "$py has no torch/numpy: apt-get install python3-torch python3-numpy"
+need_torch
 [ -x "$builddir/logitlens" ] || fail "$builddir/logitlens not built"
 mkdir -p "$out"
 if [ ! -f "$model/model.safetensors" ]; then
@@ -98,11 +89,7 @@ peer = [json.load(open(os.path.join(out, "eval-peer.%d.json" % r)))
         for r in range(1, rounds + 1)]
 o = max(d["tokens_scored"] / d["seconds"] for d in ours)
 p = max(d["tokens_per_s"] for d in peer)
-cpu = "?"
-for line in open("/proc/cpuinfo"):
-    if line.startswith("model name"):
-        cpu = line.split(":", 1)[1].strip()
-        break
+cpu = os.environ["BENCH_CPU"]
 doc = {"cpu": cpu, "cores": os.cpu_count(),
        "OPENBLAS_CORETYPE": os.environ.get("OPENBLAS_CORETYPE"),
        "load": open("/proc/loadavg").read().split()[:3],

@@ -19,12 +19,8 @@
 #
 set -eu
 
-srcdir=${srcdir:-$(cd "$(dirname "$0")/.." && pwd)}
-builddir=${builddir:-.}
-peer=$srcdir/../shared/bench
-py=/usr/bin/python3
-models=$srcdir/bench-models
-out=$builddir/bench-results
+me=bench
+. "$(dirname "$0")/common.sh"
 runs=1
 rounds=2
 budget=60
@@ -39,15 +35,9 @@ while getopts n:r:b: ch; do
 	esac
 done
 
-fail() {
-	echo "bench: $*" >&2
-	exit 1
-}
-
 [ -f "$peer/torch_lens.py" ] && [ -f "$peer/make_gpt2.py" ] ||
     fail "$peer: the peer's model (torch_lens.py, make_gpt2.py) is not there"
-"$py" -c 'import torch, numpy' 2>/dev/null ||
-    fail "$py has no torch/numpy: apt-get install python3-torch python3-numpy"
+need_torch
 [ -x "$builddir/logitlens-patch-bench" ] ||
     fail "$builddir/logitlens-patch-bench not built"
 
@@ -97,11 +87,7 @@ for T in (16, 64):
     ours["results"].append(o)
     peer["results"].append(p)
     peer["env"] = pdoc["env"]
-cpu = "?"
-for line in open("/proc/cpuinfo"):
-    if line.startswith("model name"):
-        cpu = line.split(":", 1)[1].strip()
-        break
+cpu = os.environ["BENCH_CPU"]
 doc = {"cpu": cpu, "cores": os.cpu_count(),
        "load": open("/proc/loadavg").read().split()[:3],
        "OPENBLAS_CORETYPE": os.environ.get("OPENBLAS_CORETYPE"),

@@ -18,12 +18,8 @@
 #
 set -eu
 
-srcdir=${srcdir:-$(cd "$(dirname "$0")/.." && pwd)}
-builddir=${builddir:-.}
-peer=$srcdir/../shared/bench
-py=/usr/bin/python3
-models=$srcdir/bench-models
-out=$builddir/bench-results
+me=bench
+. "$(dirname "$0")/common.sh"
 medium=0
 runs=7
 rounds=2
@@ -37,16 +33,10 @@ while getopts mn:r: ch; do
 	esac
 done
 
-fail() {
-	echo "bench: $*" >&2
-	exit 1
-}
-
 [ -f "$peer/torch_lens.py" ] && [ -f "$peer/make_gpt2.py" ] ||
     fail "$peer: the peer (torch_lens.py, make_gpt2.py) is not there"
 [ -x "$py" ] || fail "$py not found (the peer needs Debian's python3)"
-"$py" -c 'import torch, numpy' 2>/dev/null ||
-    fail "$py has no torch/numpy: apt-get install python3-torch python3-numpy"
+need_torch
 [ -x "$builddir/logitlens-bench" ] ||
     fail "$builddir/logitlens-bench not built (make logitlens-bench)"
 
@@ -109,11 +99,7 @@ def load(path):
     return json.load(open(path))
 
 
-cpu = "?"
-for line in open("/proc/cpuinfo"):
-    if line.startswith("model name"):
-        cpu = line.split(":", 1)[1].strip()
-        break
+cpu = os.environ["BENCH_CPU"]
 doc = {"cpu": cpu, "cores": os.cpu_count(),
        "OPENBLAS_CORETYPE": os.environ.get("OPENBLAS_CORETYPE"),
        "load": open("/proc/loadavg").read().split()[:3], "models": {}}

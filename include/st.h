@@ -50,6 +50,13 @@ const struct st_tensor	*st_find(const struct st_file *, const char *name);
 const char		*st_path(const struct st_file *);
 const char		*st_dtype_name(enum st_dtype);
 size_t			 st_dtype_size(enum st_dtype);
+/*
+ * Converts an F32, F16 or BF16 tensor into out (t->nelem floats, through
+ * util.h's converters, as ops.h's do); -1 and *cause on another dtype or a
+ * non-finite value.
+ */
+int			 st_to_f32(const struct st_file *,
+			    const struct st_tensor *, float *out, char **cause);
 /* "[768, 2304]" into buf. */
 char			*st_shape_str(const struct st_tensor *, char *buf,
 			    size_t len);

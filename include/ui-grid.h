@@ -12,5 +12,10 @@ void	ui_grid_draw(const struct ui_frame *);
 void	ui_grid_legend(const struct ui_frame *);
 /* Colour attributes of a cell given its position on the scale. */
 int	ui_grid_attr(const struct ui_frame *, float norm, int *pair);
+/*
+ * The same on a diverging ramp (the delta view, patching's effects), 0.5
+ * for no change; without colour, falls are dim and rises bold.
+ */
+int	ui_grid_div_attr(const struct ui_frame *, float norm);
 
 #endif

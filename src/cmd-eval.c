@@ -36,9 +36,9 @@
 #include "eval.h"
 #include "hub.h"
 #include "jacobian.h"
-#include "kern.h"
 #include "model.h"
 #include "ops.h"
+#include "setup.h"
 #include "tok.h"
 #include "tuned.h"
 #include "util.h"
@@ -284,26 +284,6 @@ eval_args_parse(struct eval_args *a, int argc, char **argv)
 	if (a->nfiles == 0)
 		eval_die(EXIT_USAGE, "no FILE given (- for standard input); "
 		    "see 'logitlens eval --help'");
-}
-
-/* The bundled demo model, installed or in the source tree (as main.c). */
-static char *
-eval_demo_dir(void)
-{
-	static const char *const dirs[] = { PKGDATADIR "/demo-gpt2",
-	    SRCDATADIR "/demo-gpt2" };
-	char	*path;
-	size_t	 i;
-
-	for (i = 0; i < nitems(dirs); i++) {
-		path = util_path(dirs[i], "config.json");
-		if (access(path, R_OK) == 0) {
-			free(path);
-			return xstrdup(dirs[i]);
-		}
-		free(path);
-	}
-	return NULL;
 }
 
 /* Writes text to path atomically, or dies leaving path as it was. */
@@ -751,57 +731,31 @@ eval_check_inputs(struct eval_ctx *x)
 		x->in_total = 0;
 }
 
-/* The product's kernel for this machine (kern.h), as the lens's. */
-static void
-eval_kernel(int n_embd)
-{
-	struct kern_choice	 ch;
-	char			*cause, *s;
-
-	if (kern_choose(&ch, n_embd, &cause) != 0) {
-		s = xasprintf("%s; using %s", cause,
-		    ops_nt_kernel_name(ch.kernel));
-		eval_msg(s);
-		free(s);
-		free(cause);
-	}
-}
-
 static void
 eval_load(struct eval_ctx *x, struct eval_args *a, struct tuned **tl,
     struct jacobian **jl)
 {
 	enum hub_source	 source;
-	char		*demo, *dir, *vocab, *merges, *cause;
+	char		*dir, *cause;
 
-	demo = eval_demo_dir();
-	dir = hub_pick(a->model, NULL, demo, &source, &cause);
-	free(demo);
-	if (dir == NULL)
+	if ((dir = setup_model_dir(a->model, NULL, &source, &cause)) == NULL)
 		eval_die(EXIT_INPUT, "%s", cause);
-	vocab = util_path(dir, "vocab.json");
-	merges = util_path(dir, "merges.txt");
-	x->tok = tok_load(vocab, merges, &cause);
-	free(vocab);
-	free(merges);
-	if (x->tok == NULL)
+	if ((x->tok = setup_tok(dir, &cause)) == NULL)
 		eval_die(EXIT_INPUT, "%s", cause);
 	if ((x->eot = tok_eot(x->tok)) < 0)
 		eval_die(EXIT_INPUT, "%s/vocab.json: no <|endoftext|> token to "
 		    "join the documents with", dir);
 	if ((x->m = gpt2_load(dir, &cause)) == NULL)
 		eval_die(EXIT_INPUT, "%s", cause);
-	if (tok_vocab_size(x->tok) > gpt2_config(x->m)->n_vocab)
-		eval_die(EXIT_INPUT, "%s/vocab.json: %d tokens, more than the "
-		    "model's vocabulary of %d", dir, tok_vocab_size(x->tok),
-		    gpt2_config(x->m)->n_vocab);
+	if (setup_check_vocab(x->tok, x->m, dir, &cause) != 0)
+		eval_die(EXIT_INPUT, "%s", cause);
 	if (a->ctx == 0)
 		a->ctx = gpt2_config(x->m)->n_ctx;
 	if (a->ctx < 2 || a->ctx > gpt2_config(x->m)->n_ctx)
 		eval_die(EXIT_INPUT, "--ctx=%d: a window is 2 to %d tokens "
 		    "(the model's n_ctx) long", a->ctx,
 		    gpt2_config(x->m)->n_ctx);
-	eval_kernel(gpt2_config(x->m)->n_embd);
+	setup_kernels(x->m, eval_msg);
 	if (a->lens_file[EVAL_TUNED] != NULL && (*tl = tuned_load(
 	    a->lens_file[EVAL_TUNED], x->m, &cause)) == NULL)
 		eval_die(EXIT_INPUT, "%s", cause);

@@ -24,12 +24,12 @@
 #include "compare.h"
 #include "hub.h"
 #include "jacobian.h"
-#include "kern.h"
 #include "lens.h"
 #include "metric.h"
 #include "model.h"
 #include "ops.h"
 #include "report.h"
+#include "setup.h"
 #include "tok.h"
 #include "tuned.h"
 #include "ui.h"
@@ -539,26 +539,6 @@ read_stdin(struct args *a)
 	a->prompt_len = len;
 }
 
-/* The bundled demo model, installed or in the source tree. */
-static char *
-demo_model_dir(void)
-{
-	static const char *const dirs[] = { PKGDATADIR "/demo-gpt2",
-	    SRCDATADIR "/demo-gpt2" };
-	char	*path;
-	size_t	 i;
-
-	for (i = 0; i < nitems(dirs); i++) {
-		path = util_path(dirs[i], "config.json");
-		if (access(path, R_OK) == 0) {
-			free(path);
-			return xstrdup(dirs[i]);
-		}
-		free(path);
-	}
-	return NULL;
-}
-
 /*
  * Which model: --model, $LOGITLENS_MODEL, the configuration, GPT-2 small in
  * the Hugging Face cache, else the bundled demo. *note says which, for the
@@ -568,11 +548,9 @@ static char *
 model_choose(const struct args *a, const struct cfg *cfg, char **note)
 {
 	enum hub_source	 source;
-	char		*bundled, *dir, *cause;
+	char		*dir, *cause;
 
-	bundled = demo_model_dir();
-	dir = hub_pick(a->model, cfg->model, bundled, &source, &cause);
-	free(bundled);
+	dir = setup_model_dir(a->model, cfg->model, &source, &cause);
 	if (dir == NULL)
 		die_cause(EXIT_INPUT, cause);
 	if (source == HUB_SOURCE_BUNDLED)
@@ -590,14 +568,9 @@ static struct tok *
 tok_open(const char *dir)
 {
 	struct tok	*tok;
-	char		*vocab, *merges, *cause;
+	char		*cause;
 
-	vocab = util_path(dir, "vocab.json");
-	merges = util_path(dir, "merges.txt");
-	tok = tok_load(vocab, merges, &cause);
-	free(vocab);
-	free(merges);
-	if (tok == NULL)
+	if ((tok = setup_tok(dir, &cause)) == NULL)
 		die_cause(EXIT_INPUT, cause);
 	return tok;
 }
@@ -1221,41 +1194,11 @@ apply_args(const struct args *a, struct cfg *cfg)
 	}
 }
 
-/* The lens's kernel for this machine (kern.h); a bad LOGITLENS_KERNEL warns. */
+/* A warning of setup_kernels, said as main.c says them. */
 static void
-choose_kernel(int n_embd)
+kernel_warn(const char *s)
 {
-	struct kern_choice	 ch;
-	char			*cause;
-
-	if (kern_choose(&ch, n_embd, &cause) != 0) {
-		fprintf(stderr, "logitlens: %s; using %s\n", cause,
-		    ops_nt_kernel_name(ch.kernel));
-		free(cause);
-	}
-}
-
-/*
- * The forward pass's products: packed weights where they beat sgemm here
- * (kern.h); a bad LOGITLENS_FORWARD, or packed weights asked for and not
- * to be had, warns.
- */
-static void
-choose_forward(struct gpt2 *m)
-{
-	struct kern_forward	 fw;
-	char			*cause;
-
-	if (kern_forward(&fw, gpt2_config(m)->n_embd, &cause) != 0) {
-		fprintf(stderr, "logitlens: %s; using blas\n", cause);
-		free(cause);
-	}
-	if (fw.tmax > 0 && gpt2_pack(m, fw.tmax, fw.lens, &cause) != 0) {
-		if (strcmp(fw.how, "LOGITLENS_FORWARD") == 0)
-			fprintf(stderr, "logitlens: packed weights: %s; "
-			    "using blas\n", cause);
-		free(cause);
-	}
+	fprintf(stderr, "logitlens: %s\n", s);
 }
 
 int
@@ -1322,13 +1265,9 @@ main(int argc, char **argv)
 	}
 	if ((m = gpt2_load(dir, &cause)) == NULL)
 		die_cause(EXIT_INPUT, cause);
-	choose_kernel(gpt2_config(m)->n_embd);
-	choose_forward(m);
-	if (tok_vocab_size(tok) > gpt2_config(m)->n_vocab) {
+	setup_kernels(m, kernel_warn);
+	if (setup_check_vocab(tok, m, dir, &cause) != 0) {
 		/* Freed first: LeakSanitizer sees m as lost once unused. */
-		cause = xasprintf("%s/vocab.json: %d tokens, more than the "
-		    "model's vocabulary of %d", dir, tok_vocab_size(tok),
-		    gpt2_config(m)->n_vocab);
 		gpt2_free(m);
 		tok_free(tok);
 		die_cause(EXIT_INPUT, cause);

@@ -943,26 +943,37 @@ ops_sgemm_nt(float *out, const float *inp, const float *w, int T, int C,
 	ops_parallel(ops_mm_part, &a);
 }
 
+/* The largest of V values, x[0] first. */
+OPS_CLONES static float
+ops_max(const float *x, int V)
+{
+	v8f	mv, v;
+	float	m = x[0];
+	int	i, j;
+
+	i = 0;
+	if (V >= 8) {
+		memcpy(&mv, x, sizeof mv);
+		for (i = 8; i + 8 <= V; i += 8) {
+			memcpy(&v, x + i, sizeof v);
+			mv = (v8f)(((v8i)mv & ~(v > mv)) | ((v8i)v & (v > mv)));
+		}
+		for (j = 0; j < 8; j++)
+			m = mv[j] > m ? mv[j] : m;
+	}
+	for (; i < V; i++)
+		m = x[i] > m ? x[i] : m;
+	return m;
+}
+
 /* Softmax in place over a row of n scores. */
 OPS_CLONES static void
 ops_softmax_row(float *row, int n)
 {
-	v8f	v, mv, sv = { 0 };
-	float	max = row[0], sum = 0.0f, inv;
+	v8f	v, sv = { 0 };
+	float	max = ops_max(row, n), sum = 0.0f, inv;
 	int	i, j;
 
-	i = 0;
-	if (n >= 8) {
-		memcpy(&mv, row, sizeof mv);
-		for (i = 8; i + 8 <= n; i += 8) {
-			memcpy(&v, row + i, sizeof v);
-			mv = (v8f)(((v8i)mv & ~(v > mv)) | ((v8i)v & (v > mv)));
-		}
-		for (j = 0; j < 8; j++)
-			max = mv[j] > max ? mv[j] : max;
-	}
-	for (; i < n; i++)
-		max = row[i] > max ? row[i] : max;
 	for (i = 0; i + 8 <= n; i += 8) {
 		memcpy(&v, row + i, sizeof v);
 		v -= max;
@@ -1151,28 +1162,6 @@ ops_get_threads(void)
 {
 	pthread_once(&ops_once, ops_pool_init);
 	return ops_pool.n;
-}
-
-OPS_CLONES static float
-ops_max(const float *x, int V)
-{
-	v8f	mv, v;
-	float	m = x[0];
-	int	i, j;
-
-	i = 0;
-	if (V >= 8) {
-		memcpy(&mv, x, sizeof mv);
-		for (i = 8; i + 8 <= V; i += 8) {
-			memcpy(&v, x + i, sizeof v);
-			mv = (v8f)(((v8i)mv & ~(v > mv)) | ((v8i)v & (v > mv)));
-		}
-		for (j = 0; j < 8; j++)
-			m = mv[j] > m ? mv[j] : m;
-	}
-	for (; i < V; i++)
-		m = x[i] > m ? x[i] : m;
-	return m;
 }
 
 /*

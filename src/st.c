@@ -11,6 +11,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <jansson.h>
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -382,4 +383,38 @@ const char *
 st_path(const struct st_file *sf)
 {
 	return sf->path;
+}
+
+int
+st_to_f32(const struct st_file *sf, const struct st_tensor *t, float *out,
+    char **cause)
+{
+	const unsigned char	*p = t->data;
+	uint16_t		 h;
+	size_t			 i, n = (size_t)t->nelem;
+
+	switch (t->dtype) {
+	case ST_F32:
+		memcpy(out, t->data, t->nbytes);
+		break;
+	case ST_F16:
+	case ST_BF16:
+		for (i = 0; i < n; i++) {
+			memcpy(&h, p + 2 * i, 2);
+			out[i] = t->dtype == ST_F16 ? util_f16_to_f32(h) :
+			    util_bf16_to_f32(h);
+		}
+		break;
+	default:
+		return util_fail(cause, "%s: tensor '%s' has dtype %s, "
+		    "expected F32, F16 or BF16", sf->path, t->name,
+		    st_dtype_name(t->dtype));
+	}
+	for (i = 0; i < n; i++) {
+		if (!isfinite(out[i]))
+			return util_fail(cause, "%s: tensor '%s' holds a "
+			    "non-finite value at index %zu", sf->path, t->name,
+			    i);
+	}
+	return 0;
 }

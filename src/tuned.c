@@ -10,7 +10,6 @@
 #include "config.h"
 
 #include <assert.h>
-#include <math.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -28,36 +27,6 @@ struct tuned {
 	float	*w;	/* (n_layer, C, C) [out, in] */
 	float	*b;	/* (n_layer, C) */
 };
-
-/* Converts tensor t of n values into out. */
-static int
-tuned_convert(const struct st_tensor *t, float *out, const char *path,
-    char **cause)
-{
-	size_t	i;
-
-	switch (t->dtype) {
-	case ST_F32:
-		memcpy(out, t->data, t->nbytes);
-		break;
-	case ST_F16:
-		ops_f16_to_f32(out, t->data, (size_t)t->nelem);
-		break;
-	case ST_BF16:
-		ops_bf16_to_f32(out, t->data, (size_t)t->nelem);
-		break;
-	default:
-		return util_fail(cause, "%s: tensor '%s' has dtype %s, "
-		    "expected F32, F16 or BF16", path, t->name,
-		    st_dtype_name(t->dtype));
-	}
-	for (i = 0; i < (size_t)t->nelem; i++) {
-		if (!isfinite(out[i]))
-			return util_fail(cause, "%s: tensor '%s' holds a "
-			    "non-finite value at index %zu", path, t->name, i);
-	}
-	return 0;
-}
 
 /* Binds translators.{i}.{name} of shape (C[, C]) into out. */
 static int
@@ -80,7 +49,7 @@ tuned_bind(struct st_file *st, int i, const char *name, int ndim, int C,
 		return util_fail(cause, "%s: tensor '%s' has shape %s, "
 		    "expected [%d]", st_path(st), key, got, C);
 	}
-	return tuned_convert(t, out, st_path(st), cause);
+	return st_to_f32(st, t, out, cause);
 }
 
 /* Refuses translators.{i} with i outside [0, n_layer). */

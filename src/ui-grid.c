@@ -60,11 +60,7 @@ ui_grid_attr(const struct ui_frame *u, float norm, int *pair)
 	}
 }
 
-/*
- * The delta view's colours: a diverging ramp, 0.5 for no change; without
- * colour, falls are dim and rises bold.
- */
-static int
+int
 ui_grid_div_attr(const struct ui_frame *u, float norm)
 {
 	int	b = ui_palette_bucket(norm);

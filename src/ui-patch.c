@@ -36,6 +36,7 @@
 #include "session.h"
 #include "tok.h"
 #include "ui-edit.h"
+#include "ui-grid.h"
 #include "ui-int.h"
 #include "ui-keys.h"
 #include "ui-palette.h"
@@ -771,22 +772,6 @@ ui_patch_layer(int row)
 	return (row == 0 ? 0 : (row - 1) / 2);
 }
 
-static int
-ui_patch_attr(const struct ui_frame *f, float norm)
-{
-	int	b = ui_palette_bucket(norm);
-
-	switch (f->tier) {
-	case UI_TIER_256:
-		return (COLOR_PAIR(UI_PAIR_DIV((int)(norm *
-		    (float)(UI_DIV_LEN - 1) + 0.5f))));
-	case UI_TIER_8:
-		return (COLOR_PAIR(UI_PAIR_DIV_BUCKET(b)));
-	default:
-		return (b <= 1 ? A_DIM : b >= 3 ? A_BOLD : A_NORMAL);
-	}
-}
-
 static void
 ui_patch_header(const struct ui_frame *f, const struct ui_patch *p)
 {
@@ -817,7 +802,7 @@ ui_patch_cell(const struct ui_frame *f, const struct patch_result *res,
 	float	e = (float)patch_effect(res, (double)v);
 	float	norm = ui_view_diverge(e, 1.0f);
 	char	num[32], buf[64];
-	int	attr = ui_patch_attr(f, norm), w = f->layout.cell_w;
+	int	attr = ui_grid_div_attr(f, norm), w = f->layout.cell_w;
 
 	if (!done) {
 		/* Not computed yet. */
@@ -991,7 +976,7 @@ ui_patch_legend(const struct ui_frame *f)
 	printw("effect (m-corrupted)/(clean-corrupted): -1 ");
 	for (i = 0; i < n; i++) {
 		norm = (float)i / (float)(n - 1);
-		attr = ui_patch_attr(f, norm);
+		attr = ui_grid_div_attr(f, norm);
 		attron(attr);
 		addstr(ui_palette_glyph(norm, f->ascii));
 		attroff(attr);

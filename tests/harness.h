@@ -1,5 +1,6 @@
 /*
- * harness.h: the few macros every test program shares.
+ * harness.h: the few macros every test program shares, and the helpers
+ * more than one needs (fixtures, sources, safetensors files written).
  *
  * Exit status follows Automake: 0 pass, 77 skip, 99 hard error; a failed
  * check prints what differed and the program exits 1 at the end.
@@ -14,6 +15,7 @@
 #pragma GCC diagnostic ignored "-Wdouble-promotion"
 
 #include <math.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -116,6 +118,54 @@ harness_srcpath(const char *rel)
 		HARD("out of memory");
 	snprintf(path, n, "%s/%s", top, rel);
 	return path;
+}
+
+/* A tensor of harness_write_st: its bytes as the file holds them. */
+struct harness_tensor {
+	char		 name[64];
+	const char	*dtype;		/* "F32", "BF16", ... */
+	int		 ndim;
+	int64_t		 shape[2];
+	const void	*data;
+	size_t		 nbytes;
+};
+
+/* A safetensors file of the n tensors t, in order, without metadata. */
+static inline void
+harness_write_st(const char *path, const struct harness_tensor *t, int n)
+{
+	char	 hdr[65536];
+	size_t	 len = 0, off = 0;
+	uint64_t hl;
+	FILE	*f;
+	int	 i, j;
+
+	len += (size_t)snprintf(hdr + len, sizeof hdr - len, "{");
+	for (i = 0; i < n; i++) {
+		len += (size_t)snprintf(hdr + len, sizeof hdr - len,
+		    "%s\"%s\":{\"dtype\":\"%s\",\"shape\":[", i ? "," : "",
+		    t[i].name, t[i].dtype);
+		for (j = 0; j < t[i].ndim; j++)
+			len += (size_t)snprintf(hdr + len, sizeof hdr - len,
+			    "%s%lld", j ? "," : "", (long long)t[i].shape[j]);
+		len += (size_t)snprintf(hdr + len, sizeof hdr - len,
+		    "],\"data_offsets\":[%zu,%zu]}", off, off + t[i].nbytes);
+		off += t[i].nbytes;
+	}
+	len += (size_t)snprintf(hdr + len, sizeof hdr - len, "}");
+	while (len % 8 != 0)
+		hdr[len++] = ' ';
+	if (len >= sizeof hdr)
+		HARD("header too long");
+	if ((f = fopen(path, "wb")) == NULL)
+		HARD("%s: cannot create", path);
+	hl = len;	/* little-endian hosts only */
+	fwrite(&hl, 8, 1, f);
+	fwrite(hdr, 1, len, f);
+	for (i = 0; i < n; i++)
+		fwrite(t[i].data, 1, t[i].nbytes, f);
+	if (fclose(f) != 0)
+		HARD("%s: write error", path);
 }
 
 #endif

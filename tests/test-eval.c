@@ -27,58 +27,14 @@
 
 static char	g_tmp[256];
 
-struct wt {
-	char		 name[64];
-	int		 ndim;
-	int64_t		 shape[2];
-	const void	*data;
-	size_t		 nbytes;
-};
-
-/* An F32 safetensors file. */
-static void
-write_st(const char *path, const struct wt *t, int n)
-{
-	char	 hdr[65536];
-	size_t	 len = 0, off = 0;
-	uint64_t hl;
-	FILE	*f;
-	int	 i, j;
-
-	len += (size_t)snprintf(hdr + len, sizeof hdr - len, "{");
-	for (i = 0; i < n; i++) {
-		len += (size_t)snprintf(hdr + len, sizeof hdr - len,
-		    "%s\"%s\":{\"dtype\":\"F32\",\"shape\":[", i ? "," : "",
-		    t[i].name);
-		for (j = 0; j < t[i].ndim; j++)
-			len += (size_t)snprintf(hdr + len, sizeof hdr - len,
-			    "%s%lld", j ? "," : "", (long long)t[i].shape[j]);
-		len += (size_t)snprintf(hdr + len, sizeof hdr - len,
-		    "],\"data_offsets\":[%zu,%zu]}", off, off + t[i].nbytes);
-		off += t[i].nbytes;
-	}
-	len += (size_t)snprintf(hdr + len, sizeof hdr - len, "}");
-	while (len % 8 != 0)
-		hdr[len++] = ' ';
-	if ((f = fopen(path, "wb")) == NULL)
-		HARD("%s: cannot create", path);
-	hl = len;	/* little-endian hosts only */
-	fwrite(&hl, 8, 1, f);
-	fwrite(hdr, 1, len, f);
-	for (i = 0; i < n; i++)
-		fwrite(t[i].data, 1, t[i].nbytes, f);
-	if (fclose(f) != 0)
-		HARD("%s: write error", path);
-}
-
 /* L matrices C x C, each the identity (or what mat says), as jacobians.i. */
 static char *
 write_jac(const char *name, int L, int C, int shapeC, const float *mat)
 {
-	struct wt	 t[16];
-	float		*m;
-	char		*path = xasprintf("%s/%s", g_tmp, name);
-	int		 i, k;
+	struct harness_tensor	 t[16];
+	float			*m;
+	char			*path = xasprintf("%s/%s", g_tmp, name);
+	int			 i, k;
 
 	m = xcalloc((size_t)shapeC * shapeC, sizeof *m);
 	for (k = 0; k < shapeC; k++)
@@ -87,13 +43,14 @@ write_jac(const char *name, int L, int C, int shapeC, const float *mat)
 		memcpy(m, mat, (size_t)shapeC * shapeC * sizeof *m);
 	for (i = 0; i < L; i++) {
 		snprintf(t[i].name, sizeof t[i].name, "jacobians.%d", i);
+		t[i].dtype = "F32";
 		t[i].ndim = 2;
 		t[i].shape[0] = t[i].shape[1] = shapeC;
 		t[i].data = m;
 		t[i].nbytes = (size_t)shapeC * shapeC * sizeof *m;
 	}
 	(void)C;
-	write_st(path, t, L);
+	harness_write_st(path, t, L);
 	free(m);
 	return path;
 }
@@ -102,26 +59,28 @@ write_jac(const char *name, int L, int C, int shapeC, const float *mat)
 static char *
 write_zero_tuned(int L, int C)
 {
-	struct wt	 t[32];
-	float		*z = xcalloc((size_t)C * C, sizeof *z);
-	char		*path = xasprintf("%s/zero-tuned.st", g_tmp);
-	int		 i;
+	struct harness_tensor	 t[32];
+	float			*z = xcalloc((size_t)C * C, sizeof *z);
+	char			*path = xasprintf("%s/zero-tuned.st", g_tmp);
+	int			 i;
 
 	for (i = 0; i < L; i++) {
 		snprintf(t[2 * i].name, sizeof t[0].name,
 		    "translators.%d.weight", i);
+		t[2 * i].dtype = "F32";
 		t[2 * i].ndim = 2;
 		t[2 * i].shape[0] = t[2 * i].shape[1] = C;
 		t[2 * i].data = z;
 		t[2 * i].nbytes = (size_t)C * C * sizeof *z;
 		snprintf(t[2 * i + 1].name, sizeof t[0].name,
 		    "translators.%d.bias", i);
+		t[2 * i + 1].dtype = "F32";
 		t[2 * i + 1].ndim = 1;
 		t[2 * i + 1].shape[0] = C;
 		t[2 * i + 1].data = z;
 		t[2 * i + 1].nbytes = (size_t)C * sizeof *z;
 	}
-	write_st(path, t, 2 * L);
+	harness_write_st(path, t, 2 * L);
 	free(z);
 	return path;
 }

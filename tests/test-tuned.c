@@ -50,53 +50,7 @@ rnd(float scale)
 	return v.f;
 }
 
-/* Writing safetensors files. */
-
-struct wt {
-	char		 name[64];
-	const char	*dtype;
-	int		 ndim;
-	int64_t		 shape[2];
-	const void	*data;
-	size_t		 nbytes;
-};
-
-static void
-write_st(const char *path, const struct wt *t, int n)
-{
-	char	 hdr[65536];
-	size_t	 len = 0, off = 0;
-	uint64_t hl;
-	FILE	*f;
-	int	 i, j;
-
-	len += (size_t)snprintf(hdr + len, sizeof hdr - len, "{");
-	for (i = 0; i < n; i++) {
-		len += (size_t)snprintf(hdr + len, sizeof hdr - len,
-		    "%s\"%s\":{\"dtype\":\"%s\",\"shape\":[", i ? "," : "",
-		    t[i].name, t[i].dtype);
-		for (j = 0; j < t[i].ndim; j++)
-			len += (size_t)snprintf(hdr + len, sizeof hdr - len,
-			    "%s%lld", j ? "," : "", (long long)t[i].shape[j]);
-		len += (size_t)snprintf(hdr + len, sizeof hdr - len,
-		    "],\"data_offsets\":[%zu,%zu]}", off, off + t[i].nbytes);
-		off += t[i].nbytes;
-	}
-	len += (size_t)snprintf(hdr + len, sizeof hdr - len, "}");
-	while (len % 8 != 0)
-		hdr[len++] = ' ';
-	if (len >= sizeof hdr)
-		HARD("header too long");
-	if ((f = fopen(path, "wb")) == NULL)
-		HARD("%s: cannot create", path);
-	hl = len;	/* little-endian hosts only */
-	fwrite(&hl, 8, 1, f);
-	fwrite(hdr, 1, len, f);
-	for (i = 0; i < n; i++)
-		fwrite(t[i].data, 1, t[i].nbytes, f);
-	if (fclose(f) != 0)
-		HARD("%s: write error", path);
-}
+/* Writing safetensors files (harness_write_st). */
 
 /* Translators made here: w (L, C, C) [out, in], b (L, C). */
 struct trans {
@@ -141,7 +95,7 @@ trans_free(struct trans *tr)
 
 /* Fills t[0..2L) with tr's tensors; returns the count. */
 static int
-trans_tensors(const struct trans *tr, struct wt *t, int bf16)
+trans_tensors(const struct trans *tr, struct harness_tensor *t, int bf16)
 {
 	size_t	C = (size_t)tr->C, es = bf16 ? 2 : 4;
 	int	i, n = 0;
@@ -195,12 +149,12 @@ tmp_clean(void)
 static struct tuned *
 load_trans(const struct gpt2 *m, const struct trans *tr, int bf16)
 {
-	struct wt	 t[64];
-	struct tuned	*tu;
-	char		*path = tmp_path(bf16 ? "t16.safetensors" :
-			    "t32.safetensors"), *cause;
+	struct harness_tensor	 t[64];
+	struct tuned		*tu;
+	char			*path = tmp_path(bf16 ? "t16.safetensors" :
+				    "t32.safetensors"), *cause;
 
-	write_st(path, t, trans_tensors(tr, t, bf16));
+	harness_write_st(path, t, trans_tensors(tr, t, bf16));
 	if ((tu = tuned_load(path, m, &cause)) == NULL)
 		HARD("%s", cause);
 	free(path);
@@ -491,13 +445,13 @@ check_identity(const struct gpt2 *m, const int *ids, int T)
 
 /* Loading the tensors t[0..n) fails with a message holding want. */
 static void
-check_refused(const struct gpt2 *m, const struct wt *t, int n,
+check_refused(const struct gpt2 *m, const struct harness_tensor *t, int n,
     const char *want, const char *what)
 {
 	struct tuned	*tu;
 	char		*path = tmp_path("bad.safetensors"), *cause = NULL;
 
-	write_st(path, t, n);
+	harness_write_st(path, t, n);
 	tu = tuned_load(path, m, &cause);
 	CHECK(tu == NULL, "%s: loaded", what);
 	if (tu == NULL) {
@@ -516,7 +470,7 @@ check_errors(const struct gpt2 *m)
 {
 	const struct gpt2_config	*c = gpt2_config(m);
 	struct trans			*tr;
-	struct wt			 t[64], u[64];
+	struct harness_tensor		 t[64], u[64];
 	float				 nanv[4096], small[16 * 16];
 	int32_t				 ints[4096];
 	char				*cause = NULL, want[128];

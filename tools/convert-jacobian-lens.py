@@ -18,17 +18,17 @@ Each matrix is taken as (out, in), like torch.nn.Linear's weight: h' = J h.
 A file whose matrices are applied as h @ J (in, out) needs --transpose.
 Layers must be 0 ... n_layer - 1 without holes. Writes a safetensors file
 with "jacobians.{l}" [d, d] in F32 (the names logitlens's --jacobian reads)
-and no other tensor. Needs torch, nothing else.
+and no other tensor. Needs torch and lenspickle.py (beside it), nothing
+else.
 
 usage: convert-jacobian-lens.py [--transpose] jacobians.pt out.safetensors
 """
-import array
-import json
 import re
-import struct
 import sys
 
 import torch
+
+import lenspickle
 
 KEY = re.compile(r"^(?:.*?\.)?(\d+)(?:\.weight)?$")
 NESTED = ("jacobians", "J", "matrices", "state_dict")
@@ -79,27 +79,6 @@ def check(i, j, transpose):
     return (j.T if transpose else j).contiguous()
 
 
-def write_safetensors(path, tensors, metadata):
-    """tensors: [(name, float32 tensor)] in file order."""
-    header, blobs, off = {"__metadata__": metadata}, [], 0
-    for name, t in tensors:
-        a = array.array("f", t.flatten().tolist())
-        if sys.byteorder == "big":
-            a.byteswap()
-        data = a.tobytes()
-        header[name] = {"dtype": "F32", "shape": list(t.shape),
-                        "data_offsets": [off, off + len(data)]}
-        blobs.append(data)
-        off += len(data)
-    text = json.dumps(header, separators=(",", ":")).encode()
-    text += b" " * (-len(text) % 8)     # the data 8-byte aligned
-    with open(path, "wb") as f:
-        f.write(struct.pack("<Q", len(text)))
-        f.write(text)
-        for data in blobs:
-            f.write(data)
-
-
 def main(argv):
     transpose = "--transpose" in argv[1:]
     args = [a for a in argv[1:] if a != "--transpose"]
@@ -107,10 +86,7 @@ def main(argv):
         sys.stderr.write("usage: convert-jacobian-lens.py [--transpose] "
                          "jacobians.pt out.safetensors\n")
         return 2
-    try:
-        obj = torch.load(args[0], map_location="cpu", weights_only=True)
-    except TypeError:       # torch before 1.13
-        obj = torch.load(args[0], map_location="cpu")
+    obj = lenspickle.load(args[0])
     try:
         mats = [check(i, j, transpose) for i, j in enumerate(matrices(obj))]
         if len({m.shape[0] for m in mats}) != 1:
@@ -118,9 +94,10 @@ def main(argv):
     except ValueError as e:
         sys.stderr.write(f"{args[0]}: {e}\n")
         return 1
-    write_safetensors(args[1], [(f"jacobians.{i}", m)
-                                for i, m in enumerate(mats)],
-                      {"format": "pt", "source": "Jacobian lens pickle"})
+    lenspickle.write_safetensors(args[1], [(f"jacobians.{i}", m)
+                                           for i, m in enumerate(mats)],
+                                 {"format": "pt",
+                                  "source": "Jacobian lens pickle"})
     return 0
 
 

@@ -8,17 +8,17 @@ layer_translators, an nn.ModuleList of nn.Linear(d_model, d_model): keys
 Hugging Face's hidden_states[i] as h + W h + b. This writes a safetensors
 file with "translators.{i}.weight" [C, C] and "translators.{i}.bias" [C] in
 F32 (a missing bias, from a lens trained with bias=False, is written as
-zeros); every other key is ignored. Needs torch, nothing else.
+zeros); every other key is ignored. Needs torch and lenspickle.py (beside
+it), nothing else.
 
 usage: convert-tuned-lens.py params.pt out.safetensors
 """
-import array
-import json
 import re
-import struct
 import sys
 
 import torch
+
+import lenspickle
 
 KEY = re.compile(r"^(?:layer_translators\.)?(\d+)\.(weight|bias)$")
 
@@ -59,36 +59,12 @@ def check(i, t):
     return w, b
 
 
-def write_safetensors(path, tensors, metadata):
-    """tensors: [(name, float32 tensor)] in file order."""
-    header, blobs, off = {"__metadata__": metadata}, [], 0
-    for name, t in tensors:
-        a = array.array("f", t.flatten().tolist())
-        if sys.byteorder == "big":
-            a.byteswap()
-        data = a.tobytes()
-        header[name] = {"dtype": "F32", "shape": list(t.shape),
-                        "data_offsets": [off, off + len(data)]}
-        blobs.append(data)
-        off += len(data)
-    text = json.dumps(header, separators=(",", ":")).encode()
-    text += b" " * (-len(text) % 8)     # the data 8-byte aligned
-    with open(path, "wb") as f:
-        f.write(struct.pack("<Q", len(text)))
-        f.write(text)
-        for data in blobs:
-            f.write(data)
-
-
 def main(argv):
     if len(argv) != 3:
         sys.stderr.write("usage: convert-tuned-lens.py params.pt "
                          "out.safetensors\n")
         return 2
-    try:
-        state = torch.load(argv[1], map_location="cpu", weights_only=True)
-    except TypeError:       # torch before 1.13
-        state = torch.load(argv[1], map_location="cpu")
+    state = lenspickle.load(argv[1])
     if not isinstance(state, dict):
         sys.stderr.write(f"{argv[1]}: not a state dict\n")
         return 1
@@ -101,8 +77,9 @@ def main(argv):
     except ValueError as e:
         sys.stderr.write(f"{argv[1]}: {e}\n")
         return 1
-    write_safetensors(argv[2], tensors, {"format": "pt",
-                                        "source": "tuned-lens params.pt"})
+    lenspickle.write_safetensors(argv[2], tensors,
+                                 {"format": "pt",
+                                  "source": "tuned-lens params.pt"})
     return 0
 
 
