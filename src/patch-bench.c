@@ -22,6 +22,7 @@
 #include "model.h"
 #include "ops.h"
 #include "patch.h"
+#include "setup.h"
 #include "util.h"
 
 #define PB_MAXT		16
@@ -125,6 +126,12 @@ usage(void)
 	exit(1);
 }
 
+static void
+pb_warn(const char *line)
+{
+	fprintf(stderr, "logitlens-patch-bench: %s\n", line);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -160,6 +167,8 @@ main(int argc, char **argv)
 		fprintf(stderr, "logitlens-patch-bench: %s\n", cause);
 		return 2;
 	}
+	/* The kernels the program would run here, packed weights included. */
+	setup_kernels(m, pb_warn);
 	if (json != NULL && (jf = fopen(json, "w")) == NULL) {
 		perror(json);
 		return 2;
