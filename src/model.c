@@ -644,38 +644,25 @@ model_scan(struct gpt2_state *s, int row, const float *x, int t0, int T)
 	}
 }
 
-/* Product i (0 qkv, 1 c_proj, 2 c_fc, 3 mlp c_proj) of layer l. */
-static void
-model_mm(const struct gpt2 *m, int l, int i, float *out, const float *inp,
-    const float *w, const float *bias, int T, int C, int OC)
-{
-	if (m->wp != NULL && T <= m->pack_tmax)
-		ops_matmul_packed(out, inp, m->wp[4 * l + i], bias, T, C, OC);
-	else
-		ops_matmul(out, inp, w, bias, T, C, OC);
-}
-
 void
 gpt2_block_mm(const struct gpt2 *m, int l, enum gpt2_mm i, float *out,
     const float *inp, int T)
 {
 	const struct gpt2_layer	*w = &m->layers[l];
 	const int		 C = m->cfg.n_embd, I = m->cfg.n_inner;
+	/* By enum gpt2_mm: the weights, the bias, C and OC. */
+	const float		*ws[4] = { w->attn_w, w->aproj_w, w->fc_w,
+				    w->mproj_w };
+	const float		*bs[4] = { w->attn_b, w->aproj_b, w->fc_b,
+				    w->mproj_b };
+	const int		 cs[4] = { C, C, C, I };
+	const int		 ocs[4] = { 3 * C, C, I, C };
 
-	switch (i) {
-	case GPT2_MM_QKV:
-		model_mm(m, l, i, out, inp, w->attn_w, w->attn_b, T, C, 3 * C);
-		break;
-	case GPT2_MM_APROJ:
-		model_mm(m, l, i, out, inp, w->aproj_w, w->aproj_b, T, C, C);
-		break;
-	case GPT2_MM_FC:
-		model_mm(m, l, i, out, inp, w->fc_w, w->fc_b, T, C, I);
-		break;
-	case GPT2_MM_MPROJ:
-		model_mm(m, l, i, out, inp, w->mproj_w, w->mproj_b, T, I, C);
-		break;
-	}
+	if (m->wp != NULL && T <= m->pack_tmax)
+		ops_matmul_packed(out, inp, m->wp[4 * l + i], bs[i], T, cs[i],
+		    ocs[i]);
+	else
+		ops_matmul(out, inp, ws[i], bs[i], T, cs[i], ocs[i]);
 }
 
 /*
@@ -813,8 +800,7 @@ model_block_pass(struct gpt2_state *s, int l, int t0, int T)
 
 	/* Attention: ln_1, qkv (nq, 3C), keys/values cached per position. */
 	ops_layernorm(s->ln, in, w->ln_1_g, w->ln_1_b, nq, C, c->eps);
-	model_mm(m, l, 0, s->qkv, s->ln, w->attn_w, w->attn_b, nq, C,
-	    3 * C);
+	gpt2_block_mm(m, l, GPT2_MM_QKV, s->qkv, s->ln, nq);
 	for (t = 0; t < nq; t++) {
 		memcpy(k + (size_t)(t0 + t) * C, s->qkv + (size_t)t * 3 * C + C,
 		    (size_t)C * sizeof *k);
@@ -827,16 +813,13 @@ model_block_pass(struct gpt2_state *s, int l, int t0, int T)
 	ops_attention(s->atty, s->qkv, 3 * C, k, v, C, t0, T, C, c->n_head,
 	    scale);
 	/* mid (nq, C) = in + atty @ c_proj */
-	model_mm(m, l, 1, mid, s->atty, w->aproj_w, w->aproj_b, nq, C,
-	    C);
+	gpt2_block_mm(m, l, GPT2_MM_APROJ, mid, s->atty, nq);
 	ops_add(mid, in, (size_t)nq * C);
 	/* MLP: out = mid + gelu(ln_2(mid) @ c_fc) @ c_proj */
 	ops_layernorm(s->ln, mid, w->ln_2_g, w->ln_2_b, nq, C, c->eps);
-	model_mm(m, l, 2, s->fc, s->ln, w->fc_w, w->fc_b, nq, C,
-	    c->n_inner);
+	gpt2_block_mm(m, l, GPT2_MM_FC, s->fc, s->ln, nq);
 	ops_gelu(s->fc, (size_t)nq * c->n_inner);
-	model_mm(m, l, 3, out, s->fc, w->mproj_w, w->mproj_b, nq,
-	    c->n_inner, C);
+	gpt2_block_mm(m, l, GPT2_MM_MPROJ, out, s->fc, nq);
 	ops_add(out, mid, (size_t)nq * C);
 	model_scan(s, 2 * l + 1, mid, t0, T);
 	model_scan(s, 2 * l + 2, out, t0, T);

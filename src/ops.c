@@ -1461,24 +1461,49 @@ struct ops_pk {
 
 #if OPS_X86
 /* A vector of sixteen s (a broadcast load, not an addition of 0). */
-#define OPS_BCAST16(s)	((v16f){ (s), (s), (s), (s), (s), (s), (s), (s),	\
-			    (s), (s), (s), (s), (s), (s), (s), (s) })
+#define OPS_BCAST16(s)							\
+	((v16f){ (s), (s), (s), (s), (s), (s), (s), (s),		\
+	    (s), (s), (s), (s), (s), (s), (s), (s) })
 /* A tile's row r from out (kb > 0), the bias or 0; the last panel via buf. */
+/*
+ * Row r of a tile, the kernels' three accumulators c<r>0..2 of any width:
+ * the tile's rows are row0.. (nr of them), its columns col.. (ncol of a
+ * full), read from out (kb > 0), the bias or 0, and a short tile's
+ * columns through buf; then stored back.
+ */
+#define OPS_PK_LANES(v)	((int)(sizeof (v) / sizeof (float)))
 #define OPS_PK_INIT(r)							\
-	if (kb > 0 && r < nt)						\
-		src = a->out + (size_t)(t0 + r) * a->OC + o;		\
+	if (kb > 0 && r < nr)						\
+		src = a->out + (size_t)(row0 + r) * a->OC + col;	\
 	else								\
-		src = a->bias != NULL ? a->bias + o : NULL;		\
+		src = a->bias != NULL ? a->bias + col : NULL;		\
 	if (src == NULL) {						\
-		c##r##0 = c##r##1 = c##r##2 = (v16f){ 0 };		\
+		memset(&c##r##0, 0, sizeof c##r##0);			\
+		memset(&c##r##1, 0, sizeof c##r##1);			\
+		memset(&c##r##2, 0, sizeof c##r##2);			\
 	} else {							\
-		if (nv < OPS_PACK_W) {					\
-			memcpy(buf, src, (size_t)nv * sizeof *buf);	\
+		if (ncol < full) {					\
+			memcpy(buf, src, (size_t)ncol * sizeof *buf);	\
 			src = buf;					\
 		}							\
 		memcpy(&c##r##0, src, sizeof c##r##0);			\
-		memcpy(&c##r##1, src + 16, sizeof c##r##1);		\
-		memcpy(&c##r##2, src + 32, sizeof c##r##2);		\
+		memcpy(&c##r##1, src + OPS_PK_LANES(c##r##0),		\
+		    sizeof c##r##1);					\
+		memcpy(&c##r##2, src + 2 * OPS_PK_LANES(c##r##0),	\
+		    sizeof c##r##2);					\
+	}
+#define OPS_PK_STORE(r)							\
+	if (r < nr) {							\
+		dst = ncol < full ? buf : a->out + (size_t)(row0 + r) *	\
+		    a->OC + col;					\
+		memcpy(dst, &c##r##0, sizeof c##r##0);			\
+		memcpy(dst + OPS_PK_LANES(c##r##0), &c##r##1,		\
+		    sizeof c##r##1);					\
+		memcpy(dst + 2 * OPS_PK_LANES(c##r##0), &c##r##2,	\
+		    sizeof c##r##2);					\
+		if (ncol < full)					\
+			memcpy(a->out + (size_t)(row0 + r) * a->OC + col, \
+			    buf, (size_t)ncol * sizeof *buf);		\
 	}
 #define OPS_PK_FMA(r) {							\
 	v16f	b_ = OPS_BCAST16(xk[r]);				\
@@ -1503,20 +1528,6 @@ struct ops_pk {
 	wk += OPS_PACK_W;						\
 	xk += OPS_PACK_ROWS;						\
 } while (0)
-#define OPS_PK_STORE(r)							\
-	if (r < nt) {							\
-		dst = a->out + (size_t)(t0 + r) * a->OC + o;		\
-		if (nv < OPS_PACK_W) {					\
-			memcpy(buf, &c##r##0, sizeof c##r##0);		\
-			memcpy(buf + 16, &c##r##1, sizeof c##r##1);	\
-			memcpy(buf + 32, &c##r##2, sizeof c##r##2);	\
-			memcpy(dst, buf, (size_t)nv * sizeof *buf);	\
-		} else {						\
-			memcpy(dst, &c##r##0, sizeof c##r##0);		\
-			memcpy(dst + 16, &c##r##1, sizeof c##r##1);	\
-			memcpy(dst + 32, &c##r##2, sizeof c##r##2);	\
-		}							\
-	}
 
 __attribute__((target("avx512f"))) static void
 ops_pk_panels(struct ops_pk *a, int p0, int p1)
@@ -1526,18 +1537,20 @@ ops_pk_panels(struct ops_pk *a, int p0, int p1)
 	v16f		 c00, c01, c02, c10, c11, c12, c20, c21, c22;
 	v16f		 c30, c31, c32, c40, c41, c42, c50, c51, c52;
 	v16f		 c60, c61, c62, c70, c71, c72, u0, u1, u2;
-	int		 p, o, nv, kb, ke, t0, nt, k;
+	const int	 full = OPS_PACK_W;
+	int		 p, col, ncol, kb, ke, t0, row0, nr, k;
 
 	for (p = p0; p < p1; p++) {
-		o = p * OPS_PACK_W;
-		nv = a->OC - o < OPS_PACK_W ? a->OC - o : OPS_PACK_W;
+		col = p * OPS_PACK_W;
+		ncol = a->OC - col < OPS_PACK_W ? a->OC - col : OPS_PACK_W;
 		for (kb = 0; kb < a->C; kb += OPS_PACK_K) {
 			ke = a->C - kb < OPS_PACK_K ? a->C - kb : OPS_PACK_K;
 			wb = a->wp + ((size_t)p * a->C + kb) * OPS_PACK_W;
 			/* The next block (or panel) follows in memory. */
 			pre = wb + (size_t)ke * OPS_PACK_W;
 			for (t0 = 0; t0 < a->T; t0 += OPS_PACK_ROWS) {
-				nt = a->T - t0 < OPS_PACK_ROWS ? a->T - t0 :
+				row0 = t0;
+				nr = a->T - t0 < OPS_PACK_ROWS ? a->T - t0 :
 				    OPS_PACK_ROWS;
 				OPS_PK_INIT(0) OPS_PK_INIT(1) OPS_PK_INIT(2)
 				OPS_PK_INIT(3) OPS_PK_INIT(4) OPS_PK_INIT(5)
@@ -1569,22 +1582,6 @@ ops_pk_panels(struct ops_pk *a, int p0, int p1)
  * loads three vectors of the half panel and broadcasts four values of inp
  * (7 loads for 12 FMAs). The panel's block stays in L1 for all four.
  */
-#define OPS_PK8_INIT(r)							\
-	if (kb > 0 && r < nr)						\
-		src = a->out + (size_t)(t0 + r0 + r) * a->OC + o2;	\
-	else								\
-		src = a->bias != NULL ? a->bias + o2 : NULL;		\
-	if (src == NULL) {						\
-		c##r##0 = c##r##1 = c##r##2 = (v8f){ 0 };		\
-	} else {							\
-		if (nv2 < OPS_PACK_W / 2) {				\
-			memcpy(buf, src, (size_t)nv2 * sizeof *buf);	\
-			src = buf;					\
-		}							\
-		memcpy(&c##r##0, src, sizeof c##r##0);			\
-		memcpy(&c##r##1, src + 8, sizeof c##r##1);		\
-		memcpy(&c##r##2, src + 16, sizeof c##r##2);		\
-	}
 #define OPS_PK8_FMA(r) {						\
 	v8f	b_ = OPS_BCAST(xk[r]);					\
 	c##r##0 += b_ * u0;						\
@@ -1599,20 +1596,6 @@ ops_pk_panels(struct ops_pk *a, int p0, int p1)
 	wk += OPS_PACK_W;						\
 	xk += OPS_PACK_ROWS;						\
 } while (0)
-#define OPS_PK8_STORE(r)						\
-	if (r < nr) {							\
-		dst = a->out + (size_t)(t0 + r0 + r) * a->OC + o2;	\
-		if (nv2 < OPS_PACK_W / 2) {				\
-			memcpy(buf, &c##r##0, sizeof c##r##0);		\
-			memcpy(buf + 8, &c##r##1, sizeof c##r##1);	\
-			memcpy(buf + 16, &c##r##2, sizeof c##r##2);	\
-			memcpy(dst, buf, (size_t)nv2 * sizeof *buf);	\
-		} else {						\
-			memcpy(dst, &c##r##0, sizeof c##r##0);		\
-			memcpy(dst + 8, &c##r##1, sizeof c##r##1);	\
-			memcpy(dst + 16, &c##r##2, sizeof c##r##2);	\
-		}							\
-	}
 
 __attribute__((target("avx2,fma"))) static void
 ops_pk_panels_avx2(struct ops_pk *a, int p0, int p1)
@@ -1621,7 +1604,8 @@ ops_pk_panels_avx2(struct ops_pk *a, int p0, int p1)
 	const float	*wb, *wk, *xk, *src, *pre;
 	v8f		 c00, c01, c02, c10, c11, c12, c20, c21, c22;
 	v8f		 c30, c31, c32, u0, u1, u2;
-	int		 p, o, o2, nv, nv2, kb, ke, t0, nt, nr, r0, h, q, k;
+	const int	 full = OPS_PACK_W / 2;
+	int		 p, o, col, nv, ncol, kb, ke, t0, nr, row0, h, q, k;
 
 	for (p = p0; p < p1; p++) {
 		o = p * OPS_PACK_W;
@@ -1631,23 +1615,21 @@ ops_pk_panels_avx2(struct ops_pk *a, int p0, int p1)
 			wb = a->wp + ((size_t)p * a->C + kb) * OPS_PACK_W;
 			pre = wb + (size_t)ke * OPS_PACK_W;
 			for (t0 = 0; t0 < a->T; t0 += OPS_PACK_ROWS) {
-				nt = a->T - t0 < OPS_PACK_ROWS ? a->T - t0 :
-				    OPS_PACK_ROWS;
-				/* Quarters: rows 0-3, 4-7 by columns 0-23, 24-47. */
+				/* Quarters: 4 rows by half a panel. */
 				for (q = 0; q < 4; q++) {
-					r0 = q / 2 * 4;
+					row0 = t0 + q / 2 * 4;
 					h = q % 2 * (OPS_PACK_W / 2);
-					nr = nt - r0 < 4 ? nt - r0 : 4;
-					o2 = o + h;
-					nv2 = nv - h < OPS_PACK_W / 2 ? nv - h :
-					    OPS_PACK_W / 2;
-					if (nr <= 0 || nv2 <= 0)
+					nr = a->T - row0 < 4 ? a->T - row0 : 4;
+					col = o + h;
+					ncol = nv - h < full ? nv - h : full;
+					if (nr <= 0 || ncol <= 0)
 						continue;
-					OPS_PK8_INIT(0) OPS_PK8_INIT(1)
-					OPS_PK8_INIT(2) OPS_PK8_INIT(3)
+					OPS_PK_INIT(0) OPS_PK_INIT(1)
+					OPS_PK_INIT(2) OPS_PK_INIT(3)
 					wk = wb + h;
-					xk = a->xp + ((size_t)t0 * a->C +
-					    (size_t)kb * OPS_PACK_ROWS) + r0;
+					xk = a->xp + (size_t)t0 * a->C +
+					    (size_t)kb * OPS_PACK_ROWS +
+					    (row0 - t0);
 					if (t0 == 0 && q == 0 && p + 1 < p1) {
 						for (k = 0; k < ke; k++) {
 							OPS_PK_FETCH(pre);
@@ -1657,8 +1639,8 @@ ops_pk_panels_avx2(struct ops_pk *a, int p0, int p1)
 						for (k = 0; k < ke; k++)
 							OPS_PK8_STEP();
 					}
-					OPS_PK8_STORE(0) OPS_PK8_STORE(1)
-					OPS_PK8_STORE(2) OPS_PK8_STORE(3)
+					OPS_PK_STORE(0) OPS_PK_STORE(1)
+					OPS_PK_STORE(2) OPS_PK_STORE(3)
 				}
 			}
 		}

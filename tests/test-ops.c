@@ -209,6 +209,10 @@ test_matmul(void)
 			if (pk && ops_packed_set(pk == 1 ? "avx2" :
 			    "avx512") != 0)
 				continue;
+			if (pk)
+				CHECK(strcmp(ops_packed_kernel(), pk == 1 ?
+				    "avx2" : "avx512") == 0, "ops_packed_set: "
+				    "%s runs", ops_packed_kernel());
 			/* out is written, never accumulated into. */
 			out = nan_array((size_t)T * OC);
 			if (pk)
@@ -244,10 +248,7 @@ test_matmul(void)
 		free(bias);
 	}
 	CHECK(c.bad == 0, "%d matmul values wrong", c.bad);
-	CHECK(ops_packed_set("avx1024") == -1 &&
-	    (strcmp(ops_packed_kernel(), "none") != 0) ==
-	    ops_packed_supported(), "the packed kernel: %s",
-	    ops_packed_kernel());
+	CHECK(ops_packed_set("avx1024") == -1, "ops_packed_set: avx1024");
 }
 
 /*
